@@ -1,0 +1,567 @@
+package lang
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+	"math/big"
+	"slices"
+	"unicode/utf8"
+)
+
+// Binary tags of the Preserves binary syntax.
+const (
+	TagFalse      = 0x80
+	TagTrue       = 0x81
+	TagEnd        = 0x84
+	TagAnnotation = 0x85
+	TagEmbedded   = 0x86
+	TagIEEE754    = 0x87
+	TagInteger    = 0xB0
+	TagString     = 0xB1
+	TagByteString = 0xB2
+	TagSymbol     = 0xB3
+	TagRecord     = 0xB4
+	TagSequence   = 0xB5
+	TagSet        = 0xB6
+	TagDictionary = 0xB7
+)
+
+// tagHostRef is not a Preserves tag: Key uses it, after TagEmbedded, for host
+// references, which have no wire form.
+const tagHostRef = 0x8F
+
+// DefaultMaxDepth is how deeply values may nest before the readers refuse
+// them, so that hostile input cannot exhaust the stack.
+const DefaultMaxDepth = 10000
+
+// Encoder writes values in the binary syntax.
+type Encoder struct {
+	// Canonical sorts set elements and dictionary entries by the bytes of
+	// their canonical encoding and drops annotations.
+	Canonical bool
+	// Annotations keeps annotations (ignored when Canonical is set).
+	Annotations bool
+	// Embedded, if set, turns a host reference into the value to write after
+	// the 86 tag. Without it, a host reference cannot be encoded, unless it
+	// implements Describer.
+	Embedded func(ref any) (Value, error)
+
+	keyMode bool
+}
+
+// Encode returns the binary encoding of v, without annotations, with sets and
+// dictionaries in the order they are held.
+func Encode(v Value) ([]byte, error) { return (&Encoder{}).Append(nil, v) }
+
+// EncodeCanonical returns the canonical binary encoding of v: equal values
+// have byte-identical canonical encodings.
+func EncodeCanonical(v Value) ([]byte, error) { return (&Encoder{Canonical: true}).Append(nil, v) }
+
+// EncodeAnnotated returns the binary encoding of v with its annotations.
+func EncodeAnnotated(v Value) ([]byte, error) { return (&Encoder{Annotations: true}).Append(nil, v) }
+
+// Key returns a string that is equal for two values exactly when the values
+// are Equal, for use as a Go map key. It is the canonical encoding, except
+// that host references are written by their EmbeddedID.
+func Key(v Value) string {
+	switch x := v.(type) { // fast paths for the commonest map keys
+	case Symbol:
+		return keyAtom(TagSymbol, string(x))
+	case String:
+		return keyAtom(TagString, string(x))
+	}
+	b, err := (&Encoder{Canonical: true, keyMode: true}).Append(make([]byte, 0, 32), v)
+	if err != nil { // keyMode never fails; keep the key total all the same
+		return "\x00" + err.Error()
+	}
+	return string(b)
+}
+
+func keyAtom(tag byte, s string) string {
+	var hdr [11]byte
+	hdr[0] = tag
+	n := 1 + binary.PutUvarint(hdr[1:], uint64(len(s)))
+	b := make([]byte, 0, n+len(s))
+	b = append(b, hdr[:n]...)
+	b = append(b, s...)
+	return string(b)
+}
+
+// Append appends the encoding of v to dst.
+func (e *Encoder) Append(dst []byte, v Value) ([]byte, error) {
+	switch x := v.(type) {
+	case *Annotated:
+		if e.Annotations && !e.Canonical {
+			for _, a := range x.Annotations {
+				dst = append(dst, TagAnnotation)
+				var err error
+				if dst, err = e.Append(dst, a); err != nil {
+					return dst, err
+				}
+			}
+		}
+		return e.Append(dst, x.Value)
+	case Bool:
+		if x {
+			return append(dst, TagTrue), nil
+		}
+		return append(dst, TagFalse), nil
+	case Double:
+		dst = append(dst, TagIEEE754, 8)
+		return binary.BigEndian.AppendUint64(dst, math.Float64bits(float64(x))), nil
+	case Int:
+		return appendInt64(dst, int64(x)), nil
+	case BigInt:
+		b := twosComplement(x.v)
+		dst = append(dst, TagInteger)
+		dst = binary.AppendUvarint(dst, uint64(len(b)))
+		return append(dst, b...), nil
+	case String:
+		return appendAtom(dst, TagString, string(x)), nil
+	case ByteString:
+		return appendAtom(dst, TagByteString, string(x)), nil
+	case Symbol:
+		return appendAtom(dst, TagSymbol, string(x)), nil
+	case *Record:
+		dst = append(dst, TagRecord)
+		var err error
+		if dst, err = e.Append(dst, x.Label); err != nil {
+			return dst, err
+		}
+		return e.appendItems(dst, x.Fields)
+	case Sequence:
+		dst = append(dst, TagSequence)
+		return e.appendItems(dst, x)
+	case *Set:
+		dst = append(dst, TagSet)
+		if e.Canonical {
+			return e.appendSorted(dst, x.elems, 1)
+		}
+		return e.appendItems(dst, x.elems)
+	case *Dictionary:
+		dst = append(dst, TagDictionary)
+		if e.Canonical {
+			kv := make([]Value, 0, 2*len(x.entries))
+			for _, en := range x.entries {
+				kv = append(kv, en.Key, en.Value)
+			}
+			return e.appendSorted(dst, kv, 2)
+		}
+		for _, en := range x.entries {
+			var err error
+			if dst, err = e.Append(dst, en.Key); err != nil {
+				return dst, err
+			}
+			if dst, err = e.Append(dst, en.Value); err != nil {
+				return dst, err
+			}
+		}
+		return append(dst, TagEnd), nil
+	case Embedded:
+		return e.appendEmbedded(dst, x)
+	case nil:
+		return dst, fmt.Errorf("cannot encode a nil value")
+	}
+	return dst, fmt.Errorf("cannot encode %T", v)
+}
+
+func (e *Encoder) appendEmbedded(dst []byte, x Embedded) ([]byte, error) {
+	dst = append(dst, TagEmbedded)
+	if r, ok := x.Ref.(Value); ok {
+		return e.Append(dst, r)
+	}
+	if e.keyMode {
+		if id, ok := x.Ref.(Identity); ok {
+			dst = append(dst, tagHostRef)
+			return binary.AppendUvarint(dst, id.EmbeddedID()), nil
+		}
+	}
+	if e.Embedded != nil {
+		r, err := e.Embedded(x.Ref)
+		if err != nil {
+			return dst, err
+		}
+		return e.Append(dst, r)
+	}
+	if d, ok := x.Ref.(Describer); ok {
+		return e.Append(dst, d.Describe())
+	}
+	return dst, fmt.Errorf("cannot encode embedded host reference %T", x.Ref)
+}
+
+func (e *Encoder) appendItems(dst []byte, vs []Value) ([]byte, error) {
+	var err error
+	for _, v := range vs {
+		if dst, err = e.Append(dst, v); err != nil {
+			return dst, err
+		}
+	}
+	return append(dst, TagEnd), nil
+}
+
+// appendSorted writes groups of `width` values (1 for sets, 2 for
+// dictionaries) sorted by the bytes of the first value's encoding.
+func (e *Encoder) appendSorted(dst []byte, vs []Value, width int) ([]byte, error) {
+	type item struct{ key, all []byte }
+	items := make([]item, 0, len(vs)/width)
+	var scratch []byte
+	for i := 0; i < len(vs); i += width {
+		start := len(scratch)
+		var err error
+		if scratch, err = e.Append(scratch, vs[i]); err != nil {
+			return dst, err
+		}
+		keyEnd := len(scratch)
+		for j := 1; j < width; j++ {
+			if scratch, err = e.Append(scratch, vs[i+j]); err != nil {
+				return dst, err
+			}
+		}
+		items = append(items, item{scratch[start:keyEnd:keyEnd], scratch[start:len(scratch):len(scratch)]})
+	}
+	slices.SortFunc(items, func(a, b item) int { return bytes.Compare(a.key, b.key) })
+	for _, it := range items {
+		dst = append(dst, it.all...)
+	}
+	return append(dst, TagEnd), nil
+}
+
+func appendAtom(dst []byte, tag byte, s string) []byte {
+	dst = append(dst, tag)
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+func appendInt64(dst []byte, n int64) []byte {
+	if n == 0 {
+		return append(dst, TagInteger, 0)
+	}
+	size := 8
+	for size > 1 {
+		shift := uint(size-1) * 8
+		if n>>(shift-1) == 0 || n>>(shift-1) == -1 { // fits in size-1 bytes
+			size--
+			continue
+		}
+		break
+	}
+	dst = append(dst, TagInteger, byte(size))
+	for i := size - 1; i >= 0; i-- {
+		dst = append(dst, byte(n>>(uint(i)*8)))
+	}
+	return dst
+}
+
+// twosComplement returns the shortest big-endian two's complement bytes of n.
+func twosComplement(n *big.Int) []byte {
+	if n.Sign() >= 0 {
+		b := n.Bytes()
+		if len(b) > 0 && b[0]&0x80 != 0 {
+			b = append([]byte{0}, b...)
+		}
+		return b
+	}
+	// -n-1 has the complement bits of n.
+	m := new(big.Int).Neg(n)
+	m.Sub(m, big.NewInt(1))
+	b := m.Bytes()
+	for i := range b {
+		b[i] = ^b[i]
+	}
+	if len(b) == 0 || b[0]&0x80 == 0 {
+		b = append([]byte{0xFF}, b...)
+	}
+	return b
+}
+
+// Decoder reads values in the binary syntax from a byte slice.
+type Decoder struct {
+	// File names the input in error messages.
+	File string
+	// KeepAnnotations keeps annotations as *Annotated wrappers; otherwise they
+	// are checked and dropped.
+	KeepAnnotations bool
+	// MaxDepth limits nesting; 0 means DefaultMaxDepth.
+	MaxDepth int
+
+	buf   []byte
+	pos   int
+	text  string // buf as a string, made on first need; atoms are slices of it
+	build Builder
+}
+
+// NewDecoder returns a decoder reading the values in buf. Strings, symbols
+// and byte strings it returns share one copy of buf, so holding any of them
+// keeps that copy alive.
+func NewDecoder(buf []byte) *Decoder { return &Decoder{buf: buf} }
+
+// Decode reads exactly one value from buf, annotations dropped.
+func Decode(buf []byte) (Value, error) {
+	d := NewDecoder(buf)
+	v, err := d.Next()
+	if err == io.EOF {
+		return nil, d.errorf(NoInput, 0, "empty input")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if d.pos < len(d.buf) {
+		return nil, d.errorf(SyntaxError, d.pos, "%d bytes after the value", len(d.buf)-d.pos)
+	}
+	return v, nil
+}
+
+// Offset is the number of bytes consumed so far.
+func (d *Decoder) Offset() int { return d.pos }
+
+// Next reads the next value. At a clean end of input it returns io.EOF; in
+// the middle of a value, an *Error of kind InputEndedEarly.
+func (d *Decoder) Next() (Value, error) {
+	if d.pos >= len(d.buf) {
+		return nil, io.EOF
+	}
+	start := d.pos
+	v, err := d.value(0)
+	if err != nil {
+		d.pos = start
+		return nil, err
+	}
+	return v, nil
+}
+
+func (d *Decoder) errorf(kind ErrorKind, at int, format string, args ...any) *Error {
+	return &Error{Kind: kind, Pos: Position{File: d.File, Offset: at}, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (d *Decoder) endedEarly(what string) *Error {
+	return d.errorf(InputEndedEarly, d.pos, "input ended inside %s", what)
+}
+
+func (d *Decoder) maxDepth() int {
+	if d.MaxDepth > 0 {
+		return d.MaxDepth
+	}
+	return DefaultMaxDepth
+}
+
+func (d *Decoder) value(depth int) (Value, error) {
+	if d.pos >= len(d.buf) {
+		return nil, d.endedEarly("a value")
+	}
+	start := d.pos
+	tag := d.buf[d.pos]
+	d.pos++
+	switch tag {
+	case TagFalse:
+		return Bool(false), nil
+	case TagTrue:
+		return Bool(true), nil
+	case TagEnd:
+		return nil, d.errorf(SyntaxError, start, "unexpected end marker 84 where a value was expected")
+	case TagAnnotation:
+		return d.annotated(start, depth)
+	case TagEmbedded:
+		if depth >= d.maxDepth() {
+			return nil, d.errorf(SyntaxError, start, "values nest deeper than %d levels", d.maxDepth())
+		}
+		v, err := d.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		return Embedded{Ref: v}, nil
+	case TagIEEE754:
+		n, err := d.length("a double")
+		if err != nil {
+			return nil, err
+		}
+		if n != 8 {
+			return nil, d.errorf(SyntaxError, start, "IEEE754 value of %d bytes: only 8-byte doubles are supported", n)
+		}
+		if len(d.buf)-d.pos < 8 {
+			return nil, d.endedEarly("a double")
+		}
+		f := math.Float64frombits(binary.BigEndian.Uint64(d.buf[d.pos:]))
+		d.pos += 8
+		return Double(f), nil
+	case TagInteger:
+		b, err := d.bytes("an integer")
+		if err != nil {
+			return nil, err
+		}
+		return decodeInt(b), nil
+	case TagString, TagSymbol:
+		what := "a string"
+		if tag == TagSymbol {
+			what = "a symbol"
+		}
+		b, err := d.bytes(what)
+		if err != nil {
+			return nil, err
+		}
+		if !utf8.Valid(b) {
+			return nil, d.errorf(SyntaxError, start, "%s is not valid UTF-8", what)
+		}
+		if tag == TagSymbol {
+			return d.build.Symbol(d.str(len(b))), nil
+		}
+		return d.build.String(d.str(len(b))), nil
+	case TagByteString:
+		b, err := d.bytes("a byte string")
+		if err != nil {
+			return nil, err
+		}
+		return ByteString(d.str(len(b))), nil
+	case TagRecord, TagSequence, TagSet, TagDictionary:
+		if depth >= d.maxDepth() {
+			return nil, d.errorf(SyntaxError, start, "values nest deeper than %d levels", d.maxDepth())
+		}
+		return d.compound(tag, start, depth+1)
+	}
+	return nil, d.errorf(SyntaxError, start, "unknown tag %02X", tag)
+}
+
+func (d *Decoder) annotated(start, depth int) (Value, error) {
+	var anns []Value
+	pos := d.pos - 1
+	for {
+		if depth >= d.maxDepth() {
+			return nil, d.errorf(SyntaxError, start, "values nest deeper than %d levels", d.maxDepth())
+		}
+		a, err := d.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		if d.KeepAnnotations {
+			anns = append(anns, a)
+		}
+		if d.pos < len(d.buf) && d.buf[d.pos] == TagAnnotation {
+			d.pos++
+			continue
+		}
+		break
+	}
+	v, err := d.value(depth)
+	if err != nil {
+		return nil, err
+	}
+	if !d.KeepAnnotations {
+		return v, nil
+	}
+	return &Annotated{Annotations: anns, Value: v, Pos: Position{File: d.File, Offset: pos}}, nil
+}
+
+// str returns the n bytes just read as a string sharing d.text.
+func (d *Decoder) str(n int) string {
+	if d.text == "" {
+		d.text = string(d.buf)
+	}
+	return d.text[d.pos-n : d.pos]
+}
+
+func (d *Decoder) compound(tag byte, start, depth int) (Value, error) {
+	mark := d.build.Mark()
+	for {
+		if d.pos >= len(d.buf) {
+			d.build.Drop(mark)
+			return nil, d.endedEarly(compoundName(tag))
+		}
+		if d.buf[d.pos] == TagEnd {
+			d.pos++
+			break
+		}
+		v, err := d.value(depth)
+		if err != nil {
+			d.build.Drop(mark)
+			return nil, err
+		}
+		d.build.Push(v)
+	}
+	var v Value
+	var err error
+	switch tag {
+	case TagRecord:
+		v, err = d.build.Record(mark)
+	case TagSequence:
+		v = d.build.Sequence(mark)
+	case TagSet:
+		v, err = d.build.Set(mark)
+	default:
+		v, err = d.build.Dictionary(mark)
+	}
+	if err != nil {
+		return nil, d.errorf(SyntaxError, start, "%v", err)
+	}
+	return v, nil
+}
+
+// newDictionaryOwned is NewDictionary for a slice the caller gives up.
+func newDictionaryOwned(e []DictEntry) (*Dictionary, error) {
+	sortEntries(e)
+	for i := 1; i < len(e); i++ {
+		if Compare(e[i-1].Key, e[i].Key) == 0 {
+			return nil, fmt.Errorf("duplicate dictionary key %s", Format(e[i].Key))
+		}
+	}
+	return &Dictionary{entries: e}, nil
+}
+
+func compoundName(tag byte) string {
+	switch tag {
+	case TagRecord:
+		return "a record"
+	case TagSequence:
+		return "a sequence"
+	case TagSet:
+		return "a set"
+	}
+	return "a dictionary"
+}
+
+func (d *Decoder) length(what string) (int, error) {
+	n, k := binary.Uvarint(d.buf[d.pos:])
+	switch {
+	case k == 0:
+		return 0, d.endedEarly("the length of " + what)
+	case k < 0 || n > math.MaxInt32:
+		return 0, d.errorf(SyntaxError, d.pos, "length of %s is too large", what)
+	}
+	d.pos += k
+	return int(n), nil
+}
+
+func (d *Decoder) bytes(what string) ([]byte, error) {
+	n, err := d.length(what)
+	if err != nil {
+		return nil, err
+	}
+	if rest := len(d.buf) - d.pos; n > rest {
+		return nil, d.errorf(InputEndedEarly, d.pos, "%s claims %d bytes but only %d remain", what, n, rest)
+	}
+	b := d.buf[d.pos : d.pos+n]
+	d.pos += n
+	return b, nil
+}
+
+func decodeInt(b []byte) Value {
+	if len(b) == 0 {
+		return Int(0)
+	}
+	if len(b) <= 8 {
+		var n int64
+		if b[0]&0x80 != 0 {
+			n = -1
+		}
+		for _, c := range b {
+			n = n<<8 | int64(c)
+		}
+		return Int(n)
+	}
+	n := new(big.Int).SetBytes(b)
+	if b[0]&0x80 != 0 {
+		n.Sub(n, new(big.Int).Lsh(big.NewInt(1), uint(len(b))*8))
+	}
+	return NewInteger(n)
+}

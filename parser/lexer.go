@@ -1,0 +1,549 @@
+package parser
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/synd-lang/synd/lang"
+)
+
+// Token types produced by the Preserves lexer. A token's Value holds its
+// decoded payload: the text of a string or symbol after escapes, the bytes of
+// a byte string, the 8 bytes of a `#xd"..."` double, a comment's text, or the
+// raw text of a bare word (number or symbol).
+const (
+	TokEOF                         = lexer.EOF
+	TokBare        lexer.TokenType = iota + 1 // a run of non-delimiters: a number or symbol
+	TokString                                 // "..."
+	TokQuotedSym                              // |...|
+	TokBytes                                  // #"..." #x"..." #[...]
+	TokHexDouble                              // #xd"..."
+	TokBool                                   // #t #f (Value "t" or "f")
+	TokOpenRecord                             // <
+	TokCloseRecord                            // >
+	TokOpenSeq                                // [
+	TokCloseSeq                               // ]
+	TokOpenDict                               // {
+	TokOpenSet                                // #{
+	TokCloseBrace                             // }
+	TokColon                                  // :
+	TokComma                                  // ,
+	TokAt                                     // @
+	TokEmbedded                               // #:
+	TokComment                                // # ... (Value is the comment text)
+	TokInterpreter                            // #!... (Value is the rest of the line)
+)
+
+var tokenNames = map[lexer.TokenType]string{
+	TokEOF: "EOF", TokBare: "Bare", TokString: "String", TokQuotedSym: "QuotedSymbol",
+	TokBytes: "ByteString", TokHexDouble: "HexDouble", TokBool: "Boolean",
+	TokOpenRecord: "<", TokCloseRecord: ">", TokOpenSeq: "[", TokCloseSeq: "]",
+	TokOpenDict: "{", TokOpenSet: "#{", TokCloseBrace: "}", TokColon: ":",
+	TokComma: ",", TokAt: "@", TokEmbedded: "#:", TokComment: "Comment",
+	TokInterpreter: "Interpreter",
+}
+
+// Lexer is the participle lexer definition of the Preserves text syntax. It
+// is hand-written rather than built from regular expressions: the syntax is
+// context-sensitive (strings, `#` forms, byte-string variants) and the
+// reader must run at tens of megabytes a second.
+var Lexer lexer.Definition = definition{}
+
+type definition struct{}
+
+// Symbols implements lexer.Definition.
+func (definition) Symbols() map[string]lexer.TokenType {
+	m := make(map[string]lexer.TokenType, len(tokenNames))
+	for t, n := range tokenNames {
+		m[n] = t
+	}
+	return m
+}
+
+// Lex implements lexer.Definition.
+func (d definition) Lex(filename string, r io.Reader) (lexer.Lexer, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	return d.LexString(filename, string(b))
+}
+
+// LexString implements lexer.StringDefinition.
+func (definition) LexString(filename, input string) (lexer.Lexer, error) {
+	return &scanner{src: input, file: filename, line: 1}, nil
+}
+
+// LexBytes implements lexer.BytesDefinition.
+func (d definition) LexBytes(filename string, input []byte) (lexer.Lexer, error) {
+	return d.LexString(filename, string(input))
+}
+
+// scanner produces tokens from a string. It implements lexer.Lexer; its errors
+// are *lang.Error values.
+type scanner struct {
+	src       string
+	file      string
+	off       int
+	line      int
+	lineStart int
+}
+
+func (s *scanner) pos(off int) lexer.Position {
+	return lexer.Position{Filename: s.file, Offset: off, Line: s.line, Column: off - s.lineStart + 1}
+}
+
+func (s *scanner) errAt(kind lang.ErrorKind, off int, msg string) *lang.Error {
+	// off may lie on a later line than the current one only within multi-line
+	// tokens; recompute the line for it.
+	line, ls := s.line, s.lineStart
+	if off < s.lineStart {
+		line, ls = 1, 0
+		for i := 0; i < off; i++ {
+			if s.src[i] == '\n' {
+				line++
+				ls = i + 1
+			}
+		}
+	}
+	for i := ls; i < off && i < len(s.src); i++ {
+		if s.src[i] == '\n' {
+			line++
+			ls = i + 1
+		}
+	}
+	return &lang.Error{Kind: kind, Pos: lang.Position{File: s.file, Offset: off, Line: line, Column: off - ls + 1}, Msg: msg}
+}
+
+// Next implements lexer.Lexer.
+func (s *scanner) Next() (lexer.Token, error) {
+	s.skipSpace()
+	start := s.off
+	p := s.pos(start)
+	if s.off >= len(s.src) {
+		return lexer.Token{Type: TokEOF, Pos: p}, nil
+	}
+	tok := func(t lexer.TokenType, n int, v string) (lexer.Token, error) {
+		s.off += n
+		return lexer.Token{Type: t, Value: v, Pos: p}, nil
+	}
+	c := s.src[s.off]
+	switch c {
+	case '<':
+		return tok(TokOpenRecord, 1, "<")
+	case '>':
+		return tok(TokCloseRecord, 1, ">")
+	case '[':
+		return tok(TokOpenSeq, 1, "[")
+	case ']':
+		return tok(TokCloseSeq, 1, "]")
+	case '{':
+		return tok(TokOpenDict, 1, "{")
+	case '}':
+		return tok(TokCloseBrace, 1, "}")
+	case ':':
+		return tok(TokColon, 1, ":")
+	case ',':
+		return tok(TokComma, 1, ",")
+	case '@':
+		return tok(TokAt, 1, "@")
+	case '"':
+		v, err := s.quoted('"', false)
+		if err != nil {
+			return lexer.Token{}, err
+		}
+		return lexer.Token{Type: TokString, Value: v, Pos: p}, nil
+	case '|':
+		v, err := s.quoted('|', false)
+		if err != nil {
+			return lexer.Token{}, err
+		}
+		return lexer.Token{Type: TokQuotedSym, Value: v, Pos: p}, nil
+	case '#':
+		return s.hash(p)
+	}
+	for s.off < len(s.src) {
+		c := s.src[s.off]
+		if c < utf8.RuneSelf {
+			if asciiDelim[c] {
+				break
+			}
+			s.off++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s.src[s.off:])
+		if r == utf8.RuneError && size == 1 {
+			return lexer.Token{}, s.errAt(lang.SyntaxError, s.off, "invalid UTF-8")
+		}
+		if lang.IsDelimiter(r) {
+			break
+		}
+		s.off += size
+	}
+	if s.off == start { // a non-ASCII delimiter, e.g. a Unicode space handled above
+		return lexer.Token{}, s.errAt(lang.SyntaxError, start, "unexpected character")
+	}
+	return lexer.Token{Type: TokBare, Value: s.src[start:s.off], Pos: p}, nil
+}
+
+var asciiDelim = func() (t [128]bool) {
+	for _, c := range "<>[]{}\"|@:,# \t\n\r\f\v" {
+		t[c] = true
+	}
+	return
+}()
+
+func (s *scanner) skipSpace() {
+	for s.off < len(s.src) {
+		switch s.src[s.off] {
+		case ' ', '\t', '\r', '\f', '\v':
+			s.off++
+		case '\n':
+			s.off++
+			s.line++
+			s.lineStart = s.off
+		default:
+			if s.src[s.off] >= utf8.RuneSelf {
+				r, size := utf8.DecodeRuneInString(s.src[s.off:])
+				if r != utf8.RuneError && lang.IsDelimiter(r) {
+					s.off += size
+					continue
+				}
+			}
+			return
+		}
+	}
+}
+
+// restOfLine consumes up to (not including) the end of the line and returns
+// the text, without a trailing carriage return.
+func (s *scanner) restOfLine() string {
+	start := s.off
+	for s.off < len(s.src) && s.src[s.off] != '\n' {
+		s.off++
+	}
+	return strings.TrimSuffix(s.src[start:s.off], "\r")
+}
+
+func (s *scanner) hash(p lexer.Position) (lexer.Token, error) {
+	start := s.off
+	rest := s.src[start+1:]
+	if rest == "" {
+		s.off++
+		return lexer.Token{Type: TokComment, Value: "", Pos: p}, nil
+	}
+	switch c := rest[0]; c {
+	case ' ', '\t':
+		s.off += 2
+		return lexer.Token{Type: TokComment, Value: s.restOfLine(), Pos: p}, nil
+	case '\n', '\r':
+		s.off++
+		return lexer.Token{Type: TokComment, Value: "", Pos: p}, nil
+	case '!':
+		s.off += 2
+		return lexer.Token{Type: TokInterpreter, Value: s.restOfLine(), Pos: p}, nil
+	case 't', 'f':
+		s.off += 2
+		if s.off < len(s.src) {
+			r, _ := utf8.DecodeRuneInString(s.src[s.off:])
+			if !lang.IsDelimiter(r) {
+				return lexer.Token{}, s.errAt(lang.SyntaxError, start, "#"+string(c)+" must be followed by a delimiter")
+			}
+		}
+		return lexer.Token{Type: TokBool, Value: string(c), Pos: p}, nil
+	case '{':
+		s.off += 2
+		return lexer.Token{Type: TokOpenSet, Value: "#{", Pos: p}, nil
+	case ':':
+		s.off += 2
+		return lexer.Token{Type: TokEmbedded, Value: "#:", Pos: p}, nil
+	case '"':
+		s.off++
+		v, err := s.quoted('"', true)
+		if err != nil {
+			return lexer.Token{}, err
+		}
+		return lexer.Token{Type: TokBytes, Value: v, Pos: p}, nil
+	case '[':
+		v, err := s.base64()
+		if err != nil {
+			return lexer.Token{}, err
+		}
+		return lexer.Token{Type: TokBytes, Value: v, Pos: p}, nil
+	case 'x':
+		if strings.HasPrefix(rest, `x"`) {
+			s.off += 3
+			v, err := s.hexBytes(start)
+			if err != nil {
+				return lexer.Token{}, err
+			}
+			return lexer.Token{Type: TokBytes, Value: v, Pos: p}, nil
+		}
+		if strings.HasPrefix(rest, `xd"`) {
+			s.off += 4
+			v, err := s.hexBytes(start)
+			if err != nil {
+				return lexer.Token{}, err
+			}
+			if len(v) != 8 {
+				return lexer.Token{}, s.errAt(lang.SyntaxError, start, `#xd"..." must hold exactly 16 hex digits`)
+			}
+			return lexer.Token{Type: TokHexDouble, Value: v, Pos: p}, nil
+		}
+		if len(rest) < 3 && strings.HasPrefix(`xd"`, rest) {
+			s.off = len(s.src)
+			return lexer.Token{}, s.errAt(lang.InputEndedEarly, len(s.src), "input ended inside a #x form")
+		}
+	}
+	return lexer.Token{}, s.errAt(lang.SyntaxError, start, "unknown syntax after #")
+}
+
+// quoted reads a "..." or |...| body starting at the opening quote (already
+// at s.off) and returns its decoded content. bytes selects byte-string rules:
+// ASCII only and \xHH escapes instead of \uXXXX.
+func (s *scanner) quoted(q byte, bytes bool) (string, error) {
+	open := s.off
+	s.off++
+	start := s.off
+	// Fast path: no escapes before the closing quote.
+	for i := start; i < len(s.src); i++ {
+		c := s.src[i]
+		if c == q {
+			body := s.src[start:i]
+			if bytes {
+				for j := 0; j < len(body); j++ {
+					if body[j] >= utf8.RuneSelf {
+						return "", s.errAt(lang.SyntaxError, start+j, "byte strings in #\"...\" may hold only ASCII; use #x\"...\"")
+					}
+				}
+			} else if !utf8.ValidString(body) {
+				return "", s.errAt(lang.SyntaxError, open, "invalid UTF-8")
+			}
+			s.advanceLines(start, i)
+			s.off = i + 1
+			return body, nil
+		}
+		if c == '\\' {
+			break
+		}
+	}
+	var b strings.Builder
+	i := start
+	for {
+		if i >= len(s.src) {
+			s.advanceLines(start, len(s.src))
+			s.off = len(s.src)
+			return "", s.errAt(lang.InputEndedEarly, len(s.src), "input ended inside a quoted "+quoteWhat(q, bytes))
+		}
+		c := s.src[i]
+		switch {
+		case c == q:
+			s.advanceLines(start, i)
+			s.off = i + 1
+			return b.String(), nil
+		case c == '\\':
+			if i+1 >= len(s.src) {
+				s.off = len(s.src)
+				return "", s.errAt(lang.InputEndedEarly, len(s.src), "input ended inside an escape")
+			}
+			e := s.src[i+1]
+			i += 2
+			switch e {
+			case '\\', '/', '"', '|':
+				if (e == '"' && q != '"') || (e == '|' && q != '|') {
+					return "", s.errAt(lang.SyntaxError, i-2, `invalid escape \`+string(e))
+				}
+				b.WriteByte(e)
+			case 'b':
+				b.WriteByte('\b')
+			case 'f':
+				b.WriteByte('\f')
+			case 'n':
+				b.WriteByte('\n')
+			case 'r':
+				b.WriteByte('\r')
+			case 't':
+				b.WriteByte('\t')
+			case 'x':
+				if !bytes {
+					return "", s.errAt(lang.SyntaxError, i-2, `\x escapes are only for byte strings; use \uXXXX`)
+				}
+				if i+2 > len(s.src) {
+					s.off = len(s.src)
+					return "", s.errAt(lang.InputEndedEarly, len(s.src), "input ended inside an escape")
+				}
+				n, err := strconv.ParseUint(s.src[i:i+2], 16, 8)
+				if err != nil {
+					return "", s.errAt(lang.SyntaxError, i-2, `\x must be followed by two hex digits`)
+				}
+				b.WriteByte(byte(n))
+				i += 2
+			case 'u':
+				if bytes {
+					return "", s.errAt(lang.SyntaxError, i-2, `\u escapes are not allowed in byte strings; use \xHH`)
+				}
+				r, n, err := s.unicodeEscape(i - 2)
+				if err != nil {
+					return "", err
+				}
+				b.WriteRune(r)
+				i += n
+			default:
+				return "", s.errAt(lang.SyntaxError, i-2, `invalid escape \`+string(e))
+			}
+		default:
+			if c >= utf8.RuneSelf {
+				if bytes {
+					return "", s.errAt(lang.SyntaxError, i, "byte strings in #\"...\" may hold only ASCII; use #x\"...\"")
+				}
+				r, size := utf8.DecodeRuneInString(s.src[i:])
+				if r == utf8.RuneError && size == 1 {
+					return "", s.errAt(lang.SyntaxError, i, "invalid UTF-8")
+				}
+				b.WriteString(s.src[i : i+size])
+				i += size
+				continue
+			}
+			b.WriteByte(c)
+			i++
+		}
+	}
+}
+
+func quoteWhat(q byte, bytes bool) string {
+	switch {
+	case bytes:
+		return "byte string"
+	case q == '|':
+		return "symbol"
+	}
+	return "string"
+}
+
+// unicodeEscape decodes \uXXXX at esc (pointing at the backslash), pairing
+// surrogates. It returns the rune and how many bytes after "\u" it used.
+func (s *scanner) unicodeEscape(esc int) (rune, int, error) {
+	hex4 := func(at int) (rune, error) {
+		if at+4 > len(s.src) {
+			return 0, s.errAt(lang.InputEndedEarly, len(s.src), "input ended inside a \\u escape")
+		}
+		n, err := strconv.ParseUint(s.src[at:at+4], 16, 16)
+		if err != nil {
+			return 0, s.errAt(lang.SyntaxError, at-2, `\u must be followed by four hex digits`)
+		}
+		return rune(n), nil
+	}
+	r, err := hex4(esc + 2)
+	if err != nil {
+		return 0, 0, err
+	}
+	switch {
+	case utf16.IsSurrogate(r) && r >= 0xDC00:
+		return 0, 0, s.errAt(lang.SyntaxError, esc, "low surrogate without a high surrogate before it")
+	case utf16.IsSurrogate(r):
+		next := esc + 6
+		if !strings.HasPrefix(s.src[next:], `\u`) {
+			if rest := s.src[next:]; len(rest) < 2 && strings.HasPrefix(`\u`, rest) {
+				return 0, 0, s.errAt(lang.InputEndedEarly, len(s.src), "input ended inside a surrogate pair")
+			}
+			return 0, 0, s.errAt(lang.SyntaxError, esc, "high surrogate not followed by a low surrogate")
+		}
+		r2, err := hex4(next + 2)
+		if err != nil {
+			return 0, 0, err
+		}
+		if r2 < 0xDC00 || r2 > 0xDFFF {
+			return 0, 0, s.errAt(lang.SyntaxError, esc, "high surrogate not followed by a low surrogate")
+		}
+		return utf16.DecodeRune(r, r2), 10, nil
+	}
+	return r, 4, nil
+}
+
+// advanceLines keeps line counting right across a multi-line token body.
+func (s *scanner) advanceLines(from, to int) {
+	for {
+		i := strings.IndexByte(s.src[from:to], '\n')
+		if i < 0 {
+			return
+		}
+		from += i + 1
+		s.line++
+		s.lineStart = from
+	}
+}
+
+// hexBytes reads pairs of hex digits up to a closing quote; whitespace may
+// stand between pairs. s.off is just after the opening quote.
+func (s *scanner) hexBytes(tokStart int) (string, error) {
+	var out []byte
+	for {
+		s.skipSpace()
+		if s.off >= len(s.src) {
+			return "", s.errAt(lang.InputEndedEarly, s.off, "input ended inside a hex byte string")
+		}
+		if s.src[s.off] == '"' {
+			s.off++
+			return string(out), nil
+		}
+		if s.off+2 > len(s.src) {
+			return "", s.errAt(lang.InputEndedEarly, len(s.src), "input ended inside a hex byte string")
+		}
+		var b [1]byte
+		if _, err := hex.Decode(b[:], []byte(s.src[s.off:s.off+2])); err != nil {
+			return "", s.errAt(lang.SyntaxError, s.off, "expected a pair of hex digits")
+		}
+		out = append(out, b[0])
+		s.off += 2
+	}
+}
+
+// base64 reads #[...] in the standard or URL alphabet, padding optional,
+// whitespace allowed anywhere inside.
+func (s *scanner) base64() (string, error) {
+	start := s.off
+	s.off += 2
+	var clean []byte
+	for {
+		if s.off >= len(s.src) {
+			return "", s.errAt(lang.InputEndedEarly, s.off, "input ended inside #[...]")
+		}
+		c := s.src[s.off]
+		switch {
+		case c == ']':
+			s.advanceLines(start, s.off)
+			s.off++
+			for len(clean) > 0 && clean[len(clean)-1] == '=' {
+				clean = clean[:len(clean)-1]
+			}
+			if len(clean)%4 == 1 {
+				return "", s.errAt(lang.SyntaxError, start, "base64 data has an impossible length")
+			}
+			out, err := base64.RawStdEncoding.DecodeString(string(clean))
+			if err != nil {
+				return "", s.errAt(lang.SyntaxError, start, "invalid base64 data")
+			}
+			return string(out), nil
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		case c == '-':
+			clean = append(clean, '+')
+		case c == '_':
+			clean = append(clean, '/')
+		case c == '=' || c == '+' || c == '/' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'):
+			if c != '=' && len(clean) > 0 && clean[len(clean)-1] == '=' {
+				return "", s.errAt(lang.SyntaxError, s.off, "base64 data after padding")
+			}
+			clean = append(clean, c)
+		default:
+			return "", s.errAt(lang.SyntaxError, s.off, "invalid character in base64 data")
+		}
+		s.off++
+	}
+}

@@ -1,0 +1,491 @@
+// Package parser reads the Preserves text syntax (Reader) and compiles
+// script values into instructions (see the compiler files).
+package parser
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"math/big"
+	"strconv"
+
+	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/synd-lang/synd/lang"
+)
+
+// Options select what the reader keeps.
+type Options struct {
+	// Annotations keeps annotations, comments included, as *lang.Annotated
+	// wrappers. Without it they are checked and dropped.
+	Annotations bool
+	// Positions wraps every value in a *lang.Annotated carrying the position
+	// of its first character (and its annotations, if those are kept).
+	Positions bool
+	// MaxDepth limits nesting; 0 means lang.DefaultMaxDepth.
+	MaxDepth int
+}
+
+// Reader reads a stream of values from Preserves text.
+type Reader struct {
+	opts  Options
+	sc    scanner
+	tok   lexer.Token
+	err   error
+	ahead bool
+	depth int
+	build lang.Builder
+	keys  []keyAt // keys of the dictionaries being read, for duplicate errors
+}
+
+type keyAt struct {
+	key lang.Value
+	pos lexer.Position
+}
+
+// NewReader returns a reader for src; file names it in positions and errors.
+func NewReader(file string, src []byte, opts Options) *Reader {
+	return NewStringReader(file, string(src), opts)
+}
+
+// NewStringReader is NewReader for text held in a string.
+func NewStringReader(file, src string, opts Options) *Reader {
+	if opts.MaxDepth <= 0 {
+		opts.MaxDepth = lang.DefaultMaxDepth
+	}
+	return &Reader{opts: opts, sc: scanner{src: src, file: file, line: 1}}
+}
+
+// Parse reads exactly one value from src. Empty input (or only comments) is an
+// error of kind lang.NoInput; more than one value is a syntax error.
+func Parse(file string, src []byte, opts Options) (lang.Value, error) {
+	r := NewReader(file, src, opts)
+	v, err := r.Next()
+	if err == io.EOF {
+		return nil, &lang.Error{Kind: lang.NoInput, Pos: lang.Position{File: file, Line: 1, Column: 1}, Msg: "no value in input"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t := r.peekSkippingComments(); t.Type != TokEOF {
+		if r.err != nil {
+			return nil, r.err
+		}
+		return nil, r.errorAt(lang.SyntaxError, t.Pos, "unexpected %s after the value", describe(t))
+	}
+	return v, nil
+}
+
+// ParseAll reads every value in src.
+func ParseAll(file string, src []byte, opts Options) ([]lang.Value, error) {
+	r := NewReader(file, src, opts)
+	var vs []lang.Value
+	for {
+		v, err := r.Next()
+		if err == io.EOF {
+			return vs, nil
+		}
+		if err != nil {
+			return vs, err
+		}
+		vs = append(vs, v)
+	}
+}
+
+// Next reads the next value. At the end of input (only whitespace and
+// comments left) it returns io.EOF; otherwise errors are *lang.Error.
+func (r *Reader) Next() (lang.Value, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	anns := r.leadingComments()
+	t := r.peek()
+	if r.err != nil {
+		return nil, r.err
+	}
+	if t.Type == TokEOF {
+		return nil, io.EOF
+	}
+	v, err := r.value(anns)
+	if err != nil {
+		r.err = err
+		return nil, err
+	}
+	return v, nil
+}
+
+// Offset is the byte offset just after the last token consumed.
+func (r *Reader) Offset() int { return r.sc.off }
+
+func (r *Reader) peek() lexer.Token {
+	if !r.ahead {
+		r.tok, r.err = r.sc.Next()
+		if r.err != nil {
+			r.tok = lexer.Token{Type: TokEOF, Pos: r.sc.pos(r.sc.off)}
+		}
+		r.ahead = true
+	}
+	return r.tok
+}
+
+func (r *Reader) next() lexer.Token {
+	t := r.peek()
+	r.ahead = false
+	return t
+}
+
+// leadingComments consumes comment and #! tokens, returning them as
+// annotations (or nil when annotations are not kept).
+func (r *Reader) leadingComments() []lang.Value {
+	var anns []lang.Value
+	for {
+		t := r.peek()
+		switch t.Type {
+		case TokComment:
+			r.next()
+			if r.opts.Annotations {
+				anns = append(anns, lang.String(t.Value))
+			}
+		case TokInterpreter:
+			r.next()
+			if r.opts.Annotations {
+				anns = append(anns, lang.NewRecord(lang.Symbol("interpreter"), lang.String(t.Value)))
+			}
+		default:
+			return anns
+		}
+	}
+}
+
+func (r *Reader) peekSkippingComments() lexer.Token {
+	r.leadingComments()
+	return r.peek()
+}
+
+func (r *Reader) errorAt(kind lang.ErrorKind, p lexer.Position, format string, args ...any) *lang.Error {
+	return &lang.Error{Kind: kind, Pos: toPos(p), Msg: fmt.Sprintf(format, args...)}
+}
+
+func toPos(p lexer.Position) lang.Position {
+	return lang.Position{File: p.Filename, Offset: p.Offset, Line: p.Line, Column: p.Column}
+}
+
+func describe(t lexer.Token) string {
+	switch t.Type {
+	case TokEOF:
+		return "end of input"
+	case TokBare:
+		return strconv.Quote(t.Value)
+	case TokString:
+		return "string"
+	case TokQuotedSym:
+		return "symbol"
+	case TokBytes:
+		return "byte string"
+	case TokBool:
+		return "#" + t.Value
+	}
+	return "'" + tokenNames[t.Type] + "'"
+}
+
+// value reads one value whose leading comments (as annotations) are anns.
+func (r *Reader) value(anns []lang.Value) (lang.Value, error) {
+	t := r.next()
+	if r.err != nil {
+		return nil, r.err
+	}
+	start := t.Pos
+	for t.Type == TokAt || t.Type == TokComment || t.Type == TokInterpreter {
+		switch t.Type {
+		case TokAt:
+			if n := r.peek(); n.Type == TokComma {
+				return nil, r.errorAt(lang.SyntaxError, n.Pos, "a comma may not follow @")
+			}
+			a, err := r.nested(nil)
+			if err != nil {
+				return nil, err
+			}
+			if r.opts.Annotations {
+				anns = append(anns, a)
+			}
+		case TokComment:
+			if r.opts.Annotations {
+				anns = append(anns, lang.String(t.Value))
+			}
+		case TokInterpreter:
+			if r.opts.Annotations {
+				anns = append(anns, lang.NewRecord(lang.Symbol("interpreter"), lang.String(t.Value)))
+			}
+		}
+		t = r.next()
+		if r.err != nil {
+			return nil, r.err
+		}
+		switch t.Type {
+		case TokComma:
+			return nil, r.errorAt(lang.SyntaxError, t.Pos, "a comma may not stand between an annotation and its value")
+		case TokEOF:
+			return nil, r.errorAt(lang.InputEndedEarly, t.Pos, "input ended after an annotation; expected the annotated value")
+		case TokCloseRecord, TokCloseSeq, TokCloseBrace, TokColon:
+			return nil, r.errorAt(lang.SyntaxError, t.Pos, "annotation without a value before %s", describe(t))
+		}
+	}
+	v, err := r.plain(t)
+	if err != nil {
+		return nil, err
+	}
+	if len(anns) == 0 && !r.opts.Positions {
+		return v, nil
+	}
+	var pos lang.Position
+	if r.opts.Positions {
+		pos = toPos(start)
+	}
+	return r.build.Annotated(anns, v, pos), nil
+}
+
+// nested reads a value one level deeper, enforcing the depth limit.
+func (r *Reader) nested(anns []lang.Value) (lang.Value, error) {
+	r.depth++
+	defer func() { r.depth-- }()
+	if r.depth >= r.opts.MaxDepth {
+		return nil, r.errorAt(lang.SyntaxError, r.peek().Pos, "values nest deeper than %d levels", r.opts.MaxDepth)
+	}
+	return r.value(anns)
+}
+
+func (r *Reader) plain(t lexer.Token) (lang.Value, error) {
+	switch t.Type {
+	case TokBare:
+		return r.bare(t)
+	case TokString:
+		return r.build.String(t.Value), nil
+	case TokQuotedSym:
+		return r.build.Symbol(t.Value), nil
+	case TokBytes:
+		return lang.ByteString(t.Value), nil
+	case TokBool:
+		return lang.Bool(t.Value == "t"), nil
+	case TokHexDouble:
+		var bits uint64
+		for i := 0; i < 8; i++ {
+			bits = bits<<8 | uint64(t.Value[i])
+		}
+		return lang.Double(math.Float64frombits(bits)), nil
+	case TokEmbedded:
+		if n := r.peek(); n.Type == TokComma {
+			return nil, r.errorAt(lang.SyntaxError, n.Pos, "a comma may not follow #:")
+		}
+		v, err := r.nested(nil)
+		if err != nil {
+			return nil, err
+		}
+		return lang.Embedded{Ref: v}, nil
+	case TokOpenRecord:
+		return r.record(t)
+	case TokOpenSeq:
+		return r.sequence(t, false)
+	case TokOpenSet:
+		return r.sequence(t, true)
+	case TokOpenDict:
+		return r.dictionary(t)
+	case TokEOF:
+		return nil, r.errorAt(lang.InputEndedEarly, t.Pos, "input ended where a value was expected")
+	}
+	return nil, r.errorAt(lang.SyntaxError, t.Pos, "unexpected %s; expected a value", describe(t))
+}
+
+func (r *Reader) bare(t lexer.Token) (lang.Value, error) {
+	s := t.Value
+	if !lang.LooksNumeric(s) {
+		return r.build.Symbol(s), nil
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] == '.' || s[i] == 'e' || s[i] == 'E' {
+			f, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				return nil, r.errorAt(lang.SyntaxError, t.Pos, "double %s is out of range", s)
+			}
+			return lang.Double(f), nil
+		}
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return lang.Int(n), nil
+	}
+	n, ok := new(big.Int).SetString(s, 10)
+	if !ok {
+		return nil, r.errorAt(lang.SyntaxError, t.Pos, "invalid integer %s", s)
+	}
+	return lang.NewInteger(n), nil
+}
+
+func (r *Reader) record(open lexer.Token) (lang.Value, error) {
+	mark := r.build.Mark()
+	for {
+		anns := r.leadingComments()
+		t := r.peek()
+		if r.err != nil {
+			r.build.Drop(mark)
+			return nil, r.err
+		}
+		switch t.Type {
+		case TokCloseRecord:
+			r.next()
+			rec, err := r.build.Record(mark)
+			if err != nil {
+				return nil, r.errorAt(lang.SyntaxError, open.Pos, "a record needs a label")
+			}
+			return rec, nil
+		case TokComma:
+			r.build.Drop(mark)
+			return nil, r.errorAt(lang.SyntaxError, t.Pos, "commas are not allowed in records")
+		case TokEOF:
+			r.build.Drop(mark)
+			return nil, r.errorAt(lang.InputEndedEarly, t.Pos, "input ended inside the record opened at %d:%d", open.Pos.Line, open.Pos.Column)
+		}
+		v, err := r.nested(anns)
+		if err != nil {
+			r.build.Drop(mark)
+			return nil, err
+		}
+		r.build.Push(v)
+	}
+}
+
+// sequence reads the elements of a sequence or set (closer '}'); commas
+// count as whitespace.
+func (r *Reader) sequence(open lexer.Token, set bool) (lang.Value, error) {
+	what, closer := "sequence", TokCloseSeq
+	if set {
+		what, closer = "set", TokCloseBrace
+	}
+	mark := r.build.Mark()
+	fail := func(err error) (lang.Value, error) {
+		r.build.Drop(mark)
+		return nil, err
+	}
+	for {
+		anns := r.leadingComments()
+		t := r.peek()
+		if r.err != nil {
+			return fail(r.err)
+		}
+		switch t.Type {
+		case closer:
+			r.next()
+			if !set {
+				return r.build.Sequence(mark), nil
+			}
+			s, err := r.build.Set(mark)
+			if err != nil {
+				return nil, r.errorAt(lang.SyntaxError, open.Pos, "%v", err)
+			}
+			return s, nil
+		case TokComma:
+			r.next()
+			continue
+		case TokEOF:
+			return fail(r.errorAt(lang.InputEndedEarly, t.Pos, "input ended inside the %s opened at %d:%d", what, open.Pos.Line, open.Pos.Column))
+		case TokCloseRecord, TokCloseSeq, TokCloseBrace:
+			return fail(r.errorAt(lang.SyntaxError, t.Pos, "unexpected %s inside the %s opened at %d:%d", describe(t), what, open.Pos.Line, open.Pos.Column))
+		}
+		v, err := r.nested(anns)
+		if err != nil {
+			return fail(err)
+		}
+		r.build.Push(v)
+	}
+}
+
+func (r *Reader) dictionary(open lexer.Token) (lang.Value, error) {
+	mark, keyMark := r.build.Mark(), len(r.keys)
+	fail := func(err error) (lang.Value, error) {
+		r.build.Drop(mark)
+		r.keys = r.keys[:keyMark]
+		return nil, err
+	}
+	for {
+		anns := r.leadingComments()
+		t := r.peek()
+		if r.err != nil {
+			return fail(r.err)
+		}
+		switch t.Type {
+		case TokCloseBrace:
+			r.next()
+			keys := r.keys[keyMark:]
+			dupAt := open.Pos
+			d, err := r.build.Dictionary(mark)
+			if err != nil {
+				dupAt = duplicateKeyPos(keys, open.Pos)
+			}
+			clear(keys)
+			r.keys = r.keys[:keyMark]
+			if err != nil {
+				return nil, r.errorAt(lang.SyntaxError, dupAt, "%v", err)
+			}
+			return d, nil
+		case TokComma:
+			r.next()
+			continue
+		case TokEOF:
+			return fail(r.errorAt(lang.InputEndedEarly, t.Pos, "input ended inside the dictionary opened at %d:%d", open.Pos.Line, open.Pos.Column))
+		case TokColon:
+			return fail(r.errorAt(lang.SyntaxError, t.Pos, "expected a dictionary key before ':'"))
+		case TokCloseRecord, TokCloseSeq:
+			return fail(r.errorAt(lang.SyntaxError, t.Pos, "unexpected %s inside the dictionary opened at %d:%d", describe(t), open.Pos.Line, open.Pos.Column))
+		}
+		k, err := r.nested(anns)
+		if err != nil {
+			return fail(err)
+		}
+		r.leadingComments()
+		c := r.next()
+		if r.err != nil {
+			return fail(r.err)
+		}
+		switch c.Type {
+		case TokColon:
+		case TokEOF:
+			return fail(r.errorAt(lang.InputEndedEarly, c.Pos, "input ended after a dictionary key; expected ':'"))
+		case TokComma:
+			return fail(r.errorAt(lang.SyntaxError, c.Pos, "a comma may not stand between a dictionary key and its ':'"))
+		default:
+			return fail(r.errorAt(lang.SyntaxError, c.Pos, "expected ':' after the dictionary key, found %s", describe(c)))
+		}
+		vanns := r.leadingComments()
+		n := r.peek()
+		switch n.Type {
+		case TokComma:
+			return fail(r.errorAt(lang.SyntaxError, n.Pos, "a comma may not stand between ':' and the dictionary value"))
+		case TokEOF:
+			if r.err != nil {
+				return fail(r.err)
+			}
+			return fail(r.errorAt(lang.InputEndedEarly, n.Pos, "input ended after ':'; expected the dictionary value"))
+		case TokCloseBrace:
+			return fail(r.errorAt(lang.SyntaxError, n.Pos, "expected a value after ':'"))
+		}
+		v, err := r.nested(vanns)
+		if err != nil {
+			return fail(err)
+		}
+		r.build.Push(k)
+		r.build.Push(v)
+		r.keys = append(r.keys, keyAt{k, t.Pos})
+	}
+}
+
+// duplicateKeyPos finds the position of the second occurrence of a repeated
+// key, for the error message.
+func duplicateKeyPos(keys []keyAt, fallback lexer.Position) lexer.Position {
+	seen := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		id := lang.Key(k.key)
+		if seen[id] {
+			return k.pos
+		}
+		seen[id] = true
+	}
+	return fallback
+}
