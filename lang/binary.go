@@ -178,6 +178,8 @@ func (e *Encoder) appendEmbedded(dst []byte, x Embedded) ([]byte, error) {
 			dst = append(dst, tagHostRef)
 			return binary.AppendUvarint(dst, id.EmbeddedID()), nil
 		}
+		dst = append(dst, tagHostRef+1)
+		return appendAtom(dst, TagString, opaqueRefText(x.Ref)), nil
 	}
 	if e.Embedded != nil {
 		r, err := e.Embedded(x.Ref)
@@ -564,4 +566,14 @@ func decodeInt(b []byte) Value {
 		n.Sub(n, new(big.Int).Lsh(big.NewInt(1), uint(len(b))*8))
 	}
 	return NewInteger(n)
+}
+
+// AppendKey appends Key(v) to dst, for building composite map keys without
+// allocating.
+func AppendKey(dst []byte, v Value) []byte {
+	out, err := (&Encoder{Canonical: true, keyMode: true}).Append(dst, v)
+	if err != nil {
+		return append(dst[:len(dst):len(dst)], "\x00"+err.Error()...)
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package lang
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -117,7 +118,14 @@ func compareRefs(a, b any) int {
 	if sameRef(a, b) {
 		return 0
 	}
-	return strings.Compare(reflect.TypeOf(a).String(), reflect.TypeOf(b).String())
+	return strings.Compare(opaqueRefText(a), opaqueRefText(b))
+}
+
+// opaqueRefText identifies a host reference that is neither a Value nor an
+// Identity by its type and Go syntax (for pointers, the address), so that
+// Compare and Key stay total and agree with each other.
+func opaqueRefText(r any) string {
+	return fmt.Sprintf("%T\x00%#v", r, r)
 }
 
 // sameRef reports whether two host references are the same object, without

@@ -242,13 +242,21 @@ func (s *scanner) hash(p lexer.Position) (lexer.Token, error) {
 	switch c := rest[0]; c {
 	case ' ', '\t':
 		s.off += 2
-		return lexer.Token{Type: TokComment, Value: s.restOfLine(), Pos: p}, nil
+		text := s.restOfLine()
+		if !utf8.ValidString(text) {
+			return lexer.Token{}, s.errAt(lang.SyntaxError, start, "invalid UTF-8 in comment")
+		}
+		return lexer.Token{Type: TokComment, Value: text, Pos: p}, nil
 	case '\n', '\r':
 		s.off++
 		return lexer.Token{Type: TokComment, Value: "", Pos: p}, nil
 	case '!':
 		s.off += 2
-		return lexer.Token{Type: TokInterpreter, Value: s.restOfLine(), Pos: p}, nil
+		text := s.restOfLine()
+		if !utf8.ValidString(text) {
+			return lexer.Token{}, s.errAt(lang.SyntaxError, start, "invalid UTF-8 in #! line")
+		}
+		return lexer.Token{Type: TokInterpreter, Value: text, Pos: p}, nil
 	case 't', 'f':
 		s.off += 2
 		if s.off < len(s.src) {

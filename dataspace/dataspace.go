@@ -1,0 +1,151 @@
+package dataspace
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/synd-lang/synd/lang"
+)
+
+// Handle identifies one assertion from the moment it is made until it is
+// retracted. Handles are issued by the caller (the actor system).
+type Handle uint64
+
+// Effects is how a dataspace tells observers of matches. Each observer is the
+// host reference embedded in its Observe assertion; the dataspace asserts
+// capture tuples (as lang.Sequence values) to it and later retracts them by
+// the handles Assert returned, and sends it matching messages' captures.
+type Effects interface {
+	Assert(observer any, captures lang.Value) Handle
+	Retract(h Handle)
+	Message(observer any, captures lang.Value)
+}
+
+// Dataspace is a bag of assertions with indexed observation.
+type Dataspace struct {
+	byHandle  map[Handle]*entry
+	byKey     map[string]*entry
+	observers map[Handle]*observer
+	index     index
+	seq       uint64
+}
+
+// entry is one distinct value in the bag.
+type entry struct {
+	key   string
+	value lang.Value
+	count int
+	seq   uint64 // when it last appeared, for a stable iteration order
+}
+
+// New returns an empty dataspace.
+func New() *Dataspace {
+	return &Dataspace{
+		byHandle:  map[Handle]*entry{},
+		byKey:     map[string]*entry{},
+		observers: map[Handle]*observer{},
+		index:     newIndex(),
+	}
+}
+
+// Assert adds v under handle h. If v is <Observe PATTERN #:observer> with a
+// valid pattern, the observer is registered and told of the matches already
+// present. A malformed Observe is kept as a plain assertion; the error says
+// why it observes nothing.
+func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
+	v = lang.Strip(v)
+	if _, dup := d.byHandle[h]; dup {
+		return fmt.Errorf("handle %d asserted twice", h)
+	}
+	key := lang.Key(v)
+	e := d.byKey[key]
+	if e == nil {
+		d.seq++
+		e = &entry{key: key, value: v, seq: d.seq}
+		d.byKey[key] = e
+	}
+	d.byHandle[h] = e
+	e.count++
+	if e.count == 1 {
+		d.index.addValue(fx, v, key)
+	}
+	if target, p, ok, err := parseObserve(v); ok {
+		if err != nil {
+			return err
+		}
+		o := &observer{handle: h, target: target}
+		d.observers[h] = o
+		d.index.addObserver(fx, o, p, d.each)
+	}
+	return nil
+}
+
+// Retract removes the assertion made under h; an unknown handle is ignored.
+func (d *Dataspace) Retract(fx Effects, h Handle) {
+	e, ok := d.byHandle[h]
+	if !ok {
+		return
+	}
+	delete(d.byHandle, h)
+	if o, ok := d.observers[h]; ok {
+		delete(d.observers, h)
+		d.index.removeObserver(fx, o)
+	}
+	if e.count--; e.count == 0 {
+		delete(d.byKey, e.key)
+		d.index.removeValue(fx, e.value, e.key)
+	}
+}
+
+// Message routes v to every observer it matches.
+func (d *Dataspace) Message(fx Effects, v lang.Value) {
+	d.index.message(fx, lang.Strip(v))
+}
+
+// Len is the number of distinct values present.
+func (d *Dataspace) Len() int { return len(d.byKey) }
+
+// Count is how many times v is asserted.
+func (d *Dataspace) Count(v lang.Value) int {
+	if e := d.byKey[lang.Key(v)]; e != nil {
+		return e.count
+	}
+	return 0
+}
+
+// Assertions returns the distinct values present, in the order they appeared.
+func (d *Dataspace) Assertions() []lang.Value {
+	var out []lang.Value
+	d.each(func(_ string, v lang.Value) { out = append(out, v) })
+	return out
+}
+
+// each calls f for every distinct value, in the order they appeared.
+func (d *Dataspace) each(f func(key string, v lang.Value)) {
+	es := make([]*entry, 0, len(d.byKey))
+	for _, e := range d.byKey {
+		es = append(es, e)
+	}
+	slices.SortFunc(es, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
+	for _, e := range es {
+		f(e.key, e.value)
+	}
+}
+
+// parseObserve recognises <Observe PATTERN #:observer>.
+func parseObserve(v lang.Value) (target any, p Pattern, ok bool, err error) {
+	r, isRec := v.(*lang.Record)
+	if !isRec || len(r.Fields) != 2 || !lang.Equal(r.Label, SymObserve) {
+		return nil, nil, false, nil
+	}
+	emb, isEmb := r.Fields[1].(lang.Embedded)
+	if !isEmb {
+		return nil, nil, true, fmt.Errorf("Observe needs an embedded observer, not %s", lang.Format(r.Fields[1]))
+	}
+	p, err = ParsePattern(r.Fields[0])
+	if err != nil {
+		return nil, nil, true, fmt.Errorf("Observe: %w", err)
+	}
+	return emb.Ref, p, true, nil
+}
