@@ -1,9 +1,7 @@
 package dataspace
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
 
 	"github.com/synd-lang/synd/lang"
 )
@@ -37,6 +35,7 @@ type entry struct {
 	value lang.Value
 	count int
 	seq   uint64 // when it last appeared, for a stable iteration order
+	class *class
 }
 
 // New returns an empty dataspace.
@@ -62,13 +61,15 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 	e := d.byKey[key]
 	if e == nil {
 		d.seq++
-		e = &entry{key: key, value: v, seq: d.seq}
+		c := d.index.classOf(v, true)
+		e = &entry{key: key, value: v, seq: d.seq, class: c}
+		c.entries[key] = e
 		d.byKey[key] = e
 	}
 	d.byHandle[h] = e
 	e.count++
 	if e.count == 1 {
-		d.index.addValue(fx, v, key)
+		d.index.addValue(fx, v, key, e.class)
 	}
 	if target, p, ok, err := parseObserve(v); ok {
 		if err != nil {
@@ -76,7 +77,7 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 		}
 		o := &observer{handle: h, target: target}
 		d.observers[h] = o
-		d.index.addObserver(fx, o, p, d.each)
+		d.index.addObserver(fx, o, p)
 	}
 	return nil
 }
@@ -94,7 +95,9 @@ func (d *Dataspace) Retract(fx Effects, h Handle) {
 	}
 	if e.count--; e.count == 0 {
 		delete(d.byKey, e.key)
-		d.index.removeValue(fx, e.value, e.key)
+		delete(e.class.entries, e.key)
+		d.index.removeValue(fx, e.value, e.key, e.class)
+		d.index.dropClassIfEmpty(e.class)
 	}
 }
 
@@ -122,16 +125,7 @@ func (d *Dataspace) Assertions() []lang.Value {
 }
 
 // each calls f for every distinct value, in the order they appeared.
-func (d *Dataspace) each(f func(key string, v lang.Value)) {
-	es := make([]*entry, 0, len(d.byKey))
-	for _, e := range d.byKey {
-		es = append(es, e)
-	}
-	slices.SortFunc(es, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
-	for _, e := range es {
-		f(e.key, e.value)
-	}
-}
+func (d *Dataspace) each(f func(key string, v lang.Value)) { d.index.eachValue(d.index.star, f) }
 
 // parseObserve recognises <Observe PATTERN #:observer>.
 func parseObserve(v lang.Value) (target any, p Pattern, ok bool, err error) {

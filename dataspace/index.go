@@ -1,6 +1,7 @@
 package dataspace
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/synd-lang/synd/lang"
@@ -191,7 +192,7 @@ func projectCaptures(v lang.Value, paths [][]lang.Value) lang.Sequence {
 
 type signature struct {
 	tests  []test
-	class  string
+	class  *class
 	leaves map[string]*leaf
 	nobs   int
 }
@@ -227,20 +228,57 @@ type observer struct {
 
 // index is the skeleton index of one dataspace.
 type index struct {
-	sigs    map[string]*signature
-	byClass map[string][]*signature
-	scratch []byte
+	sigs         map[string]*signature
+	classes      map[string]*class
+	star         *class // signatures whose root is unconstrained
+	scratch      []byte
+	tupleScratch []byte
+}
+
+// class gathers, for one root class, the signatures filed under it and the
+// distinct values of the bag that have it.
+type class struct {
+	name    string
+	sigs    []*signature
+	entries map[string]*entry
 }
 
 func newIndex() index {
-	return index{sigs: map[string]*signature{}, byClass: map[string][]*signature{}}
+	star := &class{name: "*", entries: map[string]*entry{}}
+	return index{sigs: map[string]*signature{}, classes: map[string]*class{"*": star}, star: star}
 }
 
-// forEachLeaf calls f with every leaf that v reaches, in a stable order;
-// with create, it makes the leaves that do not exist yet.
-func (ix *index) forEachLeaf(v lang.Value, create bool, f func(sig *signature, lf *leaf)) {
+// classOf finds the class of v, making it if create is set (else nil).
+func (ix *index) classOf(v lang.Value, create bool) *class {
 	ix.scratch = appendRootClass(ix.scratch[:0], v)
-	for _, bucket := range [2][]*signature{ix.byClass[string(ix.scratch)], ix.byClass["*"]} {
+	return ix.className(string(ix.scratch), create)
+}
+
+func (ix *index) className(name string, create bool) *class {
+	c := ix.classes[name]
+	if c == nil && create {
+		c = &class{name: name, entries: map[string]*entry{}}
+		ix.classes[c.name] = c
+	}
+	return c
+}
+
+// dropClassIfEmpty forgets a class with no signatures and no values.
+func (ix *index) dropClassIfEmpty(c *class) {
+	if c != ix.star && len(c.sigs) == 0 && len(c.entries) == 0 {
+		delete(ix.classes, c.name)
+	}
+}
+
+// forEachLeaf calls f with every leaf that v (of class c, which may be nil)
+// reaches, in a stable order; with create, it makes the leaves that do not
+// exist yet.
+func (ix *index) forEachLeaf(v lang.Value, c *class, create bool, f func(sig *signature, lf *leaf)) {
+	var own []*signature
+	if c != nil && c != ix.star {
+		own = c.sigs
+	}
+	for _, bucket := range [2][]*signature{own, ix.star.sigs} {
 		for _, sig := range bucket {
 			var ok bool
 			ix.scratch, ok = appendLeafKey(ix.scratch[:0], sig.tests, v)
@@ -260,22 +298,22 @@ func (ix *index) forEachLeaf(v lang.Value, create bool, f func(sig *signature, l
 	}
 }
 
-// addValue files a value that has just appeared in the bag.
-func (ix *index) addValue(fx Effects, v lang.Value, key string) {
-	ix.forEachLeaf(v, true, func(sig *signature, lf *leaf) {
+// addValue files a value (of class c) that has just appeared in the bag.
+func (ix *index) addValue(fx Effects, v lang.Value, key string, c *class) {
+	ix.forEachLeaf(v, c, true, func(sig *signature, lf *leaf) {
 		lf.assertions[key] = v
 		for _, g := range lf.groups {
-			g.add(fx, v)
+			g.add(fx, v, &ix.tupleScratch)
 		}
 	})
 }
 
-// removeValue unfiles a value that has just left the bag.
-func (ix *index) removeValue(fx Effects, v lang.Value, key string) {
-	ix.forEachLeaf(v, false, func(sig *signature, lf *leaf) {
+// removeValue unfiles a value (of class c) that has just left the bag.
+func (ix *index) removeValue(fx Effects, v lang.Value, key string, c *class) {
+	ix.forEachLeaf(v, c, false, func(sig *signature, lf *leaf) {
 		delete(lf.assertions, key)
 		for _, g := range lf.groups {
-			g.remove(fx, v)
+			g.remove(fx, v, &ix.tupleScratch)
 		}
 		if len(lf.assertions) == 0 && len(lf.groups) == 0 {
 			delete(sig.leaves, string(ix.scratch))
@@ -285,7 +323,7 @@ func (ix *index) removeValue(fx Effects, v lang.Value, key string) {
 
 // message delivers a message to every observer it matches.
 func (ix *index) message(fx Effects, v lang.Value) {
-	ix.forEachLeaf(v, false, func(sig *signature, lf *leaf) {
+	ix.forEachLeaf(v, ix.classOf(v, false), false, func(sig *signature, lf *leaf) {
 		for _, g := range lf.groups {
 			if len(g.observers) == 0 {
 				continue
@@ -298,58 +336,59 @@ func (ix *index) message(fx Effects, v lang.Value) {
 	})
 }
 
-func (g *captureGroup) add(fx Effects, v lang.Value) {
-	caps := projectCaptures(v, g.paths)
-	k := tupleKey(caps)
-	t := g.tuples[k]
-	if t != nil {
+func (g *captureGroup) add(fx Effects, v lang.Value, scratch *[]byte) {
+	*scratch = appendTupleKey((*scratch)[:0], v, g.paths)
+	if t := g.tuples[string(*scratch)]; t != nil {
 		t.count++
 		return
 	}
-	t = &tuple{caps: caps, count: 1, handles: make([]Handle, len(g.observers))}
-	g.tuples[k] = t
+	caps := projectCaptures(v, g.paths)
+	t := &tuple{caps: caps, count: 1, handles: make([]Handle, len(g.observers))}
+	g.tuples[string(*scratch)] = t
 	for i, o := range g.observers {
 		t.handles[i] = fx.Assert(o.target, caps)
 	}
 }
 
-func (g *captureGroup) remove(fx Effects, v lang.Value) {
-	k := tupleKey(projectCaptures(v, g.paths))
-	t := g.tuples[k]
+func (g *captureGroup) remove(fx Effects, v lang.Value, scratch *[]byte) {
+	*scratch = appendTupleKey((*scratch)[:0], v, g.paths)
+	t := g.tuples[string(*scratch)]
 	if t == nil {
 		return
 	}
 	if t.count--; t.count > 0 {
 		return
 	}
-	delete(g.tuples, k)
+	delete(g.tuples, string(*scratch))
 	for _, h := range t.handles {
 		fx.Retract(h)
 	}
 }
 
-func tupleKey(caps lang.Sequence) string {
-	var buf [64]byte
-	b := buf[:0]
-	for _, c := range caps {
+// appendTupleKey writes the key of the capture tuple of v, without building
+// the tuple.
+func appendTupleKey(b []byte, v lang.Value, paths [][]lang.Value) []byte {
+	for _, p := range paths {
+		c, _ := walk(v, p)
 		b = lang.AppendKey(b, c)
 	}
-	return string(b)
+	return b
 }
 
 // addObserver registers an observer, filing its pattern, and tells it of
 // every matching assertion already present (bag supplies them in the order
 // they were first asserted).
-func (ix *index) addObserver(fx Effects, o *observer, p Pattern, bag func(func(key string, v lang.Value))) {
+func (ix *index) addObserver(fx Effects, o *observer, p Pattern) {
 	sh := compile(p)
 	id := sh.signatureID()
 	sig := ix.sigs[id]
 	if sig == nil {
-		sig = &signature{tests: sh.tests, class: sh.rootClass(), leaves: map[string]*leaf{}}
+		c := ix.className(sh.rootClass(), true)
+		sig = &signature{tests: sh.tests, class: c, leaves: map[string]*leaf{}}
 		ix.sigs[id] = sig
-		ix.byClass[sig.class] = append(ix.byClass[sig.class], sig)
+		c.sigs = append(c.sigs, sig)
 		// A new signature starts with every present value it can file.
-		bag(func(key string, v lang.Value) {
+		ix.eachValue(c, func(key string, v lang.Value) {
 			var ok bool
 			ix.scratch, ok = appendLeafKey(ix.scratch[:0], sig.tests, v)
 			if !ok {
@@ -387,7 +426,7 @@ func (ix *index) addObserver(fx Effects, o *observer, p Pattern, bag func(func(k
 		}
 		slices.Sort(keys)
 		for _, k := range keys {
-			g.add(fx, lf.assertions[k]) // no observers yet: counts only
+			g.add(fx, lf.assertions[k], &ix.tupleScratch) // no observers yet: counts only
 		}
 	}
 	o.sig, o.leafK, o.group = sig, ck, g
@@ -435,12 +474,30 @@ func (ix *index) removeObserver(fx Effects, o *observer) {
 				break
 			}
 		}
-		b := ix.byClass[o.sig.class]
-		b = slices.DeleteFunc(b, func(s *signature) bool { return s == o.sig })
-		if len(b) == 0 {
-			delete(ix.byClass, o.sig.class)
-		} else {
-			ix.byClass[o.sig.class] = b
+		c := o.sig.class
+		c.sigs = slices.DeleteFunc(c.sigs, func(s *signature) bool { return s == o.sig })
+		ix.dropClassIfEmpty(c)
+	}
+}
+
+// eachValue calls f for every distinct value of class c (all values, for the
+// star class), in the order they appeared.
+func (ix *index) eachValue(c *class, f func(key string, v lang.Value)) {
+	var es []*entry
+	if c == ix.star {
+		for _, x := range ix.classes {
+			for _, e := range x.entries {
+				es = append(es, e)
+			}
 		}
+	} else {
+		es = make([]*entry, 0, len(c.entries))
+		for _, e := range c.entries {
+			es = append(es, e)
+		}
+	}
+	slices.SortFunc(es, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
+	for _, e := range es {
+		f(e.key, e.value)
 	}
 }

@@ -1,0 +1,154 @@
+package eval
+
+import (
+	"github.com/synd-lang/synd/dataspace"
+	"github.com/synd-lang/synd/lang"
+)
+
+// DataspaceEntity is the entity behind a dataspace ref: it keeps the
+// assertions sent to it and tells observers (refs embedded in Observe
+// assertions) of matches.
+type DataspaceEntity struct {
+	DS *dataspace.Dataspace
+}
+
+// NewDataspace makes a new, empty dataspace owned by the active facet and
+// returns a ref to it.
+func (t *Turn) NewDataspace(name string) *Ref {
+	return t.NewRef(name, &DataspaceEntity{DS: dataspace.New()})
+}
+
+// turnEffects lets a dataspace act through a turn.
+type turnEffects struct{ t *Turn }
+
+func (e turnEffects) Assert(o any, caps lang.Value) Handle {
+	if r, ok := o.(*Ref); ok {
+		return e.t.Assert(r, caps)
+	}
+	return 0
+}
+
+func (e turnEffects) Retract(h Handle) {
+	if h != 0 {
+		e.t.Retract(h)
+	}
+}
+
+func (e turnEffects) Message(o any, caps lang.Value) {
+	if r, ok := o.(*Ref); ok {
+		e.t.Message(r, caps)
+	}
+}
+
+// Assert implements Entity.
+func (d *DataspaceEntity) Assert(t *Turn, v lang.Value, h Handle) error {
+	return d.DS.Assert(turnEffects{t}, v, h)
+}
+
+// Retract implements Entity.
+func (d *DataspaceEntity) Retract(t *Turn, h Handle) error {
+	d.DS.Retract(turnEffects{t}, h)
+	return nil
+}
+
+// Message implements Entity.
+func (d *DataspaceEntity) Message(t *Turn, v lang.Value) error {
+	d.DS.Message(turnEffects{t}, v)
+	return nil
+}
+
+// duringEntity starts a facet per distinct match and stops it when the match
+// goes away; it also runs a handler per matching message.
+type duringEntity struct {
+	owner     *Facet
+	onAssert  func(t *Turn, captures []lang.Value)
+	onMessage func(t *Turn, captures []lang.Value)
+	facets    map[Handle]*Facet
+}
+
+func capturesOf(v lang.Value) []lang.Value {
+	if s, ok := v.(lang.Sequence); ok {
+		return s
+	}
+	return nil
+}
+
+func (e *duringEntity) Assert(t *Turn, v lang.Value, h Handle) error {
+	if e.onAssert == nil {
+		return nil
+	}
+	caps := capturesOf(v)
+	var child *Facet
+	t.InFacet(e.owner, func() {
+		child = t.NewFacetHeld(func(t *Turn) { e.onAssert(t, caps) })
+	})
+	if child.alive {
+		e.facets[h] = child
+	}
+	return nil
+}
+
+func (e *duringEntity) Retract(t *Turn, h Handle) error {
+	if f, ok := e.facets[h]; ok {
+		delete(e.facets, h)
+		t.StopFacet(f)
+	}
+	return nil
+}
+
+func (e *duringEntity) Message(t *Turn, v lang.Value) error {
+	if e.onMessage == nil {
+		return nil
+	}
+	caps := capturesOf(v)
+	t.InFacet(e.owner, func() {
+		t.NewFacet(func(t *Turn) { e.onMessage(t, caps) })
+	})
+	return nil
+}
+
+// During observes p at ds from the active facet: for each distinct capture
+// tuple that appears, body runs in a new child facet, which stops when the
+// tuple disappears. The observation lasts as long as the active facet.
+func (t *Turn) During(ds *Ref, p dataspace.Pattern, body func(t *Turn, captures []lang.Value)) {
+	e := &duringEntity{owner: t.facet, onAssert: body, facets: map[Handle]*Facet{}}
+	t.Assert(ds, dataspace.Observe(p, t.NewRef("during", e)))
+}
+
+// OnMessage observes messages matching p at ds from the active facet: body
+// runs, in a fresh child facet, for each one.
+func (t *Turn) OnMessage(ds *Ref, p dataspace.Pattern, body func(t *Turn, captures []lang.Value)) {
+	e := &duringEntity{owner: t.facet, onMessage: body, facets: map[Handle]*Facet{}}
+	t.Assert(ds, dataspace.Observe(p, t.NewRef("on-message", e)))
+}
+
+// Handler is an Entity built from functions; nil fields ignore their event.
+type Handler struct {
+	OnAssert  func(t *Turn, v lang.Value, h Handle) error
+	OnRetract func(t *Turn, h Handle) error
+	OnMessage func(t *Turn, v lang.Value) error
+}
+
+// Assert implements Entity.
+func (h *Handler) Assert(t *Turn, v lang.Value, hd Handle) error {
+	if h.OnAssert == nil {
+		return nil
+	}
+	return h.OnAssert(t, v, hd)
+}
+
+// Retract implements Entity.
+func (h *Handler) Retract(t *Turn, hd Handle) error {
+	if h.OnRetract == nil {
+		return nil
+	}
+	return h.OnRetract(t, hd)
+}
+
+// Message implements Entity.
+func (h *Handler) Message(t *Turn, v lang.Value) error {
+	if h.OnMessage == nil {
+		return nil
+	}
+	return h.OnMessage(t, v)
+}

@@ -1,0 +1,449 @@
+// Package eval runs programs of the reactive core: actors owning trees of
+// facets, entities that receive assertions, retractions and messages, turns
+// whose effects are delivered after they end, and a deterministic scheduler
+// with a real or virtual clock. The script evaluator (see the evaluator
+// files) runs compiled instructions on it.
+package eval
+
+import (
+	"fmt"
+	"runtime/debug"
+	"slices"
+
+	"github.com/synd-lang/synd/dataspace"
+	"github.com/synd-lang/synd/lang"
+)
+
+// Handle identifies one assertion until it is retracted.
+type Handle = dataspace.Handle
+
+// Entity receives events. Methods run inside a turn of the actor owning the
+// entity's facet; an error stops that facet (and is reported).
+type Entity interface {
+	Assert(t *Turn, v lang.Value, h Handle) error
+	Retract(t *Turn, h Handle) error
+	Message(t *Turn, v lang.Value) error
+}
+
+// Syncer is optionally implemented by entities that handle sync themselves.
+// Others answer a sync at once by sending #t to the peer.
+type Syncer interface {
+	Sync(t *Turn, peer *Ref) error
+}
+
+// Ref is a reference to an entity, as embedded in values. Refs compare by
+// identity (see lang.Identity). An attenuated ref filters and rewrites what
+// passes through it.
+type Ref struct {
+	id     uint64
+	facet  *Facet
+	entity Entity
+	name   string
+	// attenuation, applied in order; a nil result drops the value.
+	attenuation []func(lang.Value) (lang.Value, bool)
+}
+
+// EmbeddedID implements lang.Identity.
+func (r *Ref) EmbeddedID() uint64 { return r.id }
+
+// Describe implements lang.Describer: refs print as <ref N name>.
+func (r *Ref) Describe() lang.Value {
+	if r.name == "" {
+		return lang.NewRecord(lang.Symbol("ref"), lang.Int(int64(r.id)))
+	}
+	return lang.NewRecord(lang.Symbol("ref"), lang.Int(int64(r.id)), lang.Symbol(r.name))
+}
+
+// Name is the ref's name, given when it was created.
+func (r *Ref) Name() string { return r.name }
+
+// Facet returns the facet owning the entity.
+func (r *Ref) Facet() *Facet { return r.facet }
+
+// Entity returns the entity behind the ref.
+func (r *Ref) Entity() Entity { return r.entity }
+
+// Value returns the ref as an embedded value.
+func (r *Ref) Value() lang.Value { return lang.Embedded{Ref: r} }
+
+// Attenuate returns a new ref to the same entity whose values pass through
+// rewrite (after any attenuation r already has). rewrite returns false to
+// drop a value.
+func (r *Ref) Attenuate(sys *System, rewrite func(lang.Value) (lang.Value, bool)) *Ref {
+	return &Ref{
+		id:          sys.newID(),
+		facet:       r.facet,
+		entity:      r.entity,
+		name:        r.name,
+		attenuation: append(slices.Clip(r.attenuation), rewrite),
+	}
+}
+
+// rewrite applies the ref's attenuation.
+func (r *Ref) rewrite(v lang.Value) (lang.Value, bool) {
+	for _, f := range r.attenuation {
+		var ok bool
+		if v, ok = f(v); !ok {
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// Actor owns a tree of facets and handles one event at a time.
+type Actor struct {
+	id   uint64
+	name string
+	root *Facet
+	sys  *System
+	done bool
+}
+
+// Name is the actor's name.
+func (a *Actor) Name() string { return a.name }
+
+// Root is the actor's root facet.
+func (a *Actor) Root() *Facet { return a.root }
+
+// Done reports whether the actor has terminated.
+func (a *Actor) Done() bool { return a.done }
+
+// Facet is a node of an actor's facet tree. It owns the assertions made in
+// it, its children, its stop handlers and its timers.
+type Facet struct {
+	id           uint64
+	actor        *Actor
+	parent       *Facet
+	children     []*Facet
+	outbound     map[Handle]outbound
+	stopHandlers []func(t *Turn)
+	timers       int // pending timers; they keep the facet from being inert
+	preventInert int
+	alive        bool
+	// Label describes the facet in traces and the REPL.
+	Label string
+	// Data is for the owner of the facet (the evaluator keeps its scope here).
+	Data any
+}
+
+type outbound struct {
+	target  *Ref
+	value   lang.Value // as delivered (after attenuation)
+	dropped bool       // attenuation dropped it: nothing to retract
+}
+
+// ID is the facet's number, unique in its system.
+func (f *Facet) ID() uint64 { return f.id }
+
+// Actor returns the actor owning the facet.
+func (f *Facet) Actor() *Actor { return f.actor }
+
+// Parent returns the parent facet, nil for an actor's root.
+func (f *Facet) Parent() *Facet { return f.parent }
+
+// Children returns the live child facets in creation order.
+func (f *Facet) Children() []*Facet { return slices.Clone(f.children) }
+
+// Alive reports whether the facet has not stopped.
+func (f *Facet) Alive() bool { return f.alive }
+
+// Outbound returns the assertions the facet holds, in handle order, as
+// (target, value) pairs.
+func (f *Facet) Outbound() []Assertion {
+	hs := make([]Handle, 0, len(f.outbound))
+	for h := range f.outbound {
+		hs = append(hs, h)
+	}
+	slices.Sort(hs)
+	out := make([]Assertion, 0, len(hs))
+	for _, h := range hs {
+		o := f.outbound[h]
+		if !o.dropped {
+			out = append(out, Assertion{Handle: h, Target: o.target, Value: o.value})
+		}
+	}
+	return out
+}
+
+// Assertion is one assertion a facet holds.
+type Assertion struct {
+	Handle Handle
+	Target *Ref
+	Value  lang.Value
+}
+
+// PreventInert keeps the facet from stopping when inert until the returned
+// function is called.
+func (f *Facet) PreventInert() (release func()) {
+	f.preventInert++
+	done := false
+	return func() {
+		if !done {
+			done = true
+			f.preventInert--
+		}
+	}
+}
+
+// isInert: no children, no assertions, no timers, nothing preventing.
+func (f *Facet) isInert() bool {
+	return len(f.children) == 0 && len(f.outbound) == 0 && f.timers == 0 && f.preventInert == 0
+}
+
+// isWithin reports whether f is g or a descendant of g.
+func (f *Facet) isWithin(g *Facet) bool {
+	for x := f; x != nil; x = x.parent {
+		if x == g {
+			return true
+		}
+	}
+	return false
+}
+
+// String names the facet for messages: actor name and facet number.
+func (f *Facet) String() string {
+	return fmt.Sprintf("%s/%d", f.actor.name, f.id)
+}
+
+// eventKind is what a delivery carries.
+type eventKind uint8
+
+const (
+	evAssert eventKind = iota
+	evRetract
+	evMessage
+	evSync
+	evRun // run a function in a facet (boot, external events)
+)
+
+func (k eventKind) String() string {
+	return [...]string{"assert", "retract", "message", "sync", "run"}[k]
+}
+
+// action is an effect waiting for the end of its turn, or a delivery waiting
+// in the scheduler's queue.
+type action struct {
+	kind   eventKind
+	target *Ref
+	value  lang.Value
+	handle Handle
+	peer   *Ref
+	run    func(t *Turn)
+	facet  *Facet // for evRun: where to run; for pending actions: who made it
+}
+
+// Turn is the handling of one event by one actor. Its effects are queued and
+// delivered, in order, after it ends.
+type Turn struct {
+	sys     *System
+	actor   *Actor
+	facet   *Facet
+	pending []action
+}
+
+// System returns the system the turn runs in.
+func (t *Turn) System() *System { return t.sys }
+
+// Facet is the active facet: where assertions made now belong.
+func (t *Turn) Facet() *Facet { return t.facet }
+
+// InFacet runs f with another facet of the same actor active.
+func (t *Turn) InFacet(facet *Facet, f func()) {
+	saved := t.facet
+	t.facet = facet
+	defer func() { t.facet = saved }()
+	f()
+}
+
+// Assert asserts v to target for as long as the active facet lives (or until
+// Retract). It returns the handle of the assertion.
+func (t *Turn) Assert(target *Ref, v lang.Value) Handle {
+	h := Handle(t.sys.newID())
+	f := t.facet
+	if f == nil || !f.alive {
+		return h // a dead facet cannot hold assertions
+	}
+	out, ok := target.rewrite(v)
+	if !ok {
+		f.outbound[h] = outbound{target: target, dropped: true}
+		return h
+	}
+	f.outbound[h] = outbound{target: target, value: out}
+	t.pending = append(t.pending, action{kind: evAssert, target: target, value: out, handle: h, facet: f})
+	return h
+}
+
+// Retract withdraws an assertion made by a facet of this actor.
+func (t *Turn) Retract(h Handle) {
+	for f := t.facet; f != nil; f = f.parent {
+		if t.retractFrom(f, h) {
+			return
+		}
+	}
+	t.retractAnywhere(t.actor.root, h)
+}
+
+func (t *Turn) retractAnywhere(f *Facet, h Handle) bool {
+	if t.retractFrom(f, h) {
+		return true
+	}
+	for _, c := range f.children {
+		if t.retractAnywhere(c, h) {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *Turn) retractFrom(f *Facet, h Handle) bool {
+	o, ok := f.outbound[h]
+	if !ok {
+		return false
+	}
+	delete(f.outbound, h)
+	if !o.dropped {
+		t.pending = append(t.pending, action{kind: evRetract, target: o.target, handle: h, facet: f})
+	}
+	return true
+}
+
+// Message sends v to target.
+func (t *Turn) Message(target *Ref, v lang.Value) {
+	out, ok := target.rewrite(v)
+	if !ok {
+		return
+	}
+	t.pending = append(t.pending, action{kind: evMessage, target: target, value: out, facet: t.facet})
+}
+
+// Sync asks target to reply to peer (with the message #t) once everything
+// sent to target before has been handled.
+func (t *Turn) Sync(target, peer *Ref) {
+	t.pending = append(t.pending, action{kind: evSync, target: target, peer: peer, facet: t.facet})
+}
+
+// NewRef makes a ref to entity, owned by the active facet.
+func (t *Turn) NewRef(name string, e Entity) *Ref {
+	return &Ref{id: t.sys.newID(), facet: t.facet, entity: e, name: name}
+}
+
+// NewFacet starts a child of the active facet, running boot in it. If the
+// child is inert after boot, it stops at once.
+func (t *Turn) NewFacet(boot func(t *Turn)) *Facet {
+	return t.newFacet(t.facet, boot, false)
+}
+
+// NewFacetHeld is NewFacet for a facet whose lifetime is bounded by someone
+// else (a during's match): it does not stop when inert.
+func (t *Turn) NewFacetHeld(boot func(t *Turn)) *Facet {
+	return t.newFacet(t.facet, boot, true)
+}
+
+func (t *Turn) newFacet(parent *Facet, boot func(t *Turn), held bool) *Facet {
+	f := &Facet{id: t.sys.newID(), actor: parent.actor, parent: parent, outbound: map[Handle]outbound{}, alive: true}
+	if held {
+		f.preventInert = 1
+	}
+	parent.children = append(parent.children, f)
+	t.InFacet(f, func() { t.protect(f, func() { boot(t) }) })
+	if f.alive && f.isInert() {
+		t.StopFacet(f)
+	}
+	return f
+}
+
+// OnStop registers a handler run when the active facet stops. Handlers run in
+// the order registered, after the facet's children have stopped and before
+// its assertions are retracted, with the parent facet active.
+func (t *Turn) OnStop(handler func(t *Turn)) {
+	t.facet.stopHandlers = append(t.facet.stopHandlers, handler)
+}
+
+// Stop stops the active facet.
+func (t *Turn) Stop() { t.StopFacet(t.facet) }
+
+// StopFacet stops f: its children first, then its stop handlers, then the
+// retraction of everything it asserted. A parent left inert stops too.
+func (t *Turn) StopFacet(f *Facet) {
+	if !f.alive {
+		return
+	}
+	f.alive = false
+	for i := len(f.children) - 1; i >= 0; i-- {
+		t.StopFacet(f.children[i])
+	}
+	handlerFacet := f.parent
+	if handlerFacet == nil || !handlerFacet.alive {
+		handlerFacet = f
+	}
+	for _, h := range f.stopHandlers {
+		t.InFacet(handlerFacet, func() { t.protect(handlerFacet, func() { h(t) }) })
+	}
+	f.stopHandlers = nil
+	hs := make([]Handle, 0, len(f.outbound))
+	for h := range f.outbound {
+		hs = append(hs, h)
+	}
+	slices.Sort(hs)
+	for _, h := range hs {
+		t.retractFrom(f, h)
+	}
+	if p := f.parent; p != nil {
+		p.children = slices.DeleteFunc(p.children, func(c *Facet) bool { return c == f })
+		if p.alive && p.isInert() {
+			t.StopFacet(p)
+		}
+	} else {
+		f.actor.done = true
+		t.sys.actorsLive--
+	}
+}
+
+// Spawn starts a new actor whose root facet runs boot in a turn of its own.
+// It returns the actor at once.
+func (t *Turn) Spawn(name string, boot func(t *Turn)) *Actor {
+	return t.sys.spawn(name, boot, &t.pending, t.facet)
+}
+
+// After runs fn in the active facet after d of the system clock has passed,
+// unless the facet has stopped by then. A pending timer keeps the facet from
+// being inert.
+func (t *Turn) After(d Duration, fn func(t *Turn)) (cancel func()) {
+	return t.sys.addTimer(t.facet, d, fn)
+}
+
+// Fail reports err against the active facet and stops it; effects the facet
+// (and its descendants) queued in this turn are discarded.
+func (t *Turn) Fail(err error) {
+	t.failFacet(t.facet, err)
+}
+
+func (t *Turn) failFacet(f *Facet, err error) {
+	t.sys.reportError(f, err)
+	kept := t.pending[:0]
+	for _, a := range t.pending {
+		if a.facet != nil && a.facet.isWithin(f) && a.kind != evRun {
+			if a.kind == evAssert {
+				if o, ok := a.facet.outbound[a.handle]; ok {
+					o.dropped = true // never delivered: nothing to retract
+					a.facet.outbound[a.handle] = o
+				}
+			}
+			continue
+		}
+		kept = append(kept, a)
+	}
+	clear(t.pending[len(kept):])
+	t.pending = kept
+	t.StopFacet(f)
+}
+
+// protect runs fn, turning a panic or error into the failure of facet f.
+func (t *Turn) protect(f *Facet, fn func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.failFacet(f, fmt.Errorf("internal error: %v\n%s", r, debug.Stack()))
+		}
+	}()
+	fn()
+}

@@ -1,0 +1,387 @@
+package eval
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/synd-lang/synd/lang"
+)
+
+// Duration is a span of clock time.
+type Duration = time.Duration
+
+// Clock tells the time. A system's timers fire by it.
+type Clock interface {
+	Now() time.Time
+}
+
+// RealClock is the wall clock.
+type RealClock struct{}
+
+// Now implements Clock.
+func (RealClock) Now() time.Time { return time.Now() }
+
+// VirtualClock is a clock that only moves when the scheduler, finding nothing
+// else to do, jumps it to the next timer. Tests run on it: a day of timers
+// passes in no real time, and every run sees the same times.
+type VirtualClock struct{ now time.Time }
+
+// NewVirtualClock returns a virtual clock reading start.
+func NewVirtualClock(start time.Time) *VirtualClock { return &VirtualClock{now: start} }
+
+// Now implements Clock.
+func (c *VirtualClock) Now() time.Time { return c.now }
+
+// Event is one delivery, as reported to a system's Trace function.
+type Event struct {
+	Kind   string // assert, retract, message, sync
+	Target *Ref
+	Value  lang.Value // for assert and message
+	Handle Handle     // for assert and retract
+}
+
+// System is one world of actors with its scheduler. It is single-threaded:
+// every turn runs on the goroutine that calls Run, in a deterministic order.
+// Other goroutines reach it only through Post, Hold and Release.
+type System struct {
+	clock      Clock
+	virtual    bool
+	nextID     uint64
+	queue      []action
+	head       int
+	timers     timerHeap
+	timerSeq   uint64
+	actorsLive int
+
+	// Trace, if set, sees every delivery before it is handled.
+	Trace func(Event)
+	// OnError, if set, receives errors that stopped a facet; by default they
+	// are kept in Errors.
+	OnError func(f *Facet, err error)
+	// Errors collects reported errors when OnError is nil.
+	Errors []error
+
+	mu     sync.Mutex
+	posted []action
+	holds  int
+	wake   chan struct{}
+	turn   Turn
+}
+
+// NewSystem returns an empty system on the given clock (nil: the real one).
+func NewSystem(clock Clock) *System {
+	if clock == nil {
+		clock = RealClock{}
+	}
+	_, virtual := clock.(*VirtualClock)
+	return &System{clock: clock, virtual: virtual, wake: make(chan struct{}, 1)}
+}
+
+// Clock returns the system's clock.
+func (s *System) Clock() Clock { return s.clock }
+
+// Now is the clock's time.
+func (s *System) Now() time.Time { return s.clock.Now() }
+
+func (s *System) newID() uint64 {
+	s.nextID++
+	return s.nextID
+}
+
+func (s *System) reportError(f *Facet, err error) {
+	if s.OnError != nil {
+		s.OnError(f, err)
+		return
+	}
+	s.Errors = append(s.Errors, fmt.Errorf("%s: %w", f, err))
+}
+
+// Spawn starts an actor from outside any turn; boot runs when the scheduler
+// next runs.
+func (s *System) Spawn(name string, boot func(t *Turn)) *Actor {
+	return s.spawn(name, boot, &s.queue, nil)
+}
+
+func (s *System) spawn(name string, boot func(t *Turn), into *[]action, _ *Facet) *Actor {
+	a := &Actor{id: s.newID(), name: name, sys: s}
+	a.root = &Facet{id: s.newID(), actor: a, outbound: map[Handle]outbound{}, alive: true}
+	s.actorsLive++
+	*into = append(*into, action{kind: evRun, facet: a.root, run: func(t *Turn) {
+		boot(t)
+		if a.root.alive && a.root.isInert() {
+			t.StopFacet(a.root)
+		}
+	}})
+	return a
+}
+
+// Post runs fn in a turn of facet's actor with facet active, as soon as the
+// scheduler can. It is safe to call from any goroutine; this is how outside
+// events (process exits, file changes, user input) enter the system.
+func (s *System) Post(facet *Facet, fn func(t *Turn)) {
+	s.mu.Lock()
+	s.posted = append(s.posted, action{kind: evRun, facet: facet, run: fn})
+	s.mu.Unlock()
+	s.signal()
+}
+
+// Hold tells the scheduler that something outside may still Post (a running
+// process, a watcher): Run does not return for quiescence while held.
+func (s *System) Hold() {
+	s.mu.Lock()
+	s.holds++
+	s.mu.Unlock()
+}
+
+// Release undoes one Hold.
+func (s *System) Release() {
+	s.mu.Lock()
+	s.holds--
+	s.mu.Unlock()
+	s.signal()
+}
+
+func (s *System) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// ErrQuiescent is never returned; Run returns nil when the system is
+// quiescent. It exists to document that condition.
+var ErrQuiescent = errors.New("quiescent")
+
+// Run handles events until the system is quiescent (nothing queued, no
+// timers, no holds) or ctx is done. With a virtual clock, it jumps the clock
+// to each next timer instead of waiting.
+func (s *System) Run(ctx context.Context) error {
+	for {
+		s.drainPosted()
+		if s.head < len(s.queue) {
+			s.step()
+			continue
+		}
+		s.queue, s.head = s.queue[:0], 0
+		if s.fireDueTimers() {
+			continue
+		}
+		s.mu.Lock()
+		held, posted := s.holds > 0, len(s.posted) > 0
+		s.mu.Unlock()
+		if posted {
+			continue
+		}
+		next, hasTimer := s.timers.next()
+		if !hasTimer && !held {
+			return nil
+		}
+		if hasTimer && s.virtual && !held {
+			s.clock.(*VirtualClock).now = next
+			continue
+		}
+		var tm *time.Timer
+		var timerC <-chan time.Time
+		if hasTimer {
+			if s.virtual {
+				// Held with a virtual clock: outside events come first; if
+				// none is waiting, time moves on.
+				select {
+				case <-s.wake:
+				case <-ctx.Done():
+					return ctx.Err()
+				default:
+					s.clock.(*VirtualClock).now = next
+				}
+				continue
+			}
+			tm = time.NewTimer(time.Until(next))
+			timerC = tm.C
+		}
+		select {
+		case <-s.wake:
+		case <-timerC:
+		case <-ctx.Done():
+		}
+		if tm != nil {
+			tm.Stop()
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+}
+
+// RunPending handles everything queued and every timer already due, without
+// waiting or moving a virtual clock. It is for tests and the REPL.
+func (s *System) RunPending() {
+	for {
+		s.drainPosted()
+		if s.head < len(s.queue) {
+			s.step()
+			continue
+		}
+		s.queue, s.head = s.queue[:0], 0
+		if !s.fireDueTimers() {
+			return
+		}
+	}
+}
+
+// Advance moves a virtual clock forward by d, firing the timers that fall due
+// on the way, in order.
+func (s *System) Advance(d Duration) {
+	vc, ok := s.clock.(*VirtualClock)
+	if !ok {
+		return
+	}
+	end := vc.now.Add(d)
+	for {
+		s.RunPending()
+		next, ok := s.timers.next()
+		if !ok || next.After(end) {
+			break
+		}
+		vc.now = next
+	}
+	vc.now = end
+	s.RunPending()
+}
+
+func (s *System) drainPosted() {
+	s.mu.Lock()
+	if len(s.posted) > 0 {
+		s.queue = append(s.queue, s.posted...)
+		clear(s.posted)
+		s.posted = s.posted[:0]
+	}
+	s.mu.Unlock()
+}
+
+// step handles the next queued delivery in a turn of its own.
+func (s *System) step() {
+	a := s.queue[s.head]
+	s.queue[s.head] = action{}
+	s.head++
+	var f *Facet
+	if a.kind == evRun {
+		f = a.facet
+	} else {
+		f = a.target.facet
+	}
+	if f == nil || !f.alive {
+		return // the receiver is gone
+	}
+	if s.Trace != nil && a.kind != evRun {
+		s.Trace(Event{Kind: a.kind.String(), Target: a.target, Value: a.value, Handle: a.handle})
+	}
+	t := &s.turn
+	t.sys, t.actor, t.facet = s, f.actor, f
+	t.protect(f, func() {
+		var err error
+		switch a.kind {
+		case evRun:
+			a.run(t)
+		case evAssert:
+			err = a.target.entity.Assert(t, a.value, a.handle)
+		case evRetract:
+			err = a.target.entity.Retract(t, a.handle)
+		case evMessage:
+			err = a.target.entity.Message(t, a.value)
+		case evSync:
+			if sy, ok := a.target.entity.(Syncer); ok {
+				err = sy.Sync(t, a.peer)
+			} else {
+				t.Message(a.peer, lang.Bool(true))
+			}
+		}
+		if err != nil {
+			t.failFacet(f, err)
+		}
+	})
+	s.queue = append(s.queue, t.pending...)
+	clear(t.pending)
+	t.pending = t.pending[:0]
+	t.facet, t.actor = nil, nil
+}
+
+// ActorsLive is the number of actors that have not terminated.
+func (s *System) ActorsLive() int { return s.actorsLive }
+
+type timer struct {
+	when      time.Time
+	seq       uint64
+	facet     *Facet
+	fn        func(t *Turn)
+	cancelled bool
+}
+
+type timerHeap []*timer
+
+func (h timerHeap) Len() int { return len(h) }
+func (h timerHeap) Less(i, j int) bool {
+	if !h[i].when.Equal(h[j].when) {
+		return h[i].when.Before(h[j].when)
+	}
+	return h[i].seq < h[j].seq
+}
+func (h timerHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *timerHeap) Push(x any)   { *h = append(*h, x.(*timer)) }
+func (h *timerHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return x
+}
+
+// next drops cancelled timers from the top and returns the earliest time.
+func (h *timerHeap) next() (time.Time, bool) {
+	for h.Len() > 0 {
+		if top := (*h)[0]; top.cancelled || !top.facet.alive {
+			heap.Pop(h)
+			continue
+		}
+		return (*h)[0].when, true
+	}
+	return time.Time{}, false
+}
+
+func (s *System) addTimer(f *Facet, d Duration, fn func(t *Turn)) func() {
+	s.timerSeq++
+	tm := &timer{when: s.clock.Now().Add(d), seq: s.timerSeq, facet: f, fn: fn}
+	heap.Push(&s.timers, tm)
+	f.timers++
+	return func() {
+		if !tm.cancelled {
+			tm.cancelled = true
+			tm.facet.timers--
+		}
+	}
+}
+
+// fireDueTimers queues every timer that is due; it reports whether any was.
+func (s *System) fireDueTimers() bool {
+	now := s.clock.Now()
+	fired := false
+	for {
+		when, ok := s.timers.next()
+		if !ok || when.After(now) {
+			return fired
+		}
+		tm := heap.Pop(&s.timers).(*timer)
+		tm.cancelled = true
+		fired = true
+		s.queue = append(s.queue, action{kind: evRun, facet: tm.facet, run: func(t *Turn) {
+			tm.facet.timers--
+			tm.fn(t)
+			if tm.facet.alive && tm.facet.isInert() {
+				t.StopFacet(tm.facet)
+			}
+		}})
+	}
+}
