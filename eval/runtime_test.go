@@ -215,10 +215,11 @@ func TestVirtualTimers(t *testing.T) {
 
 func TestRealClockAndPost(t *testing.T) {
 	s := eval.NewSystem(nil)
-	var root *eval.Facet
+	rootc := make(chan *eval.Facet, 1)
 	got := make(chan string, 1)
 	s.Spawn("main", func(tn *eval.Turn) {
-		root = tn.Facet()
+		root := tn.Facet()
+		rootc <- root
 		release := root.PreventInert()
 		tn.After(10*time.Millisecond, func(tn *eval.Turn) {})
 		tn.OnStop(func(*eval.Turn) {})
@@ -226,6 +227,7 @@ func TestRealClockAndPost(t *testing.T) {
 	})
 	s.Hold()
 	go func() {
+		root := <-rootc
 		time.Sleep(20 * time.Millisecond)
 		s.Post(root, func(tn *eval.Turn) { got <- "posted" })
 		s.Release()
