@@ -67,17 +67,21 @@ func (r *Ref) Entity() Entity { return r.entity }
 func (r *Ref) Value() lang.Value { return lang.Embedded{Ref: r} }
 
 // Attenuate returns a new ref to the same entity whose values pass through
-// rewrite (after any attenuation r already has). rewrite returns false to
+// rewrite before any attenuation r already has (the newest restriction is
+// applied first, as with a proxy in front of r). rewrite returns false to
 // drop a value.
 func (r *Ref) Attenuate(sys *System, rewrite func(lang.Value) (lang.Value, bool)) *Ref {
 	return &Ref{
-		id:          sys.newID(),
+		id:          sys.newRefID(),
 		facet:       r.facet,
 		entity:      r.entity,
 		name:        r.name,
-		attenuation: append(slices.Clip(r.attenuation), rewrite),
+		attenuation: append([]func(lang.Value) (lang.Value, bool){rewrite}, r.attenuation...),
 	}
 }
+
+// Attenuated reports whether values sent through r are filtered.
+func (r *Ref) Attenuated() bool { return len(r.attenuation) > 0 }
 
 // rewrite applies the ref's attenuation.
 func (r *Ref) rewrite(v lang.Value) (lang.Value, bool) {
@@ -263,6 +267,11 @@ func (t *Turn) Assert(target *Ref, v lang.Value) Handle {
 	if f == nil || !f.alive {
 		return h // a dead facet cannot hold assertions
 	}
+	if target.Attenuated() {
+		if p, observer, ok := parseObserve(v); ok {
+			return t.proxyObserve(target, p, observer)
+		}
+	}
 	out, ok := target.rewrite(v)
 	if !ok {
 		f.outbound[h] = outbound{target: target, dropped: true}
@@ -324,7 +333,7 @@ func (t *Turn) Sync(target, peer *Ref) {
 
 // NewRef makes a ref to entity, owned by the active facet.
 func (t *Turn) NewRef(name string, e Entity) *Ref {
-	return &Ref{id: t.sys.newID(), facet: t.facet, entity: e, name: name}
+	return &Ref{id: t.sys.newRefID(), facet: t.facet, entity: e, name: name}
 }
 
 // NewFacet starts a child of the active facet, running boot in it. If the

@@ -51,6 +51,7 @@ type System struct {
 	clock      Clock
 	virtual    bool
 	nextID     uint64
+	nextRef    uint64
 	queue      []action
 	head       int
 	timers     timerHeap
@@ -64,6 +65,9 @@ type System struct {
 	OnError func(f *Facet, err error)
 	// Errors collects reported errors when OnError is nil.
 	Errors []error
+	// Horizon, if set, stops Run on a virtual clock when the next timer lies
+	// beyond it, so that periodic timers cannot keep a test running forever.
+	Horizon time.Time
 
 	mu     sync.Mutex
 	posted []action
@@ -90,6 +94,13 @@ func (s *System) Now() time.Time { return s.clock.Now() }
 func (s *System) newID() uint64 {
 	s.nextID++
 	return s.nextID
+}
+
+// newRefID numbers refs on their own, so that the numbers shown in traces
+// (#:<ref N name>) depend only on the order refs are made.
+func (s *System) newRefID() uint64 {
+	s.nextRef++
+	return s.nextRef
 }
 
 func (s *System) reportError(f *Facet, err error) {
@@ -178,6 +189,9 @@ func (s *System) Run(ctx context.Context) error {
 		}
 		next, hasTimer := s.timers.next()
 		if !hasTimer && !held {
+			return nil
+		}
+		if hasTimer && s.virtual && !s.Horizon.IsZero() && next.After(s.Horizon) {
 			return nil
 		}
 		if hasTimer && s.virtual && !held {

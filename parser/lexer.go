@@ -2,6 +2,7 @@ package parser
 
 import (
 	"encoding/base64"
+	"fmt"
 	"encoding/hex"
 	"io"
 	"strconv"
@@ -348,7 +349,8 @@ func (s *scanner) quoted(q byte, bytes bool) (string, error) {
 		if i >= len(s.src) {
 			s.advanceLines(start, len(s.src))
 			s.off = len(s.src)
-			return "", s.errAt(lang.InputEndedEarly, len(s.src), "input ended inside a quoted "+quoteWhat(q, bytes))
+			o := s.errAt(lang.SyntaxError, open, "")
+			return "", s.errAt(lang.InputEndedEarly, len(s.src), fmt.Sprintf("input ended inside the quoted %s opened at %d:%d", quoteWhat(q, bytes), o.Pos.Line, o.Pos.Column))
 		}
 		c := s.src[i]
 		switch {

@@ -34,6 +34,9 @@ type cmdEnv struct {
 // commands is the subcommand table. Each entry's run parses its own flags.
 func commands() []command {
 	return []command{
+		{"run", "run script files", runRun},
+		{"check", "parse and compile script files without running them", runCheck},
+		{"test", "run golden-file script tests", runTest},
 		{"preserves", "convert Preserves data between text and binary forms", runPreserves},
 	}
 }

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/synd-lang/synd/internal/host"
+	"github.com/synd-lang/synd/parser"
+)
+
+// newFlags makes a subcommand's flag set with a usage text.
+func newFlags(env *cmdEnv, name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet("synd "+name, flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args; it returns the exit code to stop with, or -1 to go on.
+func parseFlags(fs *flag.FlagSet, args []string) int {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	return -1
+}
+
+const runUsage = `usage: synd run [--trace] FILE...
+
+Boots $config and $log, runs each script FILE in its own actor and prints the
+messages sent to $log, one line each. With --trace, also prints every
+assertion appearing (+) in or disappearing (-) from $config and every message
+(!) sent to it. Errors print as "error: FILE:LINE:COL: message".
+
+Exits when nothing is left to happen (no events, timers or processes), or on
+interrupt. The exit status is 1 if any error was reported.
+
+Flags:
+`
+
+func runRun(env *cmdEnv, args []string) int {
+	fs := newFlags(env, "run", runUsage)
+	trace := fs.Bool("trace", false, "print the assertions and messages of $config")
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	h := host.New(host.Options{Out: env.stdout, Trace: *trace})
+	for _, f := range fs.Args() {
+		_ = h.RunFile(f) // reported on the output
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := h.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintf(env.stderr, "synd run: %v\n", err)
+		return 1
+	}
+	if h.Errors() > 0 {
+		return 1
+	}
+	return 0
+}
+
+const checkUsage = `usage: synd check FILE...
+
+Parses and compiles each script FILE without running it, printing every error
+found as FILE:LINE:COL: message. Exits 1 if there is any.
+
+Flags:
+`
+
+func runCheck(env *cmdEnv, args []string) int {
+	fs := newFlags(env, "check", checkUsage)
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	bad := false
+	for _, f := range fs.Args() {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			fmt.Fprintln(env.stderr, err)
+			bad = true
+			continue
+		}
+		if _, err := parser.CompileFile(f, src); err != nil {
+			fmt.Fprintln(env.stderr, err)
+			bad = true
+		}
+	}
+	if bad {
+		return 1
+	}
+	return 0
+}
+
+const testUsage = `usage: synd test [-update] [-v] [DIR|FILE...]
+
+Runs golden-file script tests (default: testdata). A test is NAME.pr with its
+expected trace in NAME.golden, or a directory NAME of *.pr files run together
+with NAME.golden beside it. Each runs on a virtual clock until quiescent and
+its trace (as synd run --trace prints it) is compared with the golden file.
+
+Flags:
+`
+
+func runTest(env *cmdEnv, args []string) int {
+	fs := newFlags(env, "test", testUsage)
+	update := fs.Bool("update", false, "rewrite the golden files with the traces seen")
+	verbose := fs.Bool("v", false, "name every test, not only failures")
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	paths := fs.Args()
+	if len(paths) == 0 {
+		paths = []string{"testdata"}
+	}
+	tests, err := host.FindGolden(paths...)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "synd test: %v\n", err)
+		return 1
+	}
+	failed := 0
+	for _, g := range tests {
+		diff, err := g.Check(*update)
+		switch {
+		case err != nil:
+			failed++
+			fmt.Fprintf(env.stdout, "FAIL %s: %v\n", g.Name, err)
+		case diff != "":
+			failed++
+			fmt.Fprintf(env.stdout, "FAIL %s (- want, + got):\n%s", g.Name, diff)
+		case *update:
+			fmt.Fprintf(env.stdout, "updated %s\n", g.Golden)
+		case *verbose:
+			fmt.Fprintf(env.stdout, "ok   %s\n", g.Name)
+		}
+	}
+	fmt.Fprintf(env.stdout, "%d passed, %d failed\n", len(tests)-failed, failed)
+	if failed > 0 {
+		return 1
+	}
+	return 0
+}

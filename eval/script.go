@@ -1,0 +1,415 @@
+package eval
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/synd-lang/synd/dataspace"
+	"github.com/synd-lang/synd/lang"
+	"github.com/synd-lang/synd/parser"
+)
+
+// Env is an immutable environment: variables bound to values. Extending it
+// returns a new Env; closures keep the Env they saw.
+type Env struct {
+	names []string
+	vals  []lang.Value
+}
+
+// NewEnv builds an environment from a dictionary with symbol (or string)
+// keys, as config-watchers pass; other keys are ignored.
+func NewEnv(d *lang.Dictionary) Env {
+	var e Env
+	if d == nil {
+		return e
+	}
+	for _, en := range d.Entries() {
+		switch k := lang.Unwrap(en.Key).(type) {
+		case lang.Symbol:
+			e = e.With(string(k), en.Value)
+		case lang.String:
+			e = e.With(string(k), en.Value)
+		}
+	}
+	return e
+}
+
+// With returns the environment extended with name bound to v.
+func (e Env) With(name string, v lang.Value) Env {
+	n := len(e.names)
+	return Env{
+		names: append(e.names[:n:n], name),
+		vals:  append(e.vals[:n:n], v),
+	}
+}
+
+// Lookup finds the value bound to name (the latest binding wins).
+func (e Env) Lookup(name string) (lang.Value, bool) {
+	for i := len(e.names) - 1; i >= 0; i-- {
+		if e.names[i] == name {
+			return e.vals[i], true
+		}
+	}
+	return nil, false
+}
+
+// Names lists the bound names, each once, latest bindings last.
+func (e Env) Names() []string {
+	seen := map[string]bool{}
+	var out []string
+	for i := len(e.names) - 1; i >= 0; i-- {
+		if !seen[e.names[i]] {
+			seen[e.names[i]] = true
+			out = append(out, e.names[i])
+		}
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+// Dictionary is the environment as a dictionary with symbol keys ($.).
+func (e Env) Dictionary() *lang.Dictionary {
+	kvs := make([]lang.Value, 0, 2*len(e.names))
+	for i := range e.names {
+		kvs = append(kvs, lang.Symbol(e.names[i]), e.vals[i])
+	}
+	return lang.DictionaryOf(kvs...) // later bindings replace earlier ones
+}
+
+// RuntimeError is an error in a running script, with its position.
+type RuntimeError struct {
+	Pos lang.Position
+	Msg string
+}
+
+func (e *RuntimeError) Error() string { return e.Pos.String() + ": " + e.Msg }
+
+func rtErr(p lang.Position, format string, args ...any) error {
+	return &RuntimeError{Pos: p, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Program is a compiled script ready to run, with its environment.
+type Program struct {
+	Script *parser.Script
+	Env    Env
+}
+
+// RunScript runs a compiled script in the active facet with env. A runtime
+// error stops the active facet and is reported.
+func (t *Turn) RunScript(s *parser.Script, env Env) {
+	x := &interp{script: s}
+	if err := x.block(t, s.Body, env); err != nil {
+		t.Fail(err)
+	}
+}
+
+type interp struct {
+	script *parser.Script
+}
+
+func (x *interp) block(t *Turn, body []parser.Instr, env Env) error {
+	for _, in := range body {
+		var err error
+		if env, err = x.exec(t, in, env); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// exec runs one instruction and returns the environment for the ones after
+// it (extended by a let).
+func (x *interp) exec(t *Turn, in parser.Instr, env Env) (Env, error) {
+	switch in := in.(type) {
+	case *parser.Assert:
+		target, err := x.target(in.Target, in.P, env)
+		if err != nil {
+			return env, err
+		}
+		v, err := x.instantiate(t, in.Template, env)
+		if err != nil {
+			return env, err
+		}
+		t.Assert(target, v)
+	case *parser.Send:
+		target, err := x.target(in.Target, in.P, env)
+		if err != nil {
+			return env, err
+		}
+		v, err := x.instantiate(t, in.Template, env)
+		if err != nil {
+			return env, err
+		}
+		t.Message(target, v)
+	case *parser.Block:
+		return env, x.block(t, in.Body, env)
+	case *parser.During:
+		target, err := x.target(in.Target, in.P, env)
+		if err != nil {
+			return env, err
+		}
+		pat, err := x.pattern(in.Pattern, env)
+		if err != nil {
+			return env, err
+		}
+		names, body := in.Pattern.Names, in.Body
+		t.During(target, pat, func(t *Turn, caps []lang.Value) {
+			if _, err := x.exec(t, body, bind(env, names, caps)); err != nil {
+				t.Fail(err)
+			}
+		})
+	case *parser.OnMessage:
+		target, err := x.target(in.Target, in.P, env)
+		if err != nil {
+			return env, err
+		}
+		pat, err := x.pattern(in.Pattern, env)
+		if err != nil {
+			return env, err
+		}
+		names, body := in.Pattern.Names, in.Body
+		t.OnMessage(target, pat, func(t *Turn, caps []lang.Value) {
+			if _, err := x.exec(t, body, bind(env, names, caps)); err != nil {
+				t.Fail(err)
+			}
+		})
+	case *parser.OnStop:
+		body := in.Body
+		t.OnStop(func(t *Turn) {
+			if _, err := x.exec(t, body, env); err != nil {
+				t.sys.reportError(t.facet, err)
+			}
+		})
+	case *parser.Let:
+		v, err := x.expr(t, in.Expr, env)
+		if err != nil {
+			return env, err
+		}
+		pat, err := x.pattern(in.Pattern, env)
+		if err != nil {
+			return env, err
+		}
+		caps, ok := dataspace.Match(pat, v, nil)
+		if !ok {
+			return env, rtErr(in.P, "let: %s does not match the pattern %s", lang.Format(v), lang.Format(pat.Value()))
+		}
+		return bind(env, in.Pattern.Names, caps), nil
+	case *parser.Cond:
+		v, ok := env.Lookup(in.Var)
+		if !ok {
+			return env, rtErr(in.P, "undefined variable $%s", in.Var)
+		}
+		pat, err := x.pattern(in.Pattern, env)
+		if err != nil {
+			return env, err
+		}
+		if caps, ok := dataspace.Match(pat, v, nil); ok {
+			_, err := x.exec(t, in.Then, bind(env, in.Pattern.Names, caps))
+			return env, err
+		}
+		return env, x.block(t, in.Else, env)
+	default:
+		return env, rtErr(in.Pos(), "unknown instruction %T", in)
+	}
+	return env, nil
+}
+
+func bind(env Env, names []string, caps []lang.Value) Env {
+	for i, n := range names {
+		if i < len(caps) {
+			env = env.With(n, caps[i])
+		}
+	}
+	return env
+}
+
+// target finds the reference a variable holds.
+func (x *interp) target(name string, p lang.Position, env Env) (*Ref, error) {
+	v, ok := env.Lookup(name)
+	if !ok {
+		return nil, rtErr(p, "undefined variable $%s (the target of this instruction)", name)
+	}
+	if e, ok := lang.Unwrap(v).(lang.Embedded); ok {
+		if r, ok := e.Ref.(*Ref); ok {
+			return r, nil
+		}
+	}
+	return nil, rtErr(p, "target $%s is not a reference: it holds %s", name, lang.Format(v))
+}
+
+// instantiate builds the value of a template.
+func (x *interp) instantiate(t *Turn, tp parser.Template, env Env) (lang.Value, error) {
+	switch tp := tp.(type) {
+	case *parser.TLit:
+		return tp.Value, nil
+	case *parser.TVar:
+		v, ok := env.Lookup(tp.Name)
+		if !ok {
+			return nil, rtErr(tp.P, "undefined variable $%s", tp.Name)
+		}
+		return v, nil
+	case *parser.TEnv:
+		return env.Dictionary(), nil
+	case *parser.TRecord:
+		label, err := x.instantiate(t, tp.Label, env)
+		if err != nil {
+			return nil, err
+		}
+		fs, err := x.instantiateAll(t, tp.Fields, env)
+		if err != nil {
+			return nil, err
+		}
+		return &lang.Record{Label: label, Fields: fs}, nil
+	case *parser.TSequence:
+		items, err := x.instantiateAll(t, tp.Items, env)
+		if err != nil {
+			return nil, err
+		}
+		return lang.Sequence(items), nil
+	case *parser.TSet:
+		items, err := x.instantiateAll(t, tp.Items, env)
+		if err != nil {
+			return nil, err
+		}
+		return lang.SetOf(items...), nil
+	case *parser.TDictionary:
+		kvs := make([]lang.Value, 0, 2*len(tp.Keys))
+		for i := range tp.Keys {
+			k, err := x.instantiate(t, tp.Keys[i], env)
+			if err != nil {
+				return nil, err
+			}
+			v, err := x.instantiate(t, tp.Values[i], env)
+			if err != nil {
+				return nil, err
+			}
+			kvs = append(kvs, k, v)
+		}
+		return lang.DictionaryOf(kvs...), nil
+	case *parser.TAttenuate:
+		cv, err := x.instantiate(t, tp.Cap, env)
+		if err != nil {
+			return nil, err
+		}
+		e, ok := lang.Unwrap(cv).(lang.Embedded)
+		r, isRef := e.Ref.(*Ref)
+		if !ok || !isRef {
+			return nil, rtErr(tp.P, "only a reference can be attenuated, not %s", lang.Format(cv))
+		}
+		chain, err := x.caveats(t, tp.Caveats, env)
+		if err != nil {
+			return nil, err
+		}
+		return r.Attenuate(t.sys, chain).Value(), nil
+	}
+	return nil, rtErr(tp.Pos(), "unknown template %T", tp)
+}
+
+func (x *interp) instantiateAll(t *Turn, ts []parser.Template, env Env) ([]lang.Value, error) {
+	out := make([]lang.Value, len(ts))
+	for i, tp := range ts {
+		v, err := x.instantiate(t, tp, env)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// pattern fills in a pattern template's variables.
+func (x *interp) pattern(pt *parser.PatternTemplate, env Env) (dataspace.Pattern, error) {
+	return x.pnode(pt.Root, env)
+}
+
+func (x *interp) pnode(n parser.PNode, env Env) (dataspace.Pattern, error) {
+	switch n := n.(type) {
+	case parser.PDiscard:
+		return dataspace.Discard{}, nil
+	case parser.PBind:
+		sub, err := x.pnode(n.Sub, env)
+		if err != nil {
+			return nil, err
+		}
+		return dataspace.Bind{Pattern: sub}, nil
+	case parser.PLit:
+		return dataspace.Literal(n.Value), nil
+	case parser.PVar:
+		v, ok := env.Lookup(n.Name)
+		if !ok {
+			return nil, rtErr(n.P, "undefined variable $%s", n.Name)
+		}
+		return dataspace.Literal(v), nil
+	case parser.PEnv:
+		return dataspace.Literal(env.Dictionary()), nil
+	case parser.PGroup:
+		g := dataspace.Group{Kind: dataspace.GroupKind(n.Kind), Label: n.Label}
+		for i, k := range n.Keys {
+			sub, err := x.pnode(n.Items[i], env)
+			if err != nil {
+				return nil, err
+			}
+			g.Entries = append(g.Entries, dataspace.GroupEntry{Key: k, Pattern: sub})
+		}
+		return g, nil
+	}
+	return nil, fmt.Errorf("unknown pattern node %T", n)
+}
+
+// expr evaluates the right-hand side of a let.
+func (x *interp) expr(t *Turn, e parser.Expr, env Env) (lang.Value, error) {
+	switch e := e.(type) {
+	case *parser.EDataspace:
+		return t.NewDataspace("dataspace").Value(), nil
+	case *parser.ETimestamp:
+		return lang.String(t.sys.Now().UTC().Format(time.RFC3339Nano)), nil
+	case *parser.EFacet:
+		f := t.facet
+		return t.NewRef("facet", &Handler{OnMessage: func(t *Turn, v lang.Value) error {
+			if lang.Equal(v, lang.Symbol("stop")) {
+				t.StopFacet(f)
+			}
+			return nil
+		}}).Value(), nil
+	case *parser.EScriptDir:
+		return lang.String(x.script.Dir), nil
+	case *parser.EStringify:
+		v, err := x.expr(t, e.Expr, env)
+		if err != nil {
+			return nil, err
+		}
+		return lang.String(lang.Format(v)), nil
+	case *parser.EJoin:
+		sep, err := x.instantiate(t, e.Sep, env)
+		if err != nil {
+			return nil, err
+		}
+		v, err := x.expr(t, e.Expr, env)
+		if err != nil {
+			return nil, err
+		}
+		items, ok := lang.Unwrap(v).(lang.Sequence)
+		if !ok {
+			items = lang.Sequence{v}
+		}
+		parts := make([]string, len(items))
+		for i, it := range items {
+			parts[i] = textOf(it)
+		}
+		return lang.String(strings.Join(parts, textOf(sep))), nil
+	case *parser.ETemplate:
+		return x.instantiate(t, e.Template, env)
+	}
+	return nil, rtErr(e.Pos(), "unknown expression %T", e)
+}
+
+// textOf is a string's text, or any other value's Preserves text.
+func textOf(v lang.Value) string {
+	if s, ok := lang.Unwrap(v).(lang.String); ok {
+		return string(s)
+	}
+	return lang.Format(v)
+}

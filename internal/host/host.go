@@ -1,0 +1,224 @@
+// Package host boots the world scripts run in: the $config and $log
+// dataspaces, the printing of log messages, the trace of $config, and the
+// running of script files. The synd command, the REPL and the golden-file
+// tests all start scripts through it.
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/synd-lang/synd/dataspace"
+	"github.com/synd-lang/synd/eval"
+	"github.com/synd-lang/synd/lang"
+	"github.com/synd-lang/synd/parser"
+)
+
+// Options configure a Host.
+type Options struct {
+	// Clock for the system; nil means the real clock.
+	Clock eval.Clock
+	// Out receives log lines, trace lines and errors.
+	Out io.Writer
+	// Trace writes every assertion appearing in or disappearing from $config
+	// and every message sent to it.
+	Trace bool
+}
+
+// Host is a booted system.
+type Host struct {
+	Sys    *eval.System
+	Config *eval.Ref
+	Log    *eval.Ref
+	// Root is the facet of the host's own actor; scripts' actors are spawned
+	// beside it.
+	Root *eval.Facet
+
+	out    io.Writer
+	errors int
+	tracer *eval.Ref
+	shown  map[eval.Handle]lang.Value // traced assertions, by the tracer's handle
+	hidden map[eval.Handle]bool       // the tracer's own Observe
+}
+
+// New boots a host: the system, $config, $log, the log printer and, if asked,
+// the tracer. Nothing runs until the system does.
+func New(opts Options) *Host {
+	if opts.Out == nil {
+		opts.Out = os.Stdout
+	}
+	h := &Host{Sys: eval.NewSystem(opts.Clock), out: opts.Out, shown: map[eval.Handle]lang.Value{}, hidden: map[eval.Handle]bool{}}
+	h.Sys.OnError = func(f *eval.Facet, err error) { h.Error(err) }
+	h.Sys.Spawn("host", func(t *eval.Turn) {
+		h.Root = t.Facet()
+		h.Root.PreventInert() // the host lives as long as the system
+		h.Config = t.NewDataspace("config")
+		h.Log = t.NewDataspace("log")
+		logPattern := dataspace.Group{Kind: dataspace.GroupRecord, Label: lang.Symbol("log"), Entries: []dataspace.GroupEntry{
+			{Key: lang.Int(0), Pattern: dataspace.Bind{Pattern: dataspace.Discard{}}},
+			{Key: lang.Int(1), Pattern: dataspace.Bind{Pattern: dataspace.Discard{}}},
+		}}
+		t.Assert(h.Log, dataspace.Observe(logPattern, t.NewRef("log-printer", &eval.Handler{
+			OnMessage: func(t *eval.Turn, v lang.Value) error {
+				caps := v.(lang.Sequence)
+				fmt.Fprintln(h.out, FormatLog(caps[0], caps[1]))
+				return nil
+			},
+		})))
+		if opts.Trace {
+			h.tracer = t.NewRef("tracer", &eval.Handler{
+				OnAssert: func(t *eval.Turn, v lang.Value, hd eval.Handle) error {
+					h.traceLine("+", v, hd)
+					return nil
+				},
+				OnRetract: func(t *eval.Turn, hd eval.Handle) error {
+					h.traceRetract(hd)
+					return nil
+				},
+				OnMessage: func(t *eval.Turn, v lang.Value) error {
+					h.traceLine("!", v, 0)
+					return nil
+				},
+			})
+			t.Assert(h.Config, dataspace.Observe(dataspace.Bind{Pattern: dataspace.Discard{}}, h.tracer))
+		}
+	})
+	h.Sys.RunPending()
+	return h
+}
+
+func (h *Host) traceLine(sign string, v lang.Value, hd eval.Handle) {
+	caps, _ := v.(lang.Sequence)
+	if len(caps) != 1 {
+		return
+	}
+	val := caps[0]
+	if sign == "+" {
+		if h.isOwnObserve(val) {
+			h.hidden[hd] = true
+			return
+		}
+		h.shown[hd] = val
+	}
+	fmt.Fprintf(h.out, "%s %s\n", sign, lang.Format(val))
+}
+
+func (h *Host) traceRetract(hd eval.Handle) {
+	if h.hidden[hd] {
+		delete(h.hidden, hd)
+		return
+	}
+	if v, ok := h.shown[hd]; ok {
+		delete(h.shown, hd)
+		fmt.Fprintf(h.out, "- %s\n", lang.Format(v))
+	}
+}
+
+// isOwnObserve recognises the tracer's own Observe assertion.
+func (h *Host) isOwnObserve(v lang.Value) bool {
+	r, ok := v.(*lang.Record)
+	if !ok || len(r.Fields) != 2 || !lang.Equal(r.Label, dataspace.SymObserve) {
+		return false
+	}
+	e, ok := r.Fields[1].(lang.Embedded)
+	return ok && e.Ref == any(h.tracer)
+}
+
+// Error reports an error on the host's output.
+func (h *Host) Error(err error) {
+	h.errors++
+	var list parser.ErrorList
+	if errors.As(err, &list) {
+		for _, e := range list {
+			fmt.Fprintf(h.out, "error: %v\n", e)
+		}
+		return
+	}
+	fmt.Fprintf(h.out, "error: %v\n", err)
+}
+
+// Errors is how many errors have been reported.
+func (h *Host) Errors() int { return h.errors }
+
+// Env is the environment scripts start with: $config and $log.
+func (h *Host) Env() eval.Env {
+	return eval.Env{}.With("config", h.Config.Value()).With("log", h.Log.Value())
+}
+
+// RunFile compiles a script file and, if it compiles, starts it in an actor
+// of its own. Compile errors are reported and nothing of the file runs.
+func (h *Host) RunFile(path string) error {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		h.Error(err)
+		return err
+	}
+	return h.RunSource(path, src, h.Env())
+}
+
+// RunSource is RunFile for text already read.
+func (h *Host) RunSource(name string, src []byte, env eval.Env) error {
+	s, err := parser.CompileFile(name, src)
+	if err != nil {
+		h.Error(err)
+		return err
+	}
+	h.Sys.Spawn(name, func(t *eval.Turn) {
+		t.Facet().Label = name
+		t.RunScript(s, env)
+	})
+	return nil
+}
+
+// Run runs the system until it is quiescent or ctx is done.
+func (h *Host) Run(ctx context.Context) error { return h.Sys.Run(ctx) }
+
+// FormatLog renders a <log TIMESTAMP DETAILS> message as one readable line:
+// the timestamp, the `line` entry of DETAILS if it has one, then the other
+// entries as key=value.
+func FormatLog(ts, details lang.Value) string {
+	var b strings.Builder
+	b.WriteString(textOf(ts))
+	d, ok := lang.Unwrap(details).(*lang.Dictionary)
+	if !ok {
+		b.WriteByte(' ')
+		b.WriteString(textOf(details))
+		return b.String()
+	}
+	if line, ok := d.Get(lang.Symbol("line")); ok {
+		b.WriteByte(' ')
+		b.WriteString(textOf(line))
+	}
+	var rest []string
+	for _, e := range d.Entries() {
+		if lang.Equal(e.Key, lang.Symbol("line")) {
+			continue
+		}
+		rest = append(rest, textOf(e.Key)+"="+lang.Format(e.Value))
+	}
+	sort.Strings(rest)
+	for _, r := range rest {
+		b.WriteByte(' ')
+		b.WriteString(r)
+	}
+	return b.String()
+}
+
+func textOf(v lang.Value) string {
+	switch x := lang.Unwrap(v).(type) {
+	case lang.String:
+		return string(x)
+	case lang.Symbol:
+		return string(x)
+	}
+	return lang.Format(v)
+}
+
+// GoldenEpoch is the virtual time golden tests start at.
+func GoldenEpoch() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }

@@ -1,0 +1,791 @@
+package parser
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/synd-lang/synd/lang"
+)
+
+// Script is a compiled script file: instructions to run in a facet.
+type Script struct {
+	File string // as given
+	Dir  string // the directory holding the file ("." if none)
+	Body []Instr
+}
+
+// Instr is one compiled instruction. Every instruction knows where it was
+// written; Target names the variable holding the reference it acts on.
+type Instr interface {
+	Pos() lang.Position
+}
+
+// At is embedded in instructions and expressions to carry their position.
+type At struct{ P lang.Position }
+
+// Pos returns the position.
+func (a At) Pos() lang.Position { return a.P }
+
+// Assert asserts Template to Target for the lifetime of the facet.
+type Assert struct {
+	At
+	Target   string
+	Template Template
+}
+
+// Send sends Template as a message to Target.
+type Send struct {
+	At
+	Target   string
+	Template Template
+}
+
+// Block runs its instructions in order; a Let extends the environment of
+// the instructions after it.
+type Block struct {
+	At
+	Body []Instr
+}
+
+// During starts Body in a child facet for each distinct match of Pattern at
+// Target, stopping it when the match goes away.
+type During struct {
+	At
+	Target  string
+	Pattern *PatternTemplate
+	Body    Instr
+}
+
+// OnMessage runs Body in a fresh child facet for each message at Target
+// matching Pattern.
+type OnMessage struct {
+	At
+	Target  string
+	Pattern *PatternTemplate
+	Body    Instr
+}
+
+// OnStop runs Body when the enclosing facet stops.
+type OnStop struct {
+	At
+	Body Instr
+}
+
+// Let evaluates Expr, matches it against Pattern and extends the
+// environment; a mismatch is an error.
+type Let struct {
+	At
+	Pattern *PatternTemplate
+	Expr    Expr
+}
+
+// Cond matches the value of Var against Pattern: on a match it runs Then with
+// the bindings, otherwise Else (the rest of the enclosing block).
+type Cond struct {
+	At
+	Var     string
+	Pattern *PatternTemplate
+	Then    Instr
+	Else    []Instr
+}
+
+// Template builds a value from the environment.
+type Template interface {
+	Pos() lang.Position
+}
+
+// TLit is a literal value.
+type TLit struct {
+	At
+	Value lang.Value
+}
+
+// TVar substitutes the value bound to Name.
+type TVar struct {
+	At
+	Name string
+}
+
+// TEnv is `$.`: the whole environment as a dictionary with symbol keys.
+type TEnv struct{ At }
+
+// TRecord builds a record.
+type TRecord struct {
+	At
+	Label  Template
+	Fields []Template
+}
+
+// TSequence builds a sequence.
+type TSequence struct {
+	At
+	Items []Template
+}
+
+// TSet builds a set.
+type TSet struct {
+	At
+	Items []Template
+}
+
+// TDictionary builds a dictionary.
+type TDictionary struct {
+	At
+	Keys, Values []Template
+}
+
+// TAttenuate is `<* $cap [CAVEAT ...]>`: Cap attenuated by Caveats.
+type TAttenuate struct {
+	At
+	Cap     Template
+	Caveats []Caveat
+}
+
+// Caveat is one caveat of an attenuation (sturdy.prs).
+type Caveat struct {
+	At
+	Kind     CaveatKind
+	Pattern  *PatternTemplate // reject, accept, rewrite
+	Template Template         // rewrite: built from the pattern's bindings
+	Alts     []Caveat         // or: rewrites tried in order
+}
+
+// CaveatKind names the kinds of caveat.
+type CaveatKind uint8
+
+// The caveats.
+const (
+	CaveatReject CaveatKind = iota + 1
+	CaveatAccept
+	CaveatRewrite
+	CaveatOr
+)
+
+// Expr is the right-hand side of a let.
+type Expr interface {
+	Pos() lang.Position
+}
+
+// EDataspace makes a new dataspace.
+type EDataspace struct{ At }
+
+// ETimestamp is the current time in RFC 3339 (UTC).
+type ETimestamp struct{ At }
+
+// EFacet is a reference that stops the current facet on the message `stop`.
+type EFacet struct{ At }
+
+// EScriptDir is the directory of the running script.
+type EScriptDir struct{ At }
+
+// EStringify is the Preserves text of the value of Expr.
+type EStringify struct {
+	At
+	Expr Expr
+}
+
+// EJoin joins the items of the value of Expr with Sep.
+type EJoin struct {
+	At
+	Sep  Template
+	Expr Expr
+}
+
+// ETemplate is a template instantiated with the environment.
+type ETemplate struct {
+	At
+	Template Template
+}
+
+// PatternTemplate is a pattern whose `$x` parts are filled in when it is
+// used. Names lists the variables it binds, in capture order.
+type PatternTemplate struct {
+	Root  PNode
+	Names []string
+}
+
+// PNode is a node of a pattern template.
+type PNode interface{ isPNode() }
+
+// PDiscard matches anything.
+type PDiscard struct{}
+
+// PBind binds Name to what Sub matches.
+type PBind struct {
+	Name string
+	Sub  PNode
+}
+
+// PLit matches a literal value (structurally, if compound).
+type PLit struct{ Value lang.Value }
+
+// PVar matches the value bound to Name (structurally, if compound).
+type PVar struct {
+	Name string
+	P    lang.Position
+}
+
+// PEnv matches the environment dictionary ($.).
+type PEnv struct{}
+
+// PGroup matches a record (Label set), sequence or dictionary by the listed
+// keys, in key order.
+type PGroup struct {
+	Kind  uint8 // 0 record, 1 sequence, 2 dictionary (as dataspace.GroupKind)
+	Label lang.Value
+	Keys  []lang.Value
+	Items []PNode
+}
+
+func (PDiscard) isPNode() {}
+func (PBind) isPNode()    {}
+func (PLit) isPNode()     {}
+func (PVar) isPNode()     {}
+func (PEnv) isPNode()     {}
+func (PGroup) isPNode()   {}
+
+// ErrorList is every error found in a file, in order of position.
+type ErrorList []*lang.Error
+
+// Error lists the errors, one per line.
+func (l ErrorList) Error() string {
+	var b strings.Builder
+	for i, e := range l {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+// Err returns the list as an error, or nil if it is empty.
+func (l ErrorList) Err() error {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}
+
+// CompileFile reads and compiles a script. If there is any error, the Script
+// is nil and the error is an ErrorList with every error found.
+func CompileFile(file string, src []byte) (*Script, error) {
+	vals, err := ParseAll(file, src, Options{Positions: true, Annotations: true})
+	if err != nil {
+		e, ok := err.(*lang.Error)
+		if !ok {
+			e = &lang.Error{Kind: lang.SyntaxError, Pos: lang.Position{File: file}, Msg: err.Error()}
+		}
+		return nil, ErrorList{e}
+	}
+	return CompileValues(file, vals)
+}
+
+// CompileValues compiles the values of a script file (read with positions).
+func CompileValues(file string, vals []lang.Value) (*Script, error) {
+	c := &compiler{file: file}
+	body := c.block(vals, "config")
+	if len(c.errs) > 0 {
+		sort.SliceStable(c.errs, func(i, j int) bool {
+			a, b := c.errs[i].Pos, c.errs[j].Pos
+			return a.Line < b.Line || (a.Line == b.Line && a.Column < b.Column)
+		})
+		return nil, c.errs
+	}
+	dir := "."
+	if file != "" && file != "-" && !strings.HasPrefix(file, "<") {
+		dir = filepath.Dir(file)
+	}
+	return &Script{File: file, Dir: dir, Body: body}, nil
+}
+
+type compiler struct {
+	file string
+	errs ErrorList
+}
+
+func (c *compiler) errorf(p lang.Position, format string, args ...any) {
+	if !p.IsValid() {
+		p = lang.Position{File: c.file, Line: 1, Column: 1}
+	}
+	c.errs = append(c.errs, &lang.Error{Kind: lang.SyntaxError, Pos: p, Msg: fmt.Sprintf(format, args...)})
+}
+
+// cursor walks the values of a block.
+type cursor struct {
+	vals []lang.Value
+	i    int
+	end  lang.Position // where the block ends, for "expected ... at end" errors
+}
+
+func (k *cursor) more() bool { return k.i < len(k.vals) }
+
+func (k *cursor) peek() lang.Value {
+	if k.i < len(k.vals) {
+		return k.vals[k.i]
+	}
+	return nil
+}
+
+func (k *cursor) next() lang.Value {
+	v := k.peek()
+	if v != nil {
+		k.i++
+	}
+	return v
+}
+
+// lastPos is the position of the last value consumed (for errors at the end).
+func (k *cursor) lastPos() lang.Position {
+	if k.i > 0 {
+		return lang.PositionOf(k.vals[k.i-1])
+	}
+	return k.end
+}
+
+func symbolOf(v lang.Value) (string, bool) {
+	s, ok := lang.Unwrap(v).(lang.Symbol)
+	return string(s), ok
+}
+
+func (c *compiler) block(vals []lang.Value, target string) []Instr {
+	k := &cursor{vals: vals}
+	var out []Instr
+	for k.more() {
+		in := c.instr(k, target)
+		if in != nil {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+// instr compiles one instruction from the cursor; the rest of the block is
+// consumed too when the instruction is a `=~` conditional.
+func (c *compiler) instr(k *cursor, target string) Instr {
+	v := k.next()
+	p := lang.PositionOf(v)
+	at := At{p}
+	switch x := lang.Unwrap(v).(type) {
+	case *lang.Record, *lang.Dictionary:
+		return &Assert{at, target, c.template(v)}
+	case lang.Sequence:
+		return &Block{at, c.block(x, target)}
+	case lang.Symbol:
+		s := string(x)
+		switch {
+		case s == "!":
+			t, ok := c.payload(k, "!", "a template to send")
+			if !ok {
+				return nil
+			}
+			return &Send{at, target, t}
+		case s == "+=":
+			t, ok := c.payload(k, "+=", "a template to assert")
+			if !ok {
+				return nil
+			}
+			return &Assert{at, target, t}
+		case s == "?" || s == "??":
+			if !k.more() {
+				c.errorf(p, "%s needs a pattern and an instruction", s)
+				return nil
+			}
+			pat := c.pattern(k.next())
+			if !k.more() {
+				c.errorf(p, "%s needs an instruction after its pattern", s)
+				return nil
+			}
+			body := c.instr(k, target)
+			if pat == nil || body == nil {
+				return nil
+			}
+			if s == "?" {
+				return &During{at, target, pat, body}
+			}
+			return &OnMessage{at, target, pat, body}
+		case s == "?-":
+			if !k.more() {
+				c.errorf(p, "?- needs an instruction to run on stop")
+				return nil
+			}
+			body := c.instr(k, target)
+			if body == nil {
+				return nil
+			}
+			return &OnStop{at, body}
+		case s == "let":
+			return c.let(k, at)
+		case s == "$.":
+			c.errorf(p, "$. cannot stand as an instruction")
+			return nil
+		case strings.HasPrefix(s, "$"):
+			name := s[1:]
+			if !k.more() {
+				c.errorf(p, "expected an instruction after %s", s)
+				return nil
+			}
+			if op, _ := symbolOf(k.peek()); op == "=~" {
+				k.next()
+				if !k.more() {
+					c.errorf(p, "%s =~ needs a pattern and an instruction", s)
+					return nil
+				}
+				pat := c.pattern(k.next())
+				if !k.more() {
+					c.errorf(p, "%s =~ needs an instruction after its pattern", s)
+					return nil
+				}
+				then := c.instr(k, target)
+				var rest []Instr
+				for k.more() {
+					if in := c.instr(k, target); in != nil {
+						rest = append(rest, in)
+					}
+				}
+				if pat == nil || then == nil {
+					return nil
+				}
+				return &Cond{at, name, pat, then, rest}
+			}
+			return c.instr(k, name)
+		case strings.HasPrefix(s, "?"):
+			c.errorf(p, "binder %s cannot stand as an instruction", s)
+			return nil
+		case s == "_":
+			c.errorf(p, "_ cannot stand as an instruction")
+			return nil
+		case s == "=" || s == "=~":
+			c.errorf(p, "unexpected %s", s)
+			return nil
+		}
+		c.errorf(p, "unexpected symbol %s; expected an instruction", s)
+		return nil
+	}
+	c.errorf(p, "unexpected %s %s; expected an instruction", lang.Unwrap(v).Kind(), lang.Format(lang.Strip(v)))
+	return nil
+}
+
+func (c *compiler) payload(k *cursor, op, what string) (Template, bool) {
+	if !k.more() {
+		c.errorf(k.lastPos(), "%s needs %s", op, what)
+		return nil, false
+	}
+	t := c.template(k.next())
+	return t, t != nil
+}
+
+func (c *compiler) let(k *cursor, at At) Instr {
+	if !k.more() {
+		c.errorf(at.P, "let needs a pattern, = and an expression")
+		return nil
+	}
+	pv := k.next()
+	if eq, _ := symbolOf(k.peek()); eq != "=" {
+		c.errorf(at.P, "let without =: expected `let PATTERN = EXPRESSION`")
+		return nil
+	}
+	k.next()
+	if !k.more() {
+		c.errorf(at.P, "let needs an expression after =")
+		return nil
+	}
+	pat := c.pattern(pv)
+	e := c.expr(k)
+	if pat == nil || e == nil {
+		return nil
+	}
+	return &Let{at, pat, e}
+}
+
+func (c *compiler) expr(k *cursor) Expr {
+	v := k.next()
+	p := lang.PositionOf(v)
+	at := At{p}
+	if s, ok := symbolOf(v); ok {
+		switch s {
+		case "dataspace":
+			return &EDataspace{at}
+		case "timestamp":
+			return &ETimestamp{at}
+		case "facet":
+			return &EFacet{at}
+		case "scriptdir":
+			return &EScriptDir{at}
+		case "stringify":
+			if !k.more() {
+				c.errorf(p, "stringify needs an expression")
+				return nil
+			}
+			e := c.expr(k)
+			if e == nil {
+				return nil
+			}
+			return &EStringify{at, e}
+		case "join":
+			if !k.more() {
+				c.errorf(p, "join needs a separator and an expression")
+				return nil
+			}
+			sep := c.template(k.next())
+			if !k.more() {
+				c.errorf(p, "join needs an expression after its separator")
+				return nil
+			}
+			e := c.expr(k)
+			if sep == nil || e == nil {
+				return nil
+			}
+			return &EJoin{at, sep, e}
+		}
+	}
+	t := c.template(v)
+	if t == nil {
+		return nil
+	}
+	return &ETemplate{at, t}
+}
+
+// template compiles a value into a template; it returns nil after reporting
+// an error.
+func (c *compiler) template(v lang.Value) Template {
+	p := lang.PositionOf(v)
+	at := At{p}
+	switch x := lang.Unwrap(v).(type) {
+	case lang.Symbol:
+		s := string(x)
+		switch {
+		case s == "$.":
+			return &TEnv{at}
+		case strings.HasPrefix(s, "$") && len(s) > 1:
+			return &TVar{at, s[1:]}
+		case s == "$":
+			c.errorf(p, "$ needs a variable name")
+			return nil
+		case strings.HasPrefix(s, "="):
+			return &TLit{at, lang.Symbol(s[1:])}
+		case strings.HasPrefix(s, "?"):
+			c.errorf(p, "binder %s is not allowed in a template", s)
+			return nil
+		case s == "_":
+			c.errorf(p, "_ is not allowed in a template")
+			return nil
+		}
+		return &TLit{at, x}
+	case *lang.Record:
+		if l, _ := symbolOf(x.Label); l == "*" {
+			return c.attenuation(x, at)
+		}
+		label := c.template(x.Label)
+		fields := make([]Template, len(x.Fields))
+		ok := label != nil
+		for i, f := range x.Fields {
+			fields[i] = c.template(f)
+			ok = ok && fields[i] != nil
+		}
+		if !ok {
+			return nil
+		}
+		return &TRecord{at, label, fields}
+	case lang.Sequence:
+		items, ok := c.templates(x)
+		if !ok {
+			return nil
+		}
+		return &TSequence{at, items}
+	case *lang.Set:
+		items, ok := c.templates(x.Elements())
+		if !ok {
+			return nil
+		}
+		return &TSet{at, items}
+	case *lang.Dictionary:
+		var ks, vs []Template
+		ok := true
+		for _, e := range x.Entries() {
+			kt, vt := c.template(e.Key), c.template(e.Value)
+			ok = ok && kt != nil && vt != nil
+			ks, vs = append(ks, kt), append(vs, vt)
+		}
+		if !ok {
+			return nil
+		}
+		return &TDictionary{at, ks, vs}
+	}
+	return &TLit{at, lang.Strip(v)}
+}
+
+func (c *compiler) templates(vs []lang.Value) ([]Template, bool) {
+	out := make([]Template, len(vs))
+	ok := true
+	for i, v := range vs {
+		out[i] = c.template(v)
+		ok = ok && out[i] != nil
+	}
+	return out, ok
+}
+
+func (c *compiler) attenuation(r *lang.Record, at At) Template {
+	if len(r.Fields) != 2 {
+		c.errorf(at.P, "attenuation must be <* $ref [CAVEAT ...]>")
+		return nil
+	}
+	cp := c.template(r.Fields[0])
+	list, ok := lang.Unwrap(r.Fields[1]).(lang.Sequence)
+	if !ok {
+		c.errorf(lang.PositionOf(r.Fields[1]), "attenuation caveats must be a sequence [CAVEAT ...]")
+		return nil
+	}
+	var cs []Caveat
+	good := cp != nil
+	for _, cv := range list {
+		cav, ok := c.caveat(cv)
+		good = good && ok
+		cs = append(cs, cav)
+	}
+	if !good {
+		return nil
+	}
+	return &TAttenuate{at, cp, cs}
+}
+
+func (c *compiler) caveat(v lang.Value) (Caveat, bool) {
+	p := lang.PositionOf(v)
+	r, ok := lang.Unwrap(v).(*lang.Record)
+	if !ok {
+		c.errorf(p, "a caveat must be <reject P>, <accept P>, <rewrite P T> or <or [REWRITE ...]>")
+		return Caveat{}, false
+	}
+	label, _ := symbolOf(r.Label)
+	switch {
+	case label == "reject" && len(r.Fields) == 1, label == "accept" && len(r.Fields) == 1:
+		pat := c.pattern(r.Fields[0])
+		kind := CaveatReject
+		if label == "accept" {
+			kind = CaveatAccept
+		}
+		return Caveat{At: At{p}, Kind: kind, Pattern: pat}, pat != nil
+	case label == "rewrite" && len(r.Fields) == 2:
+		pat := c.pattern(r.Fields[0])
+		t := c.template(r.Fields[1])
+		return Caveat{At: At{p}, Kind: CaveatRewrite, Pattern: pat, Template: t}, pat != nil && t != nil
+	case label == "or" && len(r.Fields) == 1:
+		alts, isSeq := lang.Unwrap(r.Fields[0]).(lang.Sequence)
+		if !isSeq {
+			c.errorf(p, "<or ...> takes a sequence of <rewrite P T> caveats")
+			return Caveat{}, false
+		}
+		cv := Caveat{At: At{p}, Kind: CaveatOr}
+		good := true
+		for _, a := range alts {
+			alt, ok := c.caveat(a)
+			if ok && alt.Kind != CaveatRewrite {
+				c.errorf(alt.P, "<or ...> takes only <rewrite P T> caveats")
+				ok = false
+			}
+			good = good && ok
+			cv.Alts = append(cv.Alts, alt)
+		}
+		return cv, good
+	}
+	c.errorf(p, "a caveat must be <reject P>, <accept P>, <rewrite P T> or <or [REWRITE ...]>, not %s", lang.Format(lang.Strip(v)))
+	return Caveat{}, false
+}
+
+// pattern compiles a value into a pattern template, or reports errors and
+// returns nil.
+func (c *compiler) pattern(v lang.Value) *PatternTemplate {
+	before := len(c.errs)
+	var names []string
+	root := c.pnode(v, &names)
+	if len(c.errs) > before {
+		return nil
+	}
+	return &PatternTemplate{Root: root, Names: names}
+}
+
+func (c *compiler) pnode(v lang.Value, names *[]string) PNode {
+	p := lang.PositionOf(v)
+	switch x := lang.Unwrap(v).(type) {
+	case lang.Symbol:
+		s := string(x)
+		switch {
+		case s == "_":
+			return PDiscard{}
+		case s == "$.":
+			return PEnv{}
+		case strings.HasPrefix(s, "?") && len(s) > 1:
+			*names = append(*names, s[1:])
+			return PBind{Name: s[1:], Sub: PDiscard{}}
+		case strings.HasPrefix(s, "$") && len(s) > 1:
+			return PVar{Name: s[1:], P: p}
+		case strings.HasPrefix(s, "="):
+			return PLit{lang.Symbol(s[1:])}
+		}
+		return PLit{x}
+	case *lang.Record:
+		if l, ok := symbolOf(x.Label); ok && strings.HasPrefix(l, "?") && len(l) > 1 && len(x.Fields) == 1 {
+			*names = append(*names, l[1:])
+			return PBind{Name: l[1:], Sub: c.pnode(x.Fields[0], names)}
+		}
+		label, ok := c.literalLabel(x.Label)
+		if !ok {
+			return nil
+		}
+		g := PGroup{Kind: 0, Label: label}
+		for i, f := range x.Fields {
+			g.Keys = append(g.Keys, lang.Int(i))
+			g.Items = append(g.Items, c.pnode(f, names))
+		}
+		return g
+	case lang.Sequence:
+		g := PGroup{Kind: 1}
+		for i, f := range x {
+			g.Keys = append(g.Keys, lang.Int(i))
+			g.Items = append(g.Items, c.pnode(f, names))
+		}
+		return g
+	case *lang.Dictionary:
+		g := PGroup{Kind: 2}
+		type kv struct {
+			k lang.Value
+			v lang.Value
+		}
+		var es []kv
+		for _, e := range x.Entries() {
+			k := lang.Strip(e.Key)
+			if s, ok := k.(lang.Symbol); ok && strings.HasPrefix(string(s), "=") {
+				k = lang.Symbol(s[1:])
+			}
+			es = append(es, kv{k, e.Value})
+		}
+		slices.SortStableFunc(es, func(a, b kv) int { return lang.Compare(a.k, b.k) })
+		for _, e := range es {
+			g.Keys = append(g.Keys, e.k)
+			g.Items = append(g.Items, c.pnode(e.v, names))
+		}
+		return g
+	case *lang.Set:
+		c.errorf(p, "sets are not allowed in patterns")
+		return nil
+	}
+	return PLit{lang.Strip(v)}
+}
+
+// literalLabel accepts the label of a record pattern: it must be literal.
+func (c *compiler) literalLabel(v lang.Value) (lang.Value, bool) {
+	p := lang.PositionOf(v)
+	if s, ok := symbolOf(v); ok {
+		switch {
+		case s == "_" || strings.HasPrefix(s, "?") || strings.HasPrefix(s, "$"):
+			c.errorf(p, "the label of a record pattern must be literal, not %s", s)
+			return nil, false
+		case strings.HasPrefix(s, "="):
+			return lang.Symbol(s[1:]), true
+		}
+	}
+	return lang.Strip(v), true
+}
