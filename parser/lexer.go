@@ -2,8 +2,8 @@ package parser
 
 import (
 	"encoding/base64"
-	"fmt"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"

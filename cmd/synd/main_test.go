@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func synd(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = dispatch(&cmdEnv{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb}, args)
+	return code, out.String(), errb.String()
+}
+
+func writeFile(t *testing.T, name, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestHelp(t *testing.T) {
+	code, out, _ := synd(t, "", "help")
+	assert.Equal(t, 0, code)
+	for _, c := range []string{"run", "check", "test", "preserves"} {
+		assert.Contains(t, out, "\t"+c)
+	}
+	for _, c := range []string{"run", "check", "test"} {
+		code, _, errOut := synd(t, "", c, "-h")
+		assert.Equal(t, 0, code, c)
+		assert.Contains(t, errOut, "usage: synd "+c)
+	}
+	code, _, _ = synd(t, "", "no-such-command")
+	assert.Equal(t, 2, code)
+}
+
+func TestRun(t *testing.T) {
+	code, out, _ := synd(t, "", "run", "../../examples/hello.pr")
+	assert.Equal(t, 0, code)
+	assert.Regexp(t, `^\d{4}-\d\d-\d\dT[0-9:.]+Z hello, world\n$`, out)
+
+	code, out, _ = synd(t, "", "run", "--trace", "../../examples/hello.pr")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "+ <greeting \"hello, world\">\n")
+
+	bad := writeFile(t, "bad.pr", "<ok>\n?x\n")
+	code, out, _ = synd(t, "", "run", bad)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "bad.pr:2:1: syntax error: binder ?x cannot stand as an instruction")
+}
+
+func TestCheck(t *testing.T) {
+	good := writeFile(t, "good.pr", "<ok>\n? <x ?y> <z $y>\n")
+	code, _, errOut := synd(t, "", "check", good)
+	assert.Equal(t, 0, code, errOut)
+	bad := writeFile(t, "bad.pr", "?x\n_\nlet ?a\n")
+	code, _, errOut = synd(t, "", "check", bad)
+	assert.Equal(t, 1, code)
+	assert.Equal(t, 3, strings.Count(errOut, "bad.pr:"), errOut)
+}
+
+func TestTestCommand(t *testing.T) {
+	dir := t.TempDir()
+	pr := filepath.Join(dir, "t.pr")
+	if err := os.WriteFile(pr, []byte("<hello>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := synd(t, "", "test", dir)
+	assert.Equal(t, 1, code, "a missing golden file fails")
+	assert.Contains(t, out, "0 passed, 1 failed")
+	code, _, _ = synd(t, "", "test", "-update", dir)
+	assert.Equal(t, 0, code)
+	code, out, _ = synd(t, "", "test", dir)
+	assert.Equal(t, 0, code, out)
+	assert.Contains(t, out, "1 passed, 0 failed")
+	if err := os.WriteFile(pr, []byte("<changed>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = synd(t, "", "test", dir)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "- + <hello>")
+	assert.Contains(t, out, "+ + <changed>")
+}
+
+func TestPreservesConvert(t *testing.T) {
+	code, out, _ := synd(t, "{b: 2 a: 1} [1, 2]", "preserves", "convert", "--to", "text")
+	assert.Equal(t, 0, code)
+	assert.Equal(t, "{a: 1 b: 2}\n[1 2]\n", out)
+	code, out, _ = synd(t, "{b: 2 a: 1}", "preserves", "convert", "--to", "hex")
+	assert.Equal(t, 0, code)
+	assert.Equal(t, "b7b30161b00101b30162b0010284\n", out)
+	code, out, errOut := synd(t, "1 [2", "preserves", "convert")
+	assert.Equal(t, 1, code)
+	assert.Equal(t, "1\n", out, "values before the bad one are written, nothing of it")
+	assert.Contains(t, errOut, "<stdin>:1:5: input ended early")
+	code, _, errOut = synd(t, "\xb5\x81", "preserves", "convert", "--from", "binary")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "<stdin>: byte 2: input ended early")
+	code, out, _ = synd(t, "@a [1 # c\n]", "preserves", "convert", "--annotations", "keep", "--to", "pretty")
+	assert.Equal(t, 0, code)
+	assert.Equal(t, "@a [1]\n", out)
+}

@@ -1,0 +1,106 @@
+package parser_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/synd-lang/synd/internal/sample"
+	"github.com/synd-lang/synd/parser"
+)
+
+func compile(t *testing.T, src string) (*parser.Script, error) {
+	t.Helper()
+	return parser.CompileFile("s.pr", []byte(src))
+}
+
+func TestCompileForms(t *testing.T) {
+	s, err := compile(t, `
+<a 1>
++= sym
+! <m>
+$other <b>
+[<c> <d>]
+? <x ?v> <y $v>
+?? <p ?v> ! <q $v>
+?- ! <bye>
+let ?n = 1
+$n =~ 1 <one> <not-one>
+`)
+	require.NoError(t, err)
+	kinds := make([]string, len(s.Body))
+	for i, in := range s.Body {
+		kinds[i] = fmt.Sprintf("%T", in)
+	}
+	assert.Equal(t, []string{"*parser.Assert", "*parser.Assert", "*parser.Send", "*parser.Assert", "*parser.Block",
+		"*parser.During", "*parser.OnMessage", "*parser.OnStop", "*parser.Let", "*parser.Cond"}, kinds)
+	assert.Equal(t, "other", s.Body[3].(*parser.Assert).Target, "$var INSTR changes the target")
+	cond := s.Body[9].(*parser.Cond)
+	assert.Len(t, cond.Else, 1, "the rest of the block is the else branch")
+	assert.Equal(t, "s.pr:2:1", s.Body[0].Pos().String())
+}
+
+func TestPatternNamesInCaptureOrder(t *testing.T) {
+	s, err := compile(t, `? <?all <r ?a {z: ?z, b: ?b} [?c <?d <e ?f>>]>> <x>`)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"all", "a", "b", "z", "c", "d", "f"}, s.Body[0].(*parser.During).Pattern.Names,
+		"outer binder first, dictionary keys in Preserves order")
+}
+
+func TestCompileErrorsAllReported(t *testing.T) {
+	_, err := compile(t, "?x\n_\n<ok>\n! \"fine\"\nlet ?a\n")
+	require.Error(t, err)
+	list, ok := err.(parser.ErrorList)
+	require.True(t, ok)
+	var lines []string
+	for _, e := range list {
+		lines = append(lines, e.Pos.String())
+	}
+	assert.Equal(t, []string{"s.pr:1:1", "s.pr:2:1", "s.pr:5:1"}, lines)
+	assert.True(t, strings.Contains(err.Error(), "binder ?x cannot stand as an instruction"))
+}
+
+// FuzzCompile checks that the script compiler never panics and that a
+// script it rejects always says where.
+func FuzzCompile(f *testing.F) {
+	for _, s := range []string{
+		"<a 1>", "? <x ?v> [<y $v> ?- ! <z>]", "let <p ?a> = <p 1>", "$v =~ [?a] <b> <c>",
+		"<* $ds [<reject <a _>> <rewrite <b ?x> <c $x>> <or [<rewrite ?x $x>]>]>", "?x", "let ?a", "!",
+		"let ?j = join \", \" [a b]", "let ?s = stringify dataspace",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		s, err := parser.CompileFile("fuzz.pr", []byte(src))
+		if err == nil {
+			if s == nil {
+				t.Fatal("no script and no error")
+			}
+			return
+		}
+		list, ok := err.(parser.ErrorList)
+		if !ok || len(list) == 0 {
+			t.Fatalf("error is not a list: %v", err)
+		}
+		for _, e := range list {
+			if !e.Pos.IsValid() {
+				t.Fatalf("error without a position: %v", e)
+			}
+		}
+	})
+}
+
+// BenchmarkCompileLoad compiles a generated 10,000-line script of mixed
+// instructions.
+func BenchmarkCompileLoad(b *testing.B) {
+	src := sample.Script(10000)
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		if _, err := parser.CompileFile("big.pr", src); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
