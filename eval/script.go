@@ -106,8 +106,31 @@ func (t *Turn) RunScript(s *parser.Script, env Env) {
 	}
 }
 
+// Hooks let an interactive caller watch a script run.
+type Hooks struct {
+	// Match is called when the body of a top-level ? (added true, then false
+	// when the match goes away) or ?? starts, with its bindings.
+	Match func(in parser.Instr, bindings Env, added bool)
+}
+
+// RunInstr runs one top-level instruction in the active facet and returns
+// the environment after it (extended, if it is a let). It does not stop the
+// facet on error; the caller decides.
+func (t *Turn) RunInstr(s *parser.Script, in parser.Instr, env Env, hooks Hooks) (Env, error) {
+	x := &interp{script: s, hooks: hooks, top: in}
+	return x.exec(t, in, env)
+}
+
 type interp struct {
 	script *parser.Script
+	hooks  Hooks
+	top    parser.Instr // the instruction whose matches hooks report
+}
+
+func (x *interp) notify(in parser.Instr, env Env, added bool) {
+	if x.hooks.Match != nil && in == x.top {
+		x.hooks.Match(in, env, added)
+	}
 }
 
 func (x *interp) block(t *Turn, body []parser.Instr, env Env) error {
@@ -155,9 +178,12 @@ func (x *interp) exec(t *Turn, in parser.Instr, env Env) (Env, error) {
 		if err != nil {
 			return env, err
 		}
-		names, body := in.Pattern.Names, in.Body
+		names, body, self := in.Pattern.Names, in.Body, parser.Instr(in)
 		t.During(target, pat, func(t *Turn, caps []lang.Value) {
-			if _, err := x.exec(t, body, bind(env, names, caps)); err != nil {
+			benv := bind(env, names, caps)
+			x.notify(self, benv, true)
+			t.OnStop(func(*Turn) { x.notify(self, benv, false) })
+			if _, err := x.exec(t, body, benv); err != nil {
 				t.Fail(err)
 			}
 		})
@@ -170,9 +196,11 @@ func (x *interp) exec(t *Turn, in parser.Instr, env Env) (Env, error) {
 		if err != nil {
 			return env, err
 		}
-		names, body := in.Pattern.Names, in.Body
+		names, body, self := in.Pattern.Names, in.Body, parser.Instr(in)
 		t.OnMessage(target, pat, func(t *Turn, caps []lang.Value) {
-			if _, err := x.exec(t, body, bind(env, names, caps)); err != nil {
+			benv := bind(env, names, caps)
+			x.notify(self, benv, true)
+			if _, err := x.exec(t, body, benv); err != nil {
 				t.Fail(err)
 			}
 		})
@@ -412,4 +440,9 @@ func textOf(v lang.Value) string {
 		return string(s)
 	}
 	return lang.Format(v)
+}
+
+// InstantiatePattern fills in a pattern template's variables from env.
+func InstantiatePattern(pt *parser.PatternTemplate, env Env) (dataspace.Pattern, error) {
+	return (&interp{}).pattern(pt, env)
 }

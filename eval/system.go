@@ -70,6 +70,7 @@ type System struct {
 	Horizon time.Time
 
 	mu     sync.Mutex
+	idle   []func()
 	posted []action
 	holds  int
 	wake   chan struct{}
@@ -187,6 +188,9 @@ func (s *System) Run(ctx context.Context) error {
 		if posted {
 			continue
 		}
+		if s.runIdle() {
+			continue
+		}
 		next, hasTimer := s.timers.next()
 		if !hasTimer && !held {
 			return nil
@@ -228,6 +232,32 @@ func (s *System) Run(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
+}
+
+// WhenIdle calls fn (on the scheduler's goroutine) the next time Run has
+// nothing queued. It is safe to call from any goroutine: a REPL uses it to
+// wait until the effects of its input have settled.
+func (s *System) WhenIdle(fn func()) {
+	s.mu.Lock()
+	s.idle = append(s.idle, fn)
+	s.mu.Unlock()
+	s.signal()
+}
+
+// runIdle calls the idle callbacks; it reports whether there were any.
+func (s *System) runIdle() bool {
+	s.mu.Lock()
+	if len(s.posted) > 0 { // something posted before the callback came first
+		s.mu.Unlock()
+		return true
+	}
+	fns := s.idle
+	s.idle = nil
+	s.mu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
+	return len(fns) > 0
 }
 
 // RunPending handles everything queued and every timer already due, without

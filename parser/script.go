@@ -286,8 +286,14 @@ func CompileFile(file string, src []byte) (*Script, error) {
 
 // CompileValues compiles the values of a script file (read with positions).
 func CompileValues(file string, vals []lang.Value) (*Script, error) {
+	return CompileValuesTarget(file, vals, "config")
+}
+
+// CompileValuesTarget is CompileValues with instructions aimed at the
+// variable target rather than config (the REPL's :target).
+func CompileValuesTarget(file string, vals []lang.Value, target string) (*Script, error) {
 	c := &compiler{file: file}
-	body := c.block(vals, "config")
+	body := c.block(vals, target)
 	if len(c.errs) > 0 {
 		sort.SliceStable(c.errs, func(i, j int) bool {
 			a, b := c.errs[i].Pos, c.errs[j].Pos
@@ -693,6 +699,16 @@ func (c *compiler) caveat(v lang.Value) (Caveat, bool) {
 	}
 	c.errorf(p, "a caveat must be <reject P>, <accept P>, <rewrite P T> or <or [REWRITE ...]>, not %s", lang.Format(lang.Strip(v)))
 	return Caveat{}, false
+}
+
+// CompilePattern compiles one value (read with positions) as a pattern.
+func CompilePattern(file string, v lang.Value) (*PatternTemplate, error) {
+	c := &compiler{file: file}
+	p := c.pattern(v)
+	if len(c.errs) > 0 {
+		return nil, c.errs
+	}
+	return p, nil
 }
 
 // pattern compiles a value into a pattern template, or reports errors and

@@ -37,6 +37,7 @@ func commands() []command {
 		{"run", "run script files", runRun},
 		{"check", "parse and compile script files without running them", runCheck},
 		{"test", "run golden-file script tests", runTest},
+		{"repl", "explore a live system interactively", runREPL},
 		{"preserves", "convert Preserves data between text and binary forms", runPreserves},
 	}
 }

@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"github.com/synd-lang/synd/eval"
 	"github.com/synd-lang/synd/lang"
 	"github.com/synd-lang/synd/parser"
+	"github.com/synd-lang/synd/stdlib"
 )
 
 // Options configure a Host.
@@ -60,6 +63,7 @@ func New(opts Options) *Host {
 		h.Root.PreventInert() // the host lives as long as the system
 		h.Config = t.NewDataspace("config")
 		h.Log = t.NewDataspace("log")
+		stdlib.StartTimers(t, h.Config)
 		logPattern := dataspace.Group{Kind: dataspace.GroupRecord, Label: lang.Symbol("log"), Entries: []dataspace.GroupEntry{
 			{Key: lang.Int(0), Pattern: dataspace.Bind{Pattern: dataspace.Discard{}}},
 			{Key: lang.Int(1), Pattern: dataspace.Bind{Pattern: dataspace.Discard{}}},
@@ -141,6 +145,47 @@ func (h *Host) Error(err error) {
 		return
 	}
 	fmt.Fprintf(h.out, "error: %v\n", err)
+}
+
+// SetOutput sends log lines, trace lines and errors to w from now on. Call it
+// from the system's goroutine or before the system runs.
+func (h *Host) SetOutput(w io.Writer) { h.out = w }
+
+// ScriptFiles lists the *.pr files under dir: sorted, recursive, hidden files
+// and directories skipped (as a config-watcher loads them).
+func ScriptFiles(dir string) ([]string, error) {
+	var files []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if path != dir && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".pr") {
+			files = append(files, path)
+		}
+		return nil
+	})
+	sort.Strings(files)
+	return files, err
+}
+
+// LoadDir runs every script file under dir (see ScriptFiles), each in an
+// actor of its own. Files that do not compile are reported and skipped.
+func (h *Host) LoadDir(dir string) error {
+	files, err := ScriptFiles(dir)
+	if err != nil {
+		h.Error(err)
+		return err
+	}
+	for _, f := range files {
+		_ = h.RunFile(f)
+	}
+	return nil
 }
 
 // Errors is how many errors have been reported.

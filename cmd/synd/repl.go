@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/chzyer/readline"
+
+	"github.com/synd-lang/synd/internal/host"
+	"github.com/synd-lang/synd/repl"
+)
+
+const replUsage = `usage: synd repl [-c DIR]...
+
+An interactive session in a live system: type script instructions (they run
+against $config, or the :target), watch ? and ?? observers report matches
+as they happen, and inspect the system with :commands (:help lists them).
+An open bracket or string continues on the next line; Ctrl-C cancels the
+input, Ctrl-D leaves. History is kept under the user's config directory.
+
+With -c DIR, the *.pr files under DIR are loaded first, as synd serve loads
+a config tree. When standard input is not a terminal, instructions are read
+line by line with no prompts.
+
+Flags:
+`
+
+// dirList collects repeated -c flags.
+type dirList []string
+
+func (d *dirList) String() string     { return fmt.Sprint(*d) }
+func (d *dirList) Set(s string) error { *d = append(*d, s); return nil }
+
+func runREPL(env *cmdEnv, args []string) int {
+	fs := newFlags(env, "repl", replUsage)
+	var dirs dirList
+	fs.Var(&dirs, "c", "a config directory to load (repeatable)")
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return 2
+	}
+	terminal := false
+	if f, ok := env.stdin.(*os.File); ok && readline.IsTerminal(int(f.Fd())) {
+		terminal = true
+	}
+	h := host.New(host.Options{Out: env.stdout})
+	for _, d := range dirs {
+		_ = h.LoadDir(d)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	err := repl.Run(ctx, repl.Options{
+		Host:        h,
+		In:          env.stdin,
+		Out:         env.stdout,
+		Terminal:    terminal,
+		HistoryFile: repl.HistoryFile(),
+	})
+	if err != nil {
+		fmt.Fprintf(env.stderr, "synd repl: %v\n", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,76 @@
+package stdlib
+
+import (
+	"time"
+
+	"github.com/synd-lang/synd/dataspace"
+	"github.com/synd-lang/synd/eval"
+	"github.com/synd-lang/synd/lang"
+)
+
+// StartTimers runs the timer driver of syndicate's timer.prs on ds, from the
+// active facet: a message
+//
+//	<set-timer LABEL SECONDS KIND>   KIND: relative, absolute or clear
+//
+// makes the driver send <timer-expired LABEL SECONDS> to ds once SECONDS have
+// passed (relative) or the clock reads SECONDS since the Unix epoch
+// (absolute), on the system's clock; clear cancels the pending timers of
+// LABEL. A malformed request is reported and ignored.
+func StartTimers(t *eval.Turn, ds *eval.Ref) {
+	pending := map[string][]func(){}
+	bind := dataspace.Bind{Pattern: dataspace.Discard{}}
+	pat := dataspace.Group{Kind: dataspace.GroupRecord, Label: lang.Symbol("set-timer"), Entries: []dataspace.GroupEntry{
+		{Key: lang.Int(0), Pattern: bind}, {Key: lang.Int(1), Pattern: bind}, {Key: lang.Int(2), Pattern: bind},
+	}}
+	owner := t.Facet()
+	t.OnMessage(ds, pat, func(t *eval.Turn, caps []lang.Value) {
+		label, secs, kind := caps[0], caps[1], caps[2]
+		key := lang.Key(label)
+		if lang.Equal(kind, lang.Symbol("clear")) {
+			for _, cancel := range pending[key] {
+				cancel()
+			}
+			delete(pending, key)
+			return
+		}
+		s, ok := seconds(secs)
+		if !ok {
+			t.Fail(&timerError{"set-timer needs a number of seconds, not " + lang.Format(secs)})
+			return
+		}
+		var d time.Duration
+		switch {
+		case lang.Equal(kind, lang.Symbol("relative")):
+			d = time.Duration(s * float64(time.Second))
+		case lang.Equal(kind, lang.Symbol("absolute")):
+			d = time.Unix(0, int64(s*1e9)).Sub(t.System().Now())
+		default:
+			t.Fail(&timerError{"set-timer kind must be relative, absolute or clear, not " + lang.Format(kind)})
+			return
+		}
+		// The timer belongs to the driver's facet, so it outlives this
+		// message's facet.
+		var cancel func()
+		t.InFacet(owner, func() {
+			cancel = t.After(max(d, 0), func(t *eval.Turn) {
+				t.Message(ds, lang.NewRecord(lang.Symbol("timer-expired"), label, secs))
+			})
+		})
+		pending[key] = append(pending[key], cancel)
+	})
+}
+
+func seconds(v lang.Value) (float64, bool) {
+	switch x := lang.Unwrap(v).(type) {
+	case lang.Double:
+		return float64(x), true
+	case lang.Int:
+		return float64(x), true
+	}
+	return 0, false
+}
+
+type timerError struct{ msg string }
+
+func (e *timerError) Error() string { return e.msg }
