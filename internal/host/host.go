@@ -47,7 +47,8 @@ type Host struct {
 	errors int
 	tracer *eval.Ref
 	shown  map[eval.Handle]lang.Value // traced assertions, by the tracer's handle
-	hidden map[eval.Handle]bool       // the tracer's own Observe
+	hidden map[eval.Handle]bool       // the tracer's own Observe, and what boot left
+	quiet  bool                       // the tracer is catching up with boot
 }
 
 // New boots a host: the system, $config, $log, the log printer and, if asked,
@@ -64,6 +65,7 @@ func New(opts Options) *Host {
 		h.Config = t.NewDataspace("config")
 		h.Log = t.NewDataspace("log")
 		stdlib.StartTimers(t, h.Config)
+		stdlib.StartDependencies(t, h.Config)
 		logPattern := dataspace.Group{Kind: dataspace.GroupRecord, Label: lang.Symbol("log"), Entries: []dataspace.GroupEntry{
 			{Key: lang.Int(0), Pattern: dataspace.Bind{Pattern: dataspace.Discard{}}},
 			{Key: lang.Int(1), Pattern: dataspace.Bind{Pattern: dataspace.Discard{}}},
@@ -75,26 +77,41 @@ func New(opts Options) *Host {
 				return nil
 			},
 		})))
-		if opts.Trace {
-			h.tracer = t.NewRef("tracer", &eval.Handler{
-				OnAssert: func(t *eval.Turn, v lang.Value, hd eval.Handle) error {
-					h.traceLine("+", v, hd)
-					return nil
-				},
-				OnRetract: func(t *eval.Turn, hd eval.Handle) error {
-					h.traceRetract(hd)
-					return nil
-				},
-				OnMessage: func(t *eval.Turn, v lang.Value) error {
-					h.traceLine("!", v, 0)
-					return nil
-				},
-			})
-			t.Assert(h.Config, dataspace.Observe(dataspace.Bind{Pattern: dataspace.Discard{}}, h.tracer))
-		}
 	})
 	h.Sys.RunPending()
+	for _, c := range stdlib.Classes() {
+		_ = h.RunSource("stdlib/"+c.Name, c.Source, h.Env())
+	}
+	h.Sys.RunPending()
+	if opts.Trace {
+		h.startTracer()
+	}
 	return h
+}
+
+// startTracer observes everything in $config and writes it as trace lines.
+// What boot left there (the standard library's observers) is not shown.
+func (h *Host) startTracer() {
+	h.quiet = true
+	h.Sys.Post(h.Root, func(t *eval.Turn) {
+		h.tracer = t.NewRef("tracer", &eval.Handler{
+			OnAssert: func(t *eval.Turn, v lang.Value, hd eval.Handle) error {
+				h.traceLine("+", v, hd)
+				return nil
+			},
+			OnRetract: func(t *eval.Turn, hd eval.Handle) error {
+				h.traceRetract(hd)
+				return nil
+			},
+			OnMessage: func(t *eval.Turn, v lang.Value) error {
+				h.traceLine("!", v, 0)
+				return nil
+			},
+		})
+		t.Assert(h.Config, dataspace.Observe(dataspace.Bind{Pattern: dataspace.Discard{}}, h.tracer))
+	})
+	h.Sys.RunPending()
+	h.quiet = false
 }
 
 func (h *Host) traceLine(sign string, v lang.Value, hd eval.Handle) {
@@ -104,7 +121,7 @@ func (h *Host) traceLine(sign string, v lang.Value, hd eval.Handle) {
 	}
 	val := caps[0]
 	if sign == "+" {
-		if h.isOwnObserve(val) {
+		if h.quiet || h.isOwnObserve(val) {
 			h.hidden[hd] = true
 			return
 		}

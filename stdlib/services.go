@@ -1,0 +1,120 @@
+package stdlib
+
+import (
+	"github.com/synd-lang/synd/dataspace"
+	"github.com/synd-lang/synd/eval"
+	"github.com/synd-lang/synd/lang"
+)
+
+func rec(label string, fields ...lang.Value) *lang.Record {
+	return lang.NewRecord(lang.Symbol(label), fields...)
+}
+
+// recPattern matches <label P0 P1 ...>.
+func recPattern(label string, fields ...dataspace.Pattern) dataspace.Pattern {
+	g := dataspace.Group{Kind: dataspace.GroupRecord, Label: lang.Symbol(label)}
+	for i, f := range fields {
+		g.Entries = append(g.Entries, dataspace.GroupEntry{Key: lang.Int(i), Pattern: f})
+	}
+	return g
+}
+
+var capture = dataspace.Bind{Pattern: dataspace.Discard{}}
+
+// StartDependencies runs the service dependency tracker of service.prs on
+// ds, from the active facet:
+//
+//   - while <require-service S> is asserted, every dependee D named by a
+//     <depends-on S <service-state D STATE>> is required too, and
+//     <run-service S> is asserted while every such <service-state D STATE>
+//     is present (the dependencies already asserted are waited for, with a
+//     sync, before S first starts);
+//   - a message <restart-service S> withdraws the tracker's <run-service S>
+//     and asserts it again, so the service's class sees it stop and start.
+func StartDependencies(t *eval.Turn, ds *eval.Ref) {
+	t.During(ds, recPattern("require-service", capture), func(t *eval.Turn, caps []lang.Value) {
+		service := caps[0]
+		tr := &tracker{ds: ds, facet: t.Facet(), service: service, deps: map[string]*dependency{}}
+		t.During(ds, recPattern("depends-on", dataspace.Literal(service), capture), func(t *eval.Turn, caps []lang.Value) {
+			cond := caps[0]
+			key := lang.Key(cond)
+			d := &dependency{}
+			tr.deps[key] = d
+			if st, ok := lang.Unwrap(cond).(*lang.Record); ok && lang.Equal(st.Label, lang.Symbol("service-state")) && len(st.Fields) == 2 {
+				t.Assert(ds, rec("require-service", st.Fields[0]))
+			}
+			t.During(ds, dataspace.Literal(cond), func(t *eval.Turn, _ []lang.Value) {
+				d.satisfied = true
+				tr.update(t)
+				t.OnStop(func(t *eval.Turn) {
+					d.satisfied = false
+					tr.update(t)
+				})
+			})
+			tr.update(t)
+			t.OnStop(func(t *eval.Turn) {
+				delete(tr.deps, key)
+				tr.update(t)
+			})
+		})
+		t.OnMessage(ds, recPattern("restart-service", dataspace.Literal(service)), func(t *eval.Turn, _ []lang.Value) {
+			tr.restart(t)
+		})
+		// Dependencies already asserted arrive before the answer to a sync.
+		t.Sync(ds, t.NewRef("dependencies-known", &eval.Handler{OnMessage: func(t *eval.Turn, _ lang.Value) error {
+			tr.known = true
+			tr.update(t)
+			return nil
+		}}))
+	})
+}
+
+type dependency struct{ satisfied bool }
+
+type tracker struct {
+	ds      *eval.Ref
+	facet   *eval.Facet
+	service lang.Value
+	deps    map[string]*dependency
+	known   bool
+	running bool
+	handle  eval.Handle
+}
+
+func (tr *tracker) ready() bool {
+	if !tr.known || !tr.facet.Alive() {
+		return false
+	}
+	for _, d := range tr.deps {
+		if !d.satisfied {
+			return false
+		}
+	}
+	return true
+}
+
+// update asserts or withdraws <run-service S> to match the dependencies.
+func (tr *tracker) update(t *eval.Turn) {
+	want := tr.ready()
+	if want == tr.running {
+		return
+	}
+	t.InFacet(tr.facet, func() {
+		if want {
+			tr.handle = t.Assert(tr.ds, rec("run-service", tr.service))
+		} else {
+			t.Retract(tr.handle)
+		}
+	})
+	tr.running = want
+}
+
+func (tr *tracker) restart(t *eval.Turn) {
+	if !tr.running {
+		return
+	}
+	t.InFacet(tr.facet, func() {
+		t.Retract(tr.handle)
+		tr.handle = t.Assert(tr.ds, rec("run-service", tr.service))
+	})
+}
