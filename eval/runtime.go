@@ -371,8 +371,9 @@ func (t *Turn) OnStop(handler func(t *Turn)) {
 // Stop stops the active facet.
 func (t *Turn) Stop() { t.StopFacet(t.facet) }
 
-// StopFacet stops f: its children first, then its stop handlers, then the
-// retraction of everything it asserted. A parent left inert stops too.
+// StopFacet stops f: its children first (newest first), then its stop
+// handlers, then the retraction of everything it asserted, newest first. A
+// parent left inert stops too.
 func (t *Turn) StopFacet(f *Facet) {
 	if !f.alive {
 		return
@@ -389,13 +390,15 @@ func (t *Turn) StopFacet(f *Facet) {
 		t.InFacet(handlerFacet, func() { t.protect(handlerFacet, func() { h(t) }) })
 	}
 	f.stopHandlers = nil
+	// Newest first: teardown unwinds setup, so an assertion made to guard
+	// another (a requirement after its dependencies) goes before it.
 	hs := make([]Handle, 0, len(f.outbound))
 	for h := range f.outbound {
 		hs = append(hs, h)
 	}
 	slices.Sort(hs)
-	for _, h := range hs {
-		t.retractFrom(f, h)
+	for i := len(hs) - 1; i >= 0; i-- {
+		t.retractFrom(f, hs[i])
 	}
 	if p := f.parent; p != nil {
 		p.children = slices.DeleteFunc(p.children, func(c *Facet) bool { return c == f })

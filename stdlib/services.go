@@ -45,27 +45,28 @@ func StartDependencies(t *eval.Turn, ds *eval.Ref) {
 			}
 			t.During(ds, dataspace.Literal(cond), func(t *eval.Turn, _ []lang.Value) {
 				d.satisfied = true
-				tr.update(t)
+				tr.update(t, false)
 				t.OnStop(func(t *eval.Turn) {
 					d.satisfied = false
-					tr.update(t)
+					tr.update(t, false)
 				})
 			})
-			tr.update(t)
+			tr.update(t, false)
 			t.OnStop(func(t *eval.Turn) {
 				delete(tr.deps, key)
-				tr.update(t)
+				tr.update(t, false)
 			})
 		})
 		t.OnMessage(ds, recPattern("restart-service", dataspace.Literal(service)), func(t *eval.Turn, _ []lang.Value) {
 			tr.restart(t)
 		})
-		// Dependencies already asserted arrive before the answer to a sync.
-		t.Sync(ds, t.NewRef("dependencies-known", &eval.Handler{OnMessage: func(t *eval.Turn, _ lang.Value) error {
-			tr.known = true
-			tr.update(t)
+		tr.synced = t.NewRef("dependencies-known", &eval.Handler{OnMessage: func(t *eval.Turn, _ lang.Value) error {
+			tr.known, tr.syncing = true, false
+			tr.update(t, true)
 			return nil
-		}}))
+		}})
+		tr.syncing = true
+		t.Sync(ds, tr.synced)
 	})
 }
 
@@ -79,6 +80,8 @@ type tracker struct {
 	known   bool
 	running bool
 	handle  eval.Handle
+	synced  *eval.Ref // answers syncs with ds
+	syncing bool      // a sync is on its way
 }
 
 func (tr *tracker) ready() bool {
@@ -94,19 +97,25 @@ func (tr *tracker) ready() bool {
 }
 
 // update asserts or withdraws <run-service S> to match the dependencies.
-func (tr *tracker) update(t *eval.Turn) {
+// Withdrawing is immediate; starting happens only on the answer to a sync
+// with the dataspace (fromSync), so that a change already on its way — a
+// requirement withdrawn just after a dependency, as when a facet unwinds — is
+// seen before anything starts.
+func (tr *tracker) update(t *eval.Turn, fromSync bool) {
 	want := tr.ready()
-	if want == tr.running {
+	switch {
+	case want == tr.running:
 		return
+	case !want:
+		t.InFacet(tr.facet, func() { t.Retract(tr.handle) })
+		tr.running = false
+	case fromSync:
+		t.InFacet(tr.facet, func() { tr.handle = t.Assert(tr.ds, rec("run-service", tr.service)) })
+		tr.running = true
+	case !tr.syncing:
+		tr.syncing = true
+		t.InFacet(tr.facet, func() { t.Sync(tr.ds, tr.synced) })
 	}
-	t.InFacet(tr.facet, func() {
-		if want {
-			tr.handle = t.Assert(tr.ds, rec("run-service", tr.service))
-		} else {
-			t.Retract(tr.handle)
-		}
-	})
-	tr.running = want
 }
 
 func (tr *tracker) restart(t *eval.Turn) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/synd-lang/synd/eval"
+	"github.com/synd-lang/synd/stdlib"
 )
 
 // A golden test is a script file NAME.pr with its expected trace in
@@ -80,7 +81,7 @@ const GoldenHorizon = 24 * time.Hour
 // virtual day is over) and returns the trace.
 func (g GoldenTest) Trace() string {
 	var out bytes.Buffer
-	h := New(Options{Clock: eval.NewVirtualClock(GoldenEpoch()), Out: &out, Trace: true})
+	h := New(Options{Clock: eval.NewVirtualClock(GoldenEpoch()), Out: &out, Trace: true, Processes: &stdlib.SimulatedRunner{}})
 	h.Sys.Horizon = GoldenEpoch().Add(GoldenHorizon)
 	for _, f := range g.Files {
 		if len(g.Files) > 1 {

@@ -32,6 +32,9 @@ type Options struct {
 	// Trace writes every assertion appearing in or disappearing from $config
 	// and every message sent to it.
 	Trace bool
+	// Processes runs the processes of <process ...> requests; nil means real
+	// OS processes (stdlib.OSRunner).
+	Processes stdlib.ProcessRunner
 }
 
 // Host is a booted system.
@@ -66,6 +69,11 @@ func New(opts Options) *Host {
 		h.Log = t.NewDataspace("log")
 		stdlib.StartTimers(t, h.Config)
 		stdlib.StartDependencies(t, h.Config)
+		runner := opts.Processes
+		if runner == nil {
+			runner = stdlib.OSRunner{}
+		}
+		stdlib.StartProcesses(t, h.Config, runner)
 		logPattern := dataspace.Group{Kind: dataspace.GroupRecord, Label: lang.Symbol("log"), Entries: []dataspace.GroupEntry{
 			{Key: lang.Int(0), Pattern: dataspace.Bind{Pattern: dataspace.Discard{}}},
 			{Key: lang.Int(1), Pattern: dataspace.Bind{Pattern: dataspace.Discard{}}},
