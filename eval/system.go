@@ -57,6 +57,7 @@ type System struct {
 	timers     timerHeap
 	timerSeq   uint64
 	actorsLive int
+	actors     []*Actor
 
 	// Trace, if set, sees every delivery before it is handled.
 	Trace func(Event)
@@ -69,12 +70,13 @@ type System struct {
 	// beyond it, so that periodic timers cannot keep a test running forever.
 	Horizon time.Time
 
-	mu     sync.Mutex
-	idle   []func()
-	posted []action
-	holds  int
-	wake   chan struct{}
-	turn   Turn
+	mu       sync.Mutex
+	idle     []func()
+	shutdown bool
+	posted   []action
+	holds    int
+	wake     chan struct{}
+	turn     Turn
 }
 
 // NewSystem returns an empty system on the given clock (nil: the real one).
@@ -122,6 +124,13 @@ func (s *System) spawn(name string, boot func(t *Turn), into *[]action, _ *Facet
 	a := &Actor{id: s.newID(), name: name, sys: s}
 	a.root = &Facet{id: s.newID(), actor: a, outbound: map[Handle]outbound{}, alive: true}
 	s.actorsLive++
+	live := s.actors[:0]
+	for _, x := range s.actors {
+		if !x.done {
+			live = append(live, x)
+		}
+	}
+	s.actors = append(live, a)
 	*into = append(*into, action{kind: evRun, facet: a.root, run: func(t *Turn) {
 		boot(t)
 		if a.root.alive && a.root.isInert() {
@@ -298,6 +307,12 @@ func (s *System) Advance(d Duration) {
 
 func (s *System) drainPosted() {
 	s.mu.Lock()
+	if s.shutdown {
+		s.shutdown = false
+		s.mu.Unlock()
+		s.StopAll()
+		s.mu.Lock()
+	}
 	if len(s.posted) > 0 {
 		s.queue = append(s.queue, s.posted...)
 		clear(s.posted)
@@ -351,6 +366,26 @@ func (s *System) step() {
 	clear(t.pending)
 	t.pending = t.pending[:0]
 	t.facet, t.actor = nil, nil
+}
+
+// StopAll stops every actor, newest first, as a shutdown does: their facets
+// stop (running stop handlers, retracting assertions, ending processes).
+// Call it from the system's goroutine or before Run; see Shutdown.
+func (s *System) StopAll() {
+	for i := len(s.actors) - 1; i >= 0; i-- {
+		a := s.actors[i]
+		if !a.done {
+			s.queue = append(s.queue, action{kind: evRun, facet: a.root, run: func(t *Turn) { t.StopFacet(a.root) }})
+		}
+	}
+}
+
+// Shutdown asks the system, from any goroutine, to stop every actor.
+func (s *System) Shutdown() {
+	s.mu.Lock()
+	s.shutdown = true
+	s.mu.Unlock()
+	s.signal()
 }
 
 // ActorsLive is the number of actors that have not terminated.

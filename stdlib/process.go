@@ -116,7 +116,7 @@ type ProcessRunner interface {
 //
 //	<process ID SPEC>            while asserted, one run of the process
 //	<process-running ID PID>     asserted while it runs
-//	<process-output ID STREAM LINE>  a message per line of stdout or stderr
+//	<process-output ID PID STREAM LINE>  a message per line of stdout or stderr
 //	<process-exited ID STATUS>   asserted once it has exited (STATUS: exit
 //	                             code, <signal NAME>, or <error "why"> if it
 //	                             could not start)
@@ -135,9 +135,10 @@ func StartProcesses(t *eval.Turn, ds *eval.Ref, runner ProcessRunner) {
 		}
 		var running eval.Handle
 		exited := false
+		var pid int
 		pid, stop, signal, err := runner.Start(t, spec, ProcessEvents{
 			Output: func(t *eval.Turn, stream, line string) {
-				t.Message(ds, rec("process-output", id, lang.Symbol(stream), lang.String(line)))
+				t.Message(ds, rec("process-output", id, lang.Int(pid), lang.Symbol(stream), lang.String(line)))
 			},
 			Exit: func(t *eval.Turn, status lang.Value) {
 				if exited {
@@ -172,9 +173,35 @@ func StartProcesses(t *eval.Turn, ds *eval.Ref, runner ProcessRunner) {
 
 // OSRunner runs real processes, each in a process group of its own so that
 // stopping it reaches its children too. Stopping sends SIGTERM, then SIGKILL
-// after Grace.
+// after Grace. Use it by pointer: it keeps the live groups for KillAll.
 type OSRunner struct {
 	Grace time.Duration
+
+	mu     sync.Mutex
+	groups map[int]bool
+}
+
+// KillAll sends SIGKILL to every process group still running, for an exit
+// that cannot wait.
+func (r *OSRunner) KillAll() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for pgid := range r.groups {
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	}
+}
+
+func (r *OSRunner) track(pgid int, live bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.groups == nil {
+		r.groups = map[int]bool{}
+	}
+	if live {
+		r.groups[pgid] = true
+	} else {
+		delete(r.groups, pgid)
+	}
 }
 
 var signalNames = map[string]syscall.Signal{
@@ -193,7 +220,7 @@ func signalName(s syscall.Signal) string {
 }
 
 // Start implements ProcessRunner.
-func (r OSRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents) (int, func(), func(string) error, error) {
+func (r *OSRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents) (int, func(), func(string) error, error) {
 	cmd := exec.Command(spec.Argv[0], spec.Argv[1:]...)
 	cmd.Dir = spec.Dir
 	cmd.Env = buildEnv(spec)
@@ -211,6 +238,7 @@ func (r OSRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents) (int, 
 	}
 	sys, facet := t.System(), t.Facet()
 	sys.Hold()
+	r.track(cmd.Process.Pid, true)
 	var wg sync.WaitGroup
 	pump := func(name string, rd io.Reader) {
 		defer wg.Done()
@@ -226,10 +254,15 @@ func (r OSRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents) (int, 
 	go pump("stderr", stderr)
 	done := make(chan struct{})
 	go func() {
+		// Wait for the process itself, not its output: a leftover child can
+		// hold the pipes open. Its group dies with it, so nothing is orphaned
+		// and the pipes close.
+		state, err := cmd.Process.Wait()
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		r.track(cmd.Process.Pid, false)
 		wg.Wait()
-		err := cmd.Wait()
 		close(done)
-		status := exitStatus(cmd, err)
+		status := exitStatus(state, err)
 		sys.Post(facet, func(t *eval.Turn) { ev.Exit(t, status) })
 		sys.Release()
 	}()
@@ -258,14 +291,14 @@ func (r OSRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents) (int, 
 	return pgid, stop, signal, nil
 }
 
-func exitStatus(cmd *exec.Cmd, err error) lang.Value {
-	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+func exitStatus(state *os.ProcessState, err error) lang.Value {
+	if state == nil {
+		return rec("error", lang.String(fmt.Sprint(err)))
+	}
+	if ws, ok := state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		return rec("signal", lang.Symbol(signalName(ws.Signal())))
 	}
-	if cmd.ProcessState != nil {
-		return lang.Int(cmd.ProcessState.ExitCode())
-	}
-	return rec("error", lang.String(fmt.Sprint(err)))
+	return lang.Int(state.ExitCode())
 }
 
 func buildEnv(spec ProcessSpec) []string {

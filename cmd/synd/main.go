@@ -38,6 +38,7 @@ func commands() []command {
 		{"check", "parse and compile script files without running them", runCheck},
 		{"test", "run golden-file script tests", runTest},
 		{"repl", "explore a live system interactively", runREPL},
+		{"serve", "run a service system from config directories, as syndicate-server", runServe},
 		{"preserves", "convert Preserves data between text and binary forms", runPreserves},
 	}
 }

@@ -46,12 +46,14 @@ type Host struct {
 	// beside it.
 	Root *eval.Facet
 
-	out    io.Writer
-	errors int
-	tracer *eval.Ref
-	shown  map[eval.Handle]lang.Value // traced assertions, by the tracer's handle
-	hidden map[eval.Handle]bool       // the tracer's own Observe, and what boot left
-	quiet  bool                       // the tracer is catching up with boot
+	out      io.Writer
+	errors   int
+	tracer   *eval.Ref
+	env      *eval.Env // set by SetEnv; nil: $config and $log
+	osRunner *stdlib.OSRunner
+	shown    map[eval.Handle]lang.Value // traced assertions, by the tracer's handle
+	hidden   map[eval.Handle]bool       // the tracer's own Observe, and what boot left
+	quiet    bool                       // the tracer is catching up with boot
 }
 
 // New boots a host: the system, $config, $log, the log printer and, if asked,
@@ -71,7 +73,8 @@ func New(opts Options) *Host {
 		stdlib.StartDependencies(t, h.Config)
 		runner := opts.Processes
 		if runner == nil {
-			runner = stdlib.OSRunner{}
+			h.osRunner = &stdlib.OSRunner{}
+			runner = h.osRunner
 		}
 		stdlib.StartProcesses(t, h.Config, runner)
 		logPattern := dataspace.Group{Kind: dataspace.GroupRecord, Label: lang.Symbol("log"), Entries: []dataspace.GroupEntry{
@@ -213,13 +216,28 @@ func (h *Host) LoadDir(dir string) error {
 	return nil
 }
 
+// KillProcesses sends SIGKILL to every OS process the host still runs, for
+// an exit that cannot wait for an orderly stop.
+func (h *Host) KillProcesses() {
+	if h.osRunner != nil {
+		h.osRunner.KillAll()
+	}
+}
+
 // Errors is how many errors have been reported.
 func (h *Host) Errors() int { return h.errors }
 
-// Env is the environment scripts start with: $config and $log.
+// Env is the environment scripts start with: $config and $log, and what
+// SetEnv added.
 func (h *Host) Env() eval.Env {
+	if h.env != nil {
+		return *h.env
+	}
 	return eval.Env{}.With("config", h.Config.Value()).With("log", h.Log.Value())
 }
+
+// SetEnv sets the environment scripts loaded from now on start with.
+func (h *Host) SetEnv(env eval.Env) { h.env = &env }
 
 // RunFile compiles a script file and, if it compiles, starts it in an actor
 // of its own. Compile errors are reported and nothing of the file runs.

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+
+	"github.com/synd-lang/synd/eval"
+	"github.com/synd-lang/synd/internal/host"
+	"github.com/synd-lang/synd/lang"
+)
+
+const serveUsage = `usage: synd serve -c DIR... [--control]
+
+Runs a service system, as syndicate-server does: boots $config and $log with
+the standard library (dependency tracking, milestone and daemon classes,
+timers and processes), loads the *.pr files under each DIR (sorted,
+recursive, hidden files skipped), prints $log, and runs until SIGINT or
+SIGTERM. Then every facet is stopped, so daemons are terminated (SIGTERM,
+then SIGKILL after a grace period) and nothing is left running.
+
+With --control, scripts get $control, which accepts the message
+<exit CODE>: a shutdown with that exit status.
+
+Flags:
+`
+
+func runServe(env *cmdEnv, args []string) int {
+	fs := newFlags(env, "serve", serveUsage)
+	var dirs dirList
+	fs.Var(&dirs, "c", "a config directory to load (repeatable)")
+	control := fs.Bool("control", false, "give scripts $control, accepting <exit CODE>")
+	trace := fs.Bool("trace", false, "also print the assertions and messages of $config")
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	if len(dirs) == 0 || fs.NArg() > 0 {
+		fs.Usage()
+		return 2
+	}
+	h := host.New(host.Options{Out: env.stdout, Trace: *trace})
+	// serve holds the system until told to stop; stopping stops every actor
+	// (so daemons are terminated) and lets the system end once the last
+	// process has exited.
+	h.Sys.Hold()
+	stop := sync.OnceFunc(func() {
+		h.Sys.Shutdown()
+		h.Sys.Release()
+	})
+	exitCode := 0
+	if *control {
+		h.Sys.Post(h.Root, func(t *eval.Turn) {
+			ctl := t.NewRef("control", &eval.Handler{OnMessage: func(t *eval.Turn, v lang.Value) error {
+				r, ok := lang.Unwrap(v).(*lang.Record)
+				if !ok || !lang.Equal(r.Label, lang.Symbol("exit")) || len(r.Fields) != 1 {
+					return fmt.Errorf("$control accepts <exit CODE>, not %s", lang.Format(v))
+				}
+				code, ok := lang.Unwrap(r.Fields[0]).(lang.Int)
+				if !ok {
+					return fmt.Errorf("<exit CODE> needs an integer code, not %s", lang.Format(r.Fields[0]))
+				}
+				exitCode = int(code)
+				stop()
+				return nil
+			}})
+			h.SetEnv(h.Env().With("control", ctl.Value()))
+		})
+		h.Sys.RunPending()
+	}
+	for _, d := range dirs {
+		_ = h.LoadDir(d)
+	}
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		<-sigs
+		stop()
+		<-sigs // a second signal: do not wait for an orderly stop
+		h.KillProcesses()
+		os.Exit(130)
+	}()
+	if err := h.Run(context.Background()); err != nil {
+		fmt.Fprintf(env.stderr, "synd serve: %v\n", err)
+		return 1
+	}
+	return exitCode
+}
