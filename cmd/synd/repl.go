@@ -21,8 +21,8 @@ as they happen, and inspect the system with :commands (:help lists them).
 An open bracket or string continues on the next line; Ctrl-C cancels the
 input, Ctrl-D leaves. History is kept under the user's config directory.
 
-With -c DIR, the *.pr files under DIR are loaded first, as synd serve loads
-a config tree. When standard input is not a terminal, instructions are read
+With -c DIR, the *.pr files under DIR run as synd serve runs a config tree
+(a config-watcher follows their changes). When standard input is not a terminal, instructions are read
 line by line with no prompts.
 
 Flags:
@@ -49,9 +49,9 @@ func runREPL(env *cmdEnv, args []string) int {
 	if f, ok := env.stdin.(*os.File); ok && readline.IsTerminal(int(f.Fd())) {
 		terminal = true
 	}
-	h := host.New(host.Options{Out: env.stdout})
+	h := host.New(host.Options{Out: env.stdout, Watch: true})
 	for _, d := range dirs {
-		_ = h.LoadDir(d)
+		h.WatchConfig(d)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()

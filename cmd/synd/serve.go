@@ -18,8 +18,10 @@ const serveUsage = `usage: synd serve -c DIR... [--control]
 Runs a service system, as syndicate-server does: boots $config and $log with
 the standard library (dependency tracking, milestone and daemon classes,
 timers and processes), loads the *.pr files under each DIR (sorted,
-recursive, hidden files skipped), prints $log, and runs until SIGINT or
-SIGTERM. Then every facet is stopped, so daemons are terminated (SIGTERM,
+recursive, hidden files skipped) through a <config-watcher DIR {}> service
+— a file that changes is reloaded, one that no longer compiles is reported
+while its old version keeps running, a removed file's services stop —
+prints $log, and runs until SIGINT or SIGTERM. Then every facet is stopped, so daemons are terminated (SIGTERM,
 then SIGKILL after a grace period) and nothing is left running.
 
 With --control, scripts get $control, which accepts the message
@@ -41,7 +43,7 @@ func runServe(env *cmdEnv, args []string) int {
 		fs.Usage()
 		return 2
 	}
-	h := host.New(host.Options{Out: env.stdout, Trace: *trace})
+	h := host.New(host.Options{Out: env.stdout, Trace: *trace, Watch: true})
 	// serve holds the system until told to stop; stopping stops every actor
 	// (so daemons are terminated) and lets the system end once the last
 	// process has exited.
@@ -71,7 +73,7 @@ func runServe(env *cmdEnv, args []string) int {
 		h.Sys.RunPending()
 	}
 	for _, d := range dirs {
-		_ = h.LoadDir(d)
+		h.WatchConfig(d)
 	}
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)

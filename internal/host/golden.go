@@ -18,6 +18,8 @@ import (
 // A golden test is a script file NAME.pr with its expected trace in
 // NAME.golden beside it, or a directory NAME whose *.pr files run together
 // (in name order) with the trace in NAME.golden beside the directory.
+// Directories named *.d hold files that tests use (config trees) and are not
+// searched for tests; neither are hidden ones.
 
 // GoldenTest is one golden test.
 type GoldenTest struct {
@@ -43,7 +45,7 @@ func FindGolden(paths ...string) ([]GoldenTest, error) {
 				return err
 			}
 			if d.IsDir() {
-				if path != p && strings.HasPrefix(d.Name(), ".") {
+				if path != p && (strings.HasPrefix(d.Name(), ".") || strings.HasSuffix(d.Name(), ".d")) {
 					return filepath.SkipDir
 				}
 				if path != p && fileExists(path+".golden") {

@@ -35,6 +35,9 @@ type Options struct {
 	// Processes runs the processes of <process ...> requests; nil means real
 	// OS processes (stdlib.OSRunner).
 	Processes stdlib.ProcessRunner
+	// Watch makes file-watches and config-watchers follow changes; without
+	// it, directories and files are read once (deterministic tests).
+	Watch bool
 }
 
 // Host is a booted system.
@@ -77,6 +80,7 @@ func New(opts Options) *Host {
 			runner = h.osRunner
 		}
 		stdlib.StartProcesses(t, h.Config, runner)
+		stdlib.StartFiles(t, h.Config, stdlib.FileOptions{Watch: opts.Watch, Run: h.runScript})
 		logPattern := dataspace.Group{Kind: dataspace.GroupRecord, Label: lang.Symbol("log"), Entries: []dataspace.GroupEntry{
 			{Key: lang.Int(0), Pattern: dataspace.Bind{Pattern: dataspace.Discard{}}},
 			{Key: lang.Int(1), Pattern: dataspace.Bind{Pattern: dataspace.Discard{}}},
@@ -262,6 +266,34 @@ func (h *Host) RunSource(name string, src []byte, env eval.Env) error {
 		t.RunScript(s, env)
 	})
 	return nil
+}
+
+// runScript compiles a script file's text and runs it in the active facet
+// with the host's environment plus env; compile errors are reported.
+func (h *Host) runScript(t *eval.Turn, file string, src []byte, env *lang.Dictionary) bool {
+	s, err := parser.CompileFile(file, src)
+	if err != nil {
+		h.Error(err)
+		return false
+	}
+	e := h.Env()
+	if env != nil {
+		for _, en := range env.Entries() {
+			e = e.With(textOf(en.Key), en.Value)
+		}
+	}
+	t.Facet().Label = file
+	t.RunScript(s, e)
+	return true
+}
+
+// WatchConfig requires a config-watcher for dir, as syndicate-server's -c
+// does: every script under dir runs, following changes.
+func (h *Host) WatchConfig(dir string) {
+	h.Sys.Post(h.Root, func(t *eval.Turn) {
+		t.Assert(h.Config, lang.NewRecord(lang.Symbol("require-service"),
+			lang.NewRecord(lang.Symbol("config-watcher"), lang.String(dir), lang.DictionaryOf())))
+	})
 }
 
 // Run runs the system until it is quiescent or ctx is done.

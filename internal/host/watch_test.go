@@ -1,0 +1,97 @@
+package host_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/synd-lang/synd/eval"
+	"github.com/synd-lang/synd/internal/host"
+	"github.com/synd-lang/synd/lang"
+	"github.com/synd-lang/synd/parser"
+	"github.com/synd-lang/synd/stdlib"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestConfigDirectoryEdits edits a config directory while the system runs:
+// a new file's services start, a broken edit is reported while the old
+// version keeps running, a fixed edit replaces it, and deleting the file
+// stops its services.
+func TestConfigDirectoryEdits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for file-system events; skipped with -short")
+	}
+	dir := t.TempDir()
+	out := &syncBuffer{}
+	h := host.New(host.Options{Out: out, Watch: true, Processes: &stdlib.SimulatedRunner{}})
+	h.Sys.Hold()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.Run(ctx) }()
+	defer func() {
+		cancel()
+		h.Sys.Release()
+		<-done
+	}()
+	h.WatchConfig(dir)
+
+	present := func(text string) bool {
+		v, err := parser.Parse("q", []byte(text), parser.Options{})
+		require.NoError(t, err)
+		got := make(chan bool, 1)
+		h.Sys.Post(h.Root, func(t *eval.Turn) {
+			got <- h.Config.Entity().(*eval.DataspaceEntity).DS.Count(v) > 0
+		})
+		return <-got
+	}
+	eventually := func(what string, cond func() bool) {
+		deadline := time.Now().Add(10 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s; output:\n%s", what, out.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	file := filepath.Join(dir, "svc.pr")
+	write := func(text string) { require.NoError(t, os.WriteFile(file, []byte(text), 0o644)) }
+
+	write("<require-service <milestone first>>\n")
+	eventually("the new file's service", func() bool { return present("<service-state <milestone first> up>") })
+
+	write("<require-service <milestone second>\n") // broken: no closing >
+	eventually("the error report", func() bool { return strings.Contains(out.String(), "svc.pr:2:1: input ended early") })
+	require.True(t, present("<service-state <milestone first> up>"), "the old version keeps running")
+
+	write("<require-service <milestone second>>\n")
+	eventually("the new version", func() bool {
+		return present("<service-state <milestone second> up>") && !present("<require-service <milestone first>>")
+	})
+
+	require.NoError(t, os.Remove(file))
+	eventually("its services to stop", func() bool { return !present("<require-service <milestone second>>") })
+	_ = lang.Format
+}
