@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/fsnotify/fsnotify"
 
@@ -116,6 +117,10 @@ func StartFiles(t *eval.Turn, ds *eval.Ref, opts FileOptions) {
 	})
 }
 
+// settle is how long the file system must stay quiet after a change before
+// the change is acted on.
+const settle = 100 * time.Millisecond
+
 // listFiles lists the files under root ending in suffix: recursive, sorted,
 // hidden files and directories skipped.
 func listFiles(root, suffix string) []string {
@@ -170,6 +175,14 @@ func watch(t *eval.Turn, path string, tree bool, changed func(t *eval.Turn)) {
 	stop := func() { once.Do(func() { w.Close() }) }
 	go func() {
 		defer sys.Release()
+		// Changes come in bursts (an editor truncates, then writes): act
+		// once the burst is over, not on a half-written file.
+		var quiet *time.Timer
+		defer func() {
+			if quiet != nil {
+				quiet.Stop()
+			}
+		}()
 		for {
 			select {
 			case ev, ok := <-w.Events:
@@ -184,7 +197,11 @@ func watch(t *eval.Turn, path string, tree bool, changed func(t *eval.Turn)) {
 						_ = w.Add(ev.Name)
 					}
 				}
-				sys.Post(facet, changed)
+				if quiet == nil {
+					quiet = time.AfterFunc(settle, func() { sys.Post(facet, changed) })
+				} else {
+					quiet.Reset(settle)
+				}
 			case _, ok := <-w.Errors:
 				if !ok {
 					return
