@@ -99,12 +99,25 @@ func (s *System) newID() uint64 {
 	return s.nextID
 }
 
+// SetRefBase makes the next refs number from base on (if they have not got
+// that far): a host sets it after boot so that the refs of the scripts it
+// then runs number the same whatever boot made.
+func (s *System) SetRefBase(base uint64) {
+	if s.nextRef < base {
+		s.nextRef = base
+	}
+}
+
 // newRefID numbers refs on their own, so that the numbers shown in traces
 // (#:<ref N name>) depend only on the order refs are made.
 func (s *System) newRefID() uint64 {
 	s.nextRef++
 	return s.nextRef
 }
+
+// Report reports an error against a facet without stopping it (for
+// primitives that keep going after a bad input).
+func (s *System) Report(f *Facet, err error) { s.reportError(f, err) }
 
 func (s *System) reportError(f *Facet, err error) {
 	if s.OnError != nil {

@@ -28,6 +28,8 @@ type FileOptions struct {
 	Watch bool
 	// Run starts a script (see StartFiles).
 	Run ScriptRunner
+	// Read reads the values of a file of Preserves text.
+	Read func(file string, src []byte) ([]lang.Value, error)
 }
 
 // StartFiles runs the file primitives on ds, from the active facet:
@@ -37,6 +39,11 @@ type FileOptions struct {
 //	                                in SUFFIX (recursive, sorted, hidden files
 //	                                and directories skipped), following
 //	                                additions and removals
+//	<read-values FILE>              while asserted, the driver asserts
+//	<file-value FILE V>             for every value V in FILE (Preserves
+//	                                text), following changes; if a new text
+//	                                does not read, the error is reported and
+//	                                the old values stay
 //	<run-script FILE ENV>           while asserted, FILE runs as a script with
 //	                                ENV (a dictionary) added to its
 //	                                environment; when the file changes it is
@@ -76,6 +83,36 @@ func StartFiles(t *eval.Turn, ds *eval.Ref, opts FileOptions) {
 		scan(t)
 		if opts.Watch {
 			watch(t, string(root), true, scan)
+		}
+	})
+	t.During(ds, recPattern("read-values", capture), func(t *eval.Turn, caps []lang.Value) {
+		file, ok := lang.Unwrap(caps[0]).(lang.String)
+		if !ok {
+			t.Fail(&timerError{"read-values needs a file name (a string), not " + lang.Format(caps[0])})
+			return
+		}
+		var current []eval.Handle
+		load := func(t *eval.Turn) {
+			src, err := os.ReadFile(string(file))
+			if err != nil {
+				return
+			}
+			vals, err := opts.Read(string(file), src)
+			if err != nil {
+				t.System().Report(t.Facet(), err)
+				return // the old values stay
+			}
+			for _, h := range current {
+				t.Retract(h)
+			}
+			current = current[:0]
+			for _, v := range vals {
+				current = append(current, t.Assert(ds, rec("file-value", file, v)))
+			}
+		}
+		load(t)
+		if opts.Watch {
+			watch(t, string(file), false, load)
 		}
 	})
 	t.During(ds, recPattern("run-script", capture, capture), func(t *eval.Turn, caps []lang.Value) {

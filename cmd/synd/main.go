@@ -39,6 +39,7 @@ func commands() []command {
 		{"test", "run golden-file script tests", runTest},
 		{"repl", "explore a live system interactively", runREPL},
 		{"serve", "run a service system from config directories, as syndicate-server", runServe},
+		{"settings", "set, unset and list user settings", runSettings},
 		{"preserves", "convert Preserves data between text and binary forms", runPreserves},
 	}
 }

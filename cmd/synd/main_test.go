@@ -107,3 +107,24 @@ func TestPreservesConvert(t *testing.T) {
 	assert.Equal(t, 0, code)
 	assert.Equal(t, "@a [1]\n", out)
 }
+
+func TestSettingsCommand(t *testing.T) {
+	dir := t.TempDir()
+	code, _, errOut := synd(t, "", "settings", "--dir", dir, "set", `<mobile-data-apn "internet">`)
+	assert.Equal(t, 0, code, errOut)
+	code, _, _ = synd(t, "", "settings", "--dir", dir, "set", "<mobile-data-enabled>")
+	assert.Equal(t, 0, code)
+	code, out, _ := synd(t, "", "settings", "--dir", dir, "list")
+	assert.Equal(t, 0, code)
+	assert.Equal(t, "<mobile-data-apn \"internet\">\n<mobile-data-enabled>\n", out)
+	code, _, _ = synd(t, "", "settings", "--dir", dir, "unset", "<mobile-data-enabled>")
+	assert.Equal(t, 0, code)
+	code, _, errOut = synd(t, "", "settings", "--dir", dir, "unset", "<mobile-data-enabled>")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "<mobile-data-enabled> is not set")
+	code, out, _ = synd(t, "", "settings", "--dir", dir, "list")
+	assert.Equal(t, "<mobile-data-apn \"internet\">\n", out)
+	code, _, errOut = synd(t, "", "settings", "--dir", dir, "set", "<unclosed")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "input ended early")
+}

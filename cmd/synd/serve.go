@@ -11,6 +11,7 @@ import (
 	"github.com/synd-lang/synd/eval"
 	"github.com/synd-lang/synd/internal/host"
 	"github.com/synd-lang/synd/lang"
+	"github.com/synd-lang/synd/stdlib"
 )
 
 const serveUsage = `usage: synd serve -c DIR... [--control]
@@ -24,6 +25,8 @@ while its old version keeps running, a removed file's services stop —
 prints $log, and runs until SIGINT or SIGTERM. Then every facet is stopped, so daemons are terminated (SIGTERM,
 then SIGKILL after a grace period) and nothing is left running.
 
+User settings (see synd settings) are asserted as <user-setting VALUE>.
+
 With --control, scripts get $control, which accepts the message
 <exit CODE>: a shutdown with that exit status.
 
@@ -36,6 +39,7 @@ func runServe(env *cmdEnv, args []string) int {
 	fs.Var(&dirs, "c", "a config directory to load (repeatable)")
 	control := fs.Bool("control", false, "give scripts $control, accepting <exit CODE>")
 	trace := fs.Bool("trace", false, "also print the assertions and messages of $config")
+	settings := fs.String("settings", "", "the user settings directory (default: synd/settings under the user's config directory)")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -71,6 +75,14 @@ func runServe(env *cmdEnv, args []string) int {
 			h.SetEnv(h.Env().With("control", ctl.Value()))
 		})
 		h.Sys.RunPending()
+	}
+	if *settings == "" {
+		if d, err := stdlib.DefaultSettingsDir(); err == nil {
+			*settings = d
+		}
+	}
+	if *settings != "" {
+		h.UseSettings(*settings)
 	}
 	for _, d := range dirs {
 		h.WatchConfig(d)

@@ -80,7 +80,7 @@ func New(opts Options) *Host {
 			runner = h.osRunner
 		}
 		stdlib.StartProcesses(t, h.Config, runner)
-		stdlib.StartFiles(t, h.Config, stdlib.FileOptions{Watch: opts.Watch, Run: h.runScript})
+		stdlib.StartFiles(t, h.Config, stdlib.FileOptions{Watch: opts.Watch, Run: h.runScript, Read: readValues})
 		logPattern := dataspace.Group{Kind: dataspace.GroupRecord, Label: lang.Symbol("log"), Entries: []dataspace.GroupEntry{
 			{Key: lang.Int(0), Pattern: dataspace.Bind{Pattern: dataspace.Discard{}}},
 			{Key: lang.Int(1), Pattern: dataspace.Bind{Pattern: dataspace.Discard{}}},
@@ -101,8 +101,13 @@ func New(opts Options) *Host {
 	if opts.Trace {
 		h.startTracer()
 	}
+	h.Sys.SetRefBase(refBase)
 	return h
 }
+
+// refBase is where the refs of user scripts start numbering, above those of
+// boot, so traces do not change when the standard library does.
+const refBase = 1000
 
 // startTracer observes everything in $config and writes it as trace lines.
 // What boot left there (the standard library's observers) is not shown.
@@ -285,6 +290,26 @@ func (h *Host) runScript(t *eval.Turn, file string, src []byte, env *lang.Dictio
 	t.Facet().Label = file
 	t.RunScript(s, e)
 	return true
+}
+
+func readValues(file string, src []byte) ([]lang.Value, error) {
+	vs, err := parser.ParseAll(file, src, parser.Options{})
+	if err != nil {
+		return nil, err
+	}
+	for i, v := range vs {
+		vs[i] = lang.Strip(v)
+	}
+	return vs, nil
+}
+
+// UseSettings requires the user-settings service for dir: every value stored
+// there (see synd settings) is asserted as <user-setting VALUE>.
+func (h *Host) UseSettings(dir string) {
+	h.Sys.Post(h.Root, func(t *eval.Turn) {
+		t.Assert(h.Config, lang.NewRecord(lang.Symbol("require-service"),
+			lang.NewRecord(lang.Symbol("user-settings"), lang.String(dir))))
+	})
 }
 
 // WatchConfig requires a config-watcher for dir, as syndicate-server's -c

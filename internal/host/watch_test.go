@@ -95,3 +95,51 @@ func TestConfigDirectoryEdits(t *testing.T) {
 	eventually("its services to stop", func() bool { return !present("<require-service <milestone second>>") })
 	_ = lang.Format
 }
+
+// TestSettingsWhileRunning sets and unsets user settings with the store
+// `synd settings` uses while a system runs: they appear and disappear as
+// <user-setting VALUE> in $config.
+func TestSettingsWhileRunning(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for file-system events; skipped with -short")
+	}
+	dir := t.TempDir()
+	store := stdlib.SettingsStore{Dir: dir}
+	enabled, _ := parser.Parse("v", []byte("<mobile-data-enabled>"), parser.Options{})
+	require.NoError(t, store.Set(enabled)) // set before the server starts: persisted
+	out := &syncBuffer{}
+	h := host.New(host.Options{Out: out, Watch: true, Processes: &stdlib.SimulatedRunner{}})
+	h.Sys.Hold()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.Run(ctx) }()
+	defer func() {
+		cancel()
+		h.Sys.Release()
+		<-done
+	}()
+	h.UseSettings(dir)
+	present := func(text string) bool {
+		v, err := parser.Parse("q", []byte(text), parser.Options{})
+		require.NoError(t, err)
+		got := make(chan bool, 1)
+		h.Sys.Post(h.Root, func(t *eval.Turn) { got <- h.Config.Entity().(*eval.DataspaceEntity).DS.Count(v) > 0 })
+		return <-got
+	}
+	eventually := func(what string, cond func() bool) {
+		deadline := time.Now().Add(10 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s; output:\n%s", what, out.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	eventually("the stored setting", func() bool { return present("<user-setting <mobile-data-enabled>>") })
+	apn, _ := parser.Parse("v", []byte(`<mobile-data-apn "internet">`), parser.Options{})
+	require.NoError(t, store.Set(apn))
+	eventually("a setting made while running", func() bool { return present(`<user-setting <mobile-data-apn "internet">>`) })
+	require.NoError(t, store.Unset(enabled))
+	eventually("an unset setting to go", func() bool { return !present("<user-setting <mobile-data-enabled>>") })
+	require.True(t, present(`<user-setting <mobile-data-apn "internet">>`))
+}
