@@ -2,12 +2,16 @@ package host_test
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/synd-lang/synd/eval"
 	"github.com/synd-lang/synd/internal/host"
 	"github.com/synd-lang/synd/internal/sample"
+	"github.com/synd-lang/synd/lang"
+	"github.com/synd-lang/synd/stdlib"
 )
 
 // BenchmarkLoadAndRun compiles a generated 10,000-line script, starts it and
@@ -24,6 +28,77 @@ func BenchmarkLoadAndRun(b *testing.B) {
 		}
 		if h.Errors() != 0 {
 			b.Fatalf("%d errors", h.Errors())
+		}
+	}
+}
+
+// milestoneDAG writes 1,000 milestones in 10 levels of 100; each milestone
+// above the bottom depends on two of the level below, and the top level is
+// required (so everything is).
+func milestoneDAG() []byte {
+	var b strings.Builder
+	for level := 1; level < 10; level++ {
+		for i := 0; i < 100; i++ {
+			for _, j := range []int{i, (i + 37) % 100} {
+				fmt.Fprintf(&b, "<depends-on <milestone m%d-%d> <service-state <milestone m%d-%d> up>>\n", level, i, level-1, j)
+			}
+		}
+	}
+	for i := 0; i < 100; i++ {
+		fmt.Fprintf(&b, "<require-service <milestone m9-%d>>\n", i)
+	}
+	return []byte(b.String())
+}
+
+func countReady(h *host.Host, label string) int {
+	n := 0
+	for _, v := range h.Config.Entity().(*eval.DataspaceEntity).DS.Assertions() {
+		r, ok := v.(*lang.Record)
+		if ok && lang.Equal(r.Label, lang.Symbol("service-state")) && len(r.Fields) == 2 && lang.Equal(r.Fields[1], lang.Symbol(label)) {
+			if svc, ok := r.Fields[0].(*lang.Record); ok && (lang.Equal(svc.Label, lang.Symbol("milestone")) || lang.Equal(svc.Label, lang.Symbol("daemon"))) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// BenchmarkMilestoneDAG: 1,000 milestones, 10 levels deep, from a cold start
+// until every one is ready.
+func BenchmarkMilestoneDAG(b *testing.B) {
+	src := milestoneDAG()
+	for b.Loop() {
+		h := host.New(host.Options{Clock: eval.NewVirtualClock(host.GoldenEpoch()), Out: io.Discard, Processes: &stdlib.SimulatedRunner{}})
+		if err := h.RunSource("dag.pr", src, h.Env()); err != nil {
+			b.Fatal(err)
+		}
+		if err := h.Run(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		if n := countReady(h, "ready"); n != 1000 {
+			b.Fatalf("%d of 1000 milestones ready", n)
+		}
+	}
+}
+
+// BenchmarkOneShotDaemons: 1,000 real `true` one-shot daemons, from a cold
+// start until every one is complete.
+func BenchmarkOneShotDaemons(b *testing.B) {
+	var sb strings.Builder
+	for i := 0; i < 1000; i++ {
+		fmt.Fprintf(&sb, "<require-service <daemon d%d>>\n<daemon d%d <one-shot [\"true\"]>>\n", i, i)
+	}
+	src := []byte(sb.String())
+	for b.Loop() {
+		h := host.New(host.Options{Out: io.Discard})
+		if err := h.RunSource("daemons.pr", src, h.Env()); err != nil {
+			b.Fatal(err)
+		}
+		if err := h.Run(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		if n := countReady(h, "complete"); n != 1000 {
+			b.Fatalf("%d of 1000 daemons complete", n)
 		}
 	}
 }
