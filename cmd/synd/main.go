@@ -40,6 +40,7 @@ func commands() []command {
 		{"repl", "explore a live system interactively", runREPL},
 		{"serve", "run a service system from config directories, as syndicate-server", runServe},
 		{"settings", "set, unset and list user settings", runSettings},
+		{"stdlib", "list or print the built-in service classes", runStdlib},
 		{"preserves", "convert Preserves data between text and binary forms", runPreserves},
 	}
 }

@@ -128,3 +128,24 @@ func TestSettingsCommand(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "input ended early")
 }
+
+func TestStdlibReadableAndOverridable(t *testing.T) {
+	code, out, _ := synd(t, "", "stdlib")
+	assert.Equal(t, 0, code)
+	for _, c := range []string{"daemon.pr", "milestone.pr", "config-watcher.pr", "user-settings.pr"} {
+		assert.Contains(t, out, c)
+	}
+	code, out, _ = synd(t, "", "stdlib", "milestone")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "? <run-service <milestone ?name>>")
+
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "milestone.pr"), []byte("? <run-service <milestone ?n>> <my-milestone $n>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := writeFile(t, "m.pr", "<require-service <milestone x>>\n")
+	code, out, _ = synd(t, "", "run", "--trace", "--stdlib", dir, script)
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "+ <my-milestone x>")
+	assert.NotContains(t, out, "<service-state <milestone x> ready>", "the built-in class was replaced")
+}

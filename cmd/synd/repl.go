@@ -36,6 +36,7 @@ func (d *dirList) Set(s string) error { *d = append(*d, s); return nil }
 
 func runREPL(env *cmdEnv, args []string) int {
 	fs := newFlags(env, "repl", replUsage)
+	stdlibDir := fs.String("stdlib", "", "a directory of service classes replacing or adding to the built-in ones")
 	var dirs dirList
 	fs.Var(&dirs, "c", "a config directory to load (repeatable)")
 	if code := parseFlags(fs, args); code >= 0 {
@@ -49,7 +50,7 @@ func runREPL(env *cmdEnv, args []string) int {
 	if f, ok := env.stdin.(*os.File); ok && readline.IsTerminal(int(f.Fd())) {
 		terminal = true
 	}
-	h := host.New(host.Options{Out: env.stdout, Watch: true})
+	h := host.New(host.Options{Out: env.stdout, Watch: true, Stdlib: *stdlibDir})
 	for _, d := range dirs {
 		h.WatchConfig(d)
 	}

@@ -50,6 +50,7 @@ Flags:
 
 func runRun(env *cmdEnv, args []string) int {
 	fs := newFlags(env, "run", runUsage)
+	stdlibDir := fs.String("stdlib", "", "a directory of service classes replacing or adding to the built-in ones")
 	trace := fs.Bool("trace", false, "print the assertions and messages of $config")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
@@ -58,7 +59,7 @@ func runRun(env *cmdEnv, args []string) int {
 		fs.Usage()
 		return 2
 	}
-	h := host.New(host.Options{Out: env.stdout, Trace: *trace})
+	h := host.New(host.Options{Out: env.stdout, Trace: *trace, Stdlib: *stdlibDir})
 	for _, f := range fs.Args() {
 		_ = h.RunFile(f) // reported on the output
 	}

@@ -35,6 +35,7 @@ Flags:
 
 func runServe(env *cmdEnv, args []string) int {
 	fs := newFlags(env, "serve", serveUsage)
+	stdlibDir := fs.String("stdlib", "", "a directory of service classes replacing or adding to the built-in ones")
 	var dirs dirList
 	fs.Var(&dirs, "c", "a config directory to load (repeatable)")
 	control := fs.Bool("control", false, "give scripts $control, accepting <exit CODE>")
@@ -47,7 +48,7 @@ func runServe(env *cmdEnv, args []string) int {
 		fs.Usage()
 		return 2
 	}
-	h := host.New(host.Options{Out: env.stdout, Trace: *trace, Watch: true})
+	h := host.New(host.Options{Out: env.stdout, Trace: *trace, Watch: true, Stdlib: *stdlibDir})
 	// serve holds the system until told to stop; stopping stops every actor
 	// (so daemons are terminated) and lets the system end once the last
 	// process has exited.

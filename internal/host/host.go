@@ -38,6 +38,10 @@ type Options struct {
 	// Watch makes file-watches and config-watchers follow changes; without
 	// it, directories and files are read once (deterministic tests).
 	Watch bool
+	// Stdlib, if set, is a directory of service class scripts: a file there
+	// replaces the built-in class of the same name, and other *.pr files are
+	// loaded as extra classes.
+	Stdlib string
 }
 
 // Host is a booted system.
@@ -94,8 +98,8 @@ func New(opts Options) *Host {
 		})))
 	})
 	h.Sys.RunPending()
-	for _, c := range stdlib.Classes() {
-		_ = h.RunSource("stdlib/"+c.Name, c.Source, h.Env())
+	for _, c := range classes(opts.Stdlib, h) {
+		_ = h.RunSource(c.Name, c.Source, h.Env())
 	}
 	h.Sys.RunPending()
 	if opts.Trace {
@@ -108,6 +112,42 @@ func New(opts Options) *Host {
 // refBase is where the refs of user scripts start numbering, above those of
 // boot, so traces do not change when the standard library does.
 const refBase = 1000
+
+// classes returns the service class scripts to load: the built-in ones,
+// each replaced by a file of the same name in dir (if given), plus dir's
+// other *.pr files.
+func classes(dir string, h *Host) []stdlib.Class {
+	var out []stdlib.Class
+	seen := map[string]bool{}
+	for _, c := range stdlib.Classes() {
+		seen[c.Name] = true
+		if dir != "" {
+			if src, err := os.ReadFile(filepath.Join(dir, c.Name)); err == nil {
+				out = append(out, stdlib.Class{Name: filepath.Join(dir, c.Name), Source: src})
+				continue
+			}
+		}
+		out = append(out, stdlib.Class{Name: "stdlib/" + c.Name, Source: c.Source})
+	}
+	if dir != "" {
+		files, err := ScriptFiles(dir)
+		if err != nil {
+			h.Error(err)
+		}
+		for _, f := range files {
+			if seen[filepath.Base(f)] && filepath.Dir(f) == filepath.Clean(dir) {
+				continue
+			}
+			src, err := os.ReadFile(f)
+			if err != nil {
+				h.Error(err)
+				continue
+			}
+			out = append(out, stdlib.Class{Name: f, Source: src})
+		}
+	}
+	return out
+}
 
 // startTracer observes everything in $config and writes it as trace lines.
 // What boot left there (the standard library's observers) is not shown.
