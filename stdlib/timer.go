@@ -11,12 +11,13 @@ import (
 // StartTimers runs the timer driver of syndicate's timer.prs on ds, from the
 // active facet: a message
 //
-//	<set-timer LABEL SECONDS KIND>   KIND: relative, absolute or clear
+//	<set-timer LABEL SECONDS KIND>   KIND: relative, absolute, periodic or clear
 //
 // makes the driver send <timer-expired LABEL SECONDS> to ds once SECONDS have
-// passed (relative) or the clock reads SECONDS since the Unix epoch
-// (absolute), on the system's clock; clear cancels the pending timers of
-// LABEL. A malformed request is reported and ignored.
+// passed (relative), once the clock reads SECONDS since the Unix epoch
+// (absolute), or every SECONDS until cleared (periodic), on the system's
+// clock; clear cancels the pending timers of LABEL. A malformed request is
+// reported and ignored.
 func StartTimers(t *eval.Turn, ds *eval.Ref) {
 	pending := map[string][]func(){}
 	bind := dataspace.Bind{Pattern: dataspace.Discard{}}
@@ -40,24 +41,41 @@ func StartTimers(t *eval.Turn, ds *eval.Ref) {
 			return
 		}
 		var d time.Duration
+		periodic := false
 		switch {
 		case lang.Equal(kind, lang.Symbol("relative")):
 			d = time.Duration(s * float64(time.Second))
+		case lang.Equal(kind, lang.Symbol("periodic")):
+			d = time.Duration(s * float64(time.Second))
+			if d <= 0 {
+				t.Fail(&timerError{"a periodic timer needs a positive period, not " + lang.Format(secs)})
+				return
+			}
+			periodic = true
 		case lang.Equal(kind, lang.Symbol("absolute")):
 			d = time.Unix(0, int64(s*1e9)).Sub(t.System().Now())
 		default:
-			t.Fail(&timerError{"set-timer kind must be relative, absolute or clear, not " + lang.Format(kind)})
+			t.Fail(&timerError{"set-timer kind must be relative, absolute, periodic or clear, not " + lang.Format(kind)})
 			return
 		}
 		// The timer belongs to the driver's facet, so it outlives this
-		// message's facet.
+		// message's facet. A periodic one re-arms itself; its cancel follows.
+		expired := lang.NewRecord(lang.Symbol("timer-expired"), label, secs)
 		var cancel func()
-		t.InFacet(owner, func() {
-			cancel = t.After(max(d, 0), func(t *eval.Turn) {
-				t.Message(ds, lang.NewRecord(lang.Symbol("timer-expired"), label, secs))
+		var arm func(t *eval.Turn)
+		arm = func(t *eval.Turn) {
+			t.InFacet(owner, func() {
+				cancel = t.After(max(d, 0), func(t *eval.Turn) {
+					t.Message(ds, expired)
+					if periodic {
+						arm(t)
+					}
+				})
 			})
-		})
-		pending[key] = append(pending[key], cancel)
+		}
+		arm(t)
+		stop := func() { cancel() }
+		pending[key] = append(pending[key], stop)
 	})
 }
 

@@ -87,3 +87,29 @@ func TestServeRealDaemon(t *testing.T) {
 		require.True(t, errors.Is(err, syscall.ESRCH), "process group %d still has members: %v", pgid, err)
 	}
 }
+
+// TestServeControlExit: with --control, a script ends the server with
+// ! <exit CODE> on $control, stopping everything first.
+func TestServeControlExit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs synd; skipped with -short")
+	}
+	bin := filepath.Join(t.TempDir(), "synd")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "exit.pr"), []byte(`
+<require-service <milestone done>>
+? <service-state <milestone done> up> [
+  $log ! <log "-" {line: "stopping with 7"}>
+  $control ! <exit 7>
+]
+`), 0o644))
+	cmd := exec.Command(bin, "serve", "--control", "--settings", t.TempDir(), "-c", dir)
+	out, err := cmd.Output()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit)
+	require.Equal(t, 7, exit.ExitCode())
+	require.Contains(t, string(out), "stopping with 7")
+}
