@@ -1,0 +1,72 @@
+package stdlib_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/synd-lang/synd/lang"
+	"github.com/synd-lang/synd/parser"
+	"github.com/synd-lang/synd/stdlib"
+)
+
+func val(t *testing.T, s string) lang.Value {
+	t.Helper()
+	v, err := parser.Parse("t", []byte(s), parser.Options{})
+	require.NoError(t, err)
+	return v
+}
+
+func TestParseProcessSpec(t *testing.T) {
+	s, err := stdlib.ParseProcessSpec(val(t, `{argv: ["ls" "-l"], env: {A: "1", B: #f}, dir: "/tmp", clearEnv: #t}`))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"ls", "-l"}, s.Argv)
+	assert.Equal(t, "/tmp", s.Dir)
+	assert.True(t, s.ClearEnv)
+	require.Contains(t, s.Env, "A")
+	assert.Equal(t, "1", *s.Env["A"])
+	assert.Nil(t, s.Env["B"], "#f removes a variable")
+
+	for _, tc := range []struct{ spec, err string }{
+		{`"ls"`, "must be a dictionary"},
+		{`{}`, "needs argv"},
+		{`{argv: []}`, "non-empty sequence"},
+		{`{argv: [1]}`, "argv must hold strings"},
+		{`{argv: ["x"], env: {A: #t}}`, "#t is not a value"},
+		{`{argv: ["x"], env: {A: 1}}`, "must be a string or #f"},
+		{`{argv: ["x"], dir: 1}`, "dir must be a string"},
+		{`{argv: ["x"], clearEnv: "yes"}`, "clearEnv must be #t or #f"},
+	} {
+		_, err := stdlib.ParseProcessSpec(val(t, tc.spec))
+		assert.ErrorContains(t, err, tc.err, tc.spec)
+	}
+}
+
+func TestSettingsStore(t *testing.T) {
+	store := stdlib.SettingsStore{Dir: t.TempDir()}
+	read := func(file string, src []byte) ([]lang.Value, error) { return parser.ParseAll(file, src, parser.Options{}) }
+	require.NoError(t, store.Set(val(t, "<b>")))
+	require.NoError(t, store.Set(val(t, "<a 1>")))
+	require.NoError(t, store.Set(val(t, "<a 1>")), "setting twice is fine")
+	vs, err := store.List(read)
+	require.NoError(t, err)
+	assert.Equal(t, "[<a 1> <b>]", lang.Format(lang.Sequence(vs)))
+	require.NoError(t, store.Unset(val(t, "<a 1>")))
+	assert.ErrorContains(t, store.Unset(val(t, "<a 1>")), "is not set")
+	vs, err = store.List(read)
+	require.NoError(t, err)
+	assert.Equal(t, "[<b>]", lang.Format(lang.Sequence(vs)))
+}
+
+func TestClassesEmbedded(t *testing.T) {
+	names := map[string]bool{}
+	for _, c := range stdlib.Classes() {
+		names[c.Name] = true
+		_, err := parser.CompileFile(c.Name, c.Source)
+		assert.NoError(t, err, "%s compiles", c.Name)
+	}
+	for _, n := range []string{"milestone.pr", "daemon.pr", "config-watcher.pr", "user-settings.pr", "service-state.pr"} {
+		assert.True(t, names[n], n)
+	}
+}
