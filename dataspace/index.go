@@ -420,23 +420,13 @@ func (ix *index) addObserver(fx Effects, o *observer, p Pattern) {
 	if g == nil {
 		g = &captureGroup{id: cid, paths: sh.captures, tuples: map[string]*tuple{}}
 		lf.groups = append(lf.groups, g)
-		keys := make([]string, 0, len(lf.assertions))
-		for k := range lf.assertions {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
+		for _, k := range sortedKeys(lf.assertions) {
 			g.add(fx, lf.assertions[k], &ix.tupleScratch) // no observers yet: counts only
 		}
 	}
 	o.sig, o.leafK, o.group = sig, ck, g
 	g.observers = append(g.observers, o)
-	keys := make([]string, 0, len(g.tuples))
-	for k := range g.tuples {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range sortedKeys(g.tuples) {
 		t := g.tuples[k]
 		t.handles = append(t.handles, fx.Assert(o.target, t.caps))
 	}
@@ -450,12 +440,7 @@ func (ix *index) removeObserver(fx Effects, o *observer) {
 		return
 	}
 	g.observers = slices.Delete(g.observers, i, i+1)
-	keys := make([]string, 0, len(g.tuples))
-	for k := range g.tuples {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range sortedKeys(g.tuples) {
 		t := g.tuples[k]
 		fx.Retract(t.handles[i])
 		t.handles = slices.Delete(t.handles, i, i+1)
@@ -500,4 +485,14 @@ func (ix *index) eachValue(c *class, f func(key string, v lang.Value)) {
 	for _, e := range es {
 		f(e.key, e.value)
 	}
+}
+
+// sortedKeys lists a map's keys in order, for a stable order of events.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

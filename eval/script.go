@@ -170,40 +170,9 @@ func (x *interp) exec(t *Turn, in parser.Instr, env Env) (Env, error) {
 	case *parser.Block:
 		return env, x.block(t, in.Body, env)
 	case *parser.During:
-		target, err := x.target(in.Target, in.P, env)
-		if err != nil {
-			return env, err
-		}
-		pat, err := x.pattern(in.Pattern, env)
-		if err != nil {
-			return env, err
-		}
-		names, body, self := in.Pattern.Names, in.Body, parser.Instr(in)
-		t.During(target, pat, func(t *Turn, caps []lang.Value) {
-			benv := bind(env, names, caps)
-			x.notify(self, benv, true)
-			t.OnStop(func(*Turn) { x.notify(self, benv, false) })
-			if _, err := x.exec(t, body, benv); err != nil {
-				t.Fail(err)
-			}
-		})
+		return env, x.observe(t, in, in.Target, in.Pattern, in.Body, env, true)
 	case *parser.OnMessage:
-		target, err := x.target(in.Target, in.P, env)
-		if err != nil {
-			return env, err
-		}
-		pat, err := x.pattern(in.Pattern, env)
-		if err != nil {
-			return env, err
-		}
-		names, body, self := in.Pattern.Names, in.Body, parser.Instr(in)
-		t.OnMessage(target, pat, func(t *Turn, caps []lang.Value) {
-			benv := bind(env, names, caps)
-			x.notify(self, benv, true)
-			if _, err := x.exec(t, body, benv); err != nil {
-				t.Fail(err)
-			}
-		})
+		return env, x.observe(t, in, in.Target, in.Pattern, in.Body, env, false)
 	case *parser.OnStop:
 		body := in.Body
 		t.OnStop(func(t *Turn) {
@@ -243,6 +212,35 @@ func (x *interp) exec(t *Turn, in parser.Instr, env Env) (Env, error) {
 		return env, rtErr(in.Pos(), "unknown instruction %T", in)
 	}
 	return env, nil
+}
+
+// observe starts a ? (during) or ?? observer at the target: body runs in a
+// child facet per match, with the pattern's bindings.
+func (x *interp) observe(t *Turn, self parser.Instr, targetName string, pt *parser.PatternTemplate, body parser.Instr, env Env, during bool) error {
+	target, err := x.target(targetName, self.Pos(), env)
+	if err != nil {
+		return err
+	}
+	pat, err := x.pattern(pt, env)
+	if err != nil {
+		return err
+	}
+	run := func(t *Turn, caps []lang.Value) {
+		benv := bind(env, pt.Names, caps)
+		x.notify(self, benv, true)
+		if during {
+			t.OnStop(func(*Turn) { x.notify(self, benv, false) })
+		}
+		if _, err := x.exec(t, body, benv); err != nil {
+			t.Fail(err)
+		}
+	}
+	if during {
+		t.During(target, pat, run)
+	} else {
+		t.OnMessage(target, pat, run)
+	}
+	return nil
 }
 
 func bind(env Env, names []string, caps []lang.Value) Env {

@@ -356,3 +356,15 @@ func LooksNumeric(s string) bool {
 	}
 	return i == len(s)
 }
+
+// Text is the text of a string or symbol, and the Preserves text of any other
+// value: what a log line or a file name should show.
+func Text(v Value) string {
+	switch x := Unwrap(v).(type) {
+	case String:
+		return string(x)
+	case Symbol:
+		return string(x)
+	}
+	return Format(v)
+}

@@ -60,7 +60,7 @@ func StartFiles(t *eval.Turn, ds *eval.Ref, opts FileOptions) {
 		}
 		present := map[string]eval.Handle{}
 		scan := func(t *eval.Turn) {
-			files := listFiles(string(root), string(suffix))
+			files := ListFiles(string(root), string(suffix))
 			seen := map[string]bool{}
 			for _, f := range files {
 				seen[f] = true
@@ -158,9 +158,9 @@ func StartFiles(t *eval.Turn, ds *eval.Ref, opts FileOptions) {
 // the change is acted on.
 const settle = 100 * time.Millisecond
 
-// listFiles lists the files under root ending in suffix: recursive, sorted,
+// ListFiles lists the files under root ending in suffix: recursive, sorted,
 // hidden files and directories skipped.
-func listFiles(root, suffix string) []string {
+func ListFiles(root, suffix string) []string {
 	var files []string
 	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {

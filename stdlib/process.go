@@ -57,7 +57,7 @@ func ParseProcessSpec(v lang.Value) (ProcessSpec, error) {
 		}
 		s.Env = map[string]*string{}
 		for _, e := range ed.Entries() {
-			name := textOf(e.Key)
+			name := lang.Text(e.Key)
 			switch x := lang.Unwrap(e.Value).(type) {
 			case lang.String:
 				val := string(x)
@@ -87,16 +87,6 @@ func ParseProcessSpec(v lang.Value) (ProcessSpec, error) {
 		s.ClearEnv = bool(b)
 	}
 	return s, nil
-}
-
-func textOf(v lang.Value) string {
-	switch x := lang.Unwrap(v).(type) {
-	case lang.String:
-		return string(x)
-	case lang.Symbol:
-		return string(x)
-	}
-	return lang.Format(v)
 }
 
 // ProcessEvents is how a runner reports on a process. Both functions run
@@ -164,7 +154,7 @@ func StartProcesses(t *eval.Turn, ds *eval.Ref, runner ProcessRunner) {
 			if exited {
 				return
 			}
-			if err := signal(textOf(caps[0])); err != nil {
+			if err := signal(lang.Text(caps[0])); err != nil {
 				t.Fail(err)
 			}
 		})

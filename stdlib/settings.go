@@ -81,7 +81,7 @@ func (s SettingsStore) Unset(v lang.Value) error {
 // List returns the settings, sorted, read with read (the text reader).
 func (s SettingsStore) List(read func(file string, src []byte) ([]lang.Value, error)) ([]lang.Value, error) {
 	var out []lang.Value
-	for _, f := range listFiles(s.Dir, ".pr") {
+	for _, f := range ListFiles(s.Dir, ".pr") {
 		src, err := os.ReadFile(f)
 		if err != nil {
 			return nil, err

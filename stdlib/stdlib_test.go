@@ -45,7 +45,9 @@ func TestParseProcessSpec(t *testing.T) {
 
 func TestSettingsStore(t *testing.T) {
 	store := stdlib.SettingsStore{Dir: t.TempDir()}
-	read := func(file string, src []byte) ([]lang.Value, error) { return parser.ParseAll(file, src, parser.Options{}) }
+	read := func(file string, src []byte) ([]lang.Value, error) {
+		return parser.ParseAll(file, src, parser.Options{})
+	}
 	require.NoError(t, store.Set(val(t, "<b>")))
 	require.NoError(t, store.Set(val(t, "<a 1>")))
 	require.NoError(t, store.Set(val(t, "<a 1>")), "setting twice is fine")

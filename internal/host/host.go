@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -130,11 +129,7 @@ func classes(dir string, h *Host) []stdlib.Class {
 		out = append(out, stdlib.Class{Name: "stdlib/" + c.Name, Source: c.Source})
 	}
 	if dir != "" {
-		files, err := ScriptFiles(dir)
-		if err != nil {
-			h.Error(err)
-		}
-		for _, f := range files {
+		for _, f := range stdlib.ListFiles(dir, ".pr") {
 			if seen[filepath.Base(f)] && filepath.Dir(f) == filepath.Clean(dir) {
 				continue
 			}
@@ -228,43 +223,6 @@ func (h *Host) Error(err error) {
 // from the system's goroutine or before the system runs.
 func (h *Host) SetOutput(w io.Writer) { h.out = w }
 
-// ScriptFiles lists the *.pr files under dir: sorted, recursive, hidden files
-// and directories skipped (as a config-watcher loads them).
-func ScriptFiles(dir string) ([]string, error) {
-	var files []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if path != dir && strings.HasPrefix(d.Name(), ".") {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !d.IsDir() && strings.HasSuffix(path, ".pr") {
-			files = append(files, path)
-		}
-		return nil
-	})
-	sort.Strings(files)
-	return files, err
-}
-
-// LoadDir runs every script file under dir (see ScriptFiles), each in an
-// actor of its own. Files that do not compile are reported and skipped.
-func (h *Host) LoadDir(dir string) error {
-	files, err := ScriptFiles(dir)
-	if err != nil {
-		h.Error(err)
-		return err
-	}
-	for _, f := range files {
-		_ = h.RunFile(f)
-	}
-	return nil
-}
-
 // KillProcesses sends SIGKILL to every OS process the host still runs, for
 // an exit that cannot wait for an orderly stop.
 func (h *Host) KillProcesses() {
@@ -324,7 +282,7 @@ func (h *Host) runScript(t *eval.Turn, file string, src []byte, env *lang.Dictio
 	e := h.Env()
 	if env != nil {
 		for _, en := range env.Entries() {
-			e = e.With(textOf(en.Key), en.Value)
+			e = e.With(lang.Text(en.Key), en.Value)
 		}
 	}
 	t.Facet().Label = file
@@ -369,23 +327,23 @@ func (h *Host) Run(ctx context.Context) error { return h.Sys.Run(ctx) }
 // entries as key=value.
 func FormatLog(ts, details lang.Value) string {
 	var b strings.Builder
-	b.WriteString(textOf(ts))
+	b.WriteString(lang.Text(ts))
 	d, ok := lang.Unwrap(details).(*lang.Dictionary)
 	if !ok {
 		b.WriteByte(' ')
-		b.WriteString(textOf(details))
+		b.WriteString(lang.Text(details))
 		return b.String()
 	}
 	if line, ok := d.Get(lang.Symbol("line")); ok {
 		b.WriteByte(' ')
-		b.WriteString(textOf(line))
+		b.WriteString(lang.Text(line))
 	}
 	var rest []string
 	for _, e := range d.Entries() {
 		if lang.Equal(e.Key, lang.Symbol("line")) {
 			continue
 		}
-		rest = append(rest, textOf(e.Key)+"="+lang.Format(e.Value))
+		rest = append(rest, lang.Text(e.Key)+"="+lang.Format(e.Value))
 	}
 	sort.Strings(rest)
 	for _, r := range rest {
@@ -393,16 +351,6 @@ func FormatLog(ts, details lang.Value) string {
 		b.WriteString(r)
 	}
 	return b.String()
-}
-
-func textOf(v lang.Value) string {
-	switch x := lang.Unwrap(v).(type) {
-	case lang.String:
-		return string(x)
-	case lang.Symbol:
-		return string(x)
-	}
-	return lang.Format(v)
 }
 
 // GoldenEpoch is the virtual time golden tests start at.

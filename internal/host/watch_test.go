@@ -36,6 +36,49 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// live is a host running on the real clock with watching on, with helpers to
+// ask $config about an assertion and to wait for a condition.
+type live struct {
+	h   *host.Host
+	out *syncBuffer
+	t   *testing.T
+}
+
+func startLive(t *testing.T) *live {
+	out := &syncBuffer{}
+	h := host.New(host.Options{Out: out, Watch: true, Processes: &stdlib.SimulatedRunner{}})
+	h.Sys.Hold()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		h.Sys.Release()
+		<-done
+	})
+	return &live{h: h, out: out, t: t}
+}
+
+func (l *live) present(text string) bool {
+	v, err := parser.Parse("q", []byte(text), parser.Options{})
+	require.NoError(l.t, err)
+	got := make(chan bool, 1)
+	l.h.Sys.Post(l.h.Root, func(t *eval.Turn) {
+		got <- l.h.Config.Entity().(*eval.DataspaceEntity).DS.Count(v) > 0
+	})
+	return <-got
+}
+
+func (l *live) eventually(what string, cond func() bool) {
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			l.t.Fatalf("timed out waiting for %s; output:\n%s", what, l.out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // TestConfigDirectoryEdits edits a config directory while the system runs:
 // a new file's services start, a broken edit is reported while the old
 // version keeps running, a fixed edit replaces it, and deleting the file
@@ -45,37 +88,9 @@ func TestConfigDirectoryEdits(t *testing.T) {
 		t.Skip("waits for file-system events; skipped with -short")
 	}
 	dir := t.TempDir()
-	out := &syncBuffer{}
-	h := host.New(host.Options{Out: out, Watch: true, Processes: &stdlib.SimulatedRunner{}})
-	h.Sys.Hold()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- h.Run(ctx) }()
-	defer func() {
-		cancel()
-		h.Sys.Release()
-		<-done
-	}()
-	h.WatchConfig(dir)
-
-	present := func(text string) bool {
-		v, err := parser.Parse("q", []byte(text), parser.Options{})
-		require.NoError(t, err)
-		got := make(chan bool, 1)
-		h.Sys.Post(h.Root, func(t *eval.Turn) {
-			got <- h.Config.Entity().(*eval.DataspaceEntity).DS.Count(v) > 0
-		})
-		return <-got
-	}
-	eventually := func(what string, cond func() bool) {
-		deadline := time.Now().Add(10 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s; output:\n%s", what, out.String())
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
+	l := startLive(t)
+	l.h.WatchConfig(dir)
+	present, eventually, out := l.present, l.eventually, l.out
 	file := filepath.Join(dir, "svc.pr")
 	write := func(text string) { require.NoError(t, os.WriteFile(file, []byte(text), 0o644)) }
 
@@ -107,34 +122,9 @@ func TestSettingsWhileRunning(t *testing.T) {
 	store := stdlib.SettingsStore{Dir: dir}
 	enabled, _ := parser.Parse("v", []byte("<mobile-data-enabled>"), parser.Options{})
 	require.NoError(t, store.Set(enabled)) // set before the server starts: persisted
-	out := &syncBuffer{}
-	h := host.New(host.Options{Out: out, Watch: true, Processes: &stdlib.SimulatedRunner{}})
-	h.Sys.Hold()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- h.Run(ctx) }()
-	defer func() {
-		cancel()
-		h.Sys.Release()
-		<-done
-	}()
-	h.UseSettings(dir)
-	present := func(text string) bool {
-		v, err := parser.Parse("q", []byte(text), parser.Options{})
-		require.NoError(t, err)
-		got := make(chan bool, 1)
-		h.Sys.Post(h.Root, func(t *eval.Turn) { got <- h.Config.Entity().(*eval.DataspaceEntity).DS.Count(v) > 0 })
-		return <-got
-	}
-	eventually := func(what string, cond func() bool) {
-		deadline := time.Now().Add(10 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s; output:\n%s", what, out.String())
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
+	l := startLive(t)
+	l.h.UseSettings(dir)
+	present, eventually := l.present, l.eventually
 	eventually("the stored setting", func() bool { return present("<user-setting <mobile-data-enabled>>") })
 	apn, _ := parser.Parse("v", []byte(`<mobile-data-apn "internet">`), parser.Options{})
 	require.NoError(t, store.Set(apn))
