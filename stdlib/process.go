@@ -25,10 +25,14 @@ type ProcessSpec struct {
 	Env      map[string]*string // nil value: remove the variable
 	Dir      string
 	ClearEnv bool
+	// Protocol is "", "application/syndicate" or "text/syndicate": with one,
+	// stdin and stdout carry the Syndicate protocol (see Relay).
+	Protocol string
 }
 
 // ParseProcessSpec reads {argv: [...], env: {NAME: "value" or #f}, dir: "...",
-// clearEnv: bool}; only argv is required.
+// clearEnv: bool, protocol: none|application/syndicate|text/syndicate}; only
+// argv is required.
 func ParseProcessSpec(v lang.Value) (ProcessSpec, error) {
 	var s ProcessSpec
 	d, ok := lang.Unwrap(v).(*lang.Dictionary)
@@ -79,6 +83,15 @@ func ParseProcessSpec(v lang.Value) (ProcessSpec, error) {
 		}
 		s.Dir = string(str)
 	}
+	if p, ok := d.Get(lang.Symbol("protocol")); ok {
+		switch lang.Text(p) {
+		case "none":
+		case "application/syndicate", "text/syndicate":
+			s.Protocol = lang.Text(p)
+		default:
+			return s, fmt.Errorf("protocol must be none, application/syndicate or text/syndicate, not %s", lang.Format(p))
+		}
+	}
 	if ce, ok := d.Get(lang.Symbol("clearEnv")); ok {
 		b, ok := lang.Unwrap(ce).(lang.Bool)
 		if !ok {
@@ -94,6 +107,8 @@ func ParseProcessSpec(v lang.Value) (ProcessSpec, error) {
 type ProcessEvents struct {
 	Output func(t *eval.Turn, stream, line string)
 	Exit   func(t *eval.Turn, status lang.Value)
+	// Object receives the process's initial object when it speaks a protocol.
+	Object func(t *eval.Turn, obj *eval.Ref)
 }
 
 // ProcessRunner starts processes. Status values are the exit code (an
@@ -107,6 +122,8 @@ type ProcessRunner interface {
 //	<process ID SPEC>            while asserted, one run of the process
 //	<process-running ID PID>     asserted while it runs
 //	<process-output ID PID STREAM LINE>  a message per line of stdout or stderr
+//	<process-object ID #:REF>    the process's initial object, when its spec
+//	                             names a protocol (see Relay)
 //	<process-exited ID STATUS>   asserted once it has exited (STATUS: exit
 //	                             code, <signal NAME>, or <error "why"> if it
 //	                             could not start)
@@ -129,6 +146,9 @@ func StartProcesses(t *eval.Turn, ds *eval.Ref, runner ProcessRunner) {
 		pid, stop, signal, err := runner.Start(t, spec, ProcessEvents{
 			Output: func(t *eval.Turn, stream, line string) {
 				t.Message(ds, rec("process-output", id, lang.Int(pid), lang.Symbol(stream), lang.String(line)))
+			},
+			Object: func(t *eval.Turn, obj *eval.Ref) {
+				t.Assert(ds, rec("process-object", id, obj.Value()))
 			},
 			Exit: func(t *eval.Turn, status lang.Value) {
 				if exited {
@@ -215,6 +235,13 @@ func (r *OSRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents) (int,
 	cmd.Dir = spec.Dir
 	cmd.Env = buildEnv(spec)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var stdin io.WriteCloser
+	if spec.Protocol != "" {
+		var err error
+		if stdin, err = cmd.StdinPipe(); err != nil {
+			return 0, nil, nil, err
+		}
+	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return 0, nil, nil, err
@@ -239,8 +266,14 @@ func (r *OSRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents) (int,
 			sys.Post(facet, func(t *eval.Turn) { ev.Output(t, name, line) })
 		}
 	}
-	wg.Add(2)
-	go pump("stdout", stdout)
+	if spec.Protocol != "" {
+		rl := NewRelay(t, stdout, stdin, spec.Protocol == "text/syndicate")
+		ev.Object(t, rl.Initial(t))
+		wg.Add(1)
+	} else {
+		wg.Add(2)
+		go pump("stdout", stdout)
+	}
 	go pump("stderr", stderr)
 	done := make(chan struct{})
 	go func() {
@@ -332,6 +365,9 @@ type SimulatedRunner struct {
 
 // Start implements ProcessRunner.
 func (r *SimulatedRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents) (int, func(), func(string) error, error) {
+	if spec.Protocol != "" {
+		return 0, nil, nil, fmt.Errorf("simulated processes do not speak %s", spec.Protocol)
+	}
 	argv := spec.Argv
 	if len(argv) == 3 && argv[0] == "sh" && argv[1] == "-c" {
 		argv = strings.Fields(argv[2])
