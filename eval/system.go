@@ -200,7 +200,7 @@ func (s *System) Run(ctx context.Context) error {
 			s.step()
 			continue
 		}
-		s.queue, s.head = s.queue[:0], 0
+		s.queue, s.head = shrink(s.queue), 0
 		if s.fireDueTimers() {
 			continue
 		}
@@ -291,7 +291,7 @@ func (s *System) RunPending() {
 			s.step()
 			continue
 		}
-		s.queue, s.head = s.queue[:0], 0
+		s.queue, s.head = shrink(s.queue), 0
 		if !s.fireDueTimers() {
 			return
 		}
@@ -377,7 +377,7 @@ func (s *System) step() {
 	})
 	s.queue = append(s.queue, t.pending...)
 	clear(t.pending)
-	t.pending = t.pending[:0]
+	t.pending = shrink(t.pending)
 	t.facet, t.actor = nil, nil
 }
 
@@ -476,4 +476,17 @@ func (s *System) fireDueTimers() bool {
 			}
 		}})
 	}
+}
+
+// keptCapacity is the most a drained queue keeps for reuse; a burst bigger
+// than that gives its memory back rather than holding it for ever.
+const keptCapacity = 4096
+
+// shrink empties a drained queue, keeping its backing array unless it grew
+// past keptCapacity.
+func shrink(q []action) []action {
+	if cap(q) > keptCapacity {
+		return nil
+	}
+	return q[:0]
 }
