@@ -148,21 +148,13 @@ func (x *interp) block(t *Turn, body []parser.Instr, env Env) error {
 func (x *interp) exec(t *Turn, in parser.Instr, env Env) (Env, error) {
 	switch in := in.(type) {
 	case *parser.Assert:
-		target, err := x.target(in.Target, in.P, env)
-		if err != nil {
-			return env, err
-		}
-		v, err := x.instantiate(t, in.Template, env)
+		target, v, err := x.targetAndValue(t, in.Target, in.P, in.Template, env)
 		if err != nil {
 			return env, err
 		}
 		t.Assert(target, v)
 	case *parser.Send:
-		target, err := x.target(in.Target, in.P, env)
-		if err != nil {
-			return env, err
-		}
-		v, err := x.instantiate(t, in.Template, env)
+		target, v, err := x.targetAndValue(t, in.Target, in.P, in.Template, env)
 		if err != nil {
 			return env, err
 		}
@@ -212,6 +204,16 @@ func (x *interp) exec(t *Turn, in parser.Instr, env Env) (Env, error) {
 		return env, rtErr(in.Pos(), "unknown instruction %T", in)
 	}
 	return env, nil
+}
+
+// targetAndValue finds an instruction's target and builds its value.
+func (x *interp) targetAndValue(t *Turn, name string, p lang.Position, tp parser.Template, env Env) (*Ref, lang.Value, error) {
+	target, err := x.target(name, p, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := x.instantiate(t, tp, env)
+	return target, v, err
 }
 
 // observe starts a ? (during) or ?? observer at the target: body runs in a
