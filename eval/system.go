@@ -3,7 +3,6 @@ package eval
 import (
 	"container/heap"
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -186,21 +185,12 @@ func (s *System) signal() {
 	}
 }
 
-// ErrQuiescent is never returned; Run returns nil when the system is
-// quiescent. It exists to document that condition.
-var ErrQuiescent = errors.New("quiescent")
-
 // Run handles events until the system is quiescent (nothing queued, no
 // timers, no holds) or ctx is done. With a virtual clock, it jumps the clock
 // to each next timer instead of waiting.
 func (s *System) Run(ctx context.Context) error {
 	for {
-		s.drainPosted()
-		if s.head < len(s.queue) {
-			s.step()
-			continue
-		}
-		s.queue, s.head = shrink(s.queue), 0
+		s.drain()
 		if s.fireDueTimers() {
 			continue
 		}
@@ -286,15 +276,23 @@ func (s *System) runIdle() bool {
 // waiting or moving a virtual clock. It is for tests and the REPL.
 func (s *System) RunPending() {
 	for {
-		s.drainPosted()
-		if s.head < len(s.queue) {
-			s.step()
-			continue
-		}
-		s.queue, s.head = shrink(s.queue), 0
+		s.drain()
 		if !s.fireDueTimers() {
 			return
 		}
+	}
+}
+
+// drain handles deliveries, taking in posted events as it goes, until there
+// is nothing left queued.
+func (s *System) drain() {
+	for {
+		s.drainPosted()
+		if s.head >= len(s.queue) {
+			s.queue, s.head = shrink(s.queue), 0
+			return
+		}
+		s.step()
 	}
 }
 

@@ -22,10 +22,7 @@ func TestServeRealDaemon(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs real processes for a few seconds; skipped with -short")
 	}
-	bin := filepath.Join(t.TempDir(), "synd")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildSynd(t)
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "hi.pr"),
 		[]byte("<require-service <daemon hi>>\n<daemon hi \"echo hi; sleep 30\">\n"), 0o644))
@@ -94,10 +91,7 @@ func TestServeControlExit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs synd; skipped with -short")
 	}
-	bin := filepath.Join(t.TempDir(), "synd")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildSynd(t)
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "exit.pr"), []byte(`
 <require-service <milestone done>>
@@ -112,4 +106,14 @@ func TestServeControlExit(t *testing.T) {
 	require.ErrorAs(t, err, &exit)
 	require.Equal(t, 7, exit.ExitCode())
 	require.Contains(t, string(out), "stopping with 7")
+}
+
+// buildSynd builds the synd binary into a temporary directory.
+func buildSynd(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "synd")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
 }
