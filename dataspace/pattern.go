@@ -251,3 +251,14 @@ func step(v lang.Value, key lang.Value) (lang.Value, bool) {
 func Observe(p Pattern, observer any) lang.Value {
 	return lang.NewRecord(SymObserve, p.Value(), lang.Embedded{Ref: observer})
 }
+
+// ObserverOf returns the observer of an <Observe PATTERN #:observer>
+// assertion, and false for any other value.
+func ObserverOf(v lang.Value) (any, bool) {
+	r, ok := lang.Unwrap(v).(*lang.Record)
+	if !ok || len(r.Fields) != 2 || !lang.Equal(r.Label, SymObserve) {
+		return nil, false
+	}
+	e, ok := lang.Unwrap(r.Fields[1]).(lang.Embedded)
+	return e.Ref, ok
+}

@@ -531,12 +531,8 @@ func (r *REPL) cmdTrace(arg string) {
 }
 
 func isObserveBy(v lang.Value, ref *eval.Ref) bool {
-	rec, ok := v.(*lang.Record)
-	if !ok || len(rec.Fields) != 2 || !lang.Equal(rec.Label, dataspace.SymObserve) {
-		return false
-	}
-	e, ok := rec.Fields[1].(lang.Embedded)
-	return ok && e.Ref == any(ref)
+	obs, ok := dataspace.ObserverOf(v)
+	return ok && obs == any(ref)
 }
 
 // completer completes commands and bound variable names.

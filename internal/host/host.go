@@ -198,12 +198,8 @@ func (h *Host) traceRetract(hd eval.Handle) {
 
 // isOwnObserve recognises the tracer's own Observe assertion.
 func (h *Host) isOwnObserve(v lang.Value) bool {
-	r, ok := v.(*lang.Record)
-	if !ok || len(r.Fields) != 2 || !lang.Equal(r.Label, dataspace.SymObserve) {
-		return false
-	}
-	e, ok := r.Fields[1].(lang.Embedded)
-	return ok && e.Ref == any(h.tracer)
+	obs, ok := dataspace.ObserverOf(v)
+	return ok && obs == any(h.tracer)
 }
 
 // Error reports an error on the host's output.
