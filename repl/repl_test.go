@@ -167,7 +167,7 @@ func TestTerminal(t *testing.T) {
 	keys("  <fired $label>", "Enter", "]", "Enter")
 	waitFor("[1] running")
 
-	keys("! <set-timer demo 1 relative>", "Enter")
+	keys("! <set-timer demo 1000 relative>", "Enter")
 	keys("<typing-in-progr") // not submitted when the timer fires
 	s := waitFor("[1] ! label=demo")
 	assert.Contains(t, s, "synd> <typing-in-progr", "the line being typed is redrawn after the notice")

@@ -11,13 +11,14 @@ import (
 // StartTimers runs the timer driver of syndicate's timer.prs on ds, from the
 // active facet: a message
 //
-//	<set-timer LABEL SECONDS KIND>   KIND: relative, absolute, periodic or clear
+//	<set-timer LABEL MSECS KIND>   KIND: relative, absolute, periodic or clear
 //
-// makes the driver send <timer-expired LABEL SECONDS> to ds once SECONDS have
-// passed (relative), once the clock reads SECONDS since the Unix epoch
-// (absolute), or every SECONDS until cleared (periodic), on the system's
-// clock; clear cancels the pending timers of LABEL. A malformed request is
-// reported and ignored.
+// makes the driver send <timer-expired LABEL MSECS> to ds once MSECS
+// milliseconds have passed (relative), once the clock reads MSECS
+// milliseconds since the Unix epoch (absolute), or every MSECS until cleared
+// (periodic, an extension), on the system's clock; clear cancels the pending
+// timers of LABEL. Milliseconds, as in syndicate's timer.prs. A malformed
+// request is reported and ignored.
 func StartTimers(t *eval.Turn, ds *eval.Ref) {
 	pending := map[string][]func(){}
 	bind := dataspace.Bind{Pattern: dataspace.Discard{}}
@@ -26,7 +27,7 @@ func StartTimers(t *eval.Turn, ds *eval.Ref) {
 	}}
 	owner := t.Facet()
 	t.OnMessage(ds, pat, func(t *eval.Turn, caps []lang.Value) {
-		label, secs, kind := caps[0], caps[1], caps[2]
+		label, msecs, kind := caps[0], caps[1], caps[2]
 		key := lang.Key(label)
 		if lang.Equal(kind, lang.Symbol("clear")) {
 			for _, cancel := range pending[key] {
@@ -35,32 +36,32 @@ func StartTimers(t *eval.Turn, ds *eval.Ref) {
 			delete(pending, key)
 			return
 		}
-		s, ok := seconds(secs)
+		ms, ok := number(msecs)
 		if !ok {
-			t.Fail(&timerError{"set-timer needs a number of seconds, not " + lang.Format(secs)})
+			t.Fail(&timerError{"set-timer needs a number of milliseconds, not " + lang.Format(msecs)})
 			return
 		}
 		var d time.Duration
 		periodic := false
 		switch {
 		case lang.Equal(kind, lang.Symbol("relative")):
-			d = time.Duration(s * float64(time.Second))
+			d = time.Duration(ms * float64(time.Millisecond))
 		case lang.Equal(kind, lang.Symbol("periodic")):
-			d = time.Duration(s * float64(time.Second))
+			d = time.Duration(ms * float64(time.Millisecond))
 			if d <= 0 {
-				t.Fail(&timerError{"a periodic timer needs a positive period, not " + lang.Format(secs)})
+				t.Fail(&timerError{"a periodic timer needs a positive period, not " + lang.Format(msecs)})
 				return
 			}
 			periodic = true
 		case lang.Equal(kind, lang.Symbol("absolute")):
-			d = time.Unix(0, int64(s*1e9)).Sub(t.System().Now())
+			d = time.UnixMilli(0).Add(time.Duration(ms * float64(time.Millisecond))).Sub(t.System().Now())
 		default:
 			t.Fail(&timerError{"set-timer kind must be relative, absolute, periodic or clear, not " + lang.Format(kind)})
 			return
 		}
 		// The timer belongs to the driver's facet, so it outlives this
 		// message's facet. A periodic one re-arms itself; its cancel follows.
-		expired := lang.NewRecord(lang.Symbol("timer-expired"), label, secs)
+		expired := lang.NewRecord(lang.Symbol("timer-expired"), label, msecs)
 		var cancel func()
 		var arm func(t *eval.Turn)
 		arm = func(t *eval.Turn) {
@@ -79,7 +80,7 @@ func StartTimers(t *eval.Turn, ds *eval.Ref) {
 	})
 }
 
-func seconds(v lang.Value) (float64, bool) {
+func number(v lang.Value) (float64, bool) {
 	switch x := lang.Unwrap(v).(type) {
 	case lang.Double:
 		return float64(x), true
