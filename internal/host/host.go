@@ -76,6 +76,8 @@ func New(opts Options) *Host {
 		h.Config = t.NewDataspace("config")
 		h.Log = t.NewDataspace("log")
 		stdlib.StartTimers(t, h.Config)
+		stdlib.StartRegistry(t, h.Config)
+		stdlib.StartStringCheck(t, h.Config)
 		stdlib.StartDependencies(t, h.Config)
 		runner := opts.Processes
 		if runner == nil {
