@@ -72,3 +72,47 @@ func TestClassesEmbedded(t *testing.T) {
 		assert.True(t, names[n], n)
 	}
 }
+
+// The connection schema documents the class: it reads as Preserves text, and
+// every record it defines is one the class (or the processes it runs) uses.
+func TestConnectionSchemaMatchesClass(t *testing.T) {
+	var schema, class []byte
+	for _, s := range stdlib.Schemas() {
+		if s.Name == "connection.prs" {
+			schema = s.Source
+		}
+	}
+	for _, c := range stdlib.Classes() {
+		if c.Name == "connections.pr" {
+			class = c.Source
+		}
+	}
+	require.NotNil(t, schema)
+	require.NotNil(t, class)
+	vs, err := parser.ParseAll("connection.prs", schema, parser.Options{})
+	require.NoError(t, err)
+	labels := map[string]bool{}
+	var walk func(v lang.Value)
+	walk = func(v lang.Value) {
+		switch x := lang.Unwrap(v).(type) {
+		case *lang.Record:
+			if s, ok := lang.Unwrap(x.Label).(lang.Symbol); ok {
+				labels[string(s)] = true
+			}
+			for _, f := range x.Fields {
+				walk(f)
+			}
+		}
+	}
+	for _, v := range vs {
+		walk(v)
+	}
+	for _, l := range []string{"expose", "user-session", "app-process", "connect", "connection-request", "accept", "reject", "notify", "method", "signal", "accepted", "rejected", "failed", "ended", "notification", "registry", "registry-set", "service-instance"} {
+		assert.True(t, labels[l], "the schema defines <%s ...>", l)
+	}
+	// Every record the schema defines is read or written by the class (in a
+	// pattern, a template or a capability's caveats), so none is stale.
+	for l := range labels {
+		assert.Contains(t, string(class), "<"+l, "the class uses <%s ...>", l)
+	}
+}
