@@ -132,12 +132,15 @@ func TestSettingsCommand(t *testing.T) {
 func TestStdlibReadableAndOverridable(t *testing.T) {
 	code, out, _ := synd(t, "", "stdlib")
 	assert.Equal(t, 0, code)
-	for _, c := range []string{"daemon.pr", "milestone.pr", "config-watcher.pr", "user-settings.pr"} {
+	for _, c := range []string{"daemon.pr", "milestone.pr", "config-watcher.pr", "user-settings.pr", "connections.pr", "connection.prs"} {
 		assert.Contains(t, out, c)
 	}
 	code, out, _ = synd(t, "", "stdlib", "milestone")
 	assert.Equal(t, 0, code)
 	assert.Contains(t, out, "? <run-service <milestone ?name>>")
+	code, out, _ = synd(t, "", "stdlib", "connection.prs")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "system.processes.service_answer_delay")
 
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "milestone.pr"), []byte("? <run-service <milestone ?n>> <my-milestone $n>\n"), 0o644); err != nil {

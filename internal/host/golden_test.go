@@ -4,6 +4,8 @@ import (
 	"flag"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+
 	"github.com/synd-lang/synd/internal/host"
 )
 
@@ -30,6 +32,34 @@ func TestGolden(t *testing.T) {
 			if diff != "" {
 				t.Errorf("trace differs from %s (- want, + got):\n%s", g.Golden, diff)
 			}
+		})
+	}
+}
+
+// TestExamples runs the examples a newcomer is pointed at, on the virtual
+// clock, and checks that they do what their comments promise.
+func TestExamples(t *testing.T) {
+	t.Chdir("../..")
+	for _, tc := range []struct {
+		file string
+		want []string
+	}{
+		{"examples/hello.pr", []string{"hello, world"}},
+		{"examples/connections/main.pr", []string{
+			`client: notified app=board to=<main board> user=alice value=<posted <user alice mail> "lunch at noon?">`,
+			`client: notified app=board to=<main board> user=bob value=<posted <user bob mail> "anyone there?">`,
+			`client: notified app=mail to=<system greeter> user=bob value=<greeting "Hello, bob! (greeter serves <user bob mail>)">`,
+			`00:00:01Z client: failed app=mail to=<system nobody> user=alice why=timeout`,
+			`client: refused app=mail to=<scoped board "noticeboard"> user=alice why=<invalid-scope "11 characters, more than 8">`,
+		}},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			trace := host.GoldenTest{Name: tc.file, Files: []string{tc.file}}.Trace()
+			assert.NotContains(t, trace, "error")
+			for _, w := range tc.want {
+				assert.Contains(t, trace, w)
+			}
+			assert.NotContains(t, trace, `user=alice value=<posted <user bob`, "alice's board never hears bob")
 		})
 	}
 }
