@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"testing"
 
@@ -99,6 +100,59 @@ func BenchmarkOneShotDaemons(b *testing.B) {
 		}
 		if n := countReady(h, "complete"); n != 1000 {
 			b.Fatalf("%d of 1000 daemons complete", n)
+		}
+	}
+}
+
+// BenchmarkConnections: 1,000 client processes of 10 users each connect to
+// their user's instance of an echo service, send a method, receive the
+// notification and end the connection, from a cold start until every
+// client has seen its connection end.
+func BenchmarkConnections(b *testing.B) {
+	dir := b.TempDir()
+	service := dir + "/echo.pr"
+	client := dir + "/client.pr"
+	write := func(name, text string) {
+		if err := os.WriteFile(name, []byte(text), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	write(service, `<ready>
+?? <connection-request ?from ?conn> [
+  let ?me = facet
+  let ?inbox = dataspace
+  $conn <accept $inbox>
+  $inbox ?? <method ?v> $conn ! <notify $v>
+  $inbox ? <signal _> $me ! stop
+]
+`)
+	write(client, `let ?reply = dataspace
+$services <connect <main echo> $reply>
+$reply ? <accepted ?conn> [
+  $conn ! <method $args>
+  $reply ?? <notification $args> $conn ! end
+]
+$reply ? <ended> $log ! <log "-" {line: "ended"}>
+`)
+	var src strings.Builder
+	fmt.Fprintf(&src, "<expose <main echo> %q>\n", service)
+	for u := 0; u < 10; u++ {
+		fmt.Fprintf(&src, "<user-session u%d>\n", u)
+		for c := 0; c < 100; c++ {
+			fmt.Fprintf(&src, "<app-process u%d app %q %d>\n", u, client, c)
+		}
+	}
+	for b.Loop() {
+		var out strings.Builder
+		h := host.New(host.Options{Clock: eval.NewVirtualClock(host.GoldenEpoch()), Out: &out})
+		if err := h.RunSource("connections.pr", []byte(src.String()), h.Env()); err != nil {
+			b.Fatal(err)
+		}
+		if err := h.Run(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		if n := strings.Count(out.String(), "- ended"); n != 1000 || h.Errors() != 0 {
+			b.Fatalf("%d of 1000 connections ended, %d errors", n, h.Errors())
 		}
 	}
 }

@@ -60,6 +60,12 @@ type Host struct {
 	shown    map[eval.Handle]lang.Value // traced assertions, by the tracer's handle
 	hidden   map[eval.Handle]bool       // the tracer's own Observe, and what boot left
 	quiet    bool                       // the tracer is catching up with boot
+	compiled map[string]compiledScript  // run-script's latest compiled text, by file
+}
+
+type compiledScript struct {
+	src    string
+	script *parser.Script
 }
 
 // New boots a host: the system, $config, $log, the log printer and, if asked,
@@ -272,11 +278,23 @@ func (h *Host) RunSource(name string, src []byte, env eval.Env) error {
 // runScript compiles a script file's text and runs it in the active facet
 // with the host's environment plus env; compile errors are reported.
 func (h *Host) runScript(t *eval.Turn, file string, src []byte, env *lang.Dictionary) bool {
-	s, err := parser.CompileFile(file, src)
-	if err != nil {
-		h.Error(err)
-		return false
+	// Many processes may run one program (a service's instances, clients):
+	// a text is compiled once. Scripts are not changed by running them.
+	// Only the latest text of each file is kept.
+	c, ok := h.compiled[file]
+	if !ok || c.src != string(src) {
+		s, err := parser.CompileFile(file, src)
+		if err != nil {
+			h.Error(err)
+			return false
+		}
+		if h.compiled == nil {
+			h.compiled = map[string]compiledScript{}
+		}
+		c = compiledScript{string(src), s}
+		h.compiled[file] = c
 	}
+	s := c.script
 	e := h.Env()
 	if env != nil {
 		for _, en := range env.Entries() {

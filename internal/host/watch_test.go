@@ -132,4 +132,19 @@ func TestSettingsWhileRunning(t *testing.T) {
 	require.NoError(t, store.Unset(enabled))
 	eventually("an unset setting to go", func() bool { return !present("<user-setting <mobile-data-enabled>>") })
 	require.True(t, present(`<user-setting <mobile-data-apn "internet">>`))
+
+	// A registry key set with `synd settings set` changes the value in force.
+	eventually("the default answer delay", func() bool {
+		return present("<registry system.processes.service_answer_delay 2000>")
+	})
+	delay, _ := parser.Parse("v", []byte("<registry system.processes.service_answer_delay 300>"), parser.Options{})
+	require.NoError(t, store.Set(delay))
+	eventually("the answer delay set by a user setting", func() bool {
+		return present("<registry system.processes.service_answer_delay 300>") &&
+			!present("<registry system.processes.service_answer_delay 2000>")
+	})
+	require.NoError(t, store.Unset(delay))
+	eventually("the default answer delay again", func() bool {
+		return present("<registry system.processes.service_answer_delay 2000>")
+	})
 }
