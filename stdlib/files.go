@@ -127,7 +127,11 @@ func StartFiles(t *eval.Turn, ds *eval.Ref, opts FileOptions) {
 		load := func(t *eval.Turn) {
 			src, err := os.ReadFile(string(file))
 			if err != nil {
-				return // removed: its file-watch retracts the run-script
+				if current == nil {
+					// Nothing runs: say why (a missing program, say).
+					t.Fail(&timerError{"run-script: " + err.Error()})
+				}
+				return // removed later: its file-watch retracts the run-script
 			}
 			d := sha256.Sum256(src)
 			if current != nil && d == digest {
