@@ -23,28 +23,24 @@ import (
 // When the chosen value changes, the old assertion is retracted and the new
 // one asserted in the same turn.
 func StartRegistry(t *eval.Turn, ds *eval.Ref) {
-	defaults := newChooser(ds, "registry", true)
-	sets := newChooser(ds, "registry", true)
-	sets.fallback, defaults.override = defaults, sets
-	defaults.watch(t, "registry-default")
-	sets.watch(t, "registry-set")
-	newChooser(ds, "selected", false).watch(t, "select")
+	registry := newChooser(t, ds, "registry", true)
+	registry.watch(t, "registry-default", 0)
+	registry.watch(t, "registry-set", 1)
+	newChooser(t, ds, "selected", false).watch(t, "select", 0)
 }
 
-// chooser keeps, per key, the values offered in the order they arrived, and
-// asserts <LABEL KEY CHOSEN>: the newest (or oldest) value. A chooser with an
-// override stays silent for keys the override has values for; one with a
-// fallback lets the fallback speak for keys it has no values for.
+// chooser keeps, per key, the values offered by its sources, each source
+// with a rank and its values in the order they arrived, and asserts
+// <LABEL KEY CHOSEN>: the newest (or oldest) value of the highest rank that
+// has any.
 type chooser struct {
-	ds       *eval.Ref
-	label    string
-	newest   bool
-	values   map[string][]lang.Value // by lang.Key(key), in arrival order
-	keys     map[string]lang.Value   // the key itself
-	shown    map[string]shownChoice  // what is asserted now, by key
-	override *chooser                // wins over this one when it has values
-	fallback *chooser                // speaks when this one has no values
-	owner    *eval.Facet             // where the chosen assertions live
+	ds     *eval.Ref
+	label  string
+	newest bool
+	owner  *eval.Facet               // where the chosen assertions live
+	values map[string][][]lang.Value // by lang.Key(key), then rank, in arrival order
+	keys   map[string]lang.Value     // the key itself
+	shown  map[string]shownChoice    // what is asserted now, by key
 }
 
 type shownChoice struct {
@@ -52,30 +48,31 @@ type shownChoice struct {
 	handle eval.Handle
 }
 
-func newChooser(ds *eval.Ref, label string, newest bool) *chooser {
-	return &chooser{ds: ds, label: label, newest: newest, values: map[string][]lang.Value{}, keys: map[string]lang.Value{}, shown: map[string]shownChoice{}}
+func newChooser(t *eval.Turn, ds *eval.Ref, label string, newest bool) *chooser {
+	return &chooser{ds: ds, label: label, newest: newest, owner: t.Facet(),
+		values: map[string][][]lang.Value{}, keys: map[string]lang.Value{}, shown: map[string]shownChoice{}}
 }
 
-func (c *chooser) watch(t *eval.Turn, request string) {
-	c.owner = t.Facet()
+// watch takes the values of <REQUEST KEY VALUE> assertions at rank.
+func (c *chooser) watch(t *eval.Turn, request string, rank int) {
 	t.During(c.ds, recPattern(request, capture, capture), func(t *eval.Turn, caps []lang.Value) {
 		key, value := caps[0], caps[1]
 		k := lang.Key(key)
 		c.keys[k] = key
-		c.values[k] = append(c.values[k], value)
+		ranks := c.values[k]
+		for len(ranks) <= rank {
+			ranks = append(ranks, nil)
+		}
+		ranks[rank] = append(ranks[rank], value)
+		c.values[k] = ranks
 		c.update(t, k)
 		t.OnStop(func(t *eval.Turn) {
-			vs := c.values[k]
+			vs := c.values[k][rank]
 			for i, v := range vs {
 				if lang.Equal(v, value) {
-					vs = append(vs[:i:i], vs[i+1:]...)
+					c.values[k][rank] = append(vs[:i:i], vs[i+1:]...)
 					break
 				}
-			}
-			if len(vs) == 0 {
-				delete(c.values, k)
-			} else {
-				c.values[k] = vs
 			}
 			c.update(t, k)
 		})
@@ -84,39 +81,37 @@ func (c *chooser) watch(t *eval.Turn, request string) {
 
 // choice is what c asserts for key k, if anything.
 func (c *chooser) choice(k string) (lang.Value, bool) {
-	if c.override != nil && len(c.override.values[k]) > 0 {
-		return nil, false
+	ranks := c.values[k]
+	for r := len(ranks) - 1; r >= 0; r-- {
+		if vs := ranks[r]; len(vs) > 0 {
+			if c.newest {
+				return vs[len(vs)-1], true
+			}
+			return vs[0], true
+		}
 	}
-	vs := c.values[k]
-	if len(vs) == 0 {
-		return nil, false
-	}
-	if c.newest {
-		return vs[len(vs)-1], true
-	}
-	return vs[0], true
+	return nil, false
 }
 
-// update brings what c (and its fallback) assert for k up to date.
+// update brings what c asserts for k up to date: the old choice is
+// retracted before the new one is asserted (in the same turn), so what
+// reacts to a selection never sees two at once.
 func (c *chooser) update(t *eval.Turn, k string) {
-	for _, x := range []*chooser{c, c.fallback, c.override} {
-		if x == nil {
-			continue
-		}
-		v, ok := x.choice(k)
-		old, had := x.shown[k]
-		if had && ok && lang.Equal(old.value, v) {
-			continue
-		}
-		t.InFacet(x.owner, func() {
-			if had {
-				t.Retract(old.handle)
-				delete(x.shown, k)
-			}
-			if ok {
-				key := x.keys[k]
-				x.shown[k] = shownChoice{v, t.Assert(x.ds, rec(x.label, key, v))}
-			}
-		})
+	v, ok := c.choice(k)
+	old, had := c.shown[k]
+	if had && ok && lang.Equal(old.value, v) {
+		return
 	}
+	t.InFacet(c.owner, func() {
+		if had {
+			t.Retract(old.handle)
+			delete(c.shown, k)
+		}
+		if ok {
+			c.shown[k] = shownChoice{v, t.Assert(c.ds, rec(c.label, c.keys[k], v))}
+		} else {
+			delete(c.values, k)
+			delete(c.keys, k)
+		}
+	})
 }
