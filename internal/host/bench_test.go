@@ -15,18 +15,26 @@ import (
 	"github.com/synd-lang/synd/stdlib"
 )
 
+// runToQuiescence boots a host with opts, runs src in it until nothing is
+// left to happen and returns the host; any failure ends the benchmark.
+func runToQuiescence(b *testing.B, opts host.Options, name string, src []byte) *host.Host {
+	b.Helper()
+	h := host.New(opts)
+	if err := h.RunSource(name, src, h.Env()); err != nil {
+		b.Fatal(err)
+	}
+	if err := h.Run(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return h
+}
+
 // BenchmarkLoadAndRun compiles a generated 10,000-line script, starts it and
 // runs it to quiescence on a virtual clock.
 func BenchmarkLoadAndRun(b *testing.B) {
 	src := sample.Script(10000)
 	for b.Loop() {
-		h := host.New(host.Options{Clock: eval.NewVirtualClock(host.GoldenEpoch()), Out: io.Discard})
-		if err := h.RunSource("big.pr", src, h.Env()); err != nil {
-			b.Fatal(err)
-		}
-		if err := h.Run(context.Background()); err != nil {
-			b.Fatal(err)
-		}
+		h := runToQuiescence(b, host.Options{Clock: eval.NewVirtualClock(host.GoldenEpoch()), Out: io.Discard}, "big.pr", src)
 		if h.Errors() != 0 {
 			b.Fatalf("%d errors", h.Errors())
 		}
@@ -69,13 +77,7 @@ func countReady(h *host.Host, label string) int {
 func BenchmarkMilestoneDAG(b *testing.B) {
 	src := milestoneDAG()
 	for b.Loop() {
-		h := host.New(host.Options{Clock: eval.NewVirtualClock(host.GoldenEpoch()), Out: io.Discard, Processes: &stdlib.SimulatedRunner{}})
-		if err := h.RunSource("dag.pr", src, h.Env()); err != nil {
-			b.Fatal(err)
-		}
-		if err := h.Run(context.Background()); err != nil {
-			b.Fatal(err)
-		}
+		h := runToQuiescence(b, host.Options{Clock: eval.NewVirtualClock(host.GoldenEpoch()), Out: io.Discard, Processes: &stdlib.SimulatedRunner{}}, "dag.pr", src)
 		if n := countReady(h, "ready"); n != 1000 {
 			b.Fatalf("%d of 1000 milestones ready", n)
 		}
@@ -91,13 +93,7 @@ func BenchmarkOneShotDaemons(b *testing.B) {
 	}
 	src := []byte(sb.String())
 	for b.Loop() {
-		h := host.New(host.Options{Out: io.Discard})
-		if err := h.RunSource("daemons.pr", src, h.Env()); err != nil {
-			b.Fatal(err)
-		}
-		if err := h.Run(context.Background()); err != nil {
-			b.Fatal(err)
-		}
+		h := runToQuiescence(b, host.Options{Out: io.Discard}, "daemons.pr", src)
 		if n := countReady(h, "complete"); n != 1000 {
 			b.Fatalf("%d of 1000 daemons complete", n)
 		}
@@ -144,13 +140,7 @@ $reply ? <ended> $log ! <log "-" {line: "ended"}>
 	}
 	for b.Loop() {
 		var out strings.Builder
-		h := host.New(host.Options{Clock: eval.NewVirtualClock(host.GoldenEpoch()), Out: &out})
-		if err := h.RunSource("connections.pr", []byte(src.String()), h.Env()); err != nil {
-			b.Fatal(err)
-		}
-		if err := h.Run(context.Background()); err != nil {
-			b.Fatal(err)
-		}
+		h := runToQuiescence(b, host.Options{Clock: eval.NewVirtualClock(host.GoldenEpoch()), Out: &out}, "connections.pr", []byte(src.String()))
 		if n := strings.Count(out.String(), "- ended"); n != 1000 || h.Errors() != 0 {
 			b.Fatalf("%d of 1000 connections ended, %d errors", n, h.Errors())
 		}
