@@ -55,7 +55,7 @@ func StartFiles(t *eval.Turn, ds *eval.Ref, opts FileOptions) {
 		root, ok1 := lang.Unwrap(caps[0]).(lang.String)
 		suffix, ok2 := lang.Unwrap(caps[1]).(lang.String)
 		if !ok1 || !ok2 {
-			t.Fail(&timerError{"file-watch needs a path and a suffix (strings), not " + lang.Format(caps[0]) + " " + lang.Format(caps[1])})
+			t.Fail(&primitiveError{"file-watch needs a path and a suffix (strings), not " + lang.Format(caps[0]) + " " + lang.Format(caps[1])})
 			return
 		}
 		present := map[string]eval.Handle{}
@@ -88,7 +88,7 @@ func StartFiles(t *eval.Turn, ds *eval.Ref, opts FileOptions) {
 	t.During(ds, recPattern("read-values", capture), func(t *eval.Turn, caps []lang.Value) {
 		file, ok := lang.Unwrap(caps[0]).(lang.String)
 		if !ok {
-			t.Fail(&timerError{"read-values needs a file name (a string), not " + lang.Format(caps[0])})
+			t.Fail(&primitiveError{"read-values needs a file name (a string), not " + lang.Format(caps[0])})
 			return
 		}
 		var current []eval.Handle
@@ -119,7 +119,7 @@ func StartFiles(t *eval.Turn, ds *eval.Ref, opts FileOptions) {
 		file, ok := lang.Unwrap(caps[0]).(lang.String)
 		env, _ := lang.Unwrap(caps[1]).(*lang.Dictionary)
 		if !ok {
-			t.Fail(&timerError{"run-script needs a file name (a string), not " + lang.Format(caps[0])})
+			t.Fail(&primitiveError{"run-script needs a file name (a string), not " + lang.Format(caps[0])})
 			return
 		}
 		var current *eval.Facet
@@ -129,7 +129,7 @@ func StartFiles(t *eval.Turn, ds *eval.Ref, opts FileOptions) {
 			if err != nil {
 				if current == nil {
 					// Nothing runs: say why (a missing program, say).
-					t.Fail(&timerError{"run-script: " + err.Error()})
+					t.Fail(&primitiveError{"run-script: " + err.Error()})
 				}
 				return // removed later: its file-watch retracts the run-script
 			}

@@ -38,7 +38,7 @@ func StartTimers(t *eval.Turn, ds *eval.Ref) {
 		}
 		ms, ok := number(msecs)
 		if !ok {
-			t.Fail(&timerError{"set-timer needs a number of milliseconds, not " + lang.Format(msecs)})
+			t.Fail(&primitiveError{"set-timer needs a number of milliseconds, not " + lang.Format(msecs)})
 			return
 		}
 		var d time.Duration
@@ -49,14 +49,14 @@ func StartTimers(t *eval.Turn, ds *eval.Ref) {
 		case lang.Equal(kind, lang.Symbol("periodic")):
 			d = time.Duration(ms * float64(time.Millisecond))
 			if d <= 0 {
-				t.Fail(&timerError{"a periodic timer needs a positive period, not " + lang.Format(msecs)})
+				t.Fail(&primitiveError{"a periodic timer needs a positive period, not " + lang.Format(msecs)})
 				return
 			}
 			periodic = true
 		case lang.Equal(kind, lang.Symbol("absolute")):
 			d = time.UnixMilli(0).Add(time.Duration(ms * float64(time.Millisecond))).Sub(t.System().Now())
 		default:
-			t.Fail(&timerError{"set-timer kind must be relative, absolute, periodic or clear, not " + lang.Format(kind)})
+			t.Fail(&primitiveError{"set-timer kind must be relative, absolute, periodic or clear, not " + lang.Format(kind)})
 			return
 		}
 		// The timer belongs to the driver's facet, so it outlives this
@@ -90,6 +90,8 @@ func number(v lang.Value) (float64, bool) {
 	return 0, false
 }
 
-type timerError struct{ msg string }
+// primitiveError is a request a primitive cannot carry out (a malformed
+// timer, a file name that is not a string, a file that cannot be read).
+type primitiveError struct{ msg string }
 
-func (e *timerError) Error() string { return e.msg }
+func (e *primitiveError) Error() string { return e.msg }
