@@ -437,29 +437,17 @@ func (t *Turn) After(d Duration, fn func(t *Turn)) (cancel func()) {
 	return t.sys.addTimer(t.facet, d, fn)
 }
 
-// Fail reports err against the active facet and stops it; effects the facet
-// (and its descendants) queued in this turn are discarded.
+// Fail reports err against the active facet and stops it. The turn still
+// commits, as syndicate-server's safe_eval does (an error there calls
+// t.stop() and the turn's effects stand): messages sent before the error are
+// delivered, and assertions made before it are asserted and then retracted
+// by the stop.
 func (t *Turn) Fail(err error) {
 	t.failFacet(t.facet, err)
 }
 
 func (t *Turn) failFacet(f *Facet, err error) {
 	t.sys.reportError(f, err)
-	kept := t.pending[:0]
-	for _, a := range t.pending {
-		if a.facet != nil && a.facet.isWithin(f) && a.kind != evRun {
-			if a.kind == evAssert {
-				if o, ok := a.facet.outbound[a.handle]; ok {
-					o.dropped = true // never delivered: nothing to retract
-					a.facet.outbound[a.handle] = o
-				}
-			}
-			continue
-		}
-		kept = append(kept, a)
-	}
-	clear(t.pending[len(kept):])
-	t.pending = kept
 	t.StopFacet(f)
 }
 
