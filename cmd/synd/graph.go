@@ -97,5 +97,3 @@ func writeGraph(env *cmdEnv, m *status.Model, opts graph.Options, format, out st
 	}
 	return 0
 }
-
-
