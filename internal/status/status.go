@@ -37,6 +37,9 @@ type Service struct {
 	PIDs []int
 	// Exits counts the times a process of the service exited.
 	Exits int
+	// Restarts counts the times the service was started again after it had
+	// failed or completed.
+	Restarts int
 	// LastExit is the status of the latest exit (an integer, or <error WHY>
 	// for a program that could not be started); nil before any.
 	LastExit lang.Value
@@ -45,6 +48,9 @@ type Service struct {
 	// Deps are the service's dependencies, as <depends-on NAME <service-state
 	// DEP STATE>> assertions name them, in the order they appeared.
 	Deps []Dep
+
+	ended    bool      // it failed or completed since it last started
+	lastExit time.Time // when a process of it last exited
 }
 
 // Dep is one dependency of a service.
@@ -76,20 +82,12 @@ func (s *Service) State() string {
 	return "down"
 }
 
-// Restarts is how many times the service was started again after an exit.
-func (s *Service) Restarts() int {
-	if s.Exits == 0 {
-		return 0
-	}
-	if len(s.PIDs) > 0 {
-		return s.Exits
-	}
-	return s.Exits - 1
-}
-
 // Model is the state of one system as seen through its assertions. It is not
 // safe for concurrent use.
 type Model struct {
+	// OnEvent, if set, is told of each lifecycle event as the model sees it.
+	OnEvent func(Event)
+
 	now      func() time.Time
 	services map[string]*Service
 	order    []string
@@ -223,8 +221,18 @@ func (m *Model) change(v lang.Value, delta int) {
 	switch {
 	case label == "require-service" && len(r.Fields) == 1:
 		m.service(r.Fields[0]).Required = present
+		if present {
+			m.emit(Event{Service: r.Fields[0], Kind: "required"})
+		} else {
+			m.emit(Event{Service: r.Fields[0], Kind: "released"})
+		}
 	case label == "run-service" && len(r.Fields) == 1:
-		m.service(r.Fields[0]).Running = present
+		s := m.service(r.Fields[0])
+		s.Running = present
+		if !present {
+			s.ended = true // a later start is a restart
+			m.emit(Event{Service: s.Name, Kind: "stopped"})
+		}
 	case label == "service-state" && len(r.Fields) == 2:
 		s := m.service(r.Fields[0])
 		st := lang.Text(r.Fields[1])
@@ -232,6 +240,7 @@ func (m *Model) change(v lang.Value, delta int) {
 			s.States = append(s.States, st)
 			sort.Strings(s.States)
 			s.Since = m.now()
+			m.stateAdded(s, st)
 		} else if !present {
 			if i := slices.Index(s.States, st); i >= 0 {
 				s.States = slices.Delete(s.States, i, i+1)
@@ -309,12 +318,10 @@ func (m *Model) Log(v lang.Value) {
 	line, _ := d.Get(lang.Symbol("line"))
 	text := strings.TrimRight(lang.Text(line), "\n")
 	if st, ok := d.Get(lang.Symbol("status")); ok && text == "process exited" {
-		s.Exits++
-		s.LastExit = st
+		m.exited(s, st)
 	}
 	if why, ok := d.Get(lang.Symbol("error")); ok && text == "cannot run process" {
-		s.Exits++
-		s.LastExit = lang.NewRecord(lang.Symbol("error"), why)
+		m.exited(s, lang.NewRecord(lang.Symbol("error"), why))
 		text += ": " + lang.Text(why)
 	}
 	if text == "" {
@@ -387,4 +394,57 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// Event is one lifecycle event of a service.
+type Event struct {
+	Service lang.Value
+	// Kind is required, released, started, restarted, ready, complete,
+	// failed, exited, stopped, or state (a user-defined state, in State).
+	Kind  string
+	State string
+	// Status is the exit status, for exited.
+	Status lang.Value
+	// Count is how many times the service restarted, for restarted.
+	Count int
+	// Delay is the time since the last exit, for restarted.
+	Delay time.Duration
+}
+
+func (m *Model) emit(e Event) {
+	if m.OnEvent != nil {
+		m.OnEvent(e)
+	}
+}
+
+func (m *Model) stateAdded(s *Service, st string) {
+	switch st {
+	case "started":
+		if s.ended {
+			s.ended = false
+			s.Restarts++
+			e := Event{Service: s.Name, Kind: "restarted", Count: s.Restarts}
+			if !s.lastExit.IsZero() {
+				e.Delay = m.now().Sub(s.lastExit)
+			}
+			m.emit(e)
+			return
+		}
+		m.emit(Event{Service: s.Name, Kind: "started"})
+	case "failed", "complete":
+		s.ended = true
+		m.emit(Event{Service: s.Name, Kind: st})
+	case "ready":
+		m.emit(Event{Service: s.Name, Kind: st})
+	case "up":
+	default:
+		m.emit(Event{Service: s.Name, Kind: "state", State: st})
+	}
+}
+
+func (m *Model) exited(s *Service, status lang.Value) {
+	s.Exits++
+	s.LastExit = status
+	s.lastExit = m.now()
+	m.emit(Event{Service: s.Name, Kind: "exited", Status: status})
 }

@@ -1,7 +1,10 @@
 package status
 
 import (
+	"encoding/json"
+	"log/slog"
 	"os"
+	"strings"
 	"path/filepath"
 	"testing"
 	"time"
@@ -88,7 +91,7 @@ func TestProcessesAndExits(t *testing.T) {
 	m.Log(val(t, `<log "t" {service: <daemon web>, line: "cannot run process", error: "no such file", spec: "x"}>`))
 	assert.Empty(t, s.PIDs)
 	assert.Equal(t, 2, s.Exits)
-	assert.Equal(t, 1, s.Restarts())
+	assert.Equal(t, 0, s.Restarts, "restarts are counted from states, not exits")
 	assert.Equal(t, `<error "no such file">`, lang.Format(s.LastExit))
 	for i := 0; i < 20; i++ {
 		m.Log(val(t, `<log "t" {service: <daemon web>, line: "x"}>`))
@@ -159,4 +162,51 @@ func TestFromFiles(t *testing.T) {
 	web, _ := m.Find("web")
 	assert.True(t, web.Required)
 	assert.Len(t, web.Deps, 1)
+}
+
+// TestEvents follows a daemon that fails and is restarted, as the daemon
+// class's states change (started, then failed, then started again).
+func TestEvents(t *testing.T) {
+	m := New(clock())
+	var got []string
+	var buf strings.Builder
+	logf := Logger(slog.New(slog.NewJSONHandler(&buf, nil)))
+	m.OnEvent = func(e Event) {
+		got = append(got, e.Kind)
+		logf(e)
+	}
+	svc := "<daemon web>"
+	m.Assert(val(t, "<require-service "+svc+">"))
+	m.Assert(val(t, "<run-service "+svc+">"))
+	m.Assert(val(t, "<service-state "+svc+" started>"))
+	m.Assert(val(t, "<service-state "+svc+" ready>"))
+	m.Log(val(t, `<log "t" {service: <daemon web>, line: "process exited", status: 1}>`))
+	m.Retract(val(t, "<service-state "+svc+" ready>"))
+	m.Retract(val(t, "<service-state "+svc+" started>"))
+	m.Assert(val(t, "<service-state "+svc+" failed>"))
+	m.Retract(val(t, "<service-state "+svc+" failed>"))
+	m.Assert(val(t, "<service-state "+svc+" started>"))
+	m.Assert(val(t, "<service-state "+svc+" degraded>"))
+	m.Retract(val(t, "<service-state "+svc+" started>"))
+	m.Retract(val(t, "<service-state "+svc+" degraded>"))
+	m.Retract(val(t, "<require-service "+svc+">"))
+	m.Retract(val(t, "<run-service "+svc+">"))
+	assert.Equal(t, []string{"required", "started", "ready", "exited", "failed", "restarted", "state", "released", "stopped"}, got)
+	s, _ := m.Find("web")
+	assert.Equal(t, 1, s.Restarts)
+
+	var records []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var r map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &r))
+		records = append(records, r)
+	}
+	require.Len(t, records, len(got))
+	assert.Equal(t, "service exited", records[3]["msg"])
+	assert.Equal(t, "WARN", records[3]["level"])
+	assert.Equal(t, "1", records[3]["status"])
+	assert.Equal(t, "ERROR", records[4]["level"])
+	assert.Equal(t, "<daemon web>", records[5]["service"])
+	assert.Equal(t, float64(1), records[5]["count"])
+	assert.NotZero(t, records[5]["delay"])
 }
