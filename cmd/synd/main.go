@@ -49,7 +49,9 @@ func commands() []command {
 		{"settings", "set, unset and list user settings", runSettings},
 		{"stdlib", "list or print the built-in service classes", runStdlib},
 		{"preserves", "convert Preserves data between text and binary forms", runPreserves},
+		{"graph", "draw the service dependency graph", runGraph},
 		{"version", "print synd's version and VCS revision", runVersion},
+		{"fmt", "format .pr files in the one synd style", runFmt},
 	}
 }
 
