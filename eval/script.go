@@ -318,20 +318,7 @@ func (x *interp) instantiate(t *Turn, tp parser.Template, env Env) (lang.Value, 
 		}
 		return lang.DictionaryOf(kvs...), nil
 	case *parser.TAttenuate:
-		cv, err := x.instantiate(t, tp.Cap, env)
-		if err != nil {
-			return nil, err
-		}
-		e, ok := lang.Unwrap(cv).(lang.Embedded)
-		r, isRef := e.Ref.(*Ref)
-		if !ok || !isRef {
-			return nil, rtErr(tp.P, "only a reference can be attenuated, not %s", lang.Format(cv))
-		}
-		chain, err := x.caveats(t, tp.Caveats, env)
-		if err != nil {
-			return nil, err
-		}
-		return r.Attenuate(t.sys, chain).Value(), nil
+		return x.attenuate(t, tp, env)
 	}
 	return nil, rtErr(tp.Pos(), "unknown template %T", tp)
 }
@@ -374,7 +361,11 @@ func (x *interp) pnode(n parser.PNode, env Env) (dataspace.Pattern, error) {
 	case parser.PEnv:
 		return dataspace.Literal(env.Dictionary()), nil
 	case parser.PGroup:
-		g := dataspace.Group{Kind: dataspace.GroupKind(n.Kind), Label: n.Label}
+		label, err := x.groupLabel(n, env)
+		if err != nil {
+			return nil, err
+		}
+		g := dataspace.Group{Kind: dataspace.GroupKind(n.Kind), Label: label}
 		for i, k := range n.Keys {
 			sub, err := x.pnode(n.Items[i], env)
 			if err != nil {
@@ -385,6 +376,19 @@ func (x *interp) pnode(n parser.PNode, env Env) (dataspace.Pattern, error) {
 		return g, nil
 	}
 	return nil, fmt.Errorf("unknown pattern node %T", n)
+}
+
+// groupLabel is the label of a record pattern: literal, or the value of its
+// variable now.
+func (x *interp) groupLabel(n parser.PGroup, env Env) (lang.Value, error) {
+	if n.LabelVar == nil {
+		return n.Label, nil
+	}
+	v, ok := env.Lookup(n.LabelVar.Name)
+	if !ok {
+		return nil, rtErr(n.LabelVar.P, "undefined variable $%s (the label of a record pattern)", n.LabelVar.Name)
+	}
+	return lang.Strip(v), nil
 }
 
 // expr evaluates the right-hand side of a let.
