@@ -174,7 +174,7 @@ type Expr interface {
 // EDataspace makes a new dataspace.
 type EDataspace struct{ At }
 
-// ETimestamp is the current time in RFC 3339 (UTC).
+// ETimestamp is the current time in RFC 3339 (UTC, written +00:00).
 type ETimestamp struct{ At }
 
 // EFacet is a reference that stops the current facet on the message `stop`.
@@ -189,10 +189,11 @@ type EStringify struct {
 	Expr Expr
 }
 
-// EJoin joins the items of the value of Expr with Sep.
+// EJoin joins the items of the value of Expr with the value of Sep (both
+// expressions; a value that is not a string is joined as its text).
 type EJoin struct {
 	At
-	Sep  Template
+	Sep  Expr
 	Expr Expr
 }
 
@@ -429,8 +430,8 @@ func (c *compiler) instr(k *cursor, target string) Instr {
 			return &OnStop{at, body}
 		case s == "let":
 			return c.let(k, at)
-		case s == "$.":
-			c.errorf(p, "$. cannot stand as an instruction")
+		case s == "$." && !isMatchOp(k.peek()):
+			c.errorf(p, "$. cannot stand as an instruction (it is not a reference); only `$. =~ PATTERN ...` may start with it")
 			return nil
 		case strings.HasPrefix(s, "$"):
 			name := s[1:]
@@ -477,6 +478,11 @@ func (c *compiler) instr(k *cursor, target string) Instr {
 	}
 	c.errorf(p, "unexpected %s %s; expected an instruction", lang.Unwrap(v).Kind(), lang.Format(lang.Strip(v)))
 	return nil
+}
+
+func isMatchOp(v lang.Value) bool {
+	s, _ := symbolOf(v)
+	return s == "=~"
 }
 
 func (c *compiler) payload(k *cursor, op, what string) (Template, bool) {
@@ -540,7 +546,7 @@ func (c *compiler) expr(k *cursor) Expr {
 				c.errorf(p, "join needs a separator and an expression")
 				return nil
 			}
-			sep := c.template(k.next())
+			sep := c.expr(k)
 			if !k.more() {
 				c.errorf(p, "join needs an expression after its separator")
 				return nil

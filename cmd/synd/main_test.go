@@ -44,7 +44,7 @@ func TestHelp(t *testing.T) {
 func TestRun(t *testing.T) {
 	code, out, _ := synd(t, "", "run", "../../examples/hello.pr")
 	assert.Equal(t, 0, code)
-	assert.Regexp(t, `^\d{4}-\d\d-\d\dT[0-9:.]+Z hello, world\n$`, out)
+	assert.Regexp(t, `^\d{4}-\d\d-\d\dT[0-9:.]+\+00:00 hello, world\n$`, out)
 
 	code, out, _ = synd(t, "", "run", "--trace", "../../examples/hello.pr")
 	assert.Equal(t, 0, code)
