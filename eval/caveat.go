@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/synd-lang/synd/lang"
@@ -33,18 +34,29 @@ type Caveats struct {
 	checked []checkedCaveat
 }
 
+// The two ways a caveat can be unsafe (syndicate rewrite.rs CaveatError).
+var (
+	// ErrUnboundRef: a template names a binding its pattern does not make.
+	ErrUnboundRef = errors.New("caveat template refers to a binding its pattern does not make")
+	// ErrBindingUnderNegation: a pattern binds under <not ...>.
+	ErrBindingUnderNegation = errors.New("caveat pattern binds under <not>")
+)
+
 // CaveatError is a caveat that is well formed but unsafe to run, as
-// syndicate's rewrite.rs CaveatError: a template naming a binding its
-// pattern does not make, or a binding under a negation.
+// syndicate's rewrite.rs CaveatError. Err is ErrUnboundRef or
+// ErrBindingUnderNegation (errors.Is sees it).
 type CaveatError struct {
 	Index int        // which caveat of the list
 	Value lang.Value // the caveat
-	Msg   string
+	Err   error
 }
 
 func (e *CaveatError) Error() string {
-	return fmt.Sprintf("caveat %d (%s): %s", e.Index+1, lang.Format(e.Value), e.Msg)
+	return fmt.Sprintf("caveat %d (%s): %v", e.Index+1, lang.Format(e.Value), e.Err)
 }
+
+// Unwrap returns the kind of error.
+func (e *CaveatError) Unwrap() error { return e.Err }
 
 // ParseCaveats checks a list of sturdy.prs Caveat values (oldest first). A
 // value that is not a Rewrite, Alts or Reject is an unknown caveat, which
@@ -59,7 +71,7 @@ func ParseCaveats(vs []lang.Value) (Caveats, error) {
 		v = lang.Strip(v)
 		c, err := checkCaveat(v)
 		if err != nil {
-			return Caveats{}, &CaveatError{Index: i, Value: v, Msg: err.Error()}
+			return Caveats{}, &CaveatError{Index: i, Value: v, Err: err}
 		}
 		cs.values[i], cs.checked[i] = v, c
 	}
@@ -218,7 +230,7 @@ func checkRewrite(r *lang.Record) (checkedRewrite, bool, error) {
 		return checkedRewrite{}, true, terr
 	}
 	if need > n {
-		return checkedRewrite{}, true, fmt.Errorf("the template uses binding %d but the pattern makes only %d", need-1, n)
+		return checkedRewrite{}, true, fmt.Errorf("%w (it uses binding %d; the pattern makes %d)", ErrUnboundRef, need-1, n)
 	}
 	return checkedRewrite{n: n, pat: p, tmpl: t}, true, nil
 }
@@ -356,7 +368,7 @@ func parseCPattern(v lang.Value) (p cpat, n int, ok bool, err error) {
 		case label == symNot && len(f) == 1:
 			sub, n, ok, err := parseCPattern(f[0])
 			if ok && err == nil && n > 0 {
-				err = fmt.Errorf("a binding under <not ...> in a pattern")
+				err = ErrBindingUnderNegation
 			}
 			return cNot{sub}, 0, ok, err
 		case label == symLit && len(f) == 1:
@@ -538,11 +550,11 @@ func parseCTemplate(v lang.Value) (t ctmpl, need int, ok bool, err error) {
 		switch n := lang.Unwrap(f[0]).(type) {
 		case lang.Int:
 			if n < 0 || int64(n) > 1<<31 {
-				return nil, 0, true, fmt.Errorf("template binding %d does not exist", n)
+				return nil, 0, true, fmt.Errorf("%w (binding %d)", ErrUnboundRef, n)
 			}
 			return tRef(n), int(n) + 1, true, nil
 		case lang.BigInt:
-			return nil, 0, true, fmt.Errorf("template binding %s does not exist", lang.Format(n))
+			return nil, 0, true, fmt.Errorf("%w (binding %s)", ErrUnboundRef, lang.Format(n))
 		}
 		return nil, 0, false, nil
 	case label == symLit && len(f) == 1:
