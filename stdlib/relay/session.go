@@ -393,8 +393,8 @@ func (s *Session) imported(t *eval.Turn, oid int64) *symbol {
 type inert struct{}
 
 func (inert) Assert(*eval.Turn, lang.Value, eval.Handle) error { return nil }
-func (inert) Retract(*eval.Turn, eval.Handle) error           { return nil }
-func (inert) Message(*eval.Turn, lang.Value) error            { return nil }
+func (inert) Retract(*eval.Turn, eval.Handle) error            { return nil }
+func (inert) Message(*eval.Turn, lang.Value) error             { return nil }
 
 // decode turns the wire refs in v into refs, pinning each symbol.
 func (s *Session) decode(t *eval.Turn, v lang.Value) (lang.Value, []*symbol, error) {
