@@ -18,7 +18,8 @@ import (
 type Handle = dataspace.Handle
 
 // Entity receives events. Methods run inside a turn of the actor owning the
-// entity's facet; an error stops that facet (and is reported).
+// entity's facet. An error (or a panic) is the sender's fault: it is
+// reported and stops the facet that sent the event, never the receiver's.
 type Entity interface {
 	Assert(t *Turn, v lang.Value, h Handle) error
 	Retract(t *Turn, h Handle) error
@@ -233,7 +234,7 @@ type action struct {
 	handle Handle
 	peer   *Ref
 	run    func(t *Turn)
-	facet  *Facet // for evRun: where to run; for pending actions: who made it
+	facet  *Facet // for evRun: where to run; for deliveries: the sender, charged with the receiver's errors
 }
 
 // Turn is the handling of one event by one actor. Its effects are queued and
@@ -243,6 +244,18 @@ type Turn struct {
 	actor   *Actor
 	facet   *Facet
 	pending []action
+	// cause, while a dataspace handles a delivery, is the facet that sent
+	// it: the deliveries the dataspace makes in turn are charged to it.
+	cause *Facet
+}
+
+// sender is the facet charged with the deliveries the turn makes from f:
+// f itself, or, in a dataspace's turn, the facet whose delivery it relays.
+func (t *Turn) sender(f *Facet) *Facet {
+	if t.cause != nil {
+		return t.cause
+	}
+	return f
 }
 
 // System returns the system the turn runs in.
@@ -278,7 +291,7 @@ func (t *Turn) Assert(target *Ref, v lang.Value) Handle {
 		return h
 	}
 	f.outbound[h] = outbound{target: target, value: out}
-	t.pending = append(t.pending, action{kind: evAssert, target: target, value: out, handle: h, facet: f})
+	t.pending = append(t.pending, action{kind: evAssert, target: target, value: out, handle: h, facet: t.sender(f)})
 	return h
 }
 
@@ -311,7 +324,7 @@ func (t *Turn) retractFrom(f *Facet, h Handle) bool {
 	}
 	delete(f.outbound, h)
 	if !o.dropped {
-		t.pending = append(t.pending, action{kind: evRetract, target: o.target, handle: h, facet: f})
+		t.pending = append(t.pending, action{kind: evRetract, target: o.target, handle: h, facet: t.sender(f)})
 	}
 	return true
 }
@@ -322,13 +335,13 @@ func (t *Turn) Message(target *Ref, v lang.Value) {
 	if !ok {
 		return
 	}
-	t.pending = append(t.pending, action{kind: evMessage, target: target, value: out, facet: t.facet})
+	t.pending = append(t.pending, action{kind: evMessage, target: target, value: out, facet: t.sender(t.facet)})
 }
 
 // Sync asks target to reply to peer (with the message #t) once everything
 // sent to target before has been handled.
 func (t *Turn) Sync(target, peer *Ref) {
-	t.pending = append(t.pending, action{kind: evSync, target: target, peer: peer, facet: t.facet})
+	t.pending = append(t.pending, action{kind: evSync, target: target, peer: peer, facet: t.sender(t.facet)})
 }
 
 // NewRef makes a ref to entity, owned by the active facet.
@@ -424,29 +437,17 @@ func (t *Turn) After(d Duration, fn func(t *Turn)) (cancel func()) {
 	return t.sys.addTimer(t.facet, d, fn)
 }
 
-// Fail reports err against the active facet and stops it; effects the facet
-// (and its descendants) queued in this turn are discarded.
+// Fail reports err against the active facet and stops it. The turn still
+// commits, as syndicate-server's safe_eval does (an error there calls
+// t.stop() and the turn's effects stand): messages sent before the error are
+// delivered, and assertions made before it are asserted and then retracted
+// by the stop.
 func (t *Turn) Fail(err error) {
 	t.failFacet(t.facet, err)
 }
 
 func (t *Turn) failFacet(f *Facet, err error) {
 	t.sys.reportError(f, err)
-	kept := t.pending[:0]
-	for _, a := range t.pending {
-		if a.facet != nil && a.facet.isWithin(f) && a.kind != evRun {
-			if a.kind == evAssert {
-				if o, ok := a.facet.outbound[a.handle]; ok {
-					o.dropped = true // never delivered: nothing to retract
-					a.facet.outbound[a.handle] = o
-				}
-			}
-			continue
-		}
-		kept = append(kept, a)
-	}
-	clear(t.pending[len(kept):])
-	t.pending = kept
 	t.StopFacet(f)
 }
 

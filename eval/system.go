@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -351,32 +352,67 @@ func (s *System) step() {
 	}
 	t := &s.turn
 	t.sys, t.actor, t.facet = s, f.actor, f
-	t.protect(f, func() {
-		var err error
-		switch a.kind {
-		case evRun:
-			a.run(t)
-		case evAssert:
-			err = a.target.entity.Assert(t, a.value, a.handle)
-		case evRetract:
-			err = a.target.entity.Retract(t, a.handle)
-		case evMessage:
-			err = a.target.entity.Message(t, a.value)
-		case evSync:
-			if sy, ok := a.target.entity.(Syncer); ok {
-				err = sy.Sync(t, a.peer)
-			} else {
-				t.Message(a.peer, lang.Bool(true))
-			}
+	if a.kind == evRun {
+		t.protect(f, func() { a.run(t) })
+	} else {
+		if _, relays := a.target.entity.(*DataspaceEntity); relays {
+			// What a dataspace does with a delivery is done on behalf of
+			// its sender: a delivery it makes that fails is charged to
+			// the facet whose action caused it, not to the dataspace.
+			t.cause = a.facet
 		}
-		if err != nil {
-			t.failFacet(f, err)
+		if err := s.deliver(t, &a); err != nil {
+			s.chargeError(a.facet, f, err)
 		}
-	})
+		t.cause = nil
+	}
 	s.queue = append(s.queue, t.pending...)
 	clear(t.pending)
 	t.pending = shrink(t.pending)
 	t.facet, t.actor = nil, nil
+}
+
+// deliver hands a delivery to its entity. An error or a panic of the entity
+// is returned: it is the sender's fault (bad input), and the receiver —
+// often a dataspace or a host service owned by the root facet — keeps
+// running.
+func (s *System) deliver(t *Turn, a *action) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error in %s handling %s: %v\n%s", a.target.Describe(), a.kind, r, debug.Stack())
+		}
+	}()
+	switch a.kind {
+	case evAssert:
+		return a.target.entity.Assert(t, a.value, a.handle)
+	case evRetract:
+		return a.target.entity.Retract(t, a.handle)
+	case evMessage:
+		return a.target.entity.Message(t, a.value)
+	case evSync:
+		if sy, ok := a.target.entity.(Syncer); ok {
+			return sy.Sync(t, a.peer)
+		}
+		t.Message(a.peer, lang.Bool(true))
+	}
+	return nil
+}
+
+// chargeError reports an error an entity returned for a delivery and stops
+// the facet whose action it was (the sender), in a turn of the sender's own
+// actor. The receiving entity's facet is never stopped for it: one bad
+// assertion must not take down a dataspace's owner. A sender that has
+// already stopped is only reported.
+func (s *System) chargeError(sender, receiver *Facet, err error) {
+	if sender == nil {
+		s.reportError(receiver, err)
+		return
+	}
+	s.reportError(sender, err)
+	if !sender.alive {
+		return
+	}
+	s.turn.pending = append(s.turn.pending, action{kind: evRun, facet: sender, run: func(t *Turn) { t.StopFacet(sender) }})
 }
 
 // StopAll stops every actor, newest first, as a shutdown does: their facets

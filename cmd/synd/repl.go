@@ -38,13 +38,18 @@ func runREPL(env *cmdEnv, args []string) int {
 	fs := newFlags(env, "repl", replUsage)
 	stdlibDir := fs.String("stdlib", "", "a directory of service classes replacing or adding to the built-in ones")
 	var dirs dirList
-	fs.Var(&dirs, "c", "a config directory to load (repeatable)")
+	fs.Var(&dirs, "c", "a config directory to load (repeatable; the same as --config)")
+	fs.Var(&dirs, "config", "a config directory to load (repeatable; the same as -c)")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
 		return 2
+	}
+	if err := checkConfigDirs(dirs); err != nil {
+		fmt.Fprintf(env.stderr, "synd repl: %v\n", err)
+		return 1
 	}
 	terminal := false
 	if f, ok := env.stdin.(*os.File); ok && readline.IsTerminal(int(f.Fd())) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -13,10 +14,11 @@ import (
 	"github.com/synd-lang/synd/parser"
 )
 
-// newFlags makes a subcommand's flag set with a usage text.
+// newFlags makes a subcommand's flag set with a usage text. The flag
+// package accepts both -name and --name.
 func newFlags(env *cmdEnv, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet("synd "+name, flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs.SetOutput(&flagOutput{env: env})
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -24,13 +26,46 @@ func newFlags(env *cmdEnv, name, usage string) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args; it returns the exit code to stop with, or -1 to go on.
+// flagOutput holds what the flag package prints while parsing, so that
+// parseFlags can send help (-h) to standard output and a usage error to
+// standard error. Outside parsing it writes to standard error.
+type flagOutput struct {
+	env     *cmdEnv
+	parsing bool
+	buf     bytes.Buffer
+}
+
+func (o *flagOutput) Write(p []byte) (int, error) {
+	if o.parsing {
+		return o.buf.Write(p)
+	}
+	return o.env.stderr.Write(p)
+}
+
+// parseFlags parses args; it returns the exit code to stop with, or -1 to go
+// on: 0 after printing the help asked for with -h (on standard output), 2
+// after a usage error (on standard error).
 func parseFlags(fs *flag.FlagSet, args []string) int {
-	if err := fs.Parse(args); err != nil {
+	o, _ := fs.Output().(*flagOutput)
+	if o != nil {
+		o.parsing = true
+		o.buf.Reset()
+	}
+	err := fs.Parse(args)
+	if o != nil {
+		o.parsing = false
+		w := o.env.stderr
 		if errors.Is(err, flag.ErrHelp) {
-			return 0
+			w = o.env.stdout
 		}
-		return 2
+		_, _ = w.Write(o.buf.Bytes())
+		o.buf.Reset()
+	}
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
 	}
 	return -1
 }

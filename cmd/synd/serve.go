@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -14,7 +15,7 @@ import (
 	"github.com/synd-lang/synd/stdlib"
 )
 
-const serveUsage = `usage: synd serve -c DIR... [--control]
+const serveUsage = `usage: synd serve -c DIR... [--control] [--no-banner]
 
 Runs a service system, as syndicate-server does: boots $config and $log with
 the standard library (dependency tracking, milestone and daemon classes,
@@ -37,7 +38,9 @@ func runServe(env *cmdEnv, args []string) int {
 	fs := newFlags(env, "serve", serveUsage)
 	stdlibDir := fs.String("stdlib", "", "a directory of service classes replacing or adding to the built-in ones")
 	var dirs dirList
-	fs.Var(&dirs, "c", "a config directory to load (repeatable)")
+	fs.Var(&dirs, "c", "a config directory to load (repeatable; the same as --config)")
+	fs.Var(&dirs, "config", "a config directory to load (repeatable; the same as -c)")
+	noBanner := fs.Bool("no-banner", false, "do not print the banner on standard error at start-up")
 	control := fs.Bool("control", false, "give scripts $control, accepting <exit CODE>")
 	trace := fs.Bool("trace", false, "also print the assertions and messages of $config")
 	settings := fs.String("settings", "", "the user settings directory (default: synd/settings under the user's config directory)")
@@ -47,6 +50,13 @@ func runServe(env *cmdEnv, args []string) int {
 	if len(dirs) == 0 || fs.NArg() > 0 {
 		fs.Usage()
 		return 2
+	}
+	if err := checkConfigDirs(dirs); err != nil {
+		fmt.Fprintf(env.stderr, "synd serve: %v\n", err)
+		return 1
+	}
+	if !*noBanner {
+		fmt.Fprintf(env.stderr, "synd %s serving %s\n", versionString(), strings.Join(dirs, ", "))
 	}
 	h := host.New(host.Options{Out: env.stdout, Trace: *trace, Watch: true, Stdlib: *stdlibDir})
 	// serve holds the system until told to stop; stopping stops every actor
@@ -103,4 +113,19 @@ func runServe(env *cmdEnv, args []string) int {
 		return 1
 	}
 	return exitCode
+}
+
+// checkConfigDirs reports the first of dirs that is not a readable
+// directory: serving nothing because of a typo in a path is an error.
+func checkConfigDirs(dirs []string) error {
+	for _, d := range dirs {
+		info, err := os.Stat(d)
+		if err != nil {
+			return fmt.Errorf("config directory %s: %w", d, err)
+		}
+		if !info.IsDir() {
+			return fmt.Errorf("config directory %s: not a directory", d)
+		}
+	}
+	return nil
 }
