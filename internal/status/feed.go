@@ -1,6 +1,8 @@
 package status
 
 import (
+	"fmt"
+
 	"github.com/synd-lang/synd/dataspace"
 	"github.com/synd-lang/synd/eval"
 	"github.com/synd-lang/synd/lang"
@@ -64,4 +66,58 @@ func Follow(t *eval.Turn, config, log *eval.Ref, m *Model, changed func(t *eval.
 			return nil
 		},
 	})))
+}
+
+// Request is the label of the message a client sends to $config to
+// ask for the server's status: <synd-status #:REPLY>. The server answers
+// REPLY with <synd-status-reply #:LOG SNAPSHOT>: its $log and a
+// Model Snapshot.
+const Request = "synd-status"
+
+// Reply is the label of the answer to a Request.
+const Reply = "synd-status-reply"
+
+
+// Answer makes the active facet answer the status requests sent to config
+// with the snapshot snapshot() gives and the ref of log.
+func Answer(t *eval.Turn, config, log *eval.Ref, snapshot func() lang.Value) {
+	p := dataspace.Group{Kind: dataspace.GroupRecord, Label: lang.Symbol(Request), Entries: []dataspace.GroupEntry{
+		{Key: lang.Int(0), Pattern: dataspace.Bind{Pattern: dataspace.Discard{}}},
+	}}
+	t.Assert(config, dataspace.Observe(p, t.NewRef("status-answer", &eval.Handler{
+		OnMessage: func(t *eval.Turn, v lang.Value) error {
+			caps, ok := v.(lang.Sequence)
+			if !ok || len(caps) != 1 {
+				return nil
+			}
+			e, ok := lang.Unwrap(caps[0]).(lang.Embedded)
+			reply, isRef := e.Ref.(*eval.Ref)
+			if !ok || !isRef {
+				return nil // not a ref: nobody to answer
+			}
+			t.Message(reply, lang.NewRecord(lang.Symbol(Reply), log.Value(), snapshot()))
+			return nil
+		},
+	})))
+}
+
+
+// Ask sends a status request to config from the active facet; answer runs
+// with the server's $log and snapshot when the reply comes (or with an error
+// if the reply is not a status).
+func Ask(t *eval.Turn, config *eval.Ref, answer func(t *eval.Turn, log *eval.Ref, snapshot lang.Value, err error)) {
+	reply := t.NewRef("status-reply", &eval.Handler{OnMessage: func(t *eval.Turn, v lang.Value) error {
+		r, ok := lang.Unwrap(v).(*lang.Record)
+		if ok && lang.Text(r.Label) == Reply && len(r.Fields) == 2 {
+			if e, ok := lang.Unwrap(r.Fields[0]).(lang.Embedded); ok {
+				if log, ok := e.Ref.(*eval.Ref); ok {
+					answer(t, log, r.Fields[1], nil)
+					return nil
+				}
+			}
+		}
+		answer(t, nil, nil, fmt.Errorf("the server answered %.80s, not a status", lang.Format(v)))
+		return nil
+	}})
+	t.Message(config, lang.NewRecord(lang.Symbol(Request), reply.Value()))
 }

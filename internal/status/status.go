@@ -104,6 +104,18 @@ func New(now func() time.Time) *Model {
 	return &Model{now: now, services: map[string]*Service{}, held: map[string]int{}}
 }
 
+// Internal reports whether a service is one the standard library's classes
+// run for their own bookkeeping (the per-process services of a daemon, its
+// readiness and completion), rather than one a configuration names.
+func Internal(name lang.Value) bool {
+	r, ok := lang.Unwrap(name).(*lang.Record)
+	if !ok {
+		return false
+	}
+	label := lang.Text(r.Label)
+	return strings.HasPrefix(label, "daemon-")
+}
+
 // Key is the text form of a service name, by which the model indexes it.
 func Key(name lang.Value) string { return lang.Format(lang.Strip(name)) }
 
@@ -447,4 +459,26 @@ func (m *Model) exited(s *Service, status lang.Value) {
 	s.LastExit = status
 	s.lastExit = m.now()
 	m.emit(Event{Service: s.Name, Kind: "exited", Status: status})
+}
+
+// Without returns a copy of the model that leaves out the services drop
+// picks, and the dependencies on them.
+func (m *Model) Without(drop func(name lang.Value) bool) *Model {
+	out := New(m.now)
+	for _, k := range m.order {
+		s := m.services[k]
+		if drop(s.Name) {
+			continue
+		}
+		c := *s
+		c.Deps = nil
+		for _, d := range s.Deps {
+			if !drop(d.On) {
+				c.Deps = append(c.Deps, d)
+			}
+		}
+		out.services[k] = &c
+		out.order = append(out.order, k)
+	}
+	return out
 }
