@@ -21,6 +21,7 @@ import (
 	"github.com/synd-lang/synd/parser"
 	"github.com/synd-lang/synd/stdlib"
 	"github.com/synd-lang/synd/stdlib/gatekeeper"
+	"github.com/synd-lang/synd/stdlib/relay"
 )
 
 // Options configure a Host.
@@ -91,6 +92,9 @@ func New(opts Options) *Host {
 		stdlib.StartDependencies(t, h.Config)
 		h.Gatekeeper = gatekeeper.New(t, h.Config)
 		gatekeeper.StartService(t, h.Config)
+		gatekeeper.StartResolution(t, h.Config)
+		relay.StartListenerService(t, h.Config)
+		relay.StartConnector(t, h.Config)
 		runner := opts.Processes
 		if runner == nil {
 			h.osRunner = &stdlib.OSRunner{}
