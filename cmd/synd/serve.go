@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -51,6 +52,7 @@ func runServe(env *cmdEnv, args []string) int {
 	var lf listenFlags
 	fs.Var(&lf.ports, "p", "listen for Syndicate peers on a TCP PORT (all interfaces) or HOST:PORT; WebSocket too (repeatable)")
 	fs.Var(&lf.sockets, "s", "listen for Syndicate peers on a unix socket PATH (repeatable)")
+	opsFl := addOpsFlags(fs)
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -65,7 +67,22 @@ func runServe(env *cmdEnv, args []string) int {
 	if !*noBanner {
 		fmt.Fprintf(env.stderr, "synd %s serving %s\n", versionString(), strings.Join(dirs, ", "))
 	}
-	h := host.New(host.Options{Out: env.stdout, Trace: *trace, Watch: true, Stdlib: *stdlibDir})
+	hopts := host.Options{Out: env.stdout, Trace: *trace, Watch: true, Stdlib: *stdlibDir}
+	ops, err := opsFl.setUp(env.stdout, &hopts)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "synd serve: %v\n", err)
+		if errors.As(err, new(usageError)) {
+			return exitUsage
+		}
+		return exitFailure
+	}
+	defer func() {
+		if err := ops.stop(); err != nil {
+			fmt.Fprintf(env.stderr, "synd serve: trace file: %v\n", err)
+		}
+	}()
+	h := host.New(hopts)
+	ops.start(h)
 	// serve holds the system until told to stop; stopping stops every actor
 	// (so daemons are terminated) and lets the system end once the last
 	// process has exited.
