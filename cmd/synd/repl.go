@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"sync/atomic"
 
 	"github.com/chzyer/readline"
 
@@ -73,6 +75,10 @@ func runREPL(env *cmdEnv, args []string) int {
 		terminal = true
 	}
 	h := host.New(host.Options{Out: env.stdout, Watch: true, Stdlib: *stdlibDir})
+	followStatus(h)
+	if terminal {
+		fmt.Fprintln(env.stdout, "synd repl: a system of its own, booted here (synd repl --attach works in a running synd serve instead); :help lists the commands.")
+	}
 	for _, d := range dirs {
 		h.WatchConfig(d)
 	}
@@ -118,10 +124,11 @@ func attachREPL(env *cmdEnv, socket string) int {
 		fmt.Fprintf(env.stdout, "synd repl attached to the server at %s: $config and $log are the server's; what you assert is retracted when you leave.\n", socket)
 	}
 	sig := stopOnSignals(h, cancel)
+	var serverGone atomic.Bool
 	go func() {
 		select {
 		case <-sess.Done:
-			fmt.Fprintln(env.stderr, "synd repl: the server closed the connection")
+			serverGone.Store(true)
 			cancel()
 		case <-ctx.Done():
 		}
@@ -131,7 +138,11 @@ func attachREPL(env *cmdEnv, socket string) int {
 	if code := sig.Status(); code >= 0 {
 		return code
 	}
-	if err != nil && ctx.Err() == nil {
+	if errors.Is(err, context.Canceled) && serverGone.Load() {
+		fmt.Fprintln(env.stderr, "synd repl: the server closed the connection")
+		return 1
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(env.stderr, "synd repl: %v\n", err)
 		return 1
 	}

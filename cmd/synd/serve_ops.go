@@ -100,13 +100,27 @@ func (r *opsRun) start(h *host.Host) {
 			events(e)
 		}
 	}
+	answerStatus(h, r.model)
+	if !r.flags.noControlSocket {
+		h.Sys.Post(h.Root, func(t *eval.Turn) { r.listen(t, h) })
+	}
+}
+
+// followStatus keeps a status model of the host's services and answers
+// status requests with it (see status.Answer): :services and :why in the
+// REPL, synd status through a control socket.
+func followStatus(h *host.Host) *status.Model {
+	m := status.New(h.Sys.Now)
+	answerStatus(h, m)
+	return m
+}
+
+func answerStatus(h *host.Host, m *status.Model) {
 	h.Sys.Post(h.Root, func(t *eval.Turn) {
-		status.Follow(t, h.Config, h.Log, r.model, nil)
-		status.Answer(t, h.Config, h.Log, r.model.Snapshot)
-		if !r.flags.noControlSocket {
-			r.listen(t, h)
-		}
+		status.Follow(t, h.Config, h.Log, m, nil)
+		status.Answer(t, h.Config, h.Log, m.Snapshot)
 	})
+	h.Sys.RunPending()
 }
 
 // listen opens the control socket: a relay listener offering $config, as

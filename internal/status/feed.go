@@ -68,45 +68,40 @@ func Follow(t *eval.Turn, config, log *eval.Ref, m *Model, changed func(t *eval.
 	})))
 }
 
-// Request is the label of the message a client sends to $config to
-// ask for the server's status: <synd-status #:REPLY>. The server answers
-// REPLY with <synd-status-reply #:LOG SNAPSHOT>: its $log and a
-// Model Snapshot.
+// Request is the label of the assertion a client makes at $config to ask
+// for the server's status: <synd-status #:REPLY>. While it lasts, the
+// server asserts <synd-status-reply #:LOG SNAPSHOT> at REPLY: its $log and a
+// Model Snapshot. (Assertions, not messages: over the Syndicate protocol, a
+// message may not carry a reference that nothing else keeps alive.)
 const Request = "synd-status"
 
 // Reply is the label of the answer to a Request.
 const Reply = "synd-status-reply"
 
-
-// Answer makes the active facet answer the status requests sent to config
-// with the snapshot snapshot() gives and the ref of log.
+// Answer makes the active facet answer the status requests asserted at
+// config with the snapshot snapshot() gives and the ref of log.
 func Answer(t *eval.Turn, config, log *eval.Ref, snapshot func() lang.Value) {
 	p := dataspace.Group{Kind: dataspace.GroupRecord, Label: lang.Symbol(Request), Entries: []dataspace.GroupEntry{
 		{Key: lang.Int(0), Pattern: dataspace.Bind{Pattern: dataspace.Discard{}}},
 	}}
-	t.Assert(config, dataspace.Observe(p, t.NewRef("status-answer", &eval.Handler{
-		OnMessage: func(t *eval.Turn, v lang.Value) error {
-			caps, ok := v.(lang.Sequence)
-			if !ok || len(caps) != 1 {
-				return nil
-			}
-			e, ok := lang.Unwrap(caps[0]).(lang.Embedded)
-			reply, isRef := e.Ref.(*eval.Ref)
-			if !ok || !isRef {
-				return nil // not a ref: nobody to answer
-			}
-			t.Message(reply, lang.NewRecord(lang.Symbol(Reply), log.Value(), snapshot()))
-			return nil
-		},
-	})))
+	t.During(config, p, func(t *eval.Turn, caps []lang.Value) {
+		e, ok := lang.Unwrap(caps[0]).(lang.Embedded)
+		if reply, isRef := e.Ref.(*eval.Ref); ok && isRef {
+			t.Assert(reply, lang.NewRecord(lang.Symbol(Reply), log.Value(), snapshot()))
+		}
+	})
 }
 
-
-// Ask sends a status request to config from the active facet; answer runs
+// Ask asserts a status request at config from the active facet; answer runs
 // with the server's $log and snapshot when the reply comes (or with an error
-// if the reply is not a status).
+// if the reply is not a status). The request lasts as long as the facet.
 func Ask(t *eval.Turn, config *eval.Ref, answer func(t *eval.Turn, log *eval.Ref, snapshot lang.Value, err error)) {
-	reply := t.NewRef("status-reply", &eval.Handler{OnMessage: func(t *eval.Turn, v lang.Value) error {
+	answered := false
+	reply := t.NewRef("status-reply", &eval.Handler{OnAssert: func(t *eval.Turn, v lang.Value, _ eval.Handle) error {
+		if answered {
+			return nil
+		}
+		answered = true
 		r, ok := lang.Unwrap(v).(*lang.Record)
 		if ok && lang.Text(r.Label) == Reply && len(r.Fields) == 2 {
 			if e, ok := lang.Unwrap(r.Fields[0]).(lang.Embedded); ok {
@@ -119,5 +114,5 @@ func Ask(t *eval.Turn, config *eval.Ref, answer func(t *eval.Turn, log *eval.Ref
 		answer(t, nil, nil, fmt.Errorf("the server answered %.80s, not a status", lang.Format(v)))
 		return nil
 	}})
-	t.Message(config, lang.NewRecord(lang.Symbol(Request), reply.Value()))
+	t.Assert(config, lang.NewRecord(lang.Symbol(Request), reply.Value()))
 }
