@@ -26,10 +26,10 @@ type opsFlags struct {
 	controlSocket   string
 	noControlSocket bool
 	traceFile       string
-	traceSize int64
-	traceKeep int
-	logFormat string
-	logLevel  string
+	traceSize       int64
+	traceKeep       int
+	logFormat       string
+	logLevel        string
 }
 
 func addOpsFlags(fs *flag.FlagSet) *opsFlags {

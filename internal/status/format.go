@@ -131,4 +131,3 @@ func yesNo(b bool) string {
 	}
 	return "no"
 }
-
