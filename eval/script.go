@@ -53,6 +53,7 @@ func (t *Turn) RunInstr(s *parser.Script, in parser.Instr, env Env, hooks Hooks)
 }
 
 type interp struct {
+	sites  map[*parser.PatternTemplate]*site // see pattern.go
 	script *parser.Script
 	hooks  Hooks
 	top    parser.Instr // the instruction whose matches hooks report
@@ -163,7 +164,7 @@ func (x *interp) observe(t *Turn, self parser.Instr, targetName string, pt *pars
 	if err != nil {
 		return err
 	}
-	pat, err := x.pattern(pt, env)
+	pat, err := x.wirePattern(pt, env)
 	if err != nil {
 		return err
 	}
@@ -177,11 +178,7 @@ func (x *interp) observe(t *Turn, self parser.Instr, targetName string, pt *pars
 			t.Fail(err)
 		}
 	}
-	if during {
-		t.During(target, pat, run)
-	} else {
-		t.OnMessage(target, pat, run)
-	}
+	t.observeWire(target, pat, during, run)
 	return nil
 }
 
@@ -291,11 +288,6 @@ func (x *interp) buildAll(t *Turn, ts []parser.Template, env Env, d int) ([]lang
 		out[i] = v
 	}
 	return out, nil
-}
-
-// pattern fills in a pattern template's variables.
-func (x *interp) pattern(pt *parser.PatternTemplate, env Env) (dataspace.Pattern, error) {
-	return x.pnode(pt.Root, env)
 }
 
 func (x *interp) pnode(n parser.PNode, env Env) (dataspace.Pattern, error) {
