@@ -81,6 +81,9 @@ type Actor struct {
 // Name is the actor's name.
 func (a *Actor) Name() string { return a.name }
 
+// ID is the actor's number, unique in its system.
+func (a *Actor) ID() uint64 { return a.id }
+
 // Root is the actor's root facet.
 func (a *Actor) Root() *Facet { return a.root }
 
@@ -336,6 +339,9 @@ func (t *Turn) newFacet(parent *Facet, boot func(t *Turn), held bool) *Facet {
 		f.preventInert = 1
 	}
 	parent.children = append(parent.children, f)
+	if t.sys.Trace != nil {
+		t.sys.Trace(Event{Kind: "facet-start", Facet: f})
+	}
 	t.InFacet(f, func() { t.protect(f, func() { boot(t) }) })
 	if f.alive && f.isInert() {
 		t.StopFacet(f)
@@ -361,6 +367,9 @@ func (t *Turn) StopFacet(f *Facet) {
 		return
 	}
 	f.alive = false
+	if t.sys.Trace != nil {
+		t.sys.Trace(Event{Kind: "facet-stop", Facet: f})
+	}
 	for i := len(f.children) - 1; i >= 0; i-- {
 		t.StopFacet(f.children[i])
 	}

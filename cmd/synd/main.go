@@ -50,6 +50,7 @@ func commands() []command {
 		{"stdlib", "list or print the built-in service classes", runStdlib},
 		{"preserves", "convert Preserves data between text and binary forms", runPreserves},
 		{"graph", "draw the service dependency graph", runGraph},
+		{"trace", "summarise a trace file written by serve -t", runTrace},
 		{"version", "print synd's version and VCS revision", runVersion},
 		{"fmt", "format .pr files in the one synd style", runFmt},
 	}

@@ -63,7 +63,7 @@ func TestHelpSpellings(t *testing.T) {
 		assert.Equal(t, 0, code, "%q", args)
 		assert.NotEmpty(t, out, "%q prints help on stdout", args)
 		assert.Empty(t, errOut, "%q", args)
-		assert.Less(t, took, 100*time.Millisecond, "%q", args)
+		assert.Less(t, took, raceSlowdown*100*time.Millisecond, "%q", args)
 	}
 }
 

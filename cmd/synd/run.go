@@ -7,8 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/synd-lang/synd/internal/host"
 	"github.com/synd-lang/synd/parser"
@@ -77,8 +75,11 @@ messages sent to $log, one line each. With --trace, also prints every
 assertion appearing (+) in or disappearing (-) from $config and every message
 (!) sent to it. Errors print as "error: FILE:LINE:COL: message".
 
-Exits when nothing is left to happen (no events, timers or processes), or on
-interrupt. The exit status is 1 if any error was reported.
+Exits when nothing is left to happen (no events, timers or processes). On
+SIGINT (Ctrl-C) or SIGTERM every facet is stopped, as synd serve stops, so
+every process started is terminated (SIGTERM, then SIGKILL after a grace
+period) before synd exits with status 130 or 143; a second signal kills them
+at once. Otherwise the exit status is 1 if any error was reported, else 0.
 
 Flags:
 `
@@ -98,9 +99,13 @@ func runRun(env *cmdEnv, args []string) int {
 	for _, f := range fs.Args() {
 		_ = h.RunFile(f) // reported on the output
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := h.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+	sig := stopOnSignals(h, h.Sys.Shutdown)
+	err := h.Run(context.Background())
+	sig.Release()
+	if code := sig.Status(); code >= 0 {
+		return code
+	}
+	if err != nil {
 		fmt.Fprintf(env.stderr, "synd run: %v\n", err)
 		return 1
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -44,6 +45,7 @@ func runServe(env *cmdEnv, args []string) int {
 	control := fs.Bool("control", false, "give scripts $control, accepting <exit CODE>")
 	trace := fs.Bool("trace", false, "also print the assertions and messages of $config")
 	settings := fs.String("settings", "", "the user settings directory (default: synd/settings under the user's config directory)")
+	opsFl := addOpsFlags(fs)
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -58,7 +60,22 @@ func runServe(env *cmdEnv, args []string) int {
 	if !*noBanner {
 		fmt.Fprintf(env.stderr, "synd %s serving %s\n", versionString(), strings.Join(dirs, ", "))
 	}
-	h := host.New(host.Options{Out: env.stdout, Trace: *trace, Watch: true, Stdlib: *stdlibDir})
+	hopts := host.Options{Out: env.stdout, Trace: *trace, Watch: true, Stdlib: *stdlibDir}
+	ops, err := opsFl.setUp(env.stdout, &hopts)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "synd serve: %v\n", err)
+		if errors.As(err, new(usageError)) {
+			return exitUsage
+		}
+		return exitFailure
+	}
+	defer func() {
+		if err := ops.stop(); err != nil {
+			fmt.Fprintf(env.stderr, "synd serve: trace file: %v\n", err)
+		}
+	}()
+	h := host.New(hopts)
+	ops.start(h)
 	// serve holds the system until told to stop; stopping stops every actor
 	// (so daemons are terminated) and lets the system end once the last
 	// process has exited.
