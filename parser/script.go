@@ -436,6 +436,9 @@ func (c *compiler) instr(k *cursor, target, outer string) Instr {
 		case s == "$." && !isMatchOp(k.peek()):
 			c.errorf(p, "$. cannot stand as an instruction (it is not a reference); only `$. =~ PATTERN ...` may start with it")
 			return nil
+		case s == "$":
+			c.errorf(p, "$ needs a variable name")
+			return nil
 		case strings.HasPrefix(s, "$"):
 			name := s[1:]
 			if !k.more() {
