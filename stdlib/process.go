@@ -22,7 +22,7 @@ type ProcessSpec struct {
 	Dir      string
 	ClearEnv bool
 	// Protocol is "", "application/syndicate" or "text/syndicate": with one,
-	// stdin and stdout carry the Syndicate protocol (see Relay).
+	// stdin and stdout carry the Syndicate protocol (see package relay).
 	Protocol string
 }
 
@@ -226,7 +226,7 @@ type ProcessRunner interface {
 //	<process-running ID PID>     asserted while it runs
 //	<process-output ID PID STREAM LINE>  a message per line of stdout or stderr
 //	<process-object ID #:REF>    the process's initial object, when its spec
-//	                             names a protocol (see Relay)
+//	                             names a protocol (see package relay)
 //	<process-exited ID STATUS>   asserted once it has exited (STATUS: exit
 //	                             code, <signal NAME>, or <error "why"> if it
 //	                             could not start)

@@ -200,8 +200,21 @@ func (s *supervisor) logLine(t *eval.Turn, line string, kvs ...lang.Value) {
 	t.Message(s.log, rec("log", timestamp(t), lang.DictionaryOf(kvs...)))
 }
 
+// timestamp is the script's `timestamp`: the system clock in UTC as chrono's
+// to_rfc3339 writes it (+00:00, and 3, 6 or 9 fractional digits as needed).
 func timestamp(t *eval.Turn) lang.Value {
-	return lang.String(t.System().Now().UTC().Format(time.RFC3339Nano))
+	now := t.System().Now().UTC()
+	layout := "2006-01-02T15:04:05"
+	switch ns := now.Nanosecond(); {
+	case ns == 0:
+	case ns%1e6 == 0:
+		layout += ".000"
+	case ns%1e3 == 0:
+		layout += ".000000"
+	default:
+		layout += ".000000000"
+	}
+	return lang.String(now.Format(layout + "+00:00"))
 }
 
 func (s *supervisor) stopInstance(t *eval.Turn) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/synd-lang/synd/eval"
 	"github.com/synd-lang/synd/lang"
+	"github.com/synd-lang/synd/stdlib/relay"
 )
 
 // OSRunner runs real processes, each in a process group of its own so that
@@ -153,9 +154,17 @@ func (r *OSRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents) (int,
 		})
 	}
 	readers.Add(1)
+	var sess *relay.Session
 	if spec.Protocol != "" {
-		rl := NewRelay(t, stdout, stdinW, spec.Protocol == "text/syndicate")
-		ev.Object(t, rl.Initial(t))
+		// The session ends in the turn that notices the exit, so every
+		// assertion the daemon made leaves with it.
+		sess = relay.Start(t, stdout, stdinW, func() { _ = stdinW.Close() }, relay.Options{
+			Name: fmt.Sprintf("daemon %d", pid), ImportInitial: true,
+			Text: spec.Protocol == "text/syndicate", KeepOnEOF: true,
+		})
+		ev.Object(t, sess.Peer())
+		readers.Add(1)
+		go func() { <-sess.ReaderDone(); readers.Done() }()
 	} else {
 		readers.Add(1)
 		go pump("stdout", stdout)
@@ -184,7 +193,12 @@ func (r *OSRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents) (int,
 			f.Close()
 		}
 		status := waitStatus(ws)
-		sys.Post(facet, func(t *eval.Turn) { ev.Exit(t, status) })
+		sys.Post(facet, func(t *eval.Turn) {
+			if sess != nil {
+				sess.Close(t, nil)
+			}
+			ev.Exit(t, status)
+		})
 		sys.Release()
 	})
 	grace := r.Grace
