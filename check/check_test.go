@@ -17,10 +17,11 @@ func messages(ds []Diagnostic) []string {
 	return out
 }
 
-// TestUndefined pins the scopes of the evaluator (eval/script.go exec):
-// a pattern's binders reach its body only; a let reaches the instructions
-// after it in its block only; a =~ binds in its instruction; a rewrite
-// caveat's template sees its pattern's binders.
+// TestUndefined pins the scopes of the evaluator (eval/script.go exec, after
+// syndicate-server's script/mod.rs Env::eval): one environment per script,
+// so a let reaches every instruction after it, blocks included; a pattern's
+// binders reach its body only; a =~ binds in its instruction and after it;
+// a rewrite caveat's template sees its pattern's binders.
 func TestUndefined(t *testing.T) {
 	for _, tc := range []struct {
 		name, src string
@@ -35,8 +36,11 @@ func TestUndefined(t *testing.T) {
 		{"pattern var", "? <x $v> <y>\n", []string{"f.pr:1:6: error: undefined variable $v"}},
 		{"let after", "let ?d = dataspace\n$d <a>\n", []string{}},
 		{"let before", "$d <a>\nlet ?d = dataspace\n", []string{"f.pr:1:4: error: undefined variable $d (the target of this assertion)"}},
-		{"let in block", "[let ?d = dataspace]\n<a $d>\n", []string{"f.pr:2:4: error: undefined variable $d"}},
-		{"cond", "let ?x = <a 1>\n$x =~ <a ?n> <b $n>\n<c $n>\n", []string{"f.pr:3:4: error: undefined variable $n"}},
+		{"let in block", "[let ?d = dataspace]\n<a $d>\n", []string{}},
+		{"let in body", "? <go> [let ?d = dataspace]\n<a $d>\n", []string{"f.pr:2:4: error: undefined variable $d"}},
+		{"cond", "let ?x = <a 1>\n[$x =~ <a ?n> <b $n>]\n<c $n $m>\n", []string{"f.pr:3:7: error: undefined variable $m"}},
+		{"cond on env", "[$. =~ {a: ?v} <b $v>]\n", []string{}},
+		{"label var", "? <$lbl ?x> <y>\n", []string{"f.pr:1:4: error: undefined variable $lbl (the label of this pattern)"}},
 		{"cond subject", "$y =~ <a ?n> <b $n>\n", []string{"f.pr:1:1: error: undefined variable $y (matched with =~)"}},
 		{"message", "?? <m ?x> ! <n $x $y>\n", []string{"f.pr:1:19: error: undefined variable $y"}},
 		{"on stop", "?- <gone $z>\n", []string{"f.pr:1:10: error: undefined variable $z"}},

@@ -10,10 +10,13 @@ import (
 
 // Undefined reports variables used where nothing binds them: a `$x` in a
 // template, a pattern or an expression, the target of an instruction, or the
-// subject of a `=~`. The scopes are the evaluator's: a file starts with
-// Globals bound; a pattern's binders are bound in the body of its ? or ??
-// (and in a `=~`'s instruction, a rewrite caveat's template); a let binds for
-// the instructions after it in the same block.
+// subject of a `=~`. The scopes are the evaluator's (one environment per
+// script, as syndicate-server's script/mod.rs Env::eval): a file starts
+// with Globals bound; a let binds for every instruction after it, blocks
+// included; a pattern's binders are bound in the body of its ? or ?? only
+// (the body runs with a copy of the environment); a `=~` binds in its
+// instruction and after it. A name bound on only one branch of a `=~` counts
+// as bound after it: only a use that no path binds is reported.
 type Undefined struct {
 	Globals []string
 }
@@ -83,10 +86,11 @@ func (w *scopeWalker) use(name string, p lang.Position, s *scope, what string) {
 	w.report(d)
 }
 
-func (w *scopeWalker) block(body []parser.Instr, s *scope) {
+func (w *scopeWalker) block(body []parser.Instr, s *scope) *scope {
 	for _, in := range body {
 		s = w.instr(in, s)
 	}
+	return s
 }
 
 // instr checks one instruction and returns the scope of the ones after it.
@@ -99,7 +103,7 @@ func (w *scopeWalker) instr(in parser.Instr, s *scope) *scope {
 		w.use(in.Target, in.P, s, " (the target of this message)")
 		w.template(in.Template, s)
 	case *parser.Block:
-		w.block(in.Body, s)
+		return w.block(in.Body, s)
 	case *parser.During:
 		w.use(in.Target, in.P, s, " (the target of this observer)")
 		w.pattern(in.Pattern, s)
@@ -115,10 +119,18 @@ func (w *scopeWalker) instr(in parser.Instr, s *scope) *scope {
 		w.pattern(in.Pattern, s)
 		return s.with(in.Pattern.Names...)
 	case *parser.Cond:
-		w.use(in.Var, in.P, s, " (matched with =~)")
+		if in.Var != "." { // $. is the environment itself
+			w.use(in.Var, in.P, s, " (matched with =~)")
+		}
 		w.pattern(in.Pattern, s)
-		w.instr(in.Then, s.with(in.Pattern.Names...))
-		w.block(in.Else, s)
+		then := w.instr(in.Then, s.with(in.Pattern.Names...))
+		after := w.block(in.Else, s)
+		for _, n := range then.names() {
+			if !after.has(n) {
+				after = after.with(n)
+			}
+		}
+		return after
 	}
 	return s
 }
@@ -172,7 +184,7 @@ func (w *scopeWalker) expr(e parser.Expr, s *scope) {
 	case *parser.EStringify:
 		w.expr(e.Expr, s)
 	case *parser.EJoin:
-		w.template(e.Sep, s)
+		w.expr(e.Sep, s)
 		w.expr(e.Expr, s)
 	case *parser.ETemplate:
 		w.template(e.Template, s)
@@ -190,6 +202,9 @@ func (w *scopeWalker) pattern(p *parser.PatternTemplate, s *scope) {
 		case parser.PBind:
 			node(n.Sub)
 		case parser.PGroup:
+			if n.LabelVar != nil {
+				w.use(n.LabelVar.Name, n.LabelVar.P, s, " (the label of this pattern)")
+			}
 			for _, x := range n.Items {
 				node(x)
 			}
