@@ -44,6 +44,9 @@ type Options struct {
 	// replaces the built-in class of the same name, and other *.pr files are
 	// loaded as extra classes.
 	Stdlib string
+	// DaemonEvents, if set, hears of every daemon process started and
+	// exited (see stdlib.StartDaemons).
+	DaemonEvents stdlib.DaemonEvents
 	// Tracer, if set, sees every step of the system from its boot on (see
 	// eval.System.Trace).
 	Tracer func(eval.Event)
@@ -115,7 +118,7 @@ func New(opts Options) *Host {
 			runner = h.osRunner
 		}
 		stdlib.StartProcesses(t, h.Config, runner)
-		stdlib.StartDaemons(t, h.Config, runner)
+		stdlib.StartDaemons(t, h.Config, runner, opts.DaemonEvents)
 		stdlib.StartFiles(t, h.Config, stdlib.FileOptions{Watch: opts.Watch, Run: h.runScript, Read: readValues})
 		logPattern := dataspace.Group{Kind: dataspace.GroupRecord, Label: lang.Symbol("log"), Entries: []dataspace.GroupEntry{
 			{Key: lang.Int(0), Pattern: dataspace.Bind{Pattern: dataspace.Discard{}}},
