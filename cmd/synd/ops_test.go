@@ -57,6 +57,13 @@ func TestServeJSONLogsAndTraceFile(t *testing.T) {
 		return nil
 	}
 	assert.Equal(t, "INFO", find("service required")["level"])
+	loaded := false
+	for _, r := range records {
+		if r["msg"] == "config file loaded" && strings.HasSuffix(r["file"].(string), "greeter.pr") {
+			loaded = true
+		}
+	}
+	assert.True(t, loaded, "loading a config file is logged")
 	assert.Equal(t, "<daemon greeter>", find("service started")["service"])
 	hello := find("hello")
 	assert.Equal(t, "stdout", hello["stream"])

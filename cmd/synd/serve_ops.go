@@ -67,6 +67,13 @@ func (o *opsFlags) setUp(out io.Writer, opts *host.Options) (*opsRun, error) {
 	hopts := &slog.HandlerOptions{Level: level}
 	r := &opsRun{flags: o, model: status.New(nil)}
 	opts.DaemonEvents = r.model
+	opts.OnLoad = func(file string, reloaded bool) {
+		if reloaded {
+			r.logger.Info("config file reloaded", "file", file)
+		} else {
+			r.logger.Info("config file loaded", "file", file)
+		}
+	}
 	switch o.logFormat {
 	case "text":
 		r.logger = slog.New(slog.NewTextHandler(out, hopts))
