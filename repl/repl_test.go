@@ -58,7 +58,7 @@ func TestMultiLineBlock(t *testing.T) {
 ]
 ! <ping 1>
 `)
-	assert.Equal(t, "[1] running (:stop 1 to stop it)\n[1] ! n=1\n- pinged n=1\n", out)
+	assert.Equal(t, "[1] running (:stop 1 to stop it)\n[1] ! n=1\n\"-\" pinged n=1\n", out)
 }
 
 func TestCommands(t *testing.T) {

@@ -221,25 +221,46 @@ func TestCheckRepository(t *testing.T) {
 
 func TestTestCommand(t *testing.T) {
 	dir := t.TempDir()
-	pr := filepath.Join(dir, "t.pr")
-	if err := os.WriteFile(pr, []byte("<hello>\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	pr := filepath.Join(dir, "sub", "t.pr")
+	require.NoError(t, os.MkdirAll(filepath.Dir(pr), 0o755))
+	require.NoError(t, os.WriteFile(pr, []byte("<hello>\n$log ! <log \"-\" {line: \"hello\"}>\n"), 0o644))
 	code, out, _ := synd(t, "", "test", dir)
 	assert.Equal(t, 1, code, "a missing golden file fails")
 	assert.Contains(t, out, "0 passed, 1 failed")
 	code, _, _ = synd(t, "", "test", "-update", dir)
 	assert.Equal(t, 0, code)
+	golden, err := os.ReadFile(filepath.Join(dir, "sub", "t.golden"))
+	require.NoError(t, err)
+	assert.Equal(t, "\"-\" hello\n", string(golden), "the golden shows the user's lines")
 	code, out, _ = synd(t, "", "test", dir)
 	assert.Equal(t, 0, code, out)
 	assert.Contains(t, out, "1 passed, 0 failed")
-	if err := os.WriteFile(pr, []byte("<changed>\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(pr, []byte("<changed-record>\n$log ! <log \"-\" {line: \"changed\"}>\n"), 0o644))
 	code, out, _ = synd(t, "", "test", dir)
 	assert.Equal(t, 1, code)
-	assert.Contains(t, out, "- + <hello>")
-	assert.Contains(t, out, "+ + <changed>")
+	assert.Contains(t, out, "--- "+filepath.Join(dir, "sub", "t.golden")+"\n+++ got\n@@ -1 +1 @@\n-\"-\" hello\n+\"-\" changed\n")
+	assert.NotContains(t, out, "changed-record", "by default only the user's log lines")
+
+	// -trace all shows $config too, so the user-mode golden differs.
+	code, out, _ = synd(t, "", "test", "-trace", "all", dir)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "++ <changed-record>\n")
+
+	code, _, errOut := synd(t, "", "test", t.TempDir())
+	assert.Equal(t, 1, code, "no tests is a failure")
+	assert.Contains(t, errOut, "no golden tests")
+	code, _, _ = synd(t, "", "test", "-trace", "some", dir)
+	assert.Equal(t, 2, code)
+}
+
+// TestTestHelp: synd test -h tells that daemons are simulated and how to
+// script their output and exit, and documents the file directive.
+func TestTestHelp(t *testing.T) {
+	code, out, _ := synd(t, "", "test", "-h")
+	assert.Equal(t, 0, code)
+	for _, want := range []string{"Daemons are simulated", "echo WORDS", "fail-after N", "# synd:test trace=all", "-horizon", "-max-lines", "-trace"} {
+		assert.Contains(t, out, want)
+	}
 }
 
 func TestPreservesConvert(t *testing.T) {

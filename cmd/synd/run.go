@@ -113,22 +113,77 @@ func runRun(env *cmdEnv, args []string) int {
 	return 0
 }
 
-const testUsage = `usage: synd test [-update] [-v] [DIR|FILE...]
+const testUsage = `usage: synd test [-update] [-v] [-trace user|all] [-horizon D] [-max-lines N] [DIR|FILE...]
 
 Runs golden-file script tests (default: testdata). A test is NAME.pr with its
-expected trace in NAME.golden, or a directory NAME of *.pr files run together
-with NAME.golden beside it. Each runs on a virtual clock until quiescent and
-its trace (as synd run --trace prints it) is compared with the golden file.
+expected output in NAME.golden beside it, or a directory NAME whose *.pr
+files (recursively, sorted) run together, with NAME.golden beside the
+directory. Directories are searched recursively; hidden ones and ones named
+*.d (files that tests use) are skipped. Finding no test is a failure.
+
+Each test runs on a virtual clock: timers fire at once in order, until
+nothing is left to happen or the next timer lies beyond the horizon (-horizon,
+60s of virtual time by default). What it prints is compared with the golden
+file and a difference is shown as a unified diff; -update rewrites the golden
+files instead (review the change with your version control).
+
+What a golden file shows (-trace):
+
+  user  (the default) what the test's author wrote and cares about: the
+        lines sent to $log, errors, and the service states
+        (+ <service-state S STATE> appearing, - disappearing) of every
+        service the test names literally (in require-service, run-service,
+        service-state, restart-service, depends-on, and <daemon ID> for each
+        <daemon ID SPEC>)
+  all   every assertion appearing (+) in and disappearing (-) from $config
+        and every message (!) sent to it, the standard library's included
+
+A test that writes more than -max-lines lines (10000 by default) fails at
+once with a message saying so: a daemon restarting forever, or a loop of
+messages, ends the run instead of filling the disk.
+
+A line '# synd:test SETTING...' in a test's files overrides the flags for
+that test: trace=user|all, horizon=DURATION (90s, 10m, 24h), max-lines=N.
+For a test whose point is the whole trace:
+
+  # synd:test trace=all
+
+Daemons are simulated, never run: a <daemon ID SPEC> (or <process ...>)
+behaves by its command, given directly or as a shell string:
+
+  true / false      exits 0 / 1 at once
+  sleep N           exits 0 after N seconds (of virtual time)
+  fail-after N      exits 1 after N seconds
+  echo WORDS...     writes WORDS as a line on stdout, then exits 0
+  no-such-program   cannot be started (as a missing binary)
+  anything else     writes "CMD started" on stdout and runs until stopped
+                    (ended by a stop with <signal TERM>)
+
+Their output lines reach $log as real daemons' do, and their exits drive
+the restart policies, so scripting a daemon's output and exit is choosing
+its command: "echo ready" prints and exits 0, "fail-after 5" fails after
+five seconds, "false" with restart: always flaps.
 
 Flags:
 `
 
 func runTest(env *cmdEnv, args []string) int {
 	fs := newFlags(env, "test", testUsage)
-	update := fs.Bool("update", false, "rewrite the golden files with the traces seen")
+	update := fs.Bool("update", false, "rewrite the golden files with the output seen")
 	verbose := fs.Bool("v", false, "name every test, not only failures")
+	trace := fs.String("trace", string(host.DefaultGoldenOptions.Trace), "what a golden shows: user (log lines, errors, named services' states) or all")
+	horizon := fs.Duration("horizon", host.DefaultGoldenOptions.Horizon, "how much virtual time a test may run")
+	maxLines := fs.Int("max-lines", host.DefaultGoldenOptions.MaxLines, "the most lines a test may write before it fails")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
+	}
+	if *trace != string(host.TraceUser) && *trace != string(host.TraceAll) {
+		fmt.Fprintf(env.stderr, "synd test: -trace must be user or all, not %q\n", *trace)
+		return exitUsage
+	}
+	if *horizon <= 0 || *maxLines <= 0 {
+		fmt.Fprintln(env.stderr, "synd test: -horizon and -max-lines must be positive")
+		return exitUsage
 	}
 	paths := fs.Args()
 	if len(paths) == 0 {
@@ -137,10 +192,12 @@ func runTest(env *cmdEnv, args []string) int {
 	tests, err := host.FindGolden(paths...)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "synd test: %v\n", err)
-		return 1
+		return exitFailure
 	}
+	opts := host.GoldenOptions{Trace: host.TraceMode(*trace), Horizon: *horizon, MaxLines: *maxLines}
 	failed := 0
 	for _, g := range tests {
+		g.Options = opts
 		diff, err := g.Check(*update)
 		switch {
 		case err != nil:
@@ -148,7 +205,7 @@ func runTest(env *cmdEnv, args []string) int {
 			fmt.Fprintf(env.stdout, "FAIL %s: %v\n", g.Name, err)
 		case diff != "":
 			failed++
-			fmt.Fprintf(env.stdout, "FAIL %s (- want, + got):\n%s", g.Name, diff)
+			fmt.Fprintf(env.stdout, "FAIL %s:\n%s", g.Name, diff)
 		case *update:
 			fmt.Fprintf(env.stdout, "updated %s\n", g.Golden)
 		case *verbose:
@@ -157,7 +214,7 @@ func runTest(env *cmdEnv, args []string) int {
 	}
 	fmt.Fprintf(env.stdout, "%d passed, %d failed\n", len(tests)-failed, failed)
 	if failed > 0 {
-		return 1
+		return exitFailure
 	}
-	return 0
+	return exitOK
 }

@@ -141,7 +141,7 @@ $reply ? <ended> $log ! <log "-" {line: "ended"}>
 	for b.Loop() {
 		var out strings.Builder
 		h := runToQuiescence(b, host.Options{Clock: eval.NewVirtualClock(host.GoldenEpoch()), Out: &out}, "connections.pr", []byte(src.String()))
-		if n := strings.Count(out.String(), "- ended"); n != 1000 || h.Errors() != 0 {
+		if n := strings.Count(out.String(), `"-" ended`); n != 1000 || h.Errors() != 0 {
 			b.Fatalf("%d of 1000 connections ended, %d errors", n, h.Errors())
 		}
 	}

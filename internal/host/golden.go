@@ -7,11 +7,15 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	udiff "github.com/aymanbagabas/go-udiff"
+
 	"github.com/synd-lang/synd/eval"
+	"github.com/synd-lang/synd/lang"
+	"github.com/synd-lang/synd/parser"
 	"github.com/synd-lang/synd/stdlib"
 )
 
@@ -26,10 +30,23 @@ type GoldenTest struct {
 	Name   string   // the .pr file or the directory
 	Files  []string // the scripts it runs
 	Golden string   // the file holding the expected trace
+	// Options are how it runs; a "# synd:test" line in its files overrides
+	// them (see ParseDirective). The zero value is DefaultGoldenOptions.
+	Options GoldenOptions
 }
 
-// FindGolden lists the golden tests under the given files and directories.
+// FindGolden lists the golden tests under the given files and directories,
+// walking directories recursively. Naming something that holds no test is
+// an error: a run of zero tests proves nothing.
 func FindGolden(paths ...string) ([]GoldenTest, error) {
+	tests, err := findGolden(paths)
+	if err == nil && len(tests) == 0 {
+		err = fmt.Errorf("no golden tests (NAME.pr files, or directories with a NAME.golden beside them) under %s", strings.Join(paths, ", "))
+	}
+	return tests, err
+}
+
+func findGolden(paths []string) ([]GoldenTest, error) {
 	var tests []GoldenTest
 	for _, p := range paths {
 		info, err := os.Stat(p)
@@ -49,11 +66,9 @@ func FindGolden(paths ...string) ([]GoldenTest, error) {
 					return filepath.SkipDir
 				}
 				if path != p && fileExists(path+".golden") {
-					files, err := filepath.Glob(filepath.Join(path, "*.pr"))
-					if err != nil {
-						return err
-					}
-					sort.Strings(files)
+					// The files of a directory test are loaded as a
+					// config-watcher loads a tree: recursively, sorted.
+					files := stdlib.ListFiles(path, ".pr")
 					tests = append(tests, GoldenTest{Name: path, Files: files, Golden: path + ".golden"})
 					return filepath.SkipDir
 				}
@@ -76,35 +91,203 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-// GoldenHorizon is how much virtual time a golden test may run.
-const GoldenHorizon = 24 * time.Hour
+// TraceMode says what a golden trace shows.
+type TraceMode string
 
-// Trace runs a golden test on a virtual clock until it is quiescent (or its
-// virtual day is over) and returns the trace.
+// The trace modes.
+const (
+	// TraceUser shows what the test's author wrote and cares about: $log
+	// lines, errors, and the service states (<service-state S STATE>
+	// appearing and disappearing) of the services named in the test's files.
+	TraceUser TraceMode = "user"
+	// TraceAll shows every assertion and message of $config as well.
+	TraceAll TraceMode = "all"
+)
+
+// GoldenOptions bound and shape a golden run.
+type GoldenOptions struct {
+	Trace TraceMode
+	// Horizon is how much virtual time the test may run: it stops when
+	// nothing is left to happen or when the next timer lies beyond it.
+	Horizon time.Duration
+	// MaxLines caps the trace: a test that writes more fails at once with a
+	// message saying so (a flapping daemon, a loop of messages).
+	MaxLines int
+}
+
+// DefaultGoldenOptions are the options of synd test without flags.
+var DefaultGoldenOptions = GoldenOptions{Trace: TraceUser, Horizon: 60 * time.Second, MaxLines: 10000}
+
+// withDefaults fills the zero fields of o from DefaultGoldenOptions.
+func (o GoldenOptions) withDefaults() GoldenOptions {
+	if o.Trace == "" {
+		o.Trace = DefaultGoldenOptions.Trace
+	}
+	if o.Horizon <= 0 {
+		o.Horizon = DefaultGoldenOptions.Horizon
+	}
+	if o.MaxLines <= 0 {
+		o.MaxLines = DefaultGoldenOptions.MaxLines
+	}
+	return o
+}
+
+// directivePrefix starts a comment line that sets a test's options.
+const directivePrefix = "synd:test"
+
+// ParseDirective applies the "# synd:test KEY=VALUE..." comment lines of a
+// test file's text to o: trace=user|all, horizon=DURATION (Go syntax: 90s,
+// 10m, 24h), max-lines=N. A test whose point is the whole trace (the
+// language's semantics, a protocol's records) says "# synd:test trace=all".
+func ParseDirective(src []byte, o GoldenOptions) (GoldenOptions, error) {
+	for i, line := range strings.Split(string(src), "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "#") {
+			continue
+		}
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line[1:]), directivePrefix)
+		if !ok {
+			continue
+		}
+		for _, kv := range strings.Fields(rest) {
+			k, v, _ := strings.Cut(kv, "=")
+			var err error
+			switch k {
+			case "trace":
+				if v != string(TraceUser) && v != string(TraceAll) {
+					err = fmt.Errorf("trace=%s: expected trace=user or trace=all", v)
+				}
+				o.Trace = TraceMode(v)
+			case "horizon":
+				o.Horizon, err = time.ParseDuration(v)
+				if err == nil && o.Horizon <= 0 {
+					err = fmt.Errorf("horizon=%s: expected a positive duration", v)
+				}
+			case "max-lines":
+				o.MaxLines, err = strconv.Atoi(v)
+				if err == nil && o.MaxLines <= 0 {
+					err = fmt.Errorf("max-lines=%s: expected a positive number", v)
+				}
+			default:
+				err = fmt.Errorf("unknown setting %q: expected trace=, horizon= or max-lines=", kv)
+			}
+			if err != nil {
+				return o, fmt.Errorf("line %d: # %s: %w", i+1, directivePrefix, err)
+			}
+		}
+	}
+	return o, nil
+}
+
+// errOutputCap is returned when a test writes more than its cap.
+type errOutputCap struct {
+	lines   int
+	at      time.Duration
+	horizon time.Duration
+}
+
+func (e errOutputCap) Error() string {
+	return fmt.Sprintf("output cap: the trace passed %d lines after %s of virtual time (horizon %s); "+
+		"a daemon restarting forever or a loop of messages? "+
+		"If the output is meant, raise the cap with -max-lines or a '# %s max-lines=N' line",
+		e.lines, e.at, e.horizon, directivePrefix)
+}
+
+// capWriter passes lines on until there have been max of them; the next
+// write calls over() once and is dropped, like all after it.
+type capWriter struct {
+	w     *bytes.Buffer
+	max   int
+	lines int
+	over  func()
+	hit   bool
+}
+
+func (c *capWriter) Write(p []byte) (int, error) {
+	if c.hit {
+		return len(p), nil
+	}
+	n := bytes.Count(p, []byte("\n"))
+	if c.lines+n > c.max {
+		c.hit = true
+		c.over()
+		return len(p), nil
+	}
+	c.lines += n
+	return c.w.Write(p)
+}
+
+// options are the test's options with its files' directives applied.
+func (g GoldenTest) options() (GoldenOptions, error) {
+	o := g.Options.withDefaults()
+	for _, f := range g.Files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			continue // reported when the file is run
+		}
+		if o, err = ParseDirective(src, o); err != nil {
+			return o, fmt.Errorf("%s: %w", f, err)
+		}
+	}
+	return o, nil
+}
+
+// Trace runs the test and returns its trace; a failure to run (a bad
+// directive, the output cap) ends the trace with an "error:" line.
 func (g GoldenTest) Trace() string {
-	var out bytes.Buffer
-	h := New(Options{Clock: eval.NewVirtualClock(GoldenEpoch()), Out: &out, Trace: true, Processes: &stdlib.SimulatedRunner{}})
-	h.Sys.Horizon = GoldenEpoch().Add(GoldenHorizon)
+	out, err := g.Run()
+	if err != nil {
+		out += fmt.Sprintf("error: %v\n", err)
+	}
+	return out
+}
+
+// Run runs the test on a virtual clock until nothing is left to happen or
+// its horizon is reached, with simulated processes (stdlib.SimulatedRunner),
+// and returns its trace. It fails if the trace passes the output cap.
+func (g GoldenTest) Run() (string, error) {
+	o, err := g.options()
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	var h *Host
+	var capErr error
+	out := &capWriter{w: &buf, max: o.MaxLines}
+	out.over = func() {
+		capErr = errOutputCap{lines: o.MaxLines, at: h.Sys.Now().Sub(GoldenEpoch()), horizon: o.Horizon}
+		h.Sys.Shutdown() // from a turn: the run ends after this one
+	}
+	opts := Options{Clock: eval.NewVirtualClock(GoldenEpoch()), Out: out, Trace: true, Processes: &stdlib.SimulatedRunner{}}
+	if o.Trace == TraceUser {
+		opts.TraceFilter = namedServiceStates(g.Files)
+	}
+	h = New(opts)
+	h.Sys.Horizon = GoldenEpoch().Add(o.Horizon)
 	for _, f := range g.Files {
 		if len(g.Files) > 1 {
-			fmt.Fprintf(&out, "# %s\n", filepath.Base(f))
+			fmt.Fprintf(out, "# %s\n", filepath.Base(f))
 		}
 		_ = h.RunFile(f) // errors are in the trace
 		h.Sys.RunPending()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := h.Run(ctx); err != nil {
-		fmt.Fprintf(&out, "error: run stopped: %v\n", err)
+	if err := h.Run(ctx); err != nil && capErr == nil {
+		return buf.String(), fmt.Errorf("run stopped after a minute of real time: %w", err)
 	}
-	return out.String()
+	return buf.String(), capErr
 }
 
 // Check runs the test and compares its trace with the golden file; with
-// update, it rewrites the golden file instead. It returns a diff when they
-// differ.
+// update, it rewrites the golden file instead. It returns a unified diff
+// (golden file first) when they differ, and an error when the test could
+// not run to its end (the output cap) or the golden file is missing.
 func (g GoldenTest) Check(update bool) (diff string, err error) {
-	got := g.Trace()
+	got, err := g.Run()
+	if err != nil {
+		return "", err
+	}
 	if update {
 		return "", os.WriteFile(g.Golden, []byte(got), 0o644)
 	}
@@ -115,43 +298,119 @@ func (g GoldenTest) Check(update bool) (diff string, err error) {
 	if string(want) == got {
 		return "", nil
 	}
-	return LineDiff(string(want), got), nil
+	return UnifiedDiff(g.Golden, "got", string(want), got), nil
 }
 
-// LineDiff is a small line diff: lines only in want start with "-", lines
-// only in got with "+".
-func LineDiff(want, got string) string {
-	a, b := strings.Split(want, "\n"), strings.Split(got, "\n")
-	// Longest common subsequence, fine for traces of a few thousand lines.
-	n, m := len(a), len(b)
-	lcs := make([][]int, n+1)
-	for i := range lcs {
-		lcs[i] = make([]int, m+1)
+// UnifiedDiff is a unified diff (3 lines of context) of want and got, by
+// the linear-space Myers algorithm of golang.org/x/tools' internal/diff as
+// github.com/aymanbagabas/go-udiff exports it.
+func UnifiedDiff(wantName, gotName, want, got string) string {
+	return udiff.Unified(wantName, gotName, want, got)
+}
+
+// namedServiceStates accepts the <service-state S STATE> assertions of the
+// services the files name: the first field of require-service, run-service,
+// service-state, restart-service and depends-on records, the S of a
+// depends-on's <service-state S _>, and <daemon ID> for each <daemon ID
+// SPEC> — wherever written literally (not built from variables).
+func namedServiceStates(files []string) func(lang.Value) bool {
+	var named []lang.Value
+	add := func(v lang.Value) {
+		v = lang.Strip(v)
+		if !literal(v) {
+			return
+		}
+		for _, n := range named {
+			if lang.Equal(n, v) {
+				return
+			}
+		}
+		named = append(named, v)
 	}
-	for i := n - 1; i >= 0; i-- {
-		for j := m - 1; j >= 0; j-- {
-			if a[i] == b[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+	var walk func(v lang.Value)
+	walk = func(v lang.Value) {
+		switch x := lang.Unwrap(v).(type) {
+		case *lang.Record:
+			label, _ := lang.Unwrap(x.Label).(lang.Symbol)
+			switch {
+			case len(x.Fields) >= 1 && (label == "require-service" || label == "run-service" || label == "service-state" || label == "restart-service"):
+				add(x.Fields[0])
+			case len(x.Fields) == 2 && label == "depends-on":
+				add(x.Fields[0])
+				if r, ok := lang.Unwrap(x.Fields[1]).(*lang.Record); ok && len(r.Fields) == 2 && lang.Equal(r.Label, lang.Symbol("service-state")) {
+					add(r.Fields[0])
+				}
+			case len(x.Fields) == 2 && label == "daemon":
+				add(&lang.Record{Label: lang.Symbol("daemon"), Fields: []lang.Value{x.Fields[0]}})
+			}
+			for _, f := range x.Fields {
+				walk(f)
+			}
+		case lang.Sequence:
+			for _, e := range x {
+				walk(e)
+			}
+		case *lang.Dictionary:
+			for _, e := range x.Entries() {
+				walk(e.Value)
 			}
 		}
 	}
-	var out strings.Builder
-	i, j := 0, 0
-	for i < n || j < m {
-		switch {
-		case i < n && j < m && a[i] == b[j]:
-			out.WriteString("  " + a[i] + "\n")
-			i++
-			j++
-		case j < m && (i == n || lcs[i][j+1] >= lcs[i+1][j]):
-			out.WriteString("+ " + b[j] + "\n")
-			j++
-		default:
-			out.WriteString("- " + a[i] + "\n")
-			i++
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		vals, err := parser.ParseAll(f, src, parser.Options{})
+		if err != nil {
+			continue
+		}
+		for _, v := range vals {
+			walk(v)
 		}
 	}
-	return out.String()
+	return func(v lang.Value) bool {
+		r, ok := lang.Unwrap(v).(*lang.Record)
+		if !ok || len(r.Fields) != 2 || !lang.Equal(r.Label, lang.Symbol("service-state")) {
+			return false
+		}
+		for _, n := range named {
+			if lang.Equal(n, r.Fields[0]) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// literal reports whether a value read from a script is written out in
+// full: no $variable, ?binder or _ anywhere in it.
+func literal(v lang.Value) bool {
+	switch x := lang.Unwrap(v).(type) {
+	case lang.Symbol:
+		s := string(x)
+		return s != "_" && !strings.HasPrefix(s, "$") && !strings.HasPrefix(s, "?")
+	case *lang.Record:
+		if !literal(x.Label) {
+			return false
+		}
+		for _, f := range x.Fields {
+			if !literal(f) {
+				return false
+			}
+		}
+	case lang.Sequence:
+		for _, e := range x {
+			if !literal(e) {
+				return false
+			}
+		}
+	case *lang.Dictionary:
+		for _, e := range x.Entries() {
+			if !literal(e.Key) || !literal(e.Value) {
+				return false
+			}
+		}
+	}
+	return true
 }

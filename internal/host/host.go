@@ -34,6 +34,9 @@ type Options struct {
 	// Trace writes every assertion appearing in or disappearing from $config
 	// and every message sent to it.
 	Trace bool
+	// TraceFilter, if set, limits the trace to the assertions and messages
+	// it accepts (a retraction is shown when its assertion was).
+	TraceFilter func(v lang.Value) bool
 	// Processes runs the processes of <process ...> requests; nil means real
 	// OS processes (stdlib.OSRunner).
 	Processes stdlib.ProcessRunner
@@ -74,18 +77,19 @@ type Host struct {
 	// beside it.
 	Root *eval.Facet
 
-	out        io.Writer
-	printLog   func(ts, details lang.Value)
-	printError func(err error)
-	onLoad     func(file string, reloaded bool)
-	errors     int
-	tracer     *eval.Ref
-	env        *eval.Env // set by SetEnv; nil: $config and $log
-	osRunner   *stdlib.OSRunner
-	shown      map[eval.Handle]lang.Value // traced assertions, by the tracer's handle
-	hidden     map[eval.Handle]bool       // the tracer's own Observe, and what boot left
-	quiet      bool                       // the tracer is catching up with boot
-	compiled   map[string]compiledScript  // run-script's latest compiled text, by file
+	out         io.Writer
+	printLog    func(ts, details lang.Value)
+	printError  func(err error)
+	onLoad      func(file string, reloaded bool)
+	traceFilter func(v lang.Value) bool
+	errors      int
+	tracer      *eval.Ref
+	env         *eval.Env // set by SetEnv; nil: $config and $log
+	osRunner    *stdlib.OSRunner
+	shown       map[eval.Handle]lang.Value // traced assertions, by the tracer's handle
+	hidden      map[eval.Handle]bool       // the tracer's own Observe, and what boot left
+	quiet       bool                       // the tracer is catching up with boot
+	compiled    map[string]compiledScript  // run-script's latest compiled text, by file
 }
 
 type compiledScript struct {
@@ -103,6 +107,7 @@ func New(opts Options) *Host {
 	h.Sys.OnError = func(f *eval.Facet, err error) { h.Error(err) }
 	h.Sys.Trace = opts.Tracer
 	h.printLog, h.printError, h.onLoad = opts.PrintLog, opts.PrintError, opts.OnLoad
+	h.traceFilter = opts.TraceFilter
 	h.Sys.Spawn("host", func(t *eval.Turn) {
 		h.Root = t.Facet()
 		h.Root.PreventInert() // the host lives as long as the system
@@ -220,8 +225,11 @@ func (h *Host) traceLine(sign string, v lang.Value, hd eval.Handle) {
 		return
 	}
 	val := caps[0]
+	if sign == "!" && h.traceFilter != nil && !h.traceFilter(val) {
+		return
+	}
 	if sign == "+" {
-		if h.quiet || h.isOwnObserve(val) {
+		if h.quiet || h.isOwnObserve(val) || (h.traceFilter != nil && !h.traceFilter(val)) {
 			h.hidden[hd] = true
 			return
 		}
@@ -383,14 +391,20 @@ func (h *Host) WatchConfig(dir string) {
 func (h *Host) Run(ctx context.Context) error { return h.Sys.Run(ctx) }
 
 // FormatLog renders a <log TIMESTAMP DETAILS> message as one readable line:
-// the timestamp, the `line` entry of DETAILS if it has one (without the
+// the timestamp (the placeholder "-" with its quotes), the `line` entry of DETAILS if it has one (without the
 // newline a daemon's output line ends with), then the other entries as
 // key=value. Text is printed with control characters escaped (\n, \t,
 // \x1b, ...), so that a log line can neither forge further lines nor drive
 // the terminal.
 func FormatLog(ts, details lang.Value) string {
 	var b strings.Builder
-	b.WriteString(escapeControls(lang.Text(ts)))
+	if s, ok := lang.Unwrap(ts).(lang.String); ok && s == "-" {
+		// syndicate's "no timestamp" placeholder, printed as the string it
+		// is: a bare "- " would read as a retraction in a trace.
+		b.WriteString(`"-"`)
+	} else {
+		b.WriteString(escapeControls(lang.Text(ts)))
+	}
 	d, ok := lang.Unwrap(details).(*lang.Dictionary)
 	if !ok {
 		b.WriteByte(' ')
