@@ -26,7 +26,7 @@ func TestObserveSharedPatternValue(t *testing.T) {
 	}
 	assertV(val(t, `<a 1>`))
 	assertV(val(t, `<b 2>`))
-	for i := 0; i < 3000; i++ { // more than the cache holds, to refill it
+	for i := 0; i < 2100; i++ { // more than the cache holds, to refill it
 		p := shared
 		if i%2 == 1 {
 			p = other
