@@ -21,6 +21,8 @@ import (
 	"github.com/synd-lang/synd/lang"
 	"github.com/synd-lang/synd/parser"
 	"github.com/synd-lang/synd/stdlib"
+	"github.com/synd-lang/synd/stdlib/gatekeeper"
+	"github.com/synd-lang/synd/stdlib/relay"
 )
 
 // Options configure a Host.
@@ -58,6 +60,9 @@ type Host struct {
 	Sys    *eval.System
 	Config *eval.Ref
 	Log    *eval.Ref
+	// Gatekeeper is the system gatekeeper, over $config's binds: scripts
+	// see it as $gatekeeper; listeners offer it to their peers.
+	Gatekeeper *eval.Ref
 	// Root is the facet of the host's own actor; scripts' actors are spawned
 	// beside it.
 	Root *eval.Facet
@@ -99,6 +104,11 @@ func New(opts Options) *Host {
 		stdlib.StartRegistry(t, h.Config)
 		stdlib.StartStringCheck(t, h.Config)
 		stdlib.StartDependencies(t, h.Config)
+		h.Gatekeeper = gatekeeper.New(t, h.Config)
+		gatekeeper.StartService(t, h.Config)
+		gatekeeper.StartResolution(t, h.Config)
+		relay.StartListenerService(t, h.Config)
+		relay.StartConnector(t, h.Config)
 		runner := opts.Processes
 		if runner == nil {
 			h.osRunner = &stdlib.OSRunner{}
@@ -274,7 +284,7 @@ func (h *Host) Env() eval.Env {
 	if h.env != nil {
 		return *h.env
 	}
-	return eval.Env{}.With("config", h.Config.Value()).With("log", h.Log.Value())
+	return eval.Env{}.With("config", h.Config.Value()).With("log", h.Log.Value()).With("gatekeeper", h.Gatekeeper.Value())
 }
 
 // SetEnv sets the environment scripts loaded from now on start with.
