@@ -44,6 +44,13 @@ type Options struct {
 	// replaces the built-in class of the same name, and other *.pr files are
 	// loaded as extra classes.
 	Stdlib string
+	// OnLoad, if set, is told of each script file compiled for run-script
+	// (the config-watcher's files among them): once when first loaded, and
+	// again, with reloaded set, each time its text changed.
+	OnLoad func(file string, reloaded bool)
+	// DaemonEvents, if set, hears of every daemon process started and
+	// exited (see stdlib.StartDaemons).
+	DaemonEvents stdlib.DaemonEvents
 	// Tracer, if set, sees every step of the system from its boot on (see
 	// eval.System.Trace).
 	Tracer func(eval.Event)
@@ -70,6 +77,7 @@ type Host struct {
 	out        io.Writer
 	printLog   func(ts, details lang.Value)
 	printError func(err error)
+	onLoad     func(file string, reloaded bool)
 	errors     int
 	tracer     *eval.Ref
 	env        *eval.Env // set by SetEnv; nil: $config and $log
@@ -94,7 +102,7 @@ func New(opts Options) *Host {
 	h := &Host{Sys: eval.NewSystem(opts.Clock), out: opts.Out, shown: map[eval.Handle]lang.Value{}, hidden: map[eval.Handle]bool{}}
 	h.Sys.OnError = func(f *eval.Facet, err error) { h.Error(err) }
 	h.Sys.Trace = opts.Tracer
-	h.printLog, h.printError = opts.PrintLog, opts.PrintError
+	h.printLog, h.printError, h.onLoad = opts.PrintLog, opts.PrintError, opts.OnLoad
 	h.Sys.Spawn("host", func(t *eval.Turn) {
 		h.Root = t.Facet()
 		h.Root.PreventInert() // the host lives as long as the system
@@ -115,7 +123,7 @@ func New(opts Options) *Host {
 			runner = h.osRunner
 		}
 		stdlib.StartProcesses(t, h.Config, runner)
-		stdlib.StartDaemons(t, h.Config, runner)
+		stdlib.StartDaemons(t, h.Config, runner, opts.DaemonEvents)
 		stdlib.StartFiles(t, h.Config, stdlib.FileOptions{Watch: opts.Watch, Run: h.runScript, Read: readValues})
 		// <log TIMESTAMP DETAILS> and <log TIMESTAMP DETAILS BY>: the
 		// third field is the stamp a capability adds (the connection class
@@ -336,6 +344,9 @@ func (h *Host) runScript(t *eval.Turn, file string, src []byte, env *lang.Dictio
 		}
 		c = compiledScript{string(src), s}
 		h.compiled[file] = c
+		if h.onLoad != nil {
+			h.onLoad(file, ok)
+		}
 	}
 	s := c.script
 	e := eval.Env{}.With("config", h.Config.Value()).With("log", h.Log.Value())
