@@ -53,7 +53,9 @@ func NewStringReader(file, src string, opts Options) *Reader {
 	if opts.MaxDepth <= 0 {
 		opts.MaxDepth = lang.DefaultMaxDepth
 	}
-	return &Reader{opts: opts, sc: scanner{src: src, file: file, line: 1}}
+	r := &Reader{opts: opts, sc: scanner{src: src, file: file, line: 1}}
+	r.build.SizeHint(len(src))
+	return r
 }
 
 // Parse reads exactly one value from src. Empty input (or only comments) is an
@@ -263,7 +265,7 @@ func (r *Reader) plain(t lexer.Token) (lang.Value, error) {
 	case TokQuotedSym:
 		return r.build.Symbol(t.Value), nil
 	case TokBytes:
-		return lang.ByteString(t.Value), nil
+		return r.build.ByteString(t.Value), nil
 	case TokBool:
 		return lang.Bool(t.Value == "t"), nil
 	case TokHexDouble:
@@ -271,7 +273,7 @@ func (r *Reader) plain(t lexer.Token) (lang.Value, error) {
 		for i := 0; i < 8; i++ {
 			bits = bits<<8 | uint64(t.Value[i])
 		}
-		return lang.Double(math.Float64frombits(bits)), nil
+		return r.build.Double(math.Float64frombits(bits)), nil
 	case TokEmbedded:
 		if n := r.peek(); n.Type == TokComma {
 			return nil, r.errorAt(lang.SyntaxError, n.Pos, "a comma may not follow #:")
@@ -280,7 +282,7 @@ func (r *Reader) plain(t lexer.Token) (lang.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		return lang.Embedded{Ref: v}, nil
+		return r.build.Embedded(v), nil
 	case TokOpenRecord:
 		return r.record(t)
 	case TokOpenSeq:
@@ -306,11 +308,11 @@ func (r *Reader) bare(t lexer.Token) (lang.Value, error) {
 			if err != nil {
 				return nil, r.errorAt(lang.SyntaxError, t.Pos, "double %s is out of range", s)
 			}
-			return lang.Double(f), nil
+			return r.build.Double(f), nil
 		}
 	}
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return lang.Int(n), nil
+		return r.build.Int(n), nil
 	}
 	n, ok := new(big.Int).SetString(s, 10)
 	if !ok {
