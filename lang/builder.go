@@ -272,6 +272,29 @@ func (b *Builder) Embedded(v Value) Value { return b.box.embedded(v, b.hint) }
 // reused. The text of a String or Symbol must be UTF-8: ok is false if it
 // is not (a reused atom was checked when first seen).
 func (b *Builder) atomBytes(k Kind, raw []byte) (v Value, ok bool) {
+	return b.atomCopy(k, raw, true)
+}
+
+// CopyString, CopySymbol and CopyByteString are String, Symbol and
+// ByteString for text the builder must not keep, such as a view of a buffer
+// the caller will reuse: they copy it (into the builder's chunks) unless an
+// equal recent atom is reused. The text of a string or symbol must be
+// UTF-8.
+func (b *Builder) CopyString(s string) Value { return b.copyText(KindString, s) }
+
+// CopySymbol is Symbol for text the builder must copy; see CopyString.
+func (b *Builder) CopySymbol(s string) Value { return b.copyText(KindSymbol, s) }
+
+// CopyByteString is ByteString for bytes the builder must copy; see
+// CopyString.
+func (b *Builder) CopyByteString(s string) Value { return b.copyText(KindByteString, s) }
+
+func (b *Builder) copyText(k Kind, s string) Value {
+	v, _ := b.atomCopy(k, unsafe.Slice(unsafe.StringData(s), len(s)), false)
+	return v
+}
+
+func (b *Builder) atomCopy(k Kind, raw []byte, check bool) (v Value, ok bool) {
 	if len(raw) == 0 {
 		return makeAtom(k, ""), true
 	}
@@ -283,14 +306,14 @@ func (b *Builder) atomBytes(k Kind, raw []byte) (v Value, ok bool) {
 		if e.k == k && e.s == unsafe.String(&raw[0], len(raw)) {
 			return e.v, true
 		}
-		if !utf8.Valid(raw) {
+		if check && !utf8.Valid(raw) {
 			return nil, false
 		}
 		s := b.keep(raw)
 		e.s, e.k, e.v = s, k, b.box.text(k, s, b.hint)
 		return e.v, true
 	}
-	if !utf8.Valid(raw) {
+	if check && !utf8.Valid(raw) {
 		return nil, false
 	}
 	return b.box.text(k, b.keep(raw), b.hint), true
