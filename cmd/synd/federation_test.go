@@ -199,3 +199,54 @@ func TestInferior(t *testing.T) {
 	p.waitCount(`parent sees ready n=1`, 1)
 	p.waitCount(`parent sees child saw x="hi"`, 1)
 }
+
+// TestConnect: synd connect resolves a route to node B's dataspace and runs
+// a script against it, or the REPL; a route that does not resolve is an
+// error naming the answer.
+func TestConnect(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs real processes; skipped with -short")
+	}
+	bin := buildSynd(t)
+	root, err := sturdy.Mint(lang.Symbol("world"), []byte("secret"))
+	require.NoError(t, err)
+	sock := filepath.Join(t.TempDir(), "b.sock")
+	route := fmt.Sprintf(`<route [<unix %q>] %s>`, sock, lang.Format(root.Value()))
+	b := startNode(t, bin, "-c", configDir(t, nodeB), "-s", sock)
+	deadline := time.Now().Add(10 * time.Second)
+	for _, err := os.Stat(sock); err != nil && time.Now().Before(deadline); _, err = os.Stat(sock) {
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	script := filepath.Join(configDir(t, `
+$remote <from-a "script">
+$remote ? <from-b ?y> [ $log ! <log "-" {line: "connect sees", y: $y}> ]
+`), "main.pr")
+	c := exec.Command(bin, "connect", route, script)
+	var out strings.Builder
+	var mu sync.Mutex
+	c.Stdout = writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return out.Write(p) })
+	require.NoError(t, c.Start())
+	b.waitCount(`B sees x="script"`, 1)
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return strings.Contains(out.String(), "connect sees y=42") }, 10*time.Second, 20*time.Millisecond)
+	require.NoError(t, c.Process.Signal(os.Interrupt))
+	_ = c.Wait()
+
+	r := exec.Command(bin, "connect", route)
+	r.Stdin = strings.NewReader(":target $remote\n<from-a \"repl\">\n")
+	replOut, err := r.CombinedOutput()
+	require.NoError(t, err, string(replOut))
+	require.Contains(t, string(replOut), "connected: $remote")
+	b.waitCount(`B sees x="repl"`, 1)
+
+	bad, _ := sturdy.Mint(lang.Symbol("world"), []byte("wrong"))
+	badRoute := fmt.Sprintf(`<route [<unix %q>] %s>`, sock, lang.Format(bad.Value()))
+	e := exec.Command(bin, "connect", badRoute)
+	msg, err := e.CombinedOutput()
+	require.Error(t, err)
+	require.Contains(t, string(msg), "sturdyref-failed-validation")
+}
+
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

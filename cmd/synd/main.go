@@ -53,6 +53,7 @@ func commands() []command {
 		{"trace", "summarise a trace file written by serve -t", runTrace},
 		{"version", "print synd's version and VCS revision", runVersion},
 		{"fmt", "format .pr files in the one synd style", runFmt},
+		{"connect", "resolve a route to another node's object and run scripts or the REPL against it", runConnect},
 		{"sturdy", "mint, attenuate and check sturdy refs (capabilities)", runSturdy},
 	}
 }
