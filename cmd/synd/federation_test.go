@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/synd-lang/synd/lang"
+	"github.com/synd-lang/synd/stdlib/gatekeeper"
 	"github.com/synd-lang/synd/stdlib/sturdy"
 )
 
@@ -250,3 +251,39 @@ $remote ? <from-b ?y> [ $log ! <log "-" {line: "connect sees", y: $y}> ]
 type writerFunc func(p []byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestNoiseRoute: a route through a Noise step reaches a service bound with
+// <bind <noise {service, key, secretKey}> ...> on another node; a route
+// naming the wrong public key is refused (the responder cannot complete the
+// handshake, and no answer comes).
+func TestNoiseRoute(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs real processes; skipped with -short")
+	}
+	bin := buildSynd(t)
+	pub, sec, err := gatekeeper.NoiseKeyPair()
+	require.NoError(t, err)
+	otherPub, _, err := gatekeeper.NoiseKeyPair()
+	require.NoError(t, err)
+	port := freePort(t)
+	b := startNode(t, bin, "-c", configDir(t, fmt.Sprintf(`
+let ?world = dataspace
+<bind <noise {service: world key: %s secretKey: %s}> $world #f>
+$world <from-b 42>
+$world ? <from-a ?x> [
+  $log ! <log "-" {line: "B sees", x: $x}>
+]
+`, lang.Format(lang.ByteString(pub)), lang.Format(lang.ByteString(sec)))), "-p", fmt.Sprintf("127.0.0.1:%d", port))
+	route := func(key []byte) string {
+		return fmt.Sprintf(`<route [<tcp "127.0.0.1" %d>] <noise {service: world key: %s}>>`, port, lang.Format(lang.ByteString(key)))
+	}
+	a := startNode(t, bin, "-c", configDir(t, nodeA(route(pub))))
+	a.waitCount(`A sees y=42`, 1)
+	b.waitCount(`B sees x="hello"`, 1)
+
+	wrong := startNode(t, bin, "-c", configDir(t, nodeA(route(otherPub))))
+	b.waitCount(`handshake refused`, 1)
+	time.Sleep(500 * time.Millisecond)
+	require.Zero(t, wrong.count("A sees"), wrong.output())
+	require.Equal(t, 1, b.count(`B sees x="hello"`))
+}
