@@ -362,7 +362,7 @@ type initiator struct {
 }
 
 func (i *initiator) Assert(*eval.Turn, lang.Value, eval.Handle) error { return nil }
-func (i *initiator) Retract(*eval.Turn, eval.Handle) error           { return nil }
+func (i *initiator) Retract(*eval.Turn, eval.Handle) error            { return nil }
 
 func (i *initiator) Message(t *eval.Turn, v lang.Value) error {
 	if i.link != nil {
