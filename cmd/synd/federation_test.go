@@ -287,3 +287,31 @@ $world ? <from-a ?x> [
 	require.Zero(t, wrong.count("A sees"), wrong.output())
 	require.Equal(t, 1, b.count(`B sees x="hello"`))
 }
+
+// TestTwoNodesExample runs examples/two-nodes as its README says (on a free
+// port rather than 9001), including B's restart.
+func TestTwoNodesExample(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs real processes; skipped with -short")
+	}
+	bin := buildSynd(t)
+	port := freePort(t)
+	copyDir := func(name string) string {
+		src, err := os.ReadFile(filepath.Join("../../examples/two-nodes", name))
+		require.NoError(t, err)
+		dir := t.TempDir()
+		text := strings.ReplaceAll(string(src), "9001", fmt.Sprint(port))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, filepath.Base(name)), []byte(text), 0o644))
+		return dir
+	}
+	dirB, dirA := copyDir("node-b/world.pr"), copyDir("node-a/client.pr")
+	listen := fmt.Sprintf("127.0.0.1:%d", port)
+	b := startNode(t, bin, "-c", dirB, "-p", listen)
+	a := startNode(t, bin, "-c", dirA)
+	b.waitCount(`present on B who="node A"`, 1)
+	a.waitCount(`motd from B text="welcome to node B"`, 1)
+	b.kill()
+	b2 := startNode(t, bin, "-c", dirB, "-p", listen)
+	b2.waitCount(`present on B who="node A"`, 1)
+	a.waitCount(`motd from B text="welcome to node B"`, 2)
+}
