@@ -43,6 +43,7 @@ func commands() []command {
 		{"stdlib", "list or print the built-in service classes", runStdlib},
 		{"preserves", "convert Preserves data between text and binary forms", runPreserves},
 		{"fmt", "format .pr files in the one synd style", runFmt},
+		{"lsp", "run the language server for editors, on stdin/stdout", runLSP},
 	}
 }
 
