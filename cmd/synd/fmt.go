@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	iofs "io/fs"
@@ -43,18 +41,13 @@ type fmtOptions struct {
 }
 
 func runFmt(env *cmdEnv, args []string) int {
-	fl := flag.NewFlagSet("synd fmt", flag.ContinueOnError)
-	fl.SetOutput(env.stderr)
+	fl := newFlags(env, "fmt", fmtUsage)
 	var o fmtOptions
 	fl.BoolVar(&o.list, "l", false, "list files whose formatting differs from synd fmt's")
 	fl.BoolVar(&o.write, "w", false, "write the result to the file instead of standard output")
 	fl.BoolVar(&o.diff, "d", false, "display diffs instead of rewriting files")
-	fl.Usage = func() { fmt.Fprint(fl.Output(), fmtUsage); fl.PrintDefaults() }
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code := parseFlags(fl, args); code >= 0 {
+		return code
 	}
 	if fl.NArg() == 0 {
 		if o.write {

@@ -41,6 +41,15 @@ type Options struct {
 	// replaces the built-in class of the same name, and other *.pr files are
 	// loaded as extra classes.
 	Stdlib string
+	// Tracer, if set, sees every step of the system from its boot on (see
+	// eval.System.Trace).
+	Tracer func(eval.Event)
+	// PrintLog, if set, prints the messages of $log instead of Out's one
+	// line each (FormatLog).
+	PrintLog func(ts, details lang.Value)
+	// PrintError, if set, reports errors instead of Out's "error: ..."
+	// lines; it is called once per error of an error list.
+	PrintError func(err error)
 }
 
 // Host is a booted system.
@@ -52,15 +61,17 @@ type Host struct {
 	// beside it.
 	Root *eval.Facet
 
-	out      io.Writer
-	errors   int
-	tracer   *eval.Ref
-	env      *eval.Env // set by SetEnv; nil: $config and $log
-	osRunner *stdlib.OSRunner
-	shown    map[eval.Handle]lang.Value // traced assertions, by the tracer's handle
-	hidden   map[eval.Handle]bool       // the tracer's own Observe, and what boot left
-	quiet    bool                       // the tracer is catching up with boot
-	compiled map[string]compiledScript  // run-script's latest compiled text, by file
+	out        io.Writer
+	printLog   func(ts, details lang.Value)
+	printError func(err error)
+	errors     int
+	tracer     *eval.Ref
+	env        *eval.Env // set by SetEnv; nil: $config and $log
+	osRunner   *stdlib.OSRunner
+	shown      map[eval.Handle]lang.Value // traced assertions, by the tracer's handle
+	hidden     map[eval.Handle]bool       // the tracer's own Observe, and what boot left
+	quiet      bool                       // the tracer is catching up with boot
+	compiled   map[string]compiledScript  // run-script's latest compiled text, by file
 }
 
 type compiledScript struct {
@@ -76,6 +87,8 @@ func New(opts Options) *Host {
 	}
 	h := &Host{Sys: eval.NewSystem(opts.Clock), out: opts.Out, shown: map[eval.Handle]lang.Value{}, hidden: map[eval.Handle]bool{}}
 	h.Sys.OnError = func(f *eval.Facet, err error) { h.Error(err) }
+	h.Sys.Trace = opts.Tracer
+	h.printLog, h.printError = opts.PrintLog, opts.PrintError
 	h.Sys.Spawn("host", func(t *eval.Turn) {
 		h.Root = t.Facet()
 		h.Root.PreventInert() // the host lives as long as the system
@@ -99,6 +112,10 @@ func New(opts Options) *Host {
 		t.Assert(h.Log, dataspace.Observe(logPattern, t.NewRef("log-printer", &eval.Handler{
 			OnMessage: func(t *eval.Turn, v lang.Value) error {
 				caps := v.(lang.Sequence)
+				if h.printLog != nil {
+					h.printLog(caps[0], caps[1])
+					return nil
+				}
 				fmt.Fprintln(h.out, FormatLog(caps[0], caps[1]))
 				return nil
 			},
@@ -213,14 +230,18 @@ func (h *Host) isOwnObserve(v lang.Value) bool {
 // Error reports an error on the host's output.
 func (h *Host) Error(err error) {
 	h.errors++
+	report := func(err error) { fmt.Fprintf(h.out, "error: %v\n", err) }
+	if h.printError != nil {
+		report = h.printError
+	}
 	var list parser.ErrorList
 	if errors.As(err, &list) {
 		for _, e := range list {
-			fmt.Fprintf(h.out, "error: %v\n", e)
+			report(e)
 		}
 		return
 	}
-	fmt.Fprintf(h.out, "error: %v\n", err)
+	report(err)
 }
 
 // SetOutput sends log lines, trace lines and errors to w from now on. Call it
