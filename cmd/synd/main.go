@@ -51,9 +51,13 @@ func commands() []command {
 		{"preserves", "convert Preserves data between text and binary forms", runPreserves},
 		{"graph", "draw the service dependency graph", runGraph},
 		{"trace", "summarise a trace file written by serve -t", runTrace},
+		{"status", "show the services of a running synd serve", runStatus},
+		{"why", "explain why a service of a running synd serve is not up", runWhy},
+		{"logs", "print or follow the log lines of a running synd serve", runLogs},
 		{"version", "print synd's version and VCS revision", runVersion},
 		{"fmt", "format .pr files in the one synd style", runFmt},
 		{"lsp", "run the language server for editors, on stdin/stdout", runLSP},
+		{"sturdy", "mint, attenuate and check sturdy refs (capabilities)", runSturdy},
 	}
 }
 

@@ -14,12 +14,15 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/synd-lang/synd/dataspace"
 	"github.com/synd-lang/synd/eval"
 	"github.com/synd-lang/synd/lang"
 	"github.com/synd-lang/synd/parser"
 	"github.com/synd-lang/synd/stdlib"
+	"github.com/synd-lang/synd/stdlib/gatekeeper"
+	"github.com/synd-lang/synd/stdlib/relay"
 )
 
 // Options configure a Host.
@@ -57,6 +60,9 @@ type Host struct {
 	Sys    *eval.System
 	Config *eval.Ref
 	Log    *eval.Ref
+	// Gatekeeper is the system gatekeeper, over $config's binds: scripts
+	// see it as $gatekeeper; listeners offer it to their peers.
+	Gatekeeper *eval.Ref
 	// Root is the facet of the host's own actor; scripts' actors are spawned
 	// beside it.
 	Root *eval.Facet
@@ -98,12 +104,18 @@ func New(opts Options) *Host {
 		stdlib.StartRegistry(t, h.Config)
 		stdlib.StartStringCheck(t, h.Config)
 		stdlib.StartDependencies(t, h.Config)
+		h.Gatekeeper = gatekeeper.New(t, h.Config)
+		gatekeeper.StartService(t, h.Config)
+		gatekeeper.StartResolution(t, h.Config)
+		relay.StartListenerService(t, h.Config)
+		relay.StartConnector(t, h.Config)
 		runner := opts.Processes
 		if runner == nil {
 			h.osRunner = &stdlib.OSRunner{}
 			runner = h.osRunner
 		}
 		stdlib.StartProcesses(t, h.Config, runner)
+		stdlib.StartDaemons(t, h.Config, runner)
 		stdlib.StartFiles(t, h.Config, stdlib.FileOptions{Watch: opts.Watch, Run: h.runScript, Read: readValues})
 		logPattern := dataspace.Group{Kind: dataspace.GroupRecord, Label: lang.Symbol("log"), Entries: []dataspace.GroupEntry{
 			{Key: lang.Int(0), Pattern: dataspace.Bind{Pattern: dataspace.Discard{}}},
@@ -265,7 +277,7 @@ func (h *Host) Env() eval.Env {
 	if h.env != nil {
 		return *h.env
 	}
-	return eval.Env{}.With("config", h.Config.Value()).With("log", h.Log.Value())
+	return eval.Env{}.With("config", h.Config.Value()).With("log", h.Log.Value()).With("gatekeeper", h.Gatekeeper.Value())
 }
 
 // SetEnv sets the environment scripts loaded from now on start with.
@@ -360,32 +372,76 @@ func (h *Host) WatchConfig(dir string) {
 func (h *Host) Run(ctx context.Context) error { return h.Sys.Run(ctx) }
 
 // FormatLog renders a <log TIMESTAMP DETAILS> message as one readable line:
-// the timestamp, the `line` entry of DETAILS if it has one, then the other
-// entries as key=value.
+// the timestamp, the `line` entry of DETAILS if it has one (without the
+// newline a daemon's output line ends with), then the other entries as
+// key=value. Text is printed with control characters escaped (\n, \t,
+// \x1b, ...), so that a log line can neither forge further lines nor drive
+// the terminal.
 func FormatLog(ts, details lang.Value) string {
 	var b strings.Builder
-	b.WriteString(lang.Text(ts))
+	b.WriteString(escapeControls(lang.Text(ts)))
 	d, ok := lang.Unwrap(details).(*lang.Dictionary)
 	if !ok {
 		b.WriteByte(' ')
-		b.WriteString(lang.Text(details))
+		b.WriteString(escapeControls(lang.Text(details)))
 		return b.String()
 	}
 	if line, ok := d.Get(lang.Symbol("line")); ok {
+		text := lang.Text(line)
+		if bs, ok := lang.Unwrap(line).(lang.ByteString); ok {
+			text = string(bs)
+		}
+		text = strings.TrimSuffix(strings.TrimSuffix(text, "\n"), "\r")
 		b.WriteByte(' ')
-		b.WriteString(lang.Text(line))
+		b.WriteString(escapeControls(text))
 	}
 	var rest []string
 	for _, e := range d.Entries() {
 		if lang.Equal(e.Key, lang.Symbol("line")) {
 			continue
 		}
-		rest = append(rest, lang.Text(e.Key)+"="+lang.Format(e.Value))
+		rest = append(rest, escapeControls(lang.Text(e.Key)+"="+lang.Format(e.Value)))
 	}
 	sort.Strings(rest)
 	for _, r := range rest {
 		b.WriteByte(' ')
 		b.WriteString(r)
+	}
+	return b.String()
+}
+
+// escapeControls writes control characters (and invalid UTF-8) as escapes.
+func escapeControls(s string) string {
+	clean := true
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case r == '\n':
+			b.WriteString("\\n")
+		case r == '\r':
+			b.WriteString("\\r")
+		case r == '\t':
+			b.WriteString("\\t")
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		case r >= 0x80 && r < 0xa0:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
 	}
 	return b.String()
 }

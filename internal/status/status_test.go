@@ -210,3 +210,34 @@ func TestEvents(t *testing.T) {
 	assert.Equal(t, float64(1), records[5]["count"])
 	assert.NotZero(t, records[5]["delay"])
 }
+
+func TestSnapshotRoundTrip(t *testing.T) {
+	m := New(clock())
+	for _, a := range []string{
+		"<require-service <daemon docker>>",
+		"<run-service <daemon docker>>",
+		"<depends-on <daemon docker> <service-state <milestone network> up>>",
+		"<service-state <daemon docker> started>",
+		"<process-running <daemon-run-process <daemon-process docker \"dockerd\"> #f> 99>",
+	} {
+		m.Assert(val(t, a))
+	}
+	m.Log(val(t, `<log "t" {service: <daemon docker>, line: "process exited", status: 2}>`))
+	snap := m.Snapshot()
+	text := lang.Format(snap)
+	back, err := parser.Parse("snap", []byte(text), parser.Options{})
+	require.NoError(t, err)
+	m2, err := Load(back)
+	require.NoError(t, err)
+	assert.Equal(t, lang.Format(snap), lang.Format(m2.Snapshot()), "Load undoes Snapshot")
+	s, err := m2.Find("docker")
+	require.NoError(t, err)
+	assert.Equal(t, []int{99}, s.PIDs)
+	assert.Equal(t, "started", s.State())
+	assert.Equal(t, "<daemon docker> waits for <milestone network> to be up", m2.Why(s)[0])
+
+	for _, bad := range []string{"1", "[1]", "[{}]"} {
+		_, err := Load(val(t, bad))
+		assert.Error(t, err, bad)
+	}
+}

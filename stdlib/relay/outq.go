@@ -20,13 +20,17 @@ type outq struct {
 	max    int
 	closed bool
 	wake   chan struct{}
+	// frames, if not nil, holds the length of each packet in buf: a
+	// message transport (WebSocket) writes one packet per message.
+	frames []int
+	frame  bool
 }
 
-func newOutq(max int) *outq {
+func newOutq(max int, frame bool) *outq {
 	if max <= 0 {
 		max = DefaultMaxOutbound
 	}
-	return &outq{max: max, wake: make(chan struct{}, 1)}
+	return &outq{max: max, frame: frame, wake: make(chan struct{}, 1)}
 }
 
 // push queues b; it reports false if that would pass the bound.
@@ -41,6 +45,9 @@ func (q *outq) push(b []byte) bool {
 		return false
 	}
 	q.buf = append(q.buf, b...)
+	if q.frame {
+		q.frames = append(q.frames, len(b))
+	}
 	q.mu.Unlock()
 	q.signal()
 	return true
@@ -74,9 +81,10 @@ func (q *outq) run(w io.Writer) error {
 	for range q.wake {
 		for {
 			q.mu.Lock()
-			b, closed := q.buf, q.closed
+			b, closed, frames := q.buf, q.closed, q.frames
 			q.buf = q.spare[:0]
 			q.spare = nil
+			q.frames = nil
 			q.mu.Unlock()
 			if len(b) == 0 {
 				if closed {
@@ -84,8 +92,17 @@ func (q *outq) run(w io.Writer) error {
 				}
 				break
 			}
-			if _, err := w.Write(b); err != nil {
-				return err
+			if frames == nil {
+				if _, err := w.Write(b); err != nil {
+					return err
+				}
+			}
+			rest := b
+			for _, n := range frames {
+				if _, err := w.Write(rest[:n]); err != nil {
+					return err
+				}
+				rest = rest[n:]
 			}
 			q.mu.Lock()
 			if cap(b) <= 1<<20 {

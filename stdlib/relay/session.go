@@ -32,6 +32,12 @@ type Options struct {
 	// ends it with Close (a daemon's session ends when its exit is noticed,
 	// in that same turn).
 	KeepOnEOF bool
+	// Messages makes each packet a Write of its own, for transports whose
+	// writes are messages (WebSocket), as peers there read one packet per
+	// message.
+	Messages bool
+	// OnEnd, if set, runs in the turn in which the session ends.
+	OnEnd func(t *eval.Turn)
 	// Grace is how long a closing session may spend writing what is queued
 	// (default 5 s) before the stream is closed anyway.
 	Grace time.Duration
@@ -97,7 +103,7 @@ func Start(t *eval.Turn, r io.Reader, w io.Writer, closer func(), opts Options) 
 		exports: map[int64]*symbol{}, exportOf: map[*eval.Ref]*symbol{},
 		imports: map[int64]*symbol{}, importOf: map[*eval.Ref]*symbol{},
 		inbound: map[int64]inboundAssertion{}, outbound: map[eval.Handle]outboundAssertion{},
-		nextOid: 1, out: newOutq(opts.MaxOutbound),
+		nextOid: 1, out: newOutq(opts.MaxOutbound, opts.Messages),
 		inflight: make(chan struct{}, maxInflight), done: make(chan struct{}), readerDone: make(chan struct{}),
 	}
 	s.closer = func() { s.closeOnce.Do(closer) }
@@ -114,7 +120,12 @@ func Start(t *eval.Turn, r io.Reader, w io.Writer, closer func(), opts Options) 
 			sym.count++ // held for the life of the session
 			s.peer = sym.ref
 		}
-		t.OnStop(func(*eval.Turn) { s.shutdown() })
+		t.OnStop(func(t *eval.Turn) {
+			s.shutdown()
+			if opts.OnEnd != nil {
+				opts.OnEnd(t)
+			}
+		})
 	})
 	go func() {
 		// The writer ends when the session has ended and what was queued is
