@@ -19,13 +19,12 @@ daemon-spec keys, restart policies and variables, and formats with synd fmt.
 `
 
 func runLSP(env *cmdEnv, args []string) int {
-	if len(args) > 0 {
-		switch args[0] {
-		case "-h", "-help", "--help":
-			fmt.Fprint(env.stderr, lspUsage)
-			return 0
-		}
-		fmt.Fprint(env.stderr, lspUsage)
+	fl := newFlags(env, "lsp", lspUsage)
+	if code := parseFlags(fl, args); code >= 0 {
+		return code
+	}
+	if fl.NArg() > 0 {
+		fmt.Fprintf(env.stderr, "synd lsp: unexpected argument %q\n", fl.Arg(0))
 		return 2
 	}
 	rwc := stdio{Reader: env.stdin, Writer: env.stdout}
