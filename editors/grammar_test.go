@@ -106,6 +106,7 @@ func TestGrammar(t *testing.T) {
 		{"comment.line.shebang.syndicate", "#!/usr/bin/env synd run"},
 		{"string.quoted.double.syndicate", `"a string`},
 		{"string.quoted.other.symbol.syndicate", "|quoted sym"},
+		{"string.quoted.single.symbol.syndicate", "'quoted sym"},
 		{"string.quoted.double.bytes.syndicate", `#"bytes`},
 		{"string.other.bytes.hex.syndicate", `#x"0102"`},
 		{"string.other.bytes.base64.syndicate", "#[AQID"},
