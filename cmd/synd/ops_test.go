@@ -333,6 +333,11 @@ func TestOperateOnTerminal(t *testing.T) {
 		}
 	}
 
+	// Wait for the shell's prompt, so that it is not printed amid the output.
+	keys("echo ready-$((1+1))", "Enter")
+	waitFor("ready-2", false)
+	keys("clear", "Enter")
+	time.Sleep(200 * time.Millisecond)
 	// The markers echoed are computed, so that the typed command line does
 	// not already show them.
 	keys(bin+" status --socket "+o.socket+"; echo status-$((1+1))", "Enter")
