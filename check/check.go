@@ -150,8 +150,9 @@ func (c *Checker) CheckFiles(files []string) ([]Diagnostic, error) {
 	return out, nil
 }
 
-// declaredVars reads "# synd:vars NAME..." comment lines: the variables a
-// program run by another script (run-script with an environment) expects.
+// declaredVars reads "# synd:vars NAME... (REMARK)" comment lines: the
+// variables a program run by another script (run-script with an
+// environment, a config-watcher of a computed directory) expects.
 func declaredVars(src []byte) []string {
 	var out []string
 	for _, line := range strings.Split(string(src), "\n") {
@@ -164,6 +165,9 @@ func declaredVars(src []byte) []string {
 			continue
 		}
 		for _, n := range strings.Fields(rest) {
+			if strings.HasPrefix(n, "(") {
+				break // the rest of the line is a remark
+			}
 			out = append(out, strings.TrimPrefix(n, "$"))
 		}
 	}

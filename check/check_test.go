@@ -45,7 +45,7 @@ func TestUndefined(t *testing.T) {
 		{"message", "?? <m ?x> ! <n $x $y>\n", []string{"f.pr:1:19: error: undefined variable $y"}},
 		{"on stop", "?- <gone $z>\n", []string{"f.pr:1:10: error: undefined variable $z"}},
 		{"expression", "let ?s = stringify $q\n", []string{"f.pr:1:20: error: undefined variable $q"}},
-		{"declared", "<a $args>\n# synd:vars args\n", []string{}},
+		{"declared", "<a $args $b>\n# synd:vars args $b (a remark: by whom)\n", []string{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := &Checker{Passes: []Pass{&Undefined{Globals: DefaultGlobals}}}
