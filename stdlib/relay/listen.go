@@ -113,9 +113,9 @@ func listenUnix(path string, mode os.FileMode) (net.Listener, error) {
 	}
 	// The socket is created with no access for anyone but its owner, then
 	// given its mode: there is no moment when others may connect.
-	old := syscall.Umask(0o177)
-	ln, err := net.Listen("unix", path)
-	syscall.Umask(old)
+	var ln net.Listener
+	var err error
+	withUmask(0o177, func() { ln, err = net.Listen("unix", path) })
 	if err != nil {
 		return nil, err
 	}
