@@ -9,9 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/hexops/gotextdiff"
-	"github.com/hexops/gotextdiff/myers"
-	"github.com/hexops/gotextdiff/span"
+	udiff "github.com/aymanbagabas/go-udiff"
 
 	"github.com/synd-lang/synd/parser/format"
 )
@@ -133,8 +131,7 @@ func fmtOne(env *cmdEnv, o fmtOptions, name string, src []byte, write func([]byt
 		}
 	}
 	if o.diff && changed {
-		edits := myers.ComputeEdits(span.URIFromPath(name), string(src), string(out))
-		fmt.Fprint(env.stdout, gotextdiff.ToUnified(name+".orig", name, string(src), edits))
+		fmt.Fprint(env.stdout, udiff.Unified(name+".orig", name, string(src), string(out)))
 	}
 	if !o.list && !o.write && !o.diff {
 		env.stdout.Write(out)
