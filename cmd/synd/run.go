@@ -134,7 +134,8 @@ What a golden file shows (-trace):
         (+ <service-state S STATE> appearing, - disappearing) of every
         service the test names literally (in require-service, run-service,
         service-state, restart-service, depends-on, and <daemon ID> for each
-        <daemon ID SPEC>)
+        <daemon ID SPEC>); a ref is shown by its name (#:<ref dataspace>),
+        since its number depends on the standard library's refs
   all   every assertion appearing (+) in and disappearing (-) from $config
         and every message (!) sent to it, the standard library's included
 

@@ -89,6 +89,11 @@ $log ! <log "-" {line: "done"}>
 	require.NoError(t, err)
 	assert.Equal(t, "\"-\" done\n2026-01-01T00:00:00+00:00 hello\n", out)
 
+	refs := writeTest(t, t.TempDir(), "refs.pr", "let ?ds = dataspace\n$log ! <log \"-\" {line: \"made\", ds: $ds}>\n")
+	out, err = host.GoldenTest{Name: refs, Files: []string{refs}}.Run()
+	require.NoError(t, err)
+	assert.Equal(t, "\"-\" made ds=#:<ref dataspace>\n", out, "ref numbers are elided")
+
 	all, err := host.GoldenTest{Name: p, Files: []string{p}, Options: host.GoldenOptions{Trace: host.TraceAll}}.Run()
 	require.NoError(t, err)
 	assert.Contains(t, all, "+ <greeting \"hello\">\n", "-trace all shows $config")
