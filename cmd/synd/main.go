@@ -172,6 +172,12 @@ converts Preserves data.`,
 		c.SetHelpFunc(func(c *cobra.Command, _ []string) {
 			*code = run(env, []string{"-h"})
 		})
+		c.ValidArgsFunction = func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if !strings.HasPrefix(toComplete, "-") {
+				return nil, cobra.ShellCompDirectiveDefault // file names
+			}
+			return flagCompletions(run, toComplete), cobra.ShellCompDirectiveNoFileComp
+		}
 		root.AddCommand(c)
 	}
 	root.SetHelpCommand(newHelpCommand(env, code))
@@ -220,4 +226,23 @@ func newHelpCommand(env *cmdEnv, code *int) *cobra.Command {
 			return target.Help()
 		},
 	}
+}
+
+// flagCompletions lists the flags of a runner that start with prefix, read
+// from the flag list of its help (the lines "  -name ..." that the flag
+// package prints), each spelt with two dashes.
+func flagCompletions(run func(*cmdEnv, []string) int, prefix string) []cobra.Completion {
+	var help strings.Builder
+	run(&cmdEnv{stdin: strings.NewReader(""), stdout: &help, stderr: io.Discard}, []string{"-h"})
+	var out []cobra.Completion
+	for _, line := range strings.Split(help.String(), "\n") {
+		if !strings.HasPrefix(line, "  -") {
+			continue
+		}
+		name := "--" + strings.Fields(line)[0][1:]
+		if strings.HasPrefix(name, prefix) || strings.HasPrefix(name[1:], prefix) {
+			out = append(out, name)
+		}
+	}
+	return out
 }

@@ -128,6 +128,14 @@ func TestCompletion(t *testing.T) {
 	assert.Equal(t, 0, code)
 	assert.Contains(t, out, "serve")
 	assert.Contains(t, out, "settings")
+	// The flags of a command come from its own flag set.
+	code, out, _ = synd(t, "", "__complete", "serve", "--no")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "--no-banner\n")
+	assert.NotContains(t, out, "--config")
+	code, out, _ = synd(t, "", "__complete", "check", "-")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "--json\n")
 }
 
 func TestRun(t *testing.T) {
