@@ -172,16 +172,6 @@ func (f *Facet) isInert() bool {
 	return len(f.children) == 0 && len(f.outbound) == 0 && f.timers == 0 && f.preventInert == 0
 }
 
-// isWithin reports whether f is g or a descendant of g.
-func (f *Facet) isWithin(g *Facet) bool {
-	for x := f; x != nil; x = x.parent {
-		if x == g {
-			return true
-		}
-	}
-	return false
-}
-
 // String names the facet for messages: actor name and facet number.
 func (f *Facet) String() string {
 	return fmt.Sprintf("%s/%d", f.actor.name, f.id)

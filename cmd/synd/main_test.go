@@ -305,6 +305,7 @@ func TestSettingsCommand(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errOut, "<mobile-data-enabled> is not set")
 	code, out, _ = synd(t, "", "settings", "--dir", dir, "list")
+	assert.Equal(t, 0, code)
 	assert.Equal(t, "<mobile-data-apn \"internet\">\n", out)
 	code, _, errOut = synd(t, "", "settings", "--dir", dir, "set", "<unclosed")
 	assert.Equal(t, 2, code)

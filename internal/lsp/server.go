@@ -238,7 +238,9 @@ func (s *Server) initialize(p *protocol.InitializeParams) {
 			s.roots = append(s.roots, path)
 		}
 	}
+	//lint:ignore SA1019 clients that send no workspace folders send only rootUri
 	if len(s.roots) == 0 && p.RootURI != "" {
+		//lint:ignore SA1019 as above
 		if path := uriPath(p.RootURI); path != "" {
 			s.roots = append(s.roots, path)
 		}

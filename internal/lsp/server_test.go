@@ -45,6 +45,7 @@ func startSession(t *testing.T, opts Options, root string) *client {
 	})
 	var res protocol.InitializeResult
 	c.call(protocol.MethodInitialize, protocol.InitializeParams{
+		//lint:ignore SA1019 the test speaks as a client that sends both
 		RootURI:          protocol.DocumentURI(uri.File(root)),
 		WorkspaceFolders: []protocol.WorkspaceFolder{{URI: string(uri.File(root)), Name: "config"}},
 	}, &res)

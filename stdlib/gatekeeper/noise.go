@@ -33,7 +33,6 @@ var (
 	symPSKs      = lang.Symbol("preSharedKeys")
 	symNoise     = lang.Symbol("noise")
 	symInitiator = lang.Symbol("initiator")
-	symAccepted  = lang.Symbol("accepted")
 )
 
 var suite = noise.NewCipherSuite(noise.DH25519, noise.CipherChaChaPoly, noise.HashBLAKE2s)

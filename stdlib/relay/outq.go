@@ -68,13 +68,6 @@ func (q *outq) close() {
 	q.signal()
 }
 
-// pending is the number of bytes queued.
-func (q *outq) pending() int {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return len(q.buf)
-}
-
 // run writes queued bytes to w until the queue is closed and empty or a
 // write fails.
 func (q *outq) run(w io.Writer) error {
