@@ -69,7 +69,9 @@ func TestHelpSpellings(t *testing.T) {
 }
 
 // TestHelpSpellingsBinary runs the built binary: each help spelling exits 0
-// within 100 ms, process start included.
+// within 100 ms, process start included. The machine is shared, so each
+// spelling gets the best of five runs: a slow help (the old recursion took
+// 44 s) is slow every time, a busy machine only some of the time.
 func TestHelpSpellingsBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds synd; skipped with -short")
@@ -78,15 +80,17 @@ func TestHelpSpellingsBinary(t *testing.T) {
 	for _, args := range [][]string{
 		{"help", "help"}, {"help", "-h"}, {"-h", "-h"}, {"help", "--help"}, {"--help"}, {"help"}, {"run", "-h"},
 	} {
-		// The first run of a fresh binary may be slowed by the page cache.
-		_ = exec.Command(bin, args...).Run()
-		start := time.Now()
-		cmd := exec.Command(bin, args...)
-		var out bytes.Buffer
-		cmd.Stdout = &out
-		require.NoError(t, cmd.Run(), "%q", args)
-		assert.Less(t, time.Since(start), 100*time.Millisecond, "%q", args)
-		assert.NotEmpty(t, out.String())
+		best := time.Hour
+		for range 5 {
+			start := time.Now()
+			cmd := exec.Command(bin, args...)
+			var out bytes.Buffer
+			cmd.Stdout = &out
+			require.NoError(t, cmd.Run(), "%q", args)
+			best = min(best, time.Since(start))
+			assert.NotEmpty(t, out.String())
+		}
+		assert.Less(t, best, 100*time.Millisecond, "%q", args)
 	}
 }
 
