@@ -21,10 +21,16 @@ import (
 )
 
 // A golden test is a script file NAME.pr with its expected trace in
-// NAME.golden beside it, or a directory NAME whose *.pr files run together
-// (in name order) with the trace in NAME.golden beside the directory.
-// Directories named *.d hold files that tests use (config trees) and are not
-// searched for tests; neither are hidden ones.
+// NAME.golden beside it, or a directory NAME whose *.pr files (recursively,
+// in name order) run together with the trace in NAME.golden beside the
+// directory. Directories named *.d hold files that tests use (config trees)
+// and are not searched for tests; neither are hidden ones.
+//
+// A test runs on a virtual clock with simulated processes until nothing is
+// left to happen or its horizon is reached. By default its trace is what
+// its author wrote and cares about (TraceUser); TraceAll shows all of
+// $config. GoldenOptions bound it; a "# synd:test" line in its files sets
+// them for that test (ParseDirective).
 
 // GoldenTest is one golden test.
 type GoldenTest struct {
