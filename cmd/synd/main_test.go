@@ -265,6 +265,20 @@ func TestTestCommand(t *testing.T) {
 	assert.Equal(t, 2, code)
 }
 
+// TestTestFlappingDaemon: a daemon that restarts forever fails its test at
+// once with the output-cap message, and -update writes no golden for it.
+func TestTestFlappingDaemon(t *testing.T) {
+	dir := t.TempDir()
+	pr := filepath.Join(dir, "flap.pr")
+	require.NoError(t, os.WriteFile(pr, []byte("<require-service <daemon flap>>\n<daemon flap {argv: \"echo again\" restart: always}>\n"), 0o644))
+	start := time.Now()
+	code, out, _ := synd(t, "", "test", "-update", "-horizon", "24h", "-max-lines", "500", dir)
+	assert.Equal(t, 1, code)
+	assert.Less(t, time.Since(start), 10*time.Second)
+	assert.Contains(t, out, "FAIL "+pr+": output cap: the trace passed 500 lines after ")
+	assert.NoFileExists(t, filepath.Join(dir, "flap.golden"))
+}
+
 // TestTestHelp: synd test -h tells that daemons are simulated and how to
 // script their output and exit, and documents the file directive.
 func TestTestHelp(t *testing.T) {
