@@ -2,6 +2,7 @@ package eval_test
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -80,4 +81,34 @@ func TestEnvBigScript(t *testing.T) {
 	assert.Less(t, time.Since(start), 30*time.Second)
 	require.NotNil(t, got)
 	assert.Equal(t, lang.Int(n-1), got.(lang.Sequence)[0])
+}
+
+// BenchmarkEnvWith: extending a 1,000-binding environment by one name and
+// looking one up, as a let in a large script does. BenchmarkEnvMapClone is
+// the bare-Go way to keep the old version (clone a map, then add).
+func BenchmarkEnvWith(b *testing.B) {
+	var e eval.Env
+	for i := 0; i < 1000; i++ {
+		e = e.With(fmt.Sprintf("v%d", i), lang.Int(i))
+	}
+	for b.Loop() {
+		e2 := e.With("extra", lang.Int(1))
+		if _, ok := e2.Lookup("v500"); !ok {
+			b.Fatal("lost a binding")
+		}
+	}
+}
+
+func BenchmarkEnvMapClone(b *testing.B) {
+	m := map[string]lang.Value{}
+	for i := 0; i < 1000; i++ {
+		m[fmt.Sprintf("v%d", i)] = lang.Int(i)
+	}
+	for b.Loop() {
+		m2 := maps.Clone(m)
+		m2["extra"] = lang.Int(1)
+		if _, ok := m2["v500"]; !ok {
+			b.Fatal("lost a binding")
+		}
+	}
 }

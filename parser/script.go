@@ -764,10 +764,14 @@ func (c *compiler) pnode(v lang.Value, names *[]string) PNode {
 			return PDiscard{}
 		case s == "$.":
 			return PEnv{}
-		case strings.HasPrefix(s, "?") && len(s) > 1:
+		case strings.HasPrefix(s, "?"):
+			// A bare ? binds the empty name, as script/mod.rs analyze reads it.
 			*names = append(*names, s[1:])
 			return PBind{Name: s[1:], Sub: PDiscard{}}
-		case strings.HasPrefix(s, "$") && len(s) > 1:
+		case s == "$":
+			c.errorf(p, "$ needs a variable name")
+			return nil
+		case strings.HasPrefix(s, "$"):
 			return PVar{Name: s[1:], P: p}
 		case strings.HasPrefix(s, "="):
 			return PLit{lang.Symbol(s[1:])}

@@ -79,6 +79,17 @@ let ?j = join stringify <sep> [a b]
 	assert.Equal(t, "[$x =k]", fmt.Sprint(d.Keys), "dictionary pattern keys are literal as written")
 }
 
+// TestBareSigilsInPatterns: a bare ? binds the empty name (script/mod.rs
+// analyze: Binder("")); a bare $ names no variable and is an error.
+func TestBareSigilsInPatterns(t *testing.T) {
+	s, err := compile(t, `? <q ?> <r>`)
+	require.NoError(t, err)
+	assert.Equal(t, []string{""}, s.Body[0].(*parser.During).Pattern.Names)
+	_, err = compile(t, `? <q $> <r>`)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "s.pr:1:6: syntax error: $ needs a variable name")
+}
+
 func TestPatternNamesInCaptureOrder(t *testing.T) {
 	s, err := compile(t, `? <?all <r ?a {z: ?z, b: ?b} [?c <?d <e ?f>>]>> <x>`)
 	require.NoError(t, err)
