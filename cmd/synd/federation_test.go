@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -314,4 +315,45 @@ func TestTwoNodesExample(t *testing.T) {
 	b2 := startNode(t, bin, "-c", dirB, "-p", listen)
 	b2.waitCount(`present on B who="node A"`, 1)
 	a.waitCount(`motd from B text="welcome to node B"`, 2)
+}
+
+// TestHostilePeersAgainstServe: against a real `synd serve -p`, a 1 GB
+// length claim and a packet over --max-packet are each answered with
+// <error ...> and the connection closed, and the node goes on serving.
+func TestHostilePeersAgainstServe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs real processes; skipped with -short")
+	}
+	bin := buildSynd(t)
+	port := freePort(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	n := startNode(t, bin, "-p", addr, "--max-packet", "1000")
+	dial := func() net.Conn {
+		var c net.Conn
+		var err error
+		require.Eventually(t, func() bool { c, err = net.Dial("tcp", addr); return err == nil }, 10*time.Second, 20*time.Millisecond)
+		return c
+	}
+	answer := func(c net.Conn, send []byte) string {
+		defer c.Close()
+		_, err := c.Write(send)
+		require.NoError(t, err)
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		b, _ := io.ReadAll(c)
+		return string(b)
+	}
+	huge := []byte{0xB5, 0xB5, 0xB0, 0x00, 0xB4, 0xB3, 0x01, 'M', 0xB1, 0x80, 0x80, 0x80, 0x80, 0x04}
+	start := time.Now()
+	require.Contains(t, answer(dial(), huge), "packet larger than 1000 bytes", n.output())
+	require.Less(t, time.Since(start), 3*time.Second)
+	require.Contains(t, answer(dial(), []byte(`[[0 <M "`+strings.Repeat("x", 2000)+`">]]`+"\n")), "packet larger than 1000 bytes")
+	// Still serving: a resolve of an unknown step type is answered.
+	c := dial()
+	defer c.Close()
+	_, err := c.Write([]byte("[[0 <A <resolve <frob> #:[0 1]> 1>]]\n"))
+	require.NoError(t, err)
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	line, err := bufio.NewReader(c).ReadString('\n')
+	require.NoError(t, err, n.output())
+	require.Equal(t, "[[1 <A <error unsupported> 1>]]\n", line)
 }

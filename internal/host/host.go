@@ -44,6 +44,9 @@ type Options struct {
 	// replaces the built-in class of the same name, and other *.pr files are
 	// loaded as extra classes.
 	Stdlib string
+	// Relay bounds the sessions of relay listeners and outgoing
+	// connections (zero values: the relay package's defaults).
+	Relay relay.Limits
 	// Tracer, if set, sees every step of the system from its boot on (see
 	// eval.System.Trace).
 	Tracer func(eval.Event)
@@ -107,8 +110,8 @@ func New(opts Options) *Host {
 		h.Gatekeeper = gatekeeper.New(t, h.Config)
 		gatekeeper.StartService(t, h.Config)
 		gatekeeper.StartResolution(t, h.Config)
-		relay.StartListenerService(t, h.Config)
-		relay.StartConnector(t, h.Config)
+		relay.StartListenerService(t, h.Config, opts.Relay)
+		relay.StartConnector(t, h.Config, opts.Relay)
 		runner := opts.Processes
 		if runner == nil {
 			h.osRunner = &stdlib.OSRunner{}

@@ -249,8 +249,24 @@ func TestHugeLengthClaim(t *testing.T) {
 	<-s.Done()
 }
 
-// TestPacketBound: the bound is configurable; text peers are bounded too.
+// TestPacketBound: the bound is configurable; it holds for text peers, for
+// whole packets as for unfinished ones, and for binary packets made of many
+// small parts.
 func TestPacketBound(t *testing.T) {
+	for name, data := range map[string][]byte{
+		"whole text line": []byte(`[[0 <M "` + repeat("x", 2000) + `">]]` + "\n"),
+		"binary parts":    append(append([]byte{0xB5}, []byte(repeat("\x80", 2000))...), 0x84),
+	} {
+		t.Run(name, func(t *testing.T) {
+			n := newNode(t)
+			p, s := serve(t, n, relay.Options{MaxPacket: 1000})
+			_, err := p.conn.Write(data)
+			require.NoError(t, err)
+			require.Contains(t, lang.Format(p.next(t)), "packet larger than 1000 bytes")
+			<-s.Done()
+		})
+	}
+
 	n := newNode(t)
 	p, s := serve(t, n, relay.Options{MaxPacket: 1000})
 	_, err := p.conn.Write([]byte(`[[0 <A "` + string(make([]byte, 0)) + repeat("x", 2000)))
