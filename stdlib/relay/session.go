@@ -310,7 +310,11 @@ func (s *Session) handleEvent(t *eval.Turn, te lang.Value) error {
 	}
 	oid, ok1 := lang.Unwrap(pair[0]).(lang.Int)
 	ev, ok2 := lang.Unwrap(pair[1]).(*lang.Record)
-	label, ok3 := lang.Unwrap(ev.Label).(lang.Symbol)
+	var label lang.Symbol
+	ok3 := false
+	if ok2 {
+		label, ok3 = lang.Unwrap(ev.Label).(lang.Symbol)
+	}
 	if !ok1 || !ok2 || !ok3 {
 		return &ProtocolError{Msg: "malformed turn event", Detail: lang.Unwrap(te)}
 	}

@@ -193,6 +193,7 @@ func TestProtocolViolations(t *testing.T) {
 		{"malformed packet", `"hello"`, "malformed packet"},
 		{"malformed event", `[[0 <Q 1>]]`, "malformed event"},
 		{"malformed turn event", `[[0]]`, "malformed turn event"},
+		{"event not a record", `[[0 7]]`, "malformed turn event"},
 		{"malformed ref", `[[0 <A #:"no" 9>]]`, "malformed reference"},
 		{"transient ref", `[[0 <M <hi #:[0 7]>>]]`, "Cannot receive transient reference"},
 		{"true is no packet", `#t`, "malformed packet"},
