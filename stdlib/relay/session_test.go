@@ -2,8 +2,8 @@ package relay_test
 
 import (
 	"context"
-	"strings"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
