@@ -83,6 +83,8 @@ type Session struct {
 	outbound map[eval.Handle]outboundAssertion
 	nextWire int64
 	peer     *eval.Ref
+	encoder  lang.Encoder
+	enc      []byte // reused for encoding outbound packets
 
 	out        *outq
 	closed     bool
@@ -546,7 +548,24 @@ func (s *Session) send(t *eval.Turn, oid int64, event lang.Value) {
 	if s.closed {
 		return
 	}
-	if !s.sendPacket(lang.Sequence{lang.Sequence{lang.Int(oid), event}}) {
+	var ok bool
+	if s.text {
+		ok = s.sendPacket(lang.Sequence{lang.Sequence{lang.Int(oid), event}})
+	} else {
+		// [[OID EVENT]] written straight into a reused buffer.
+		b := append(s.enc[:0], lang.TagSequence, lang.TagSequence)
+		b, _ = s.encoder.Append(b, lang.Int(oid))
+		b, err := s.encoder.Append(b, event)
+		if err != nil {
+			return
+		}
+		b = append(b, lang.TagEnd, lang.TagEnd)
+		ok = s.out.push(b)
+		if cap(b) <= 64<<10 {
+			s.enc = b
+		}
+	}
+	if !ok {
 		s.closer() // the peer does not read: nothing more can reach it
 		s.Close(t, fmt.Errorf("the peer is not reading: more than %d bytes queued for it; session dropped", s.out.max))
 	}
