@@ -1,10 +1,12 @@
 package relay_test
 
 import (
+	"context"
 	"net"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -102,4 +104,31 @@ func TestUnixSocketFile(t *testing.T) {
 	require.NoError(t, os.WriteFile(plain, nil, 0o644))
 	n.in(func(tn *eval.Turn) { _, err = relay.Listen(tn, "unix", plain, n.ds, relay.ListenOptions{}) })
 	require.ErrorContains(t, err, "not a socket")
+}
+
+// TestWebSocketAndConnect: a TCP listener takes a WebSocket upgrade on the
+// same port, and Dial reaches it (and a plain TCP client) by transport
+// address; what each asserts through the other side's initial object lands
+// in the dataspace.
+func TestWebSocketAndConnect(t *testing.T) {
+	n := newNode(t)
+	l := listen(t, n, "tcp", "127.0.0.1:0")
+	client := newNode(t)
+	port := l.Addr().(*net.TCPAddr).Port
+	for i, addr := range []string{
+		`<ws "ws://127.0.0.1:` + strconv.Itoa(port) + `/any/path">`,
+		`<tcp "127.0.0.1" ` + strconv.Itoa(port) + `>`,
+	} {
+		a, err := relay.ParseAddress(mustParse(t, addr))
+		require.NoError(t, err)
+		c, messages, err := relay.Dial(context.Background(), a)
+		require.NoError(t, err)
+		require.Equal(t, a.Network == "ws", messages)
+		client.in(func(tn *eval.Turn) {
+			s := relay.Start(tn, c, c, func() { c.Close() }, relay.Options{Name: addr, ImportInitial: true, Messages: messages})
+			tn.Assert(s.Peer(), lang.NewRecord(lang.Symbol("via"), lang.String(a.Network)))
+		})
+		eventually(t, func() bool { return len(n.contents()) == i+1 })
+	}
+	require.ElementsMatch(t, []string{`<via "ws">`, `<via "tcp">`}, n.contents())
 }
