@@ -398,3 +398,36 @@ func mustParse(t *testing.T, s string) lang.Value {
 	require.NoError(t, err)
 	return v
 }
+
+// TestExportRefcount: an object of ours named in assertions to the peer is
+// exported once (one oid however often it is sent) and forgotten when the
+// last assertion naming it is retracted (relay.rs Membrane refcounts).
+func TestExportRefcount(t *testing.T) {
+	n := newNode(t)
+	p, s := serve(t, n, relay.Options{ImportInitial: true})
+	exports := func() int {
+		ch := make(chan int)
+		n.sys.Post(s.Facet(), func(*eval.Turn) { ch <- s.Exports() })
+		return <-ch
+	}
+	require.Equal(t, 1, exports()) // the initial object
+	var h1, h2 eval.Handle
+	var obj *eval.Ref
+	n.in(func(t *eval.Turn) {
+		obj = t.NewRef("obj", &eval.Handler{})
+		h1 = t.Assert(s.Peer(), lang.NewRecord(lang.Symbol("x"), obj.Value()))
+		h2 = t.Assert(s.Peer(), lang.NewRecord(lang.Symbol("y"), obj.Value()))
+	})
+	require.Equal(t, `[[0 <A <x #:[0 1]> 1>]]`, lang.Format(p.next(t)))
+	require.Equal(t, `[[0 <A <y #:[0 1]> 2>]]`, lang.Format(p.next(t)))
+	require.Equal(t, 2, exports())
+	n.in(func(t *eval.Turn) { t.Retract(h1) })
+	require.Equal(t, `[[0 <R 1>]]`, lang.Format(p.next(t)))
+	require.Equal(t, 2, exports())
+	n.in(func(t *eval.Turn) { t.Retract(h2) })
+	require.Equal(t, `[[0 <R 2>]]`, lang.Format(p.next(t)))
+	require.Equal(t, 1, exports())
+	// Sent again, it gets a new oid: the peer could not still hold the old.
+	n.in(func(t *eval.Turn) { t.Assert(s.Peer(), lang.NewRecord(lang.Symbol("z"), obj.Value())) })
+	require.Equal(t, `[[0 <A <z #:[0 2]> 3>]]`, lang.Format(p.next(t)))
+}
