@@ -431,3 +431,24 @@ func TestExportRefcount(t *testing.T) {
 	n.in(func(t *eval.Turn) { t.Assert(s.Peer(), lang.NewRecord(lang.Symbol("z"), obj.Value())) })
 	require.Equal(t, `[[0 <A <z #:[0 2]> 3>]]`, lang.Format(p.next(t)))
 }
+
+// TestBigPacketInSmallReads (issue 17 point 13): a 4 MB packet arriving 4 KB
+// at a time is scanned once, not re-decoded per read.
+func TestBigPacketInSmallReads(t *testing.T) {
+	n := newNode(t)
+	p, _ := serve(t, n, relay.Options{})
+	big := repeat("z", 4<<20)
+	pkt, err := lang.Encode(lang.Sequence{lang.Sequence{lang.Int(0), lang.NewRecord(lang.Symbol("A"),
+		lang.NewRecord(lang.Symbol("big"), lang.String(big)), lang.Int(1))}})
+	require.NoError(t, err)
+	start := time.Now()
+	go func() {
+		for i := 0; i < len(pkt); i += 4096 {
+			if _, err := p.conn.Write(pkt[i:min(i+4096, len(pkt))]); err != nil {
+				return
+			}
+		}
+	}()
+	eventually(t, func() bool { return len(n.contents()) == 1 })
+	require.Less(t, time.Since(start), 3*time.Second)
+}
