@@ -452,3 +452,17 @@ func TestBigPacketInSmallReads(t *testing.T) {
 	eventually(t, func() bool { return len(n.contents()) == 1 })
 	require.Less(t, time.Since(start), 3*time.Second)
 }
+
+// TestPeerError: <error MESSAGE DETAIL> from the peer ends the session (its
+// assertions retracted, the error reported), as relay.rs's
+// handle_inbound_packet returns it as the relay's failure.
+func TestPeerError(t *testing.T) {
+	n := newNode(t)
+	p, s := serve(t, n, relay.Options{})
+	p.send(t, `[[0 <A <here> 1>]]`)
+	eventually(t, func() bool { return len(n.contents()) == 1 })
+	p.send(t, `<error "going away" {why: tired}>`)
+	<-s.Done()
+	eventually(t, func() bool { return len(n.contents()) == 0 })
+	require.Contains(t, n.errors()[0].Error(), `the peer reports an error: going away {why: tired}`)
+}
