@@ -3,6 +3,7 @@ package relay_test
 import (
 	"context"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -131,4 +132,15 @@ func TestWebSocketAndConnect(t *testing.T) {
 		eventually(t, func() bool { return len(n.contents()) == i+1 })
 	}
 	require.ElementsMatch(t, []string{`<via "ws">`, `<via "tcp">`}, n.contents())
+}
+
+// TestPlainHTTP: an HTTP request that is not a WebSocket upgrade is answered
+// 503, as syndicate-server answers it without an HTTP service.
+func TestPlainHTTP(t *testing.T) {
+	n := newNode(t)
+	l := listen(t, n, "tcp", "127.0.0.1:0")
+	resp, err := http.Get("http://" + l.Addr().String() + "/")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
 }
