@@ -221,7 +221,11 @@ func (l *Listener) start(c net.Conn, r io.Reader, w io.Writer, peer string, mess
 	opts := l.opts.Session
 	opts.Initial = l.initial
 	opts.Messages = messages
-	opts.Name = fmt.Sprintf("%s%s %s", opts.Name, l.network, peer)
+	name := fmt.Sprintf("%s %s", l.network, peer)
+	if opts.Name != "" {
+		name = opts.Name + " " + name
+	}
+	opts.Name = name
 	closer := func() {
 		l.untrack(c)
 		_ = c.Close()
