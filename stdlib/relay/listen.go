@@ -214,7 +214,7 @@ func (l *Listener) handshake(c net.Conn) {
 			return
 		}
 	}
-	l.start(c, br, c, c.RemoteAddr().String(), false)
+	l.start(c, br, c, peerName(c), false)
 }
 
 func (l *Listener) start(c net.Conn, r io.Reader, w io.Writer, peer string, messages bool) {

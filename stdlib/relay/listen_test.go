@@ -2,6 +2,7 @@ package relay_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -90,11 +91,21 @@ func TestUnixSocketFile(t *testing.T) {
 	n.in(func(tn *eval.Turn) { _, err = relay.Listen(tn, "unix", path, n.ds, relay.ListenOptions{}) })
 	require.ErrorContains(t, err, "in use")
 
+	var peers []string
+	n.in(func(tn *eval.Turn) { tn.StopFacet(l.Facet()) })
+	n.in(func(tn *eval.Turn) {
+		l, err = relay.Listen(tn, "unix", path, n.ds, relay.ListenOptions{OnSession: func(_ *eval.Turn, _ *relay.Session, peer string) {
+			peers = append(peers, peer)
+		}})
+	})
+	require.NoError(t, err)
 	c, err := net.Dial("unix", path)
 	require.NoError(t, err)
 	_, err = c.Write([]byte("[[0 <A <via-unix> 1>]]\n"))
 	require.NoError(t, err)
 	eventually(t, func() bool { return len(n.contents()) == 1 })
+	n.in(func(*eval.Turn) {})
+	require.Equal(t, []string{fmt.Sprintf("pid %d uid %d", os.Getpid(), os.Getuid())}, peers)
 
 	n.in(func(tn *eval.Turn) { tn.StopFacet(l.Facet()) })
 	eventually(t, func() bool { return len(n.contents()) == 0 })
