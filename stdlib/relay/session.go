@@ -28,6 +28,9 @@ type Options struct {
 	// MaxOutbound bounds the bytes queued for the peer (DefaultMaxOutbound
 	// if 0); past it the session is dropped.
 	MaxOutbound int
+	// MaxAssertions bounds the assertions a peer may hold at once
+	// (DefaultMaxAssertions if 0); past it the session ends with an error.
+	MaxAssertions int
 	// KeepOnEOF keeps the session when the peer's stream ends: its owner
 	// ends it with Close (a daemon's session ends when its exit is noticed,
 	// in that same turn).
@@ -42,6 +45,10 @@ type Options struct {
 	// (default 5 s) before the stream is closed anyway.
 	Grace time.Duration
 }
+
+// DefaultMaxAssertions bounds how many assertions one peer may hold at
+// once, so that a peer cannot make the node's memory grow without bound.
+const DefaultMaxAssertions = 1 << 20
 
 // maxInflight bounds the batches of packets read but not yet handled: the
 // reader waits (and so the peer's writes block) beyond it.
@@ -341,6 +348,14 @@ func (s *Session) handleEvent(t *eval.Turn, te lang.Value) error {
 		if _, dup := s.inbound[int64(h)]; dup {
 			s.releaseAll(pins)
 			return &ProtocolError{Msg: "Assertion with duplicate handle", Detail: lang.Bool(false)}
+		}
+		max := s.opts.MaxAssertions
+		if max <= 0 {
+			max = DefaultMaxAssertions
+		}
+		if len(s.inbound) >= max {
+			s.releaseAll(pins)
+			return &ProtocolError{Msg: fmt.Sprintf("more than %d assertions held by one peer", len(s.inbound)), Detail: lang.Bool(false)}
 		}
 		s.inbound[int64(h)] = inboundAssertion{handle: t.Assert(target, v), pins: pins}
 	case label == symR && len(ev.Fields) == 1:

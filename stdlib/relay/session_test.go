@@ -472,3 +472,15 @@ func TestPeerError(t *testing.T) {
 	eventually(t, func() bool { return len(n.contents()) == 0 })
 	require.Contains(t, n.errors()[0].Error(), `the peer reports an error: going away {why: tired}`)
 }
+
+// TestAssertionBound: a peer may hold only so many assertions at once.
+func TestAssertionBound(t *testing.T) {
+	n := newNode(t)
+	p, s := serve(t, n, relay.Options{MaxAssertions: 3})
+	p.send(t, `[[0 <A <a 1> 1>] [0 <A <a 2> 2>] [0 <R 1>] [0 <A <a 3> 3>] [0 <A <a 4> 4>]]`)
+	eventually(t, func() bool { return len(n.contents()) == 3 })
+	p.send(t, `[[0 <A <a 5> 5>]]`)
+	require.Contains(t, lang.Format(p.next(t)), "more than 3 assertions held by one peer")
+	<-s.Done()
+	eventually(t, func() bool { return len(n.contents()) == 0 })
+}
