@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -15,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/synd-lang/synd/lang"
+	"github.com/synd-lang/synd/parser"
 	"github.com/synd-lang/synd/stdlib/gatekeeper"
 	"github.com/synd-lang/synd/stdlib/sturdy"
 )
@@ -30,7 +32,7 @@ type node struct {
 
 func startNode(t *testing.T, bin string, args ...string) *node {
 	t.Helper()
-	n := &node{t: t, cmd: exec.Command(bin, append([]string{"serve", "--no-banner"}, args...)...), ended: make(chan struct{})}
+	n := &node{t: t, cmd: exec.Command(bin, append([]string{"serve", "--no-banner", "--no-control-socket"}, args...)...), ended: make(chan struct{})}
 	out, err := n.cmd.StdoutPipe()
 	require.NoError(t, err)
 	n.cmd.Stderr = n.cmd.Stdout
@@ -314,4 +316,98 @@ func TestTwoNodesExample(t *testing.T) {
 	b2 := startNode(t, bin, "-c", dirB, "-p", listen)
 	b2.waitCount(`present on B who="node A"`, 1)
 	a.waitCount(`motd from B text="welcome to node B"`, 2)
+}
+
+// TestHostilePeersAgainstServe: against a real `synd serve -p`, a 1 GB
+// length claim and a packet over --max-packet are each answered with
+// <error ...> and the connection closed, and the node goes on serving.
+func TestHostilePeersAgainstServe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs real processes; skipped with -short")
+	}
+	bin := buildSynd(t)
+	port := freePort(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	n := startNode(t, bin, "-p", addr, "--max-packet", "1000")
+	dial := func() net.Conn {
+		var c net.Conn
+		var err error
+		require.Eventually(t, func() bool { c, err = net.Dial("tcp", addr); return err == nil }, 10*time.Second, 20*time.Millisecond)
+		return c
+	}
+	answer := func(c net.Conn, send []byte) string {
+		defer c.Close()
+		_, err := c.Write(send)
+		require.NoError(t, err)
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		b, _ := io.ReadAll(c)
+		return string(b)
+	}
+	huge := []byte{0xB5, 0xB5, 0xB0, 0x00, 0xB4, 0xB3, 0x01, 'M', 0xB1, 0x80, 0x80, 0x80, 0x80, 0x04}
+	start := time.Now()
+	require.Contains(t, answer(dial(), huge), "packet larger than 1000 bytes", n.output())
+	require.Less(t, time.Since(start), 3*time.Second)
+	require.Contains(t, answer(dial(), []byte(`[[0 <M "`+strings.Repeat("x", 2000)+`">]]`+"\n")), "packet larger than 1000 bytes")
+	// Still serving: a resolve of an unknown step type is answered.
+	c := dial()
+	defer c.Close()
+	_, err := c.Write([]byte("[[0 <A <resolve <frob> #:[0 1]> 1>]]\n"))
+	require.NoError(t, err)
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	line, err := bufio.NewReader(c).ReadString('\n')
+	require.NoError(t, err, n.output())
+	require.Equal(t, "[[1 <A <error unsupported> 1>]]\n", line)
+}
+
+// TestNoiseThenSturdy follows the layout of syndicate-rs's
+// gatekeeper-config.pr: the system gatekeeper has one noise binding, for an
+// inner gatekeeper; the inner gatekeeper binds a dataspace under a sturdy
+// ref; a client's route is a transport, a noise step and a sturdy step
+// whose caveat labels everything it says as "alice".
+func TestNoiseThenSturdy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs real processes; skipped with -short")
+	}
+	bin := buildSynd(t)
+	pub, sec, err := gatekeeper.NoiseKeyPair()
+	require.NoError(t, err)
+	root, err := sturdy.Mint(lang.Symbol("a-service"), []byte("hello"))
+	require.NoError(t, err)
+	// (A script cannot write <_> in a template, so the caveat matches
+	// Present records by shape.)
+	alice, err := root.Attenuate(mustParse(t, `<rewrite <rec Present [<bind String>]> <rec labelled [<lit "alice"> <rec Present [<ref 0>]>]>>`))
+	require.NoError(t, err)
+	port := freePort(t)
+	b := startNode(t, bin, "-c", configDir(t, fmt.Sprintf(`
+let ?inner = dataspace
+<require-service <gatekeeper $inner>>
+? <service-object <gatekeeper $inner> ?innerGatekeeper> [
+  <bind <noise {key: %[1]s secretKey: %[2]s service: world}> $innerGatekeeper #f>
+]
+<require-service <relay-listener <tcp "127.0.0.1" %[3]d> $gatekeeper>>
+let ?world = dataspace
+$inner += <bind <ref {oid: a-service key: #"hello"}> $world #f>
+$world [
+  ? <labelled ?who <Present ?claimed>> <Present $who>
+  ? <Present ?who> [ $log ! <log "-" {line: "present", who: $who}> ]
+]
+`, lang.Format(lang.ByteString(pub)), lang.Format(lang.ByteString(sec)), port)))
+	route := fmt.Sprintf(`<route [<tcp "127.0.0.1" %d>] <noise {key: %s service: world}> %s>`,
+		port, lang.Format(lang.ByteString(pub)), lang.Format(alice.Value()))
+	a := startNode(t, bin, "-c", configDir(t, `
+let ?route = `+route+`
+<q <resolve-path $route>>
+? <a <resolve-path $route> <ok <resolved-path _ _ ?world>>> [
+  $world <Present "mallory">
+]
+`))
+	b.waitCount(`present who="alice"`, 1)
+	require.Zero(t, b.count(`who="mallory"`), b.output())
+	require.Zero(t, a.count("error"), a.output())
+}
+
+func mustParse(t *testing.T, s string) lang.Value {
+	v, err := parser.Parse("test", []byte(s), parser.Options{})
+	require.NoError(t, err)
+	return v
 }

@@ -22,6 +22,7 @@ type listenFlags struct {
 	ports    dirList
 	sockets  dirList
 	inferior bool
+	limits   relay.Limits
 }
 
 // tcpAddress reads -p's PORT (all interfaces, as syndicate-server) or
@@ -50,7 +51,7 @@ func (lf *listenFlags) start(h *host.Host, env *cmdEnv, stop func()) error {
 		}
 		h.Sys.Post(h.Root, func(t *eval.Turn) {
 			relay.Start(t, env.stdin, w, func() { _ = w.Close() }, relay.Options{
-				Name: "parent", Initial: h.Config,
+				Name: "parent", Initial: h.Config, MaxPacket: lf.limits.MaxPacket,
 				OnEnd: func(*eval.Turn) { stop() },
 			})
 		})

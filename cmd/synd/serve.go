@@ -52,6 +52,7 @@ func runServe(env *cmdEnv, args []string) int {
 	var lf listenFlags
 	fs.Var(&lf.ports, "p", "listen for Syndicate peers on a TCP PORT (all interfaces) or HOST:PORT; WebSocket too (repeatable)")
 	fs.Var(&lf.sockets, "s", "listen for Syndicate peers on a unix socket PATH (repeatable)")
+	fs.IntVar(&lf.limits.MaxPacket, "max-packet", 0, "the largest packet a peer may send, in bytes (default 16 MB)")
 	fs.BoolVar(&lf.inferior, "inferior", false, "offer $config to a parent over stdin/stdout (as a daemon speaking application/syndicate); $log goes to stderr")
 	opsFl := addOpsFlags(fs)
 	if code := parseFlags(fs, args); code >= 0 {
@@ -72,7 +73,7 @@ func runServe(env *cmdEnv, args []string) int {
 	if !*noBanner {
 		fmt.Fprintf(env.stderr, "synd %s serving %s\n", versionString(), strings.Join(dirs, ", "))
 	}
-	hopts := host.Options{Out: out, Trace: *trace, Watch: true, Stdlib: *stdlibDir}
+	hopts := host.Options{Out: out, Trace: *trace, Watch: true, Stdlib: *stdlibDir, Relay: lf.limits}
 	ops, err := opsFl.setUp(out, &hopts)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "synd serve: %v\n", err)

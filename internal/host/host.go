@@ -47,6 +47,9 @@ type Options struct {
 	// replaces the built-in class of the same name, and other *.pr files are
 	// loaded as extra classes.
 	Stdlib string
+	// Relay bounds the sessions of relay listeners and outgoing
+	// connections (zero values: the relay package's defaults).
+	Relay relay.Limits
 	// OnLoad, if set, is told of each script file compiled for run-script
 	// (the config-watcher's files among them): once when first loaded, and
 	// again, with reloaded set, each time its text changed.
@@ -120,8 +123,8 @@ func New(opts Options) *Host {
 		h.Gatekeeper = gatekeeper.New(t, h.Config)
 		gatekeeper.StartService(t, h.Config)
 		gatekeeper.StartResolution(t, h.Config)
-		relay.StartListenerService(t, h.Config)
-		relay.StartConnector(t, h.Config)
+		relay.StartListenerService(t, h.Config, opts.Relay)
+		relay.StartConnector(t, h.Config, opts.Relay)
 		runner := opts.Processes
 		if runner == nil {
 			h.osRunner = &stdlib.OSRunner{}

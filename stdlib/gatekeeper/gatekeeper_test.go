@@ -103,6 +103,9 @@ func TestSturdyResolution(t *testing.T) {
 	bad, _ := w.resolve(t, `<ref {oid: a-service sig: #[AAAAAAAAAAAAAAAAAAAAAA]}>`)
 	require.Equal(t, []string{"<error sturdyref-failed-validation>"}, bad.got)
 
+	badCaveats, _ := w.resolve(t, `<ref {oid: a-service sig: #[JTTGQeYCgohMXW/2S2XH8g] caveats: 7}>`)
+	require.Equal(t, []string{"<error sturdyref-failed-validation>"}, badCaveats.got)
+
 	unknown, _ := w.resolve(t, `<ref {oid: nobody sig: #[JTTGQeYCgohMXW/2S2XH8g]}>`)
 	require.Empty(t, unknown.got)
 

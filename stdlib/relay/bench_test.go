@@ -102,7 +102,7 @@ func BenchmarkOneWay(b *testing.B) {
 				k := min(batch, b.N-sent)
 				// Keep at most a few batches in flight, as a sender that
 				// waits for its peer's progress does.
-				for int(bn.count.Load()) < sent-4*batch {
+				for int(bn.count.Load()) < sent-32*batch {
 					time.Sleep(50 * time.Microsecond)
 				}
 				a.sys.Post(a.root, func(t *eval.Turn) {

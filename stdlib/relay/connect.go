@@ -64,14 +64,14 @@ const (
 // <force-disconnect>; or <a ... <error KIND>> when it cannot connect. It
 // keeps trying while the question stands, and when a link drops its answer
 // is retracted and a new link made.
-func StartConnector(t *eval.Turn, config *eval.Ref) {
+func StartConnector(t *eval.Turn, config *eval.Ref, limits Limits) {
 	t.During(config, recPattern("q", recPattern("connect-transport", capture)), func(t *eval.Turn, caps []lang.Value) {
 		addrV := lang.Unwrap(caps[0])
 		addr, err := ParseAddress(addrV)
 		if err != nil {
 			return // not a transport we know: someone else may answer
 		}
-		c := &connector{sys: t.System(), facet: t.Facet(), config: config, addrV: addrV, addr: addr, delay: firstRetry}
+		c := &connector{sys: t.System(), facet: t.Facet(), config: config, addrV: addrV, addr: addr, delay: firstRetry, limits: limits}
 		t.OnStop(func(*eval.Turn) { c.stop() })
 		c.attempt(t)
 	})
@@ -84,6 +84,7 @@ type connector struct {
 	addrV  lang.Value
 	addr   Address
 	delay  time.Duration
+	limits Limits
 
 	mu      sync.Mutex
 	stopped bool
@@ -143,13 +144,13 @@ func (c *connector) outcome(t *eval.Turn, messages bool, err error) {
 	c.delay = firstRetry
 	c.last = t.NewFacetHeld(func(t *eval.Turn) {
 		link := t.Facet()
-		sess := Start(t, conn, conn, func() { _ = conn.Close() }, Options{
+		sess := Start(t, conn, conn, func() { _ = conn.Close() }, c.limits.apply(Options{
 			Name: fmt.Sprintf("%s %s", c.addr.Network, c.addr.Address), ImportInitial: true, Messages: messages,
 			OnEnd: func(t *eval.Turn) {
 				t.StopFacet(link)
 				c.retry(t)
 			},
-		})
+		}))
 		control := t.NewRef("transport-control", &eval.Handler{OnMessage: func(t *eval.Turn, v lang.Value) error {
 			if r, ok := lang.Unwrap(v).(*lang.Record); ok && lang.Equal(r.Label, lang.Symbol("force-disconnect")) {
 				sess.Close(t, nil)

@@ -84,6 +84,10 @@ func (f *Framer) binaryPackets() ([]lang.Value, error) {
 			scanErr = err
 			break
 		}
+		if n > f.max() {
+			scanErr = fmt.Errorf("packet larger than %d bytes", f.max())
+			break
+		}
 		if n == 0 {
 			if len(f.buf)-end > f.max() {
 				scanErr = fmt.Errorf("packet larger than %d bytes", f.max())
@@ -122,13 +126,13 @@ func (f *Framer) textPackets() ([]lang.Value, error) {
 			return out, nil
 		}
 		end := f.nlFrom + i + 1
+		if end > f.max() {
+			return out, fmt.Errorf("packet larger than %d bytes", f.max())
+		}
 		vs, err := parser.ParseAll("peer", f.buf[:end], parser.Options{})
 		if err != nil {
 			if lang.KindOf(err) == lang.InputEndedEarly {
 				f.nlFrom = end // the value goes on past this line
-				if end > f.max() {
-					return out, fmt.Errorf("packet larger than %d bytes", f.max())
-				}
 				continue
 			}
 			return out, err

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -33,7 +34,8 @@ type ListenOptions struct {
 // session per connection offering one object as the peer's oid 0, as
 // syndicate-server's relay listeners offer the gatekeeper. A TCP listener
 // also takes WebSocket upgrades on the same port (a connection opening with
-// an HTTP request); each WebSocket message carries packets.
+// anything but a packet is HTTP); each binary WebSocket message carries
+// packets.
 type Listener struct {
 	ln      net.Listener
 	facet   *eval.Facet
@@ -188,8 +190,8 @@ func (l *Listener) accept() {
 	}
 }
 
-// handshake looks at the first byte: an HTTP request (a WebSocket upgrade)
-// goes to the HTTP server, anything else is a Syndicate peer.
+// handshake looks at the first byte: a Syndicate packet starts a session,
+// anything else goes to the HTTP server (a WebSocket upgrade).
 func (l *Listener) handshake(c net.Conn) {
 	br := bufio.NewReaderSize(c, 4096)
 	if l.http != nil {
@@ -199,7 +201,10 @@ func (l *Listener) handshake(c net.Conn) {
 			c.Close()
 			return
 		}
-		if first[0] == 'G' {
+		// As syndicate-server's protocol.rs decides: a Turn ('['), an
+		// Error or Extension ('<') or binary (0x80 and up) is a Syndicate
+		// peer; anything else speaks HTTP.
+		if b := first[0]; b != '[' && b != '<' && b < 0x80 {
 			l.untrack(c) // the HTTP server owns it now
 			select {
 			case l.conns <- &peekedConn{Conn: c, r: br}:
@@ -209,14 +214,18 @@ func (l *Listener) handshake(c net.Conn) {
 			return
 		}
 	}
-	l.start(c, br, c, c.RemoteAddr().String(), false)
+	l.start(c, br, c, peerName(c), false)
 }
 
 func (l *Listener) start(c net.Conn, r io.Reader, w io.Writer, peer string, messages bool) {
 	opts := l.opts.Session
 	opts.Initial = l.initial
 	opts.Messages = messages
-	opts.Name = fmt.Sprintf("%s%s %s", opts.Name, l.network, peer)
+	name := fmt.Sprintf("%s %s", l.network, peer)
+	if opts.Name != "" {
+		name = opts.Name + " " + name
+	}
+	opts.Name = name
 	closer := func() {
 		l.untrack(c)
 		_ = c.Close()
@@ -241,6 +250,11 @@ func (l *Listener) start(c net.Conn, r io.Reader, w io.Writer, peer string, mess
 }
 
 func (l *Listener) serveWebSocket(w http.ResponseWriter, r *http.Request) {
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		// No HTTP service here, as syndicate-server without an httpd.
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
 	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		return // Accept has answered the request

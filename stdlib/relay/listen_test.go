@@ -1,10 +1,14 @@
 package relay_test
 
 import (
+	"context"
+	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -87,11 +91,21 @@ func TestUnixSocketFile(t *testing.T) {
 	n.in(func(tn *eval.Turn) { _, err = relay.Listen(tn, "unix", path, n.ds, relay.ListenOptions{}) })
 	require.ErrorContains(t, err, "in use")
 
+	var peers []string
+	n.in(func(tn *eval.Turn) { tn.StopFacet(l.Facet()) })
+	n.in(func(tn *eval.Turn) {
+		l, err = relay.Listen(tn, "unix", path, n.ds, relay.ListenOptions{OnSession: func(_ *eval.Turn, _ *relay.Session, peer string) {
+			peers = append(peers, peer)
+		}})
+	})
+	require.NoError(t, err)
 	c, err := net.Dial("unix", path)
 	require.NoError(t, err)
 	_, err = c.Write([]byte("[[0 <A <via-unix> 1>]]\n"))
 	require.NoError(t, err)
 	eventually(t, func() bool { return len(n.contents()) == 1 })
+	n.in(func(*eval.Turn) {})
+	require.Equal(t, []string{fmt.Sprintf("pid %d uid %d", os.Getpid(), os.Getuid())}, peers)
 
 	n.in(func(tn *eval.Turn) { tn.StopFacet(l.Facet()) })
 	eventually(t, func() bool { return len(n.contents()) == 0 })
@@ -102,4 +116,42 @@ func TestUnixSocketFile(t *testing.T) {
 	require.NoError(t, os.WriteFile(plain, nil, 0o644))
 	n.in(func(tn *eval.Turn) { _, err = relay.Listen(tn, "unix", plain, n.ds, relay.ListenOptions{}) })
 	require.ErrorContains(t, err, "not a socket")
+}
+
+// TestWebSocketAndConnect: a TCP listener takes a WebSocket upgrade on the
+// same port, and Dial reaches it (and a plain TCP client) by transport
+// address; what each asserts through the other side's initial object lands
+// in the dataspace.
+func TestWebSocketAndConnect(t *testing.T) {
+	n := newNode(t)
+	l := listen(t, n, "tcp", "127.0.0.1:0")
+	client := newNode(t)
+	port := l.Addr().(*net.TCPAddr).Port
+	for i, addr := range []string{
+		`<ws "ws://127.0.0.1:` + strconv.Itoa(port) + `/any/path">`,
+		`<tcp "127.0.0.1" ` + strconv.Itoa(port) + `>`,
+	} {
+		a, err := relay.ParseAddress(mustParse(t, addr))
+		require.NoError(t, err)
+		c, messages, err := relay.Dial(context.Background(), a)
+		require.NoError(t, err)
+		require.Equal(t, a.Network == "ws", messages)
+		client.in(func(tn *eval.Turn) {
+			s := relay.Start(tn, c, c, func() { c.Close() }, relay.Options{Name: addr, ImportInitial: true, Messages: messages})
+			tn.Assert(s.Peer(), lang.NewRecord(lang.Symbol("via"), lang.String(a.Network)))
+		})
+		eventually(t, func() bool { return len(n.contents()) == i+1 })
+	}
+	require.ElementsMatch(t, []string{`<via "ws">`, `<via "tcp">`}, n.contents())
+}
+
+// TestPlainHTTP: an HTTP request that is not a WebSocket upgrade is answered
+// 503, as syndicate-server answers it without an HTTP service.
+func TestPlainHTTP(t *testing.T) {
+	n := newNode(t)
+	l := listen(t, n, "tcp", "127.0.0.1:0")
+	resp, err := http.Get("http://" + l.Addr().String() + "/")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
 }

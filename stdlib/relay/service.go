@@ -56,13 +56,26 @@ func ParseAddress(v lang.Value) (Address, error) {
 	return Address{}, fmt.Errorf("a transport address is <tcp HOST PORT>, <unix PATH> or <ws URL>, not %s", lang.Format(v))
 }
 
+// Limits bound the sessions a node runs: the size of one inbound packet
+// and the bytes queued for a peer (zero: DefaultMaxPacket and
+// DefaultMaxOutbound).
+type Limits struct {
+	MaxPacket   int
+	MaxOutbound int
+}
+
+func (l Limits) apply(o Options) Options {
+	o.MaxPacket, o.MaxOutbound = l.MaxPacket, l.MaxOutbound
+	return o
+}
+
 // StartListenerService runs the relay-listener service class on config (as
 // syndicate-server's tcp_relay_listener.rs and unix_relay_listener.rs):
 // while <run-service <relay-listener ADDR #:GATEKEEPER>> is asserted, ADDR
 // (<tcp HOST PORT> or <unix PATH>) is listened on and each connection is
 // offered GATEKEEPER as its oid 0. The service is started, then ready once
 // listening; failed (with the error reported) if it cannot listen.
-func StartListenerService(t *eval.Turn, config *eval.Ref) {
+func StartListenerService(t *eval.Turn, config *eval.Ref, limits Limits) {
 	t.During(config, recPattern("run-service", recPattern("relay-listener", capture, capture)), func(t *eval.Turn, caps []lang.Value) {
 		name := rec("relay-listener", caps[0], caps[1])
 		t.Assert(config, rec("service-state", name, lang.Symbol("started")))
@@ -84,7 +97,7 @@ func StartListenerService(t *eval.Turn, config *eval.Ref) {
 			fail(fmt.Errorf("the gatekeeper must be a reference, not %s", lang.Format(caps[1])))
 			return
 		}
-		l, err := Listen(t, addr.Network, addr.Address, gk, ListenOptions{})
+		l, err := Listen(t, addr.Network, addr.Address, gk, ListenOptions{Session: limits.apply(Options{})})
 		if err != nil {
 			fail(err)
 			return

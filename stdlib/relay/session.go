@@ -28,6 +28,9 @@ type Options struct {
 	// MaxOutbound bounds the bytes queued for the peer (DefaultMaxOutbound
 	// if 0); past it the session is dropped.
 	MaxOutbound int
+	// MaxAssertions bounds the assertions a peer may hold at once
+	// (DefaultMaxAssertions if 0); past it the session ends with an error.
+	MaxAssertions int
 	// KeepOnEOF keeps the session when the peer's stream ends: its owner
 	// ends it with Close (a daemon's session ends when its exit is noticed,
 	// in that same turn).
@@ -42,6 +45,10 @@ type Options struct {
 	// (default 5 s) before the stream is closed anyway.
 	Grace time.Duration
 }
+
+// DefaultMaxAssertions bounds how many assertions one peer may hold at
+// once, so that a peer cannot make the node's memory grow without bound.
+const DefaultMaxAssertions = 1 << 20
 
 // maxInflight bounds the batches of packets read but not yet handled: the
 // reader waits (and so the peer's writes block) beyond it.
@@ -83,6 +90,8 @@ type Session struct {
 	outbound map[eval.Handle]outboundAssertion
 	nextWire int64
 	peer     *eval.Ref
+	encoder  lang.Encoder
+	enc      []byte // reused for encoding outbound packets
 
 	out        *outq
 	closed     bool
@@ -310,7 +319,11 @@ func (s *Session) handleEvent(t *eval.Turn, te lang.Value) error {
 	}
 	oid, ok1 := lang.Unwrap(pair[0]).(lang.Int)
 	ev, ok2 := lang.Unwrap(pair[1]).(*lang.Record)
-	label, ok3 := lang.Unwrap(ev.Label).(lang.Symbol)
+	var label lang.Symbol
+	ok3 := false
+	if ok2 {
+		label, ok3 = lang.Unwrap(ev.Label).(lang.Symbol)
+	}
 	if !ok1 || !ok2 || !ok3 {
 		return &ProtocolError{Msg: "malformed turn event", Detail: lang.Unwrap(te)}
 	}
@@ -335,6 +348,14 @@ func (s *Session) handleEvent(t *eval.Turn, te lang.Value) error {
 		if _, dup := s.inbound[int64(h)]; dup {
 			s.releaseAll(pins)
 			return &ProtocolError{Msg: "Assertion with duplicate handle", Detail: lang.Bool(false)}
+		}
+		max := s.opts.MaxAssertions
+		if max <= 0 {
+			max = DefaultMaxAssertions
+		}
+		if len(s.inbound) >= max {
+			s.releaseAll(pins)
+			return &ProtocolError{Msg: fmt.Sprintf("more than %d assertions held by one peer", len(s.inbound)), Detail: lang.Bool(false)}
 		}
 		s.inbound[int64(h)] = inboundAssertion{handle: t.Assert(target, v), pins: pins}
 	case label == symR && len(ev.Fields) == 1:
@@ -542,7 +563,24 @@ func (s *Session) send(t *eval.Turn, oid int64, event lang.Value) {
 	if s.closed {
 		return
 	}
-	if !s.sendPacket(lang.Sequence{lang.Sequence{lang.Int(oid), event}}) {
+	var ok bool
+	if s.text {
+		ok = s.sendPacket(lang.Sequence{lang.Sequence{lang.Int(oid), event}})
+	} else {
+		// [[OID EVENT]] written straight into a reused buffer.
+		b := append(s.enc[:0], lang.TagSequence, lang.TagSequence)
+		b, _ = s.encoder.Append(b, lang.Int(oid))
+		b, err := s.encoder.Append(b, event)
+		if err != nil {
+			return
+		}
+		b = append(b, lang.TagEnd, lang.TagEnd)
+		ok = s.out.push(b)
+		if cap(b) <= 64<<10 {
+			s.enc = b
+		}
+	}
+	if !ok {
 		s.closer() // the peer does not read: nothing more can reach it
 		s.Close(t, fmt.Errorf("the peer is not reading: more than %d bytes queued for it; session dropped", s.out.max))
 	}

@@ -193,6 +193,7 @@ func TestProtocolViolations(t *testing.T) {
 		{"malformed packet", `"hello"`, "malformed packet"},
 		{"malformed event", `[[0 <Q 1>]]`, "malformed event"},
 		{"malformed turn event", `[[0]]`, "malformed turn event"},
+		{"event not a record", `[[0 7]]`, "malformed turn event"},
 		{"malformed ref", `[[0 <A #:"no" 9>]]`, "malformed reference"},
 		{"transient ref", `[[0 <M <hi #:[0 7]>>]]`, "Cannot receive transient reference"},
 		{"true is no packet", `#t`, "malformed packet"},
@@ -249,8 +250,24 @@ func TestHugeLengthClaim(t *testing.T) {
 	<-s.Done()
 }
 
-// TestPacketBound: the bound is configurable; text peers are bounded too.
+// TestPacketBound: the bound is configurable; it holds for text peers, for
+// whole packets as for unfinished ones, and for binary packets made of many
+// small parts.
 func TestPacketBound(t *testing.T) {
+	for name, data := range map[string][]byte{
+		"whole text line": []byte(`[[0 <M "` + repeat("x", 2000) + `">]]` + "\n"),
+		"binary parts":    append(append([]byte{0xB5}, []byte(repeat("\x80", 2000))...), 0x84),
+	} {
+		t.Run(name, func(t *testing.T) {
+			n := newNode(t)
+			p, s := serve(t, n, relay.Options{MaxPacket: 1000})
+			_, err := p.conn.Write(data)
+			require.NoError(t, err)
+			require.Contains(t, lang.Format(p.next(t)), "packet larger than 1000 bytes")
+			<-s.Done()
+		})
+	}
+
 	n := newNode(t)
 	p, s := serve(t, n, relay.Options{MaxPacket: 1000})
 	_, err := p.conn.Write([]byte(`[[0 <A "` + string(make([]byte, 0)) + repeat("x", 2000)))
@@ -380,4 +397,90 @@ func mustParse(t *testing.T, s string) lang.Value {
 	v, err := parser.Parse("test", []byte(s), parser.Options{})
 	require.NoError(t, err)
 	return v
+}
+
+// TestExportRefcount: an object of ours named in assertions to the peer is
+// exported once (one oid however often it is sent) and forgotten when the
+// last assertion naming it is retracted (relay.rs Membrane refcounts).
+func TestExportRefcount(t *testing.T) {
+	n := newNode(t)
+	p, s := serve(t, n, relay.Options{ImportInitial: true})
+	exports := func() int {
+		ch := make(chan int)
+		n.sys.Post(s.Facet(), func(*eval.Turn) { ch <- s.Exports() })
+		return <-ch
+	}
+	require.Equal(t, 1, exports()) // the initial object
+	var h1, h2 eval.Handle
+	var obj *eval.Ref
+	n.in(func(t *eval.Turn) {
+		obj = t.NewRef("obj", &eval.Handler{})
+		h1 = t.Assert(s.Peer(), lang.NewRecord(lang.Symbol("x"), obj.Value()))
+		h2 = t.Assert(s.Peer(), lang.NewRecord(lang.Symbol("y"), obj.Value()))
+	})
+	require.Equal(t, `[[0 <A <x #:[0 1]> 1>]]`, lang.Format(p.next(t)))
+	require.Equal(t, `[[0 <A <y #:[0 1]> 2>]]`, lang.Format(p.next(t)))
+	require.Equal(t, 2, exports())
+	n.in(func(t *eval.Turn) { t.Retract(h1) })
+	require.Equal(t, `[[0 <R 1>]]`, lang.Format(p.next(t)))
+	require.Equal(t, 2, exports())
+	n.in(func(t *eval.Turn) { t.Retract(h2) })
+	require.Equal(t, `[[0 <R 2>]]`, lang.Format(p.next(t)))
+	require.Equal(t, 1, exports())
+	// Sent again, it gets a new oid: the peer could not still hold the old.
+	n.in(func(t *eval.Turn) { t.Assert(s.Peer(), lang.NewRecord(lang.Symbol("z"), obj.Value())) })
+	require.Equal(t, `[[0 <A <z #:[0 2]> 3>]]`, lang.Format(p.next(t)))
+}
+
+// TestBigPacketInSmallReads (issue 17 point 13): a 4 MB packet arriving 4 KB
+// at a time is scanned once, not re-decoded per read.
+func TestBigPacketInSmallReads(t *testing.T) {
+	n := newNode(t)
+	p, _ := serve(t, n, relay.Options{})
+	big := repeat("z", 4<<20)
+	pkt, err := lang.Encode(lang.Sequence{lang.Sequence{lang.Int(0), lang.NewRecord(lang.Symbol("A"),
+		lang.NewRecord(lang.Symbol("big"), lang.String(big)), lang.Int(1))}})
+	require.NoError(t, err)
+	start := time.Now()
+	go func() {
+		for i := 0; i < len(pkt); i += 4096 {
+			if _, err := p.conn.Write(pkt[i:min(i+4096, len(pkt))]); err != nil {
+				return
+			}
+		}
+	}()
+	require.Eventually(t, func() bool {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		return len(n.seen) == 1
+	}, 30*time.Second, 5*time.Millisecond)
+	if !raceEnabled {
+		require.Less(t, time.Since(start), 3*time.Second)
+	}
+}
+
+// TestPeerError: <error MESSAGE DETAIL> from the peer ends the session (its
+// assertions retracted, the error reported), as relay.rs's
+// handle_inbound_packet returns it as the relay's failure.
+func TestPeerError(t *testing.T) {
+	n := newNode(t)
+	p, s := serve(t, n, relay.Options{})
+	p.send(t, `[[0 <A <here> 1>]]`)
+	eventually(t, func() bool { return len(n.contents()) == 1 })
+	p.send(t, `<error "going away" {why: tired}>`)
+	<-s.Done()
+	eventually(t, func() bool { return len(n.contents()) == 0 })
+	require.Contains(t, n.errors()[0].Error(), `the peer reports an error: going away {why: tired}`)
+}
+
+// TestAssertionBound: a peer may hold only so many assertions at once.
+func TestAssertionBound(t *testing.T) {
+	n := newNode(t)
+	p, s := serve(t, n, relay.Options{MaxAssertions: 3})
+	p.send(t, `[[0 <A <a 1> 1>] [0 <A <a 2> 2>] [0 <R 1>] [0 <A <a 3> 3>] [0 <A <a 4> 4>]]`)
+	eventually(t, func() bool { return len(n.contents()) == 3 })
+	p.send(t, `[[0 <A <a 5> 5>]]`)
+	require.Contains(t, lang.Format(p.next(t)), "more than 3 assertions held by one peer")
+	<-s.Done()
+	eventually(t, func() bool { return len(n.contents()) == 0 })
 }

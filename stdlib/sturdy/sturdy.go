@@ -30,6 +30,9 @@ type Ref struct {
 	OID     lang.Value
 	Sig     []byte
 	Caveats []lang.Value
+	// BadCaveats records a caveats field that is not a sequence
+	// (sturdy.prs CaveatsField @invalid): such a ref never validates.
+	BadCaveats bool
 }
 
 // Errors of validation, named as syndicate-rs names them.
@@ -101,6 +104,9 @@ func (r *Ref) Attenuate(caveats ...lang.Value) (*Ref, error) {
 
 // Validate checks r's signature against key.
 func (r *Ref) Validate(key []byte) error {
+	if r.BadCaveats {
+		return ErrCaveats
+	}
 	root, err := Mint(r.OID, key)
 	if err != nil {
 		return err
@@ -142,11 +148,17 @@ func Parse(v lang.Value) (*Ref, error) {
 	if !ok || !lang.Equal(rec.Label, symRef) || len(rec.Fields) != 1 {
 		return nil, fmt.Errorf("a sturdy ref is <ref {oid: ..., sig: #[...]}>, not %s", lang.Format(v))
 	}
-	return ParseParameters(rec.Fields[0])
+	r, err := ParseParameters(rec.Fields[0])
+	if err == nil && r.BadCaveats {
+		return nil, ErrCaveats
+	}
+	return r, err
 }
 
 // ParseParameters reads the Parameters dictionary of a sturdy ref. A
-// caveats field that is not a sequence is ErrCaveats, as in syndicate-rs.
+// caveats field that is not a sequence parses (as sturdy.prs's @invalid
+// CaveatsField) but marks the ref BadCaveats, so that it never validates,
+// as in syndicate-rs.
 func ParseParameters(v lang.Value) (*Ref, error) {
 	d, ok := lang.Unwrap(v).(*lang.Dictionary)
 	if !ok {
@@ -165,7 +177,8 @@ func ParseParameters(v lang.Value) (*Ref, error) {
 	if cs, ok := d.Get(symCaveats); ok {
 		seq, ok := lang.Unwrap(cs).(lang.Sequence)
 		if !ok {
-			return nil, ErrCaveats
+			r.BadCaveats = true
+			return r, nil
 		}
 		r.Caveats = append([]lang.Value(nil), seq...)
 	}
