@@ -79,7 +79,8 @@ func (d definition) Lex(filename string, r io.Reader) (lexer.Lexer, error) {
 
 // LexString implements lexer.StringDefinition.
 func (definition) LexString(filename, input string) (lexer.Lexer, error) {
-	return &scanner{src: input, file: filename, line: 1}, nil
+	sc := newScanner(filename, input)
+	return &sc, nil
 }
 
 // LexBytes implements lexer.BytesDefinition.
@@ -95,7 +96,14 @@ type scanner struct {
 	scratch   []byte // the bytes of the last #x"..." token
 	off       int
 	line      int
-	lineStart int
+	lineStart int // offset of the current line's start (negative when a stream window starts mid-line)
+	// Where src starts in the whole input, for a stream read in windows:
+	// its byte offset, and the line and line start of its first byte.
+	baseOff, baseLine, baseLineStart int
+}
+
+func newScanner(file, src string) scanner {
+	return scanner{src: src, file: file, line: 1, baseLine: 1}
 }
 
 // tpos is where a token starts; the file is the scanner's.
@@ -113,7 +121,7 @@ type token struct {
 }
 
 func (s *scanner) pos(off int) tpos {
-	return tpos{off: off, line: s.line, col: off - s.lineStart + 1}
+	return tpos{off: s.baseOff + off, line: s.line, col: off - s.lineStart + 1}
 }
 
 // Next implements lexer.Lexer.
@@ -133,7 +141,7 @@ func (s *scanner) errAt(kind lang.ErrorKind, off int, msg string) *lang.Error {
 	// tokens; recompute the line for it.
 	line, ls := s.line, s.lineStart
 	if off < s.lineStart {
-		line, ls = 1, 0
+		line, ls = s.baseLine, s.baseLineStart
 		for i := 0; i < off; i++ {
 			if s.src[i] == '\n' {
 				line++
@@ -141,13 +149,13 @@ func (s *scanner) errAt(kind lang.ErrorKind, off int, msg string) *lang.Error {
 			}
 		}
 	}
-	for i := ls; i < off && i < len(s.src); i++ {
+	for i := max(ls, 0); i < off && i < len(s.src); i++ {
 		if s.src[i] == '\n' {
 			line++
 			ls = i + 1
 		}
 	}
-	return &lang.Error{Kind: kind, Pos: lang.Position{File: s.file, Offset: off, Line: line, Column: off - ls + 1}, Msg: msg}
+	return &lang.Error{Kind: kind, Pos: lang.Position{File: s.file, Offset: s.baseOff + off, Line: line, Column: off - ls + 1}, Msg: msg}
 }
 
 // scan reads the next token.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/big"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -91,7 +90,7 @@ func NewStringReader(file, src string, opts Options) *Reader {
 	if opts.MaxDepth <= 0 {
 		opts.MaxDepth = lang.DefaultMaxDepth
 	}
-	r := &Reader{opts: opts, sc: scanner{src: src, file: file, line: 1}}
+	r := &Reader{opts: opts, sc: newScanner(file, src)}
 	r.build.SizeHint(len(src))
 	return r
 }
@@ -355,7 +354,7 @@ func (r *Reader) bare(t token) (lang.Value, error) {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return r.build.Int(n), nil
 	}
-	n, ok := new(big.Int).SetString(s, 10)
+	n, ok := parseDecimal(s)
 	if !ok {
 		return nil, r.errorAt(lang.SyntaxError, t.pos, "invalid integer %s", s)
 	}
