@@ -156,18 +156,22 @@ func (r *Reader) Next() (lang.Value, error) {
 // Offset is the byte offset just after the last token consumed.
 func (r *Reader) Offset() int { return r.sc.off }
 
-func (r *Reader) peek() token {
+// peek returns the next token without consuming it. The token is the
+// reader's own: it is good until the next token is scanned, so callers copy
+// what they keep beyond that.
+func (r *Reader) peek() *token {
 	if !r.ahead {
-		r.tok, r.err = r.sc.scan()
+		r.err = r.sc.scan(&r.tok)
 		if r.err != nil {
 			r.tok = token{typ: TokEOF, pos: r.sc.pos(r.sc.off)}
 		}
 		r.ahead = true
 	}
-	return r.tok
+	return &r.tok
 }
 
-func (r *Reader) next() token {
+// next consumes the next token; see peek for how long it is good.
+func (r *Reader) next() *token {
 	t := r.peek()
 	r.ahead = false
 	return t
@@ -196,7 +200,7 @@ func (r *Reader) leadingComments() []lang.Value {
 	}
 }
 
-func (r *Reader) peekSkippingComments() token {
+func (r *Reader) peekSkippingComments() *token {
 	r.leadingComments()
 	return r.peek()
 }
@@ -209,7 +213,7 @@ func (r *Reader) toPos(p tpos) lang.Position {
 	return lang.Position{File: r.sc.file, Offset: p.off, Line: p.line, Column: p.col}
 }
 
-func describe(t token) string {
+func describe(t *token) string {
 	switch t.typ {
 	case TokEOF:
 		return "end of input"
@@ -285,15 +289,16 @@ func (r *Reader) value(anns []lang.Value) (lang.Value, error) {
 
 // nested reads a value one level deeper, enforcing the depth limit.
 func (r *Reader) nested(anns []lang.Value) (lang.Value, error) {
-	r.depth++
-	defer func() { r.depth-- }()
-	if r.depth >= r.opts.MaxDepth {
+	if r.depth+1 >= r.opts.MaxDepth {
 		return nil, r.errorAt(lang.SyntaxError, r.peek().pos, "values nest deeper than %d levels", r.opts.MaxDepth)
 	}
-	return r.value(anns)
+	r.depth++
+	v, err := r.value(anns)
+	r.depth--
+	return v, err
 }
 
-func (r *Reader) plain(t token) (lang.Value, error) {
+func (r *Reader) plain(t *token) (lang.Value, error) {
 	switch t.typ {
 	case TokBare:
 		return r.bare(t)
@@ -324,20 +329,20 @@ func (r *Reader) plain(t token) (lang.Value, error) {
 		}
 		return r.build.Embedded(v), nil
 	case TokOpenRecord:
-		return r.record(t)
+		return r.record(*t)
 	case TokOpenSeq:
-		return r.sequence(t, false)
+		return r.sequence(*t, false)
 	case TokOpenSet:
-		return r.sequence(t, true)
+		return r.sequence(*t, true)
 	case TokOpenDict:
-		return r.dictionary(t)
+		return r.dictionary(*t)
 	case TokEOF:
 		return nil, r.errorAt(lang.InputEndedEarly, t.pos, "input ended where a value was expected")
 	}
 	return nil, r.errorAt(lang.SyntaxError, t.pos, "unexpected %s; expected a value", describe(t))
 }
 
-func (r *Reader) bare(t token) (lang.Value, error) {
+func (r *Reader) bare(t *token) (lang.Value, error) {
 	s := t.val
 	if !lang.LooksNumeric(s) {
 		return r.text(lang.KindSymbol, s), nil
@@ -477,6 +482,7 @@ func (r *Reader) dictionary(open token) (lang.Value, error) {
 		case TokCloseRecord, TokCloseSeq:
 			return fail(r.errorAt(lang.SyntaxError, t.pos, "unexpected %s inside the dictionary opened at %d:%d", describe(t), open.pos.line, open.pos.col))
 		}
+		kpos := t.pos // t is good only until the key's tokens are read
 		k, err := r.nested(anns)
 		if err != nil {
 			return fail(err)
@@ -514,7 +520,7 @@ func (r *Reader) dictionary(open token) (lang.Value, error) {
 		}
 		r.build.Push(k)
 		r.build.Push(v)
-		r.keys = append(r.keys, keyAt{k, t.pos})
+		r.keys = append(r.keys, keyAt{k, kpos})
 	}
 }
 
