@@ -17,7 +17,8 @@ const preservesUsage = `usage: synd preserves convert [--from text|binary] [--to
 
 Reads a stream of any number of Preserves values from the FILEs, or from
 standard input if there are none, and writes each value to standard output
-in the chosen form:
+in the chosen form, as soon as it is read (inputs of any length convert in
+memory bounded by their largest value):
 
   text       compact text, one value per line
   pretty     indented text, one value per line
