@@ -161,13 +161,18 @@ func (r *Reader) Offset() int { return r.sc.off }
 // what they keep beyond that.
 func (r *Reader) peek() *token {
 	if !r.ahead {
-		r.err = r.sc.scan(&r.tok)
-		if r.err != nil {
-			r.tok = token{typ: TokEOF, pos: r.sc.pos(r.sc.off)}
-		}
-		r.ahead = true
+		r.scanNext()
 	}
 	return &r.tok
+}
+
+// scanNext is peek's slow path, apart so that peek inlines.
+func (r *Reader) scanNext() {
+	r.err = r.sc.scan(&r.tok)
+	if r.err != nil {
+		r.tok = token{typ: TokEOF, pos: r.sc.pos(r.sc.off)}
+	}
+	r.ahead = true
 }
 
 // next consumes the next token; see peek for how long it is good.
@@ -180,6 +185,13 @@ func (r *Reader) next() *token {
 // leadingComments consumes comment and #! tokens, returning them as
 // annotations (or nil when annotations are not kept).
 func (r *Reader) leadingComments() []lang.Value {
+	if t := r.peek(); t.typ != TokComment && t.typ != TokInterpreter {
+		return nil // the common case, inlined
+	}
+	return r.comments()
+}
+
+func (r *Reader) comments() []lang.Value {
 	var anns []lang.Value
 	for {
 		t := r.peek()
