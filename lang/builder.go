@@ -119,12 +119,6 @@ func (b *Builder) Drop(mark int) {
 // later pushes overwrite them, and Reset clears the whole stack.
 func (b *Builder) pop(mark int) { b.stack = b.stack[:mark] }
 
-func (b *Builder) children(mark int) []Value {
-	out := b.copyItems(b.stack[mark:])
-	b.pop(mark)
-	return out
-}
-
 // copyItems copies items into the builder's chunks.
 func (b *Builder) copyItems(items []Value) []Value {
 	if len(items) == 0 {

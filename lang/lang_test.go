@@ -251,7 +251,7 @@ func TestTextWriter(t *testing.T) {
 		want string
 	}{
 		{Double(1), "1.0"},
-		{Double(-0.0 * -1), "0.0"},
+		{Double(0), "0.0"},
 		{Double(math.Copysign(0, -1)), "-0.0"},
 		{Double(1e300), "1e+300"},
 		{Double(math.Inf(1)), `#xd"7ff0000000000000"`},
