@@ -41,7 +41,7 @@ func BenchmarkDecodeBinary(b *testing.B) {
 		b.Run(size.name, func(b *testing.B) {
 			b.SetBytes(int64(len(enc)))
 			b.ReportAllocs()
-			m := gcshare.Start()
+			m := gcshare.Start(int64(len(enc)))
 			for b.Loop() {
 				if _, err := lang.Decode(enc); err != nil {
 					b.Fatal(err)
@@ -53,26 +53,30 @@ func BenchmarkDecodeBinary(b *testing.B) {
 			b.SetBytes(int64(len(enc)))
 			b.ReportAllocs()
 			tick := gcshare.Off(b)
+			m := gcshare.Start(int64(len(enc)))
 			for b.Loop() {
 				if _, err := lang.Decode(enc); err != nil {
 					b.Fatal(err)
 				}
 				tick()
 			}
+			m.Report(b)
 		})
 		b.Run(size.name+"-walk", func(b *testing.B) {
 			b.SetBytes(int64(len(enc)))
 			b.ReportAllocs()
+			m := gcshare.Start(int64(len(enc)))
 			for b.Loop() {
 				if err := walk(enc); err != nil {
 					b.Fatal(err)
 				}
 			}
+			m.Report(b)
 		})
 		b.Run(size.name+"-json", func(b *testing.B) {
 			b.SetBytes(int64(len(js)))
 			b.ReportAllocs()
-			m := gcshare.Start()
+			m := gcshare.Start(int64(len(js)))
 			for b.Loop() {
 				var out any
 				if err := json.Unmarshal(js, &out); err != nil {

@@ -291,6 +291,7 @@ type Decoder struct {
 
 	buf   []byte
 	pos   int
+	base  int // where buf starts in a stream, for positions
 	build Builder
 }
 
@@ -356,7 +357,7 @@ func (d *Decoder) Next() (Value, error) {
 }
 
 func (d *Decoder) errorf(kind ErrorKind, at int, format string, args ...any) *Error {
-	return &Error{Kind: kind, Pos: Position{File: d.File, Offset: at}, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Kind: kind, Pos: Position{File: d.File, Offset: d.base + at}, Msg: fmt.Sprintf(format, args...)}
 }
 
 func (d *Decoder) endedEarly(what string) *Error {
@@ -476,7 +477,7 @@ func (d *Decoder) annotated(start, depth int) (Value, error) {
 	if !d.KeepAnnotations {
 		return v, nil
 	}
-	return &Annotated{Annotations: anns, Value: v, Pos: Position{File: d.File, Offset: pos}}, nil
+	return &Annotated{Annotations: anns, Value: v, Pos: Position{File: d.File, Offset: d.base + pos}}, nil
 }
 
 func (d *Decoder) compound(tag byte, start, depth int) (Value, error) {

@@ -46,3 +46,27 @@ func FuzzDecoder(f *testing.F) {
 		}
 	})
 }
+
+// FuzzStreamDecoder checks that decoding a stream delivered in pieces of
+// any size gives the same values and errors as decoding it whole.
+func FuzzStreamDecoder(f *testing.F) {
+	for _, s := range []string{"\x80\xb5\x81\x80\x84", "\xb4\xb3\x01a\xb0\x01\x01\x84\xb1\x02hi", "\xb5\x81", "\x99"} {
+		f.Add([]byte(s), uint8(2))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, chunk uint8) {
+		whole := lang.NewDecoder(data)
+		whole.KeepAnnotations, whole.MaxDepth = true, 200
+		want, wantErr := drain(whole.Next)
+		s := lang.NewStreamDecoder("", &byteChunker{b: data, n: int(chunk%16) + 1})
+		s.KeepAnnotations, s.MaxDepth = true, 200
+		got, gotErr := drain(s.Next)
+		if len(want) != len(got) || wantErr != gotErr {
+			t.Fatalf("%x: whole %d values, %q; streamed %d values, %q", data, len(want), wantErr, len(got), gotErr)
+		}
+		for i := range want {
+			if !lang.Equal(want[i], got[i]) {
+				t.Fatalf("%x: value %d differs", data, i)
+			}
+		}
+	})
+}

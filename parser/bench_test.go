@@ -25,7 +25,7 @@ func BenchmarkReadText(b *testing.B) {
 	b.Run("1MB", func(b *testing.B) {
 		b.SetBytes(int64(len(text)))
 		b.ReportAllocs()
-		m := gcshare.Start()
+		m := gcshare.Start(int64(len(text)))
 		for b.Loop() {
 			if _, err := parser.Parse("bench", text, parser.Options{}); err != nil {
 				b.Fatal(err)
@@ -37,17 +37,19 @@ func BenchmarkReadText(b *testing.B) {
 		b.SetBytes(int64(len(text)))
 		b.ReportAllocs()
 		tick := gcshare.Off(b)
+		m := gcshare.Start(int64(len(text)))
 		for b.Loop() {
 			if _, err := parser.Parse("bench", text, parser.Options{}); err != nil {
 				b.Fatal(err)
 			}
 			tick()
 		}
+		m.Report(b)
 	})
 	b.Run("1MB-json", func(b *testing.B) {
 		b.SetBytes(int64(len(js)))
 		b.ReportAllocs()
-		m := gcshare.Start()
+		m := gcshare.Start(int64(len(js)))
 		for b.Loop() {
 			var out any
 			if err := json.Unmarshal(js, &out); err != nil {

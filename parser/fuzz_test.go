@@ -39,3 +39,28 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+// FuzzStreamReader checks that reading text as a stream, delivered in
+// pieces of any size, gives the same values, positions and errors as
+// reading it whole.
+func FuzzStreamReader(f *testing.F) {
+	for _, s := range []string{
+		"1 [2 3] <a b>", `"h\u00e9llo" 'q s' |old|`, "# c\n@a [1, 2]\n{k: v}", "[1 2", "a;b", "12345678901234567890123",
+		`#x"0102" #[AQI=] #"by"`, "é€😀 [é]",
+	} {
+		f.Add(s, uint8(3))
+	}
+	f.Fuzz(func(t *testing.T, src string, chunk uint8) {
+		opts := parser.Options{Annotations: true, Positions: true, MaxDepth: 200}
+		whole := readAll(parser.NewStringReader("f", src, opts).Next)
+		streamed := readAll(parser.NewStreamReader("f", &chunker{s: src, n: int(chunk%16) + 1}, opts).Next)
+		if len(whole.values) != len(streamed.values) || whole.err != streamed.err {
+			t.Fatalf("%q: whole %d values, %q; streamed %d values, %q", src, len(whole.values), whole.err, len(streamed.values), streamed.err)
+		}
+		for i := range whole.values {
+			if !lang.Equal(whole.values[i], streamed.values[i]) || lang.PositionOf(whole.values[i]) != lang.PositionOf(streamed.values[i]) {
+				t.Fatalf("%q: value %d differs", src, i)
+			}
+		}
+	})
+}

@@ -79,7 +79,8 @@ func (d definition) Lex(filename string, r io.Reader) (lexer.Lexer, error) {
 
 // LexString implements lexer.StringDefinition.
 func (definition) LexString(filename, input string) (lexer.Lexer, error) {
-	return &scanner{src: input, file: filename, line: 1}, nil
+	sc := newScanner(filename, input)
+	return &sc, nil
 }
 
 // LexBytes implements lexer.BytesDefinition.
@@ -95,7 +96,14 @@ type scanner struct {
 	scratch   []byte // the bytes of the last #x"..." token
 	off       int
 	line      int
-	lineStart int
+	lineStart int // offset of the current line's start (negative when a stream window starts mid-line)
+	// Where src starts in the whole input, for a stream read in windows:
+	// its byte offset, and the line and line start of its first byte.
+	baseOff, baseLine, baseLineStart int
+}
+
+func newScanner(file, src string) scanner {
+	return scanner{src: src, file: file, line: 1, baseLine: 1}
 }
 
 // tpos is where a token starts; the file is the scanner's.
@@ -113,13 +121,13 @@ type token struct {
 }
 
 func (s *scanner) pos(off int) tpos {
-	return tpos{off: off, line: s.line, col: off - s.lineStart + 1}
+	return tpos{off: s.baseOff + off, line: s.line, col: off - s.lineStart + 1}
 }
 
 // Next implements lexer.Lexer.
 func (s *scanner) Next() (lexer.Token, error) {
-	t, err := s.scan()
-	if err != nil {
+	var t token
+	if err := s.scan(&t); err != nil {
 		return lexer.Token{}, err
 	}
 	if t.scratch {
@@ -133,7 +141,7 @@ func (s *scanner) errAt(kind lang.ErrorKind, off int, msg string) *lang.Error {
 	// tokens; recompute the line for it.
 	line, ls := s.line, s.lineStart
 	if off < s.lineStart {
-		line, ls = 1, 0
+		line, ls = s.baseLine, s.baseLineStart
 		for i := 0; i < off; i++ {
 			if s.src[i] == '\n' {
 				line++
@@ -141,26 +149,28 @@ func (s *scanner) errAt(kind lang.ErrorKind, off int, msg string) *lang.Error {
 			}
 		}
 	}
-	for i := ls; i < off && i < len(s.src); i++ {
+	for i := max(ls, 0); i < off && i < len(s.src); i++ {
 		if s.src[i] == '\n' {
 			line++
 			ls = i + 1
 		}
 	}
-	return &lang.Error{Kind: kind, Pos: lang.Position{File: s.file, Offset: off, Line: line, Column: off - ls + 1}, Msg: msg}
+	return &lang.Error{Kind: kind, Pos: lang.Position{File: s.file, Offset: s.baseOff + off, Line: line, Column: off - ls + 1}, Msg: msg}
 }
 
 // scan reads the next token.
-func (s *scanner) scan() (token, error) {
+func (s *scanner) scan(out *token) error {
 	s.skipSpace()
 	start := s.off
 	p := s.pos(start)
 	if s.off >= len(s.src) {
-		return token{typ: TokEOF, pos: p}, nil
+		*out = token{typ: TokEOF, pos: p}
+		return nil
 	}
-	tok := func(t lexer.TokenType, n int, v string) (token, error) {
+	tok := func(t lexer.TokenType, n int, v string) error {
 		s.off += n
-		return token{typ: t, val: v, pos: p}, nil
+		*out = token{typ: t, val: v, pos: p}
+		return nil
 	}
 	c := s.src[s.off]
 	switch c {
@@ -185,20 +195,22 @@ func (s *scanner) scan() (token, error) {
 	case '"':
 		v, err := s.quoted('"', false)
 		if err != nil {
-			return token{}, err
+			return err
 		}
-		return token{typ: TokString, val: v, pos: p}, nil
+		*out = token{typ: TokString, val: v, pos: p}
+		return nil
 	case '\'', '|':
 		// '...' is the current quoted symbol syntax; |...| the legacy one.
 		v, err := s.quoted(c, false)
 		if err != nil {
-			return token{}, err
+			return err
 		}
-		return token{typ: TokQuotedSym, val: v, pos: p}, nil
+		*out = token{typ: TokQuotedSym, val: v, pos: p}
+		return nil
 	case ';':
-		return token{}, s.errAt(lang.SyntaxError, start, "';' is reserved syntax; a symbol holding it must be quoted, as in 'a;b'")
+		return s.errAt(lang.SyntaxError, start, "';' is reserved syntax; a symbol holding it must be quoted, as in 'a;b'")
 	case '#':
-		return s.hash(p)
+		return s.hash(p, out)
 	}
 	for s.off < len(s.src) {
 		c := s.src[s.off]
@@ -207,14 +219,14 @@ func (s *scanner) scan() (token, error) {
 				break
 			}
 			if c == '\'' || c == ';' {
-				return token{}, s.errAt(lang.SyntaxError, s.off, bareQuoteMessage(c))
+				return s.errAt(lang.SyntaxError, s.off, bareQuoteMessage(c))
 			}
 			s.off++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s.src[s.off:])
 		if r == utf8.RuneError && size == 1 {
-			return token{}, s.errAt(lang.SyntaxError, s.off, "invalid UTF-8")
+			return s.errAt(lang.SyntaxError, s.off, "invalid UTF-8")
 		}
 		if lang.IsDelimiter(r) {
 			break
@@ -222,9 +234,10 @@ func (s *scanner) scan() (token, error) {
 		s.off += size
 	}
 	if s.off == start { // a non-ASCII delimiter, e.g. a Unicode space handled above
-		return token{}, s.errAt(lang.SyntaxError, start, "unexpected character")
+		return s.errAt(lang.SyntaxError, start, "unexpected character")
 	}
-	return token{typ: TokBare, val: s.src[start:s.off], pos: p}, nil
+	*out = token{typ: TokBare, val: s.src[start:s.off], pos: p}
+	return nil
 }
 
 var asciiDelim = func() (t [128]bool) {
@@ -266,85 +279,96 @@ func (s *scanner) restOfLine() string {
 	return strings.TrimSuffix(s.src[start:s.off], "\r")
 }
 
-func (s *scanner) hash(p tpos) (token, error) {
+func (s *scanner) hash(p tpos, out *token) error {
 	start := s.off
 	rest := s.src[start+1:]
 	if rest == "" {
 		s.off++
-		return token{typ: TokComment, val: "", pos: p}, nil
+		*out = token{typ: TokComment, val: "", pos: p}
+		return nil
 	}
 	switch c := rest[0]; c {
 	case ' ', '\t':
 		s.off += 2
 		text := s.restOfLine()
 		if !utf8.ValidString(text) {
-			return token{}, s.errAt(lang.SyntaxError, start, "invalid UTF-8 in comment")
+			return s.errAt(lang.SyntaxError, start, "invalid UTF-8 in comment")
 		}
-		return token{typ: TokComment, val: text, pos: p}, nil
+		*out = token{typ: TokComment, val: text, pos: p}
+		return nil
 	case '\n', '\r':
 		s.off++
-		return token{typ: TokComment, val: "", pos: p}, nil
+		*out = token{typ: TokComment, val: "", pos: p}
+		return nil
 	case '!':
 		s.off += 2
 		text := s.restOfLine()
 		if !utf8.ValidString(text) {
-			return token{}, s.errAt(lang.SyntaxError, start, "invalid UTF-8 in #! line")
+			return s.errAt(lang.SyntaxError, start, "invalid UTF-8 in #! line")
 		}
-		return token{typ: TokInterpreter, val: text, pos: p}, nil
+		*out = token{typ: TokInterpreter, val: text, pos: p}
+		return nil
 	case 't', 'f':
 		s.off += 2
 		if s.off < len(s.src) {
 			r, _ := utf8.DecodeRuneInString(s.src[s.off:])
 			if !lang.IsDelimiter(r) {
-				return token{}, s.errAt(lang.SyntaxError, start, "#"+string(c)+" must be followed by a delimiter")
+				return s.errAt(lang.SyntaxError, start, "#"+string(c)+" must be followed by a delimiter")
 			}
 		}
-		return token{typ: TokBool, val: string(c), pos: p}, nil
+		*out = token{typ: TokBool, val: string(c), pos: p}
+		return nil
 	case '{':
 		s.off += 2
-		return token{typ: TokOpenSet, val: "#{", pos: p}, nil
+		*out = token{typ: TokOpenSet, val: "#{", pos: p}
+		return nil
 	case ':':
 		s.off += 2
-		return token{typ: TokEmbedded, val: "#:", pos: p}, nil
+		*out = token{typ: TokEmbedded, val: "#:", pos: p}
+		return nil
 	case '"':
 		s.off++
 		v, err := s.quoted('"', true)
 		if err != nil {
-			return token{}, err
+			return err
 		}
-		return token{typ: TokBytes, val: v, pos: p}, nil
+		*out = token{typ: TokBytes, val: v, pos: p}
+		return nil
 	case '[':
 		v, err := s.base64()
 		if err != nil {
-			return token{}, err
+			return err
 		}
-		return token{typ: TokBytes, val: v, pos: p}, nil
+		*out = token{typ: TokBytes, val: v, pos: p}
+		return nil
 	case 'x':
 		if strings.HasPrefix(rest, `x"`) {
 			s.off += 3
 			v, err := s.hexBytes(start)
 			if err != nil {
-				return token{}, err
+				return err
 			}
-			return token{typ: TokBytes, val: v, pos: p, scratch: true}, nil
+			*out = token{typ: TokBytes, val: v, pos: p, scratch: true}
+			return nil
 		}
 		if strings.HasPrefix(rest, `xd"`) {
 			s.off += 4
 			v, err := s.hexBytes(start)
 			if err != nil {
-				return token{}, err
+				return err
 			}
 			if len(v) != 8 {
-				return token{}, s.errAt(lang.SyntaxError, start, `#xd"..." must hold exactly 16 hex digits`)
+				return s.errAt(lang.SyntaxError, start, `#xd"..." must hold exactly 16 hex digits`)
 			}
-			return token{typ: TokHexDouble, val: v, pos: p}, nil
+			*out = token{typ: TokHexDouble, val: v, pos: p}
+			return nil
 		}
 		if len(rest) < 3 && strings.HasPrefix(`xd"`, rest) {
 			s.off = len(s.src)
-			return token{}, s.errAt(lang.InputEndedEarly, len(s.src), "input ended inside a #x form")
+			return s.errAt(lang.InputEndedEarly, len(s.src), "input ended inside a #x form")
 		}
 	}
-	return token{}, s.errAt(lang.SyntaxError, start, "unknown syntax after #")
+	return s.errAt(lang.SyntaxError, start, "unknown syntax after #")
 }
 
 // quoted reads a "...", '...' or |...| body starting at the opening quote (already

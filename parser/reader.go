@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/big"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -91,7 +90,7 @@ func NewStringReader(file, src string, opts Options) *Reader {
 	if opts.MaxDepth <= 0 {
 		opts.MaxDepth = lang.DefaultMaxDepth
 	}
-	r := &Reader{opts: opts, sc: scanner{src: src, file: file, line: 1}}
+	r := &Reader{opts: opts, sc: newScanner(file, src)}
 	r.build.SizeHint(len(src))
 	return r
 }
@@ -157,18 +156,27 @@ func (r *Reader) Next() (lang.Value, error) {
 // Offset is the byte offset just after the last token consumed.
 func (r *Reader) Offset() int { return r.sc.off }
 
-func (r *Reader) peek() token {
+// peek returns the next token without consuming it. The token is the
+// reader's own: it is good until the next token is scanned, so callers copy
+// what they keep beyond that.
+func (r *Reader) peek() *token {
 	if !r.ahead {
-		r.tok, r.err = r.sc.scan()
-		if r.err != nil {
-			r.tok = token{typ: TokEOF, pos: r.sc.pos(r.sc.off)}
-		}
-		r.ahead = true
+		r.scanNext()
 	}
-	return r.tok
+	return &r.tok
 }
 
-func (r *Reader) next() token {
+// scanNext is peek's slow path, apart so that peek inlines.
+func (r *Reader) scanNext() {
+	r.err = r.sc.scan(&r.tok)
+	if r.err != nil {
+		r.tok = token{typ: TokEOF, pos: r.sc.pos(r.sc.off)}
+	}
+	r.ahead = true
+}
+
+// next consumes the next token; see peek for how long it is good.
+func (r *Reader) next() *token {
 	t := r.peek()
 	r.ahead = false
 	return t
@@ -177,6 +185,13 @@ func (r *Reader) next() token {
 // leadingComments consumes comment and #! tokens, returning them as
 // annotations (or nil when annotations are not kept).
 func (r *Reader) leadingComments() []lang.Value {
+	if t := r.peek(); t.typ != TokComment && t.typ != TokInterpreter {
+		return nil // the common case, inlined
+	}
+	return r.comments()
+}
+
+func (r *Reader) comments() []lang.Value {
 	var anns []lang.Value
 	for {
 		t := r.peek()
@@ -197,7 +212,7 @@ func (r *Reader) leadingComments() []lang.Value {
 	}
 }
 
-func (r *Reader) peekSkippingComments() token {
+func (r *Reader) peekSkippingComments() *token {
 	r.leadingComments()
 	return r.peek()
 }
@@ -210,7 +225,7 @@ func (r *Reader) toPos(p tpos) lang.Position {
 	return lang.Position{File: r.sc.file, Offset: p.off, Line: p.line, Column: p.col}
 }
 
-func describe(t token) string {
+func describe(t *token) string {
 	switch t.typ {
 	case TokEOF:
 		return "end of input"
@@ -286,15 +301,16 @@ func (r *Reader) value(anns []lang.Value) (lang.Value, error) {
 
 // nested reads a value one level deeper, enforcing the depth limit.
 func (r *Reader) nested(anns []lang.Value) (lang.Value, error) {
-	r.depth++
-	defer func() { r.depth-- }()
-	if r.depth >= r.opts.MaxDepth {
+	if r.depth+1 >= r.opts.MaxDepth {
 		return nil, r.errorAt(lang.SyntaxError, r.peek().pos, "values nest deeper than %d levels", r.opts.MaxDepth)
 	}
-	return r.value(anns)
+	r.depth++
+	v, err := r.value(anns)
+	r.depth--
+	return v, err
 }
 
-func (r *Reader) plain(t token) (lang.Value, error) {
+func (r *Reader) plain(t *token) (lang.Value, error) {
 	switch t.typ {
 	case TokBare:
 		return r.bare(t)
@@ -325,20 +341,20 @@ func (r *Reader) plain(t token) (lang.Value, error) {
 		}
 		return r.build.Embedded(v), nil
 	case TokOpenRecord:
-		return r.record(t)
+		return r.record(*t)
 	case TokOpenSeq:
-		return r.sequence(t, false)
+		return r.sequence(*t, false)
 	case TokOpenSet:
-		return r.sequence(t, true)
+		return r.sequence(*t, true)
 	case TokOpenDict:
-		return r.dictionary(t)
+		return r.dictionary(*t)
 	case TokEOF:
 		return nil, r.errorAt(lang.InputEndedEarly, t.pos, "input ended where a value was expected")
 	}
 	return nil, r.errorAt(lang.SyntaxError, t.pos, "unexpected %s; expected a value", describe(t))
 }
 
-func (r *Reader) bare(t token) (lang.Value, error) {
+func (r *Reader) bare(t *token) (lang.Value, error) {
 	s := t.val
 	if !lang.LooksNumeric(s) {
 		return r.text(lang.KindSymbol, s), nil
@@ -355,7 +371,7 @@ func (r *Reader) bare(t token) (lang.Value, error) {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return r.build.Int(n), nil
 	}
-	n, ok := new(big.Int).SetString(s, 10)
+	n, ok := parseDecimal(s)
 	if !ok {
 		return nil, r.errorAt(lang.SyntaxError, t.pos, "invalid integer %s", s)
 	}
@@ -478,6 +494,7 @@ func (r *Reader) dictionary(open token) (lang.Value, error) {
 		case TokCloseRecord, TokCloseSeq:
 			return fail(r.errorAt(lang.SyntaxError, t.pos, "unexpected %s inside the dictionary opened at %d:%d", describe(t), open.pos.line, open.pos.col))
 		}
+		kpos := t.pos // t is good only until the key's tokens are read
 		k, err := r.nested(anns)
 		if err != nil {
 			return fail(err)
@@ -515,7 +532,7 @@ func (r *Reader) dictionary(open token) (lang.Value, error) {
 		}
 		r.build.Push(k)
 		r.build.Push(v)
-		r.keys = append(r.keys, keyAt{k, t.pos})
+		r.keys = append(r.keys, keyAt{k, kpos})
 	}
 }
 

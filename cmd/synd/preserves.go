@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/hex"
 	"flag"
 	"fmt"
@@ -16,7 +17,8 @@ const preservesUsage = `usage: synd preserves convert [--from text|binary] [--to
 
 Reads a stream of any number of Preserves values from the FILEs, or from
 standard input if there are none, and writes each value to standard output
-in the chosen form:
+in the chosen form, as soon as it is read (inputs of any length convert in
+memory bounded by their largest value):
 
   text       compact text, one value per line
   pretty     indented text, one value per line
@@ -63,40 +65,20 @@ func runPreserves(env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "synd preserves convert: %v\n", err)
 		return 2
 	}
-	var read func(name string, data []byte, emit func(lang.Value) error) error
+	// Each input is read as a stream, value by value, and each value is
+	// written as soon as it is read: memory stays bounded by the largest
+	// value, whatever the length of the input.
+	var open func(name string, src io.Reader) func() (lang.Value, error)
 	switch *from {
 	case "text":
-		read = func(name string, data []byte, emit func(lang.Value) error) error {
-			r := parser.NewReader(name, data, parser.Options{Annotations: keep})
-			for {
-				v, err := r.Next()
-				if err == io.EOF {
-					return nil
-				}
-				if err != nil {
-					return err
-				}
-				if err := emit(v); err != nil {
-					return err
-				}
-			}
+		open = func(name string, src io.Reader) func() (lang.Value, error) {
+			return parser.NewStreamReader(name, src, parser.Options{Annotations: keep}).Next
 		}
 	case "binary":
-		read = func(name string, data []byte, emit func(lang.Value) error) error {
-			d := lang.NewDecoder(data)
-			d.File, d.KeepAnnotations = name, keep
-			for {
-				v, err := d.Next()
-				if err == io.EOF {
-					return nil
-				}
-				if err != nil {
-					return err
-				}
-				if err := emit(v); err != nil {
-					return err
-				}
-			}
+		open = func(name string, src io.Reader) func() (lang.Value, error) {
+			d := lang.NewStreamDecoder(name, src)
+			d.KeepAnnotations = keep
+			return d.Next
 		}
 	default:
 		fmt.Fprintf(env.stderr, "synd preserves convert: --from must be text or binary, not %q\n", *from)
@@ -106,58 +88,81 @@ func runPreserves(env *cmdEnv, args []string) int {
 	if len(inputs) == 0 {
 		inputs = []string{"-"}
 	}
+	out := bufio.NewWriterSize(env.stdout, 64<<10)
+	fail := func(err error) int {
+		out.Flush() // the values before the bad one are written
+		fmt.Fprintln(env.stderr, err)
+		return 1
+	}
+	var buf []byte
 	for _, name := range inputs {
-		var data []byte
-		var err error
-		if name == "-" {
-			name = "<stdin>"
-			data, err = io.ReadAll(env.stdin)
-		} else {
-			data, err = os.ReadFile(name)
-		}
+		src, display, closeSrc, err := openInput(env, name)
 		if err != nil {
-			fmt.Fprintf(env.stderr, "synd preserves convert: %v\n", err)
-			return 1
+			return fail(fmt.Errorf("synd preserves convert: %w", err))
 		}
-		err = read(name, data, func(v lang.Value) error {
-			out, err := write(v)
-			if err != nil {
-				return err
+		next := open(display, bufio.NewReaderSize(src, 64<<10))
+		for {
+			v, err := next()
+			if err == io.EOF {
+				break
 			}
-			_, err = env.stdout.Write(out)
-			return err
-		})
-		if err != nil {
-			fmt.Fprintln(env.stderr, err)
-			return 1
+			if err == nil {
+				buf, err = write(buf[:0], v)
+			}
+			if err == nil {
+				_, err = out.Write(buf)
+			}
+			if err != nil {
+				closeSrc()
+				return fail(err)
+			}
 		}
+		closeSrc()
+	}
+	if err := out.Flush(); err != nil {
+		fmt.Fprintf(env.stderr, "synd preserves convert: %v\n", err)
+		return 1
 	}
 	return 0
 }
 
-// valueWriter returns the function that renders one value in the form `to`.
-func valueWriter(to string, keep bool) (func(lang.Value) ([]byte, error), error) {
+// openInput opens a named input, "-" being standard input.
+func openInput(env *cmdEnv, name string) (src io.Reader, display string, closeSrc func(), err error) {
+	if name == "-" {
+		return env.stdin, "<stdin>", func() {}, nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return f, name, func() { f.Close() }, nil
+}
+
+// valueWriter returns the function that appends one value, rendered in the
+// form `to`, to a buffer.
+func valueWriter(to string, keep bool) (func([]byte, lang.Value) ([]byte, error), error) {
 	switch to {
 	case "text", "pretty":
 		w := &lang.TextWriter{Annotations: keep}
 		if to == "pretty" {
 			w.Indent = "  "
 		}
-		return func(v lang.Value) ([]byte, error) { return append(w.Append(nil, v), '\n'), nil }, nil
+		return func(dst []byte, v lang.Value) ([]byte, error) { return append(w.Append(dst, v), '\n'), nil }, nil
 	case "binary":
 		e := &lang.Encoder{Annotations: keep}
-		return func(v lang.Value) ([]byte, error) { return e.Append(nil, v) }, nil
+		return e.Append, nil
 	case "canonical":
 		e := &lang.Encoder{Canonical: true}
-		return func(v lang.Value) ([]byte, error) { return e.Append(nil, v) }, nil
+		return e.Append, nil
 	case "hex":
 		e := &lang.Encoder{Annotations: keep}
-		return func(v lang.Value) ([]byte, error) {
-			b, err := e.Append(nil, v)
-			if err != nil {
-				return nil, err
+		var scratch []byte
+		return func(dst []byte, v lang.Value) ([]byte, error) {
+			var err error
+			if scratch, err = e.Append(scratch[:0], v); err != nil {
+				return dst, err
 			}
-			return append(hex.AppendEncode(nil, b), '\n'), nil
+			return append(hex.AppendEncode(dst, scratch), '\n'), nil
 		}, nil
 	}
 	return nil, fmt.Errorf("--to must be text, pretty, binary, canonical or hex, not %q", to)

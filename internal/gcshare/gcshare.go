@@ -1,6 +1,8 @@
 // Package gcshare measures, inside a benchmark, the share of CPU time the Go
 // garbage collector took, so that one `go test -bench` run reports it beside
 // the speed (the issue's "GC share" rows) without a second run under GOGC=off.
+// It also reports speed by CPU time rather than wall time: on a shared,
+// loaded machine, time a benchmark spends waiting for a core is not its own.
 package gcshare
 
 import (
@@ -8,31 +10,54 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"testing"
+	"time"
 )
 
 var names = []string{"/cpu/classes/gc/total:cpu-seconds", "/cpu/classes/user:cpu-seconds"}
 
 // Meter is a measurement in progress.
-type Meter struct{ start [2]float64 }
+type Meter struct {
+	start            [2]float64
+	thread0, process time.Duration
+	bytes            int64
+}
 
 // Start begins measuring: call it after the benchmark's set-up, just before
 // its loop. It collects garbage first so that the set-up is not charged.
-func Start() *Meter {
+// bytes is what one iteration processes (as for b.SetBytes).
+func Start(bytes int64) *Meter {
 	runtime.GC()
-	m := &Meter{}
+	runtime.LockOSThread() // the loop runs on this thread: its CPU time is the loop's
+	m := &Meter{bytes: bytes}
 	m.start = read()
+	m.thread0, m.process = cpuTime()
 	return m
 }
 
-// Report ends the measurement and reports the metric "gc-%": GC CPU time as
-// a percentage of GC plus user CPU time over the loop.
+// Report ends the measurement and reports, for b's iterations:
+//
+//   - "gc-%": GC CPU time as a percentage of GC plus user CPU time (the
+//     runtime's own accounting);
+//   - "cpu-MB/s": bytes per second of all the process's CPU time (the loop
+//     and the collector's workers on other threads);
+//   - "thread-MB/s": bytes per second of the loop's thread's CPU time (the
+//     loop, with the collector's assists but not its background work).
 func (m *Meter) Report(b *testing.B) {
 	b.StopTimer()
+	thread1, process1 := cpuTime()
+	runtime.UnlockOSThread()
 	runtime.GC() // the runtime's CPU classes are brought up to date at GC
 	end := read()
 	gc, user := end[0]-m.start[0], end[1]-m.start[1]
 	if gc+user > 0 {
 		b.ReportMetric(100*gc/(gc+user), "gc-%")
+	}
+	n := float64(b.N) * float64(m.bytes) / 1e6
+	if d := process1 - m.process; d > 0 && m.bytes > 0 {
+		b.ReportMetric(n/d.Seconds(), "cpu-MB/s")
+	}
+	if d := thread1 - m.thread0; d > 0 && m.bytes > 0 {
+		b.ReportMetric(n/d.Seconds(), "thread-MB/s")
 	}
 }
 
