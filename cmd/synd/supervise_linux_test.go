@@ -230,3 +230,33 @@ func TestThousandSleepingDaemons(t *testing.T) {
 	assert.LessOrEqual(t, threads, 20, "OS threads")
 	assert.LessOrEqual(t, rss, 64*1024, "RSS in kB")
 }
+
+// SIGTERM to serve does not wait for a grandchild that left its daemon's
+// process group (setsid) and holds the daemon's pipes: the daemon's exit is
+// noticed by wait, its pipes closed, and serve ends (issue 17.4).
+func TestServeStopsDespiteSetsidGrandchild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs real processes; skipped with -short")
+	}
+	if _, err := exec.LookPath("setsid"); err != nil {
+		t.Skip("no setsid here")
+	}
+	s := serveConfig(t, map[string]string{"gc.pr": `
+<require-service <daemon holder>>
+<daemon holder "setsid sleep 60 & echo grandchild $!; exec sleep 1000">
+`})
+	m := s.waitLine(t, regexp.MustCompile(` grandchild (\d+) pid=`), 10*time.Second)
+	gc, _ := strconv.Atoi(m[1])
+	t.Cleanup(func() { _ = syscall.Kill(gc, syscall.SIGKILL) })
+	start := time.Now()
+	require.NoError(t, s.cmd.Process.Signal(syscall.SIGTERM))
+	done := make(chan error, 1)
+	go func() { done <- s.cmd.Wait() }()
+	select {
+	case <-done:
+		t.Logf("serve ended %s after SIGTERM", time.Since(start).Round(time.Millisecond))
+	case <-time.After(3 * time.Second):
+		t.Fatal("serve still running 3 s after SIGTERM: it waits for the grandchild")
+	}
+	require.True(t, alive(gc), "the grandchild itself was out of reach (its own session)")
+}
