@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -185,18 +184,4 @@ func TestProcessEnvironment(t *testing.T) {
 		`- ERROR id=q why="env: \"FOO=PATH\" is not a valid variable name`,
 		`- ERROR id=r why="env: LD_PRELOAD is given twice`)
 	assert.Len(t, got, 3)
-}
-
-func rssKB(t *testing.T, pid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Skip("no /proc here")
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "VmRSS:") {
-			n, _ := strconv.Atoi(strings.Fields(l)[1])
-			return n
-		}
-	}
-	return 0
 }
