@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -79,9 +80,35 @@ func signalName(s syscall.Signal) string {
 	return fmt.Sprint(int(s))
 }
 
-// drainWait is how long the pipes of a process that has exited are still
-// read (for its last lines) before they are closed, whoever else holds them.
-const drainWait = 50 * time.Millisecond
+// Once a process has exited, its pipes are read for as long as output keeps
+// coming (for its last lines) and closed as soon as they have been quiet for
+// drainQuiet, whoever else holds them (a grandchild that left the group),
+// or after drainMax at most.
+const (
+	drainQuiet = 5 * time.Millisecond
+	drainMax   = time.Second
+)
+
+// pipeReader reads one of our ends of a process's pipes. Once the process
+// has exited, each read waits at most drainQuiet for more output.
+type pipeReader struct {
+	f      *os.File
+	exited atomic.Bool
+}
+
+func (p *pipeReader) Read(b []byte) (int, error) {
+	if p.exited.Load() {
+		_ = p.f.SetReadDeadline(time.Now().Add(drainQuiet))
+	}
+	return p.f.Read(b)
+}
+
+// drain switches to draining: a read blocked now or later ends once the pipe
+// has been quiet for drainQuiet.
+func (p *pipeReader) drain() {
+	p.exited.Store(true)
+	_ = p.f.SetReadDeadline(time.Now().Add(drainQuiet))
+}
 
 // Start implements ProcessRunner.
 func (r *OSRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents) (int, func(), func(string) error, error) {
@@ -127,7 +154,7 @@ func (r *OSRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents) (int,
 		closers = append(closers, rd)
 		childFiles = append(childFiles, w)
 	}
-	stdout, stderr := closers[0], closers[1]
+	stdout, stderr := &pipeReader{f: closers[0]}, &pipeReader{f: closers[1]}
 	pid, err := spawn(path, spec.Argv, buildEnv(spec), spec.Dir, childFiles)
 	if err != nil {
 		for _, f := range closers {
@@ -179,11 +206,13 @@ func (r *OSRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents) (int,
 		_ = syscall.Kill(-pid, syscall.SIGKILL)
 		r.track(pid, false)
 		close(done)
+		stdout.drain()
+		stderr.drain()
 		drained := make(chan struct{})
 		go func() { readers.Wait(); close(drained) }()
 		select {
 		case <-drained:
-		case <-time.After(drainWait):
+		case <-time.After(drainMax):
 			for _, f := range closers {
 				f.Close()
 			}

@@ -291,7 +291,7 @@ func TestServeStopsDespiteSetsidGrandchild(t *testing.T) {
 	}
 	s := serveConfig(t, map[string]string{"gc.pr": `
 <require-service <daemon holder>>
-<daemon holder "setsid sleep 60 & echo grandchild $!; exec sleep 1000">
+<daemon holder "setsid sleep 60 & sleep 0.2; echo grandchild $!; exec sleep 1000">
 `})
 	m := s.waitLine(t, regexp.MustCompile(` grandchild (\d+) pid=`), 10*time.Second)
 	gc, _ := strconv.Atoi(m[1])

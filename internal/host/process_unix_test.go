@@ -126,7 +126,7 @@ func TestExitNoticedDespiteSetsidGrandchild(t *testing.T) {
 	if _, err := exec.LookPath("setsid"); err != nil {
 		t.Skip("no setsid here")
 	}
-	lines := liveHost(t, processScript(`setsid sleep 30 & echo "grandchild $!"; exit 3`))
+	lines := liveHost(t, processScript(`setsid sleep 30 & sleep 0.2; echo "grandchild $!"; exit 3`))
 	gc := next(t, lines, "grandchild", 10*time.Second)
 	pid, err := strconv.Atoi(strings.Fields(strings.TrimPrefix(gc.line, "- grandchild "))[0])
 	require.NoError(t, err, gc.line)
