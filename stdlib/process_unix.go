@@ -326,10 +326,12 @@ func spawn(path string, argv, env []string, dir string, files []*os.File) (int, 
 	return res.pid, nil
 }
 
-// The reaper: one goroutine for every process synd runs. On SIGCHLD it asks
-// each of its processes, without blocking, whether it has exited (wait4 on
-// that pid only, so the children of other code in the process are left to
-// their own waits).
+// The reaper: one goroutine for every process synd runs. On SIGCHLD it reaps
+// its processes that have exited, with wait4 on each such pid only, so the
+// children of other code in the process are left to their own waits: on
+// Linux waitid names the exited children without reaping them, elsewhere
+// (or when a child that is not the reaper's has exited) it asks each of its
+// processes.
 type reaper struct {
 	once sync.Once
 	mu   sync.Mutex
@@ -363,29 +365,67 @@ func (rp *reaper) loop(sigs <-chan os.Signal) {
 		case <-sigs:
 		case <-rp.kick:
 		}
-		rp.mu.Lock()
-		pids := make([]int, 0, len(rp.pids))
-		for pid := range rp.pids {
-			pids = append(pids, pid)
-		}
-		rp.mu.Unlock()
-		for _, pid := range pids {
-			var ws syscall.WaitStatus
-			got, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
-			for errors.Is(err, syscall.EINTR) {
-				got, err = syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
-			}
-			if got == 0 && err == nil {
-				continue // still running
-			}
-			rp.mu.Lock()
-			fn := rp.pids[pid]
-			delete(rp.pids, pid)
-			rp.mu.Unlock()
-			if err != nil {
-				ws = 0 // ECHILD: reaped elsewhere; nothing more to know
-			}
-			go fn(ws)
-		}
+		rp.reapAll()
 	}
+}
+
+// reapAll reaps every process of the reaper's that has exited: one by one
+// as waitid names them, in time proportional to the exits; or, when it
+// names a child that is not the reaper's (or cannot name any), by asking
+// each of its processes.
+func (rp *reaper) reapAll() {
+	for {
+		pid, ok := peekExited()
+		if !ok {
+			rp.scan()
+			return
+		}
+		if pid == 0 {
+			return
+		}
+		rp.mu.Lock()
+		_, ours := rp.pids[pid]
+		rp.mu.Unlock()
+		if !ours {
+			rp.scan()
+			return
+		}
+		rp.reap(pid)
+	}
+}
+
+// scan asks each process, without blocking, whether it has exited.
+func (rp *reaper) scan() {
+	rp.mu.Lock()
+	pids := make([]int, 0, len(rp.pids))
+	for pid := range rp.pids {
+		pids = append(pids, pid)
+	}
+	rp.mu.Unlock()
+	for _, pid := range pids {
+		rp.reap(pid)
+	}
+}
+
+// reap waits for pid without blocking and, if it has exited, reports it.
+func (rp *reaper) reap(pid int) {
+	var ws syscall.WaitStatus
+	got, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
+	for errors.Is(err, syscall.EINTR) {
+		got, err = syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
+	}
+	if got == 0 && err == nil {
+		return // still running
+	}
+	rp.mu.Lock()
+	fn := rp.pids[pid]
+	delete(rp.pids, pid)
+	rp.mu.Unlock()
+	if fn == nil {
+		return
+	}
+	if err != nil {
+		ws = 0 // ECHILD: reaped elsewhere; nothing more to know
+	}
+	go fn(ws)
 }

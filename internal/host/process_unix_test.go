@@ -185,3 +185,17 @@ func TestProcessEnvironment(t *testing.T) {
 		`- ERROR id=r why="env: LD_PRELOAD is given twice`)
 	assert.Len(t, got, 3)
 }
+
+// The reaper reaps only its own processes: children that other code in
+// synd starts (os/exec) are left to their own Wait, however their exits
+// interleave with the daemons'.
+func TestReaperLeavesOtherChildrenAlone(t *testing.T) {
+	lines := liveHost(t, `<process p {argv: ["sh" "-c" "for i in 1 2 3 4 5 6 7 8 9 10; do sh -c true; done; echo done"]}>
+?? <process-output p _ _ ?line> $log ! <log "-" {line: $line}>
+? <process-exited p ?status> $log ! <log "-" {line: "EXITED", status: $status}>
+`)
+	for range 30 {
+		require.NoError(t, exec.Command("true").Run(), "os/exec's Wait gets its own child's status")
+	}
+	seen(t, lines, 10*time.Second, "- done", "- EXITED status=0")
+}
