@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -79,9 +80,35 @@ func signalName(s syscall.Signal) string {
 	return fmt.Sprint(int(s))
 }
 
-// drainWait is how long the pipes of a process that has exited are still
-// read (for its last lines) before they are closed, whoever else holds them.
-const drainWait = 50 * time.Millisecond
+// Once a process has exited, its pipes are read for as long as output keeps
+// coming (for its last lines) and closed as soon as they have been quiet for
+// drainQuiet, whoever else holds them (a grandchild that left the group),
+// or after drainMax at most.
+const (
+	drainQuiet = 5 * time.Millisecond
+	drainMax   = time.Second
+)
+
+// pipeReader reads one of our ends of a process's pipes. Once the process
+// has exited, each read waits at most drainQuiet for more output.
+type pipeReader struct {
+	f      *os.File
+	exited atomic.Bool
+}
+
+func (p *pipeReader) Read(b []byte) (int, error) {
+	if p.exited.Load() {
+		_ = p.f.SetReadDeadline(time.Now().Add(drainQuiet))
+	}
+	return p.f.Read(b)
+}
+
+// drain switches to draining: a read blocked now or later ends once the pipe
+// has been quiet for drainQuiet.
+func (p *pipeReader) drain() {
+	p.exited.Store(true)
+	_ = p.f.SetReadDeadline(time.Now().Add(drainQuiet))
+}
 
 // Start implements ProcessRunner.
 func (r *OSRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents) (int, func(), func(string) error, error) {
@@ -127,7 +154,7 @@ func (r *OSRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents) (int,
 		closers = append(closers, rd)
 		childFiles = append(childFiles, w)
 	}
-	stdout, stderr := closers[0], closers[1]
+	stdout, stderr := &pipeReader{f: closers[0]}, &pipeReader{f: closers[1]}
 	pid, err := spawn(path, spec.Argv, buildEnv(spec), spec.Dir, childFiles)
 	if err != nil {
 		for _, f := range closers {
@@ -179,11 +206,13 @@ func (r *OSRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents) (int,
 		_ = syscall.Kill(-pid, syscall.SIGKILL)
 		r.track(pid, false)
 		close(done)
+		stdout.drain()
+		stderr.drain()
 		drained := make(chan struct{})
 		go func() { readers.Wait(); close(drained) }()
 		select {
 		case <-drained:
-		case <-time.After(drainWait):
+		case <-time.After(drainMax):
 			for _, f := range closers {
 				f.Close()
 			}
@@ -297,10 +326,12 @@ func spawn(path string, argv, env []string, dir string, files []*os.File) (int, 
 	return res.pid, nil
 }
 
-// The reaper: one goroutine for every process synd runs. On SIGCHLD it asks
-// each of its processes, without blocking, whether it has exited (wait4 on
-// that pid only, so the children of other code in the process are left to
-// their own waits).
+// The reaper: one goroutine for every process synd runs. On SIGCHLD it reaps
+// its processes that have exited, with wait4 on each such pid only, so the
+// children of other code in the process are left to their own waits: on
+// Linux waitid names the exited children without reaping them, elsewhere
+// (or when a child that is not the reaper's has exited) it asks each of its
+// processes.
 type reaper struct {
 	once sync.Once
 	mu   sync.Mutex
@@ -334,29 +365,67 @@ func (rp *reaper) loop(sigs <-chan os.Signal) {
 		case <-sigs:
 		case <-rp.kick:
 		}
-		rp.mu.Lock()
-		pids := make([]int, 0, len(rp.pids))
-		for pid := range rp.pids {
-			pids = append(pids, pid)
-		}
-		rp.mu.Unlock()
-		for _, pid := range pids {
-			var ws syscall.WaitStatus
-			got, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
-			for errors.Is(err, syscall.EINTR) {
-				got, err = syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
-			}
-			if got == 0 && err == nil {
-				continue // still running
-			}
-			rp.mu.Lock()
-			fn := rp.pids[pid]
-			delete(rp.pids, pid)
-			rp.mu.Unlock()
-			if err != nil {
-				ws = 0 // ECHILD: reaped elsewhere; nothing more to know
-			}
-			go fn(ws)
-		}
+		rp.reapAll()
 	}
+}
+
+// reapAll reaps every process of the reaper's that has exited: one by one
+// as waitid names them, in time proportional to the exits; or, when it
+// names a child that is not the reaper's (or cannot name any), by asking
+// each of its processes.
+func (rp *reaper) reapAll() {
+	for {
+		pid, ok := peekExited()
+		if !ok {
+			rp.scan()
+			return
+		}
+		if pid == 0 {
+			return
+		}
+		rp.mu.Lock()
+		_, ours := rp.pids[pid]
+		rp.mu.Unlock()
+		if !ours {
+			rp.scan()
+			return
+		}
+		rp.reap(pid)
+	}
+}
+
+// scan asks each process, without blocking, whether it has exited.
+func (rp *reaper) scan() {
+	rp.mu.Lock()
+	pids := make([]int, 0, len(rp.pids))
+	for pid := range rp.pids {
+		pids = append(pids, pid)
+	}
+	rp.mu.Unlock()
+	for _, pid := range pids {
+		rp.reap(pid)
+	}
+}
+
+// reap waits for pid without blocking and, if it has exited, reports it.
+func (rp *reaper) reap(pid int) {
+	var ws syscall.WaitStatus
+	got, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
+	for errors.Is(err, syscall.EINTR) {
+		got, err = syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
+	}
+	if got == 0 && err == nil {
+		return // still running
+	}
+	rp.mu.Lock()
+	fn := rp.pids[pid]
+	delete(rp.pids, pid)
+	rp.mu.Unlock()
+	if fn == nil {
+		return
+	}
+	if err != nil {
+		ws = 0 // ECHILD: reaped elsewhere; nothing more to know
+	}
+	go fn(ws)
 }
