@@ -147,18 +147,18 @@ func TestLongLineCutAndReadingGoesOn(t *testing.T) {
 	assert.Contains(t, long.line, "line cut at 1048576 bytes: 1048577 more left out")
 	assert.Less(t, len(long.line), 1048576+200)
 	done := next(t, lines, "done", 5*time.Second)
-	assert.Equal(t, "- done stream=stdout", done.line, "the newline is trimmed only by the printer")
+	assert.Equal(t, "\"-\" done stream=stdout", done.line, "the newline is trimmed only by the printer")
 	next(t, lines, "EXITED", 5*time.Second)
 }
 
 // Control characters in a process's output cannot forge log lines.
 func TestLogEscapesControlCharacters(t *testing.T) {
 	lines := liveHost(t, processScript(`printf 'a\nb\033[2Jc\n'; printf 'no newline'`))
-	next(t, lines, "- a stream=stdout", 5*time.Second)
+	next(t, lines, "\"-\" a stream=stdout", 5*time.Second)
 	l := next(t, lines, "stream=stdout", 5*time.Second)
-	assert.Equal(t, `- b\x1b[2Jc stream=stdout`, l.line)
+	assert.Equal(t, `"-" b\x1b[2Jc stream=stdout`, l.line)
 	l = next(t, lines, "stream=stdout", 5*time.Second)
-	assert.Equal(t, `- no newline stream=stdout`, l.line)
+	assert.Equal(t, `"-" no newline stream=stdout`, l.line)
 }
 
 // A program that cannot start is reported as an exit with the reason; a
@@ -168,8 +168,8 @@ func TestCannotStart(t *testing.T) {
 <process q {argv: ["true"], dir: "/no/such/dir"}>
 ? <process-exited ?id ?status> $log ! <log "-" {line: "EXITED", id: $id, status: $status}>
 `)
-	seen(t, lines, 5*time.Second, `- EXITED id=p status=<error "exec: \"/no/such/program\"`,
-		`- EXITED id=q status=<error "dir \"/no/such/dir\": no such file or directory">`)
+	seen(t, lines, 5*time.Second, `"-" EXITED id=p status=<error "exec: \"/no/such/program\"`,
+		`"-" EXITED id=q status=<error "dir \"/no/such/dir\": no such file or directory">`)
 }
 
 // The environment is exactly what the spec says, names checked.
@@ -180,9 +180,9 @@ func TestProcessEnvironment(t *testing.T) {
 ?? <process-output p _ _ ?line> $log ! <log "-" {line: $line}>
 ? <process-exited ?id <error ?why>> $log ! <log "-" {line: "ERROR", id: $id, why: $why}>
 `)
-	got := seen(t, lines, 5*time.Second, "- A=1 B=unset PATH=/bin:/usr/bin",
-		`- ERROR id=q why="env: \"FOO=PATH\" is not a valid variable name`,
-		`- ERROR id=r why="env: LD_PRELOAD is given twice`)
+	got := seen(t, lines, 5*time.Second, "\"-\" A=1 B=unset PATH=/bin:/usr/bin",
+		`"-" ERROR id=q why="env: \"FOO=PATH\" is not a valid variable name`,
+		`"-" ERROR id=r why="env: LD_PRELOAD is given twice`)
 	assert.Len(t, got, 3)
 }
 
