@@ -191,6 +191,7 @@ func projectCaptures(v lang.Value, paths [][]lang.Value) lang.Sequence {
 }
 
 type signature struct {
+	id     string
 	tests  []test
 	class  *class
 	leaves map[string]*leaf
@@ -205,16 +206,20 @@ type leaf struct {
 // captureGroup holds the observers of one leaf that capture the same paths,
 // and the distinct capture tuples present with how many values produce each.
 type captureGroup struct {
-	id        string
-	paths     [][]lang.Value
+	id    string
+	paths [][]lang.Value
+	// observers in registration order; a removed one leaves a nil slot
+	// (so removal is O(1) plus what it was told) until the dead outnumber
+	// the live and the slots are compacted.
 	observers []*observer
+	live      int
 	tuples    map[string]*tuple
 }
 
 type tuple struct {
 	caps    lang.Sequence
 	count   int
-	handles []Handle // parallel to captureGroup.observers
+	handles []Handle // parallel to captureGroup.observers (nil while none)
 }
 
 // observer is one registered Observe assertion.
@@ -224,6 +229,7 @@ type observer struct {
 	sig    *signature
 	leafK  string
 	group  *captureGroup
+	slot   int // index in group.observers
 }
 
 // index is the skeleton index of one dataspace.
@@ -251,7 +257,10 @@ func newIndex() index {
 // classOf finds the class of v, making it if create is set (else nil).
 func (ix *index) classOf(v lang.Value, create bool) *class {
 	ix.scratch = appendRootClass(ix.scratch[:0], v)
-	return ix.className(string(ix.scratch), create)
+	if c := ix.classes[string(ix.scratch)]; c != nil || !create {
+		return c // the lookup converts the key without allocating
+	}
+	return ix.className(string(ix.scratch), true)
 }
 
 func (ix *index) className(name string, create bool) *class {
@@ -325,12 +334,14 @@ func (ix *index) removeValue(fx Effects, v lang.Value, key string, c *class) {
 func (ix *index) message(fx Effects, v lang.Value) {
 	ix.forEachLeaf(v, ix.classOf(v, false), false, func(sig *signature, lf *leaf) {
 		for _, g := range lf.groups {
-			if len(g.observers) == 0 {
+			if g.live == 0 {
 				continue
 			}
-			caps := projectCaptures(v, g.paths)
+			var caps lang.Value = projectCaptures(v, g.paths) // boxed once for all
 			for _, o := range g.observers {
-				fx.Message(o.target, caps)
+				if o != nil {
+					fx.Message(o.target, caps)
+				}
 			}
 		}
 	})
@@ -343,10 +354,17 @@ func (g *captureGroup) add(fx Effects, v lang.Value, scratch *[]byte) {
 		return
 	}
 	caps := projectCaptures(v, g.paths)
-	t := &tuple{caps: caps, count: 1, handles: make([]Handle, len(g.observers))}
+	t := &tuple{caps: caps, count: 1}
 	g.tuples[string(*scratch)] = t
+	if g.live == 0 {
+		return
+	}
+	t.handles = make([]Handle, len(g.observers))
+	var boxed lang.Value = caps // boxed once for all observers
 	for i, o := range g.observers {
-		t.handles[i] = fx.Assert(o.target, caps)
+		if o != nil {
+			t.handles[i] = fx.Assert(o.target, boxed)
+		}
 	}
 }
 
@@ -360,8 +378,10 @@ func (g *captureGroup) remove(fx Effects, v lang.Value, scratch *[]byte) {
 		return
 	}
 	delete(g.tuples, string(*scratch))
-	for _, h := range t.handles {
-		fx.Retract(h)
+	for i, h := range t.handles {
+		if g.observers[i] != nil {
+			fx.Retract(h)
+		}
 	}
 }
 
@@ -384,7 +404,7 @@ func (ix *index) addObserver(fx Effects, o *observer, p Pattern) {
 	sig := ix.sigs[id]
 	if sig == nil {
 		c := ix.className(sh.rootClass(), true)
-		sig = &signature{tests: sh.tests, class: c, leaves: map[string]*leaf{}}
+		sig = &signature{id: id, tests: sh.tests, class: c, leaves: map[string]*leaf{}}
 		ix.sigs[id] = sig
 		c.sigs = append(c.sigs, sig)
 		// A new signature starts with every present value it can file.
@@ -424,10 +444,14 @@ func (ix *index) addObserver(fx Effects, o *observer, p Pattern) {
 			g.add(fx, lf.assertions[k], &ix.tupleScratch) // no observers yet: counts only
 		}
 	}
-	o.sig, o.leafK, o.group = sig, ck, g
+	o.sig, o.leafK, o.group, o.slot = sig, ck, g, len(g.observers)
 	g.observers = append(g.observers, o)
+	g.live++
 	for _, k := range sortedKeys(g.tuples) {
 		t := g.tuples[k]
+		if len(t.handles) < o.slot {
+			t.handles = append(t.handles, make([]Handle, o.slot-len(t.handles))...)
+		}
 		t.handles = append(t.handles, fx.Assert(o.target, t.caps))
 	}
 }
@@ -435,33 +459,54 @@ func (ix *index) addObserver(fx Effects, o *observer, p Pattern) {
 // removeObserver unregisters an observer, retracting what it was told.
 func (ix *index) removeObserver(fx Effects, o *observer) {
 	g := o.group
-	i := slices.Index(g.observers, o)
-	if i < 0 {
+	i := o.slot
+	if i >= len(g.observers) || g.observers[i] != o {
 		return
 	}
-	g.observers = slices.Delete(g.observers, i, i+1)
+	g.observers[i] = nil
+	g.live--
 	for _, k := range sortedKeys(g.tuples) {
 		t := g.tuples[k]
 		fx.Retract(t.handles[i])
-		t.handles = slices.Delete(t.handles, i, i+1)
+		t.handles[i] = 0
+	}
+	if g.live > 0 && len(g.observers) > 32 && g.live < len(g.observers)/2 {
+		g.compact()
 	}
 	lf := o.sig.leaves[o.leafK]
-	if len(g.observers) == 0 {
+	if g.live == 0 {
 		lf.groups = slices.DeleteFunc(lf.groups, func(x *captureGroup) bool { return x == g })
 	}
 	if len(lf.groups) == 0 && len(lf.assertions) == 0 {
 		delete(o.sig.leaves, o.leafK)
 	}
 	if o.sig.nobs--; o.sig.nobs == 0 {
-		for id, s := range ix.sigs {
-			if s == o.sig {
-				delete(ix.sigs, id)
-				break
-			}
-		}
+		delete(ix.sigs, o.sig.id)
 		c := o.sig.class
 		c.sigs = slices.DeleteFunc(c.sigs, func(s *signature) bool { return s == o.sig })
 		ix.dropClassIfEmpty(c)
+	}
+}
+
+// compact drops the empty slots of removed observers, keeping the order of
+// the live ones (and so the order in which they are told of matches).
+func (g *captureGroup) compact() {
+	j := 0
+	for i, o := range g.observers {
+		if o == nil {
+			continue
+		}
+		for _, t := range g.tuples {
+			t.handles[j] = t.handles[i]
+		}
+		o.slot = j
+		g.observers[j] = o
+		j++
+	}
+	clear(g.observers[j:])
+	g.observers = g.observers[:j]
+	for _, t := range g.tuples {
+		t.handles = t.handles[:j]
 	}
 }
 

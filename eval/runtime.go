@@ -119,7 +119,11 @@ type Facet struct {
 	id           uint64
 	actor        *Actor
 	parent       *Facet
-	children     []*Facet
+	// children, oldest to newest, as a doubly linked list: a child leaves
+	// it in constant time however many siblings it has.
+	firstChild, lastChild *Facet
+	prevSib, nextSib      *Facet
+	nchildren             int
 	outbound     map[Handle]outbound
 	stopHandlers []func(t *Turn)
 	timers       int // pending timers; they keep the facet from being inert
@@ -147,7 +151,42 @@ func (f *Facet) Actor() *Actor { return f.actor }
 func (f *Facet) Parent() *Facet { return f.parent }
 
 // Children returns the live child facets in creation order.
-func (f *Facet) Children() []*Facet { return slices.Clone(f.children) }
+func (f *Facet) Children() []*Facet {
+	out := make([]*Facet, 0, f.nchildren)
+	for c := f.firstChild; c != nil; c = c.nextSib {
+		out = append(out, c)
+	}
+	return out
+}
+
+func (f *Facet) addChild(c *Facet) {
+	c.prevSib, c.nextSib = f.lastChild, nil
+	if f.lastChild != nil {
+		f.lastChild.nextSib = c
+	} else {
+		f.firstChild = c
+	}
+	f.lastChild = c
+	f.nchildren++
+}
+
+// removeChild unlinks c. Its own sibling pointers are left as they were, so
+// that a walk standing on c can still move on.
+func (f *Facet) removeChild(c *Facet) {
+	if c.prevSib != nil {
+		c.prevSib.nextSib = c.nextSib
+	} else if f.firstChild == c {
+		f.firstChild = c.nextSib
+	} else {
+		return // not linked
+	}
+	if c.nextSib != nil {
+		c.nextSib.prevSib = c.prevSib
+	} else {
+		f.lastChild = c.prevSib
+	}
+	f.nchildren--
+}
 
 // Alive reports whether the facet has not stopped.
 func (f *Facet) Alive() bool { return f.alive }
@@ -192,7 +231,7 @@ func (f *Facet) PreventInert() (release func()) {
 
 // isInert: no children, no assertions, no timers, nothing preventing.
 func (f *Facet) isInert() bool {
-	return len(f.children) == 0 && len(f.outbound) == 0 && f.timers == 0 && f.preventInert == 0
+	return f.nchildren == 0 && len(f.outbound) == 0 && f.timers == 0 && f.preventInert == 0
 }
 
 // isWithin reports whether f is g or a descendant of g.
@@ -243,7 +282,6 @@ type Turn struct {
 	sys     *System
 	actor   *Actor
 	facet   *Facet
-	pending []action
 	// cause, while a dataspace handles a delivery, is the facet that sent
 	// it: the deliveries the dataspace makes in turn are charged to it.
 	cause *Facet
@@ -291,7 +329,7 @@ func (t *Turn) Assert(target *Ref, v lang.Value) Handle {
 		return h
 	}
 	f.outbound[h] = outbound{target: target, value: out}
-	t.pending = append(t.pending, action{kind: evAssert, target: target, value: out, handle: h, facet: t.sender(f)})
+	t.sys.queue.push(action{kind: evAssert, target: target, value: out, handle: h, facet: t.sender(f)})
 	return h
 }
 
@@ -309,7 +347,7 @@ func (t *Turn) retractAnywhere(f *Facet, h Handle) bool {
 	if t.retractFrom(f, h) {
 		return true
 	}
-	for _, c := range f.children {
+	for c := f.firstChild; c != nil; c = c.nextSib {
 		if t.retractAnywhere(c, h) {
 			return true
 		}
@@ -324,7 +362,7 @@ func (t *Turn) retractFrom(f *Facet, h Handle) bool {
 	}
 	delete(f.outbound, h)
 	if !o.dropped {
-		t.pending = append(t.pending, action{kind: evRetract, target: o.target, handle: h, facet: t.sender(f)})
+		t.sys.queue.push(action{kind: evRetract, target: o.target, handle: h, facet: t.sender(f)})
 	}
 	return true
 }
@@ -335,13 +373,13 @@ func (t *Turn) Message(target *Ref, v lang.Value) {
 	if !ok {
 		return
 	}
-	t.pending = append(t.pending, action{kind: evMessage, target: target, value: out, facet: t.sender(t.facet)})
+	t.sys.queue.push(action{kind: evMessage, target: target, value: out, facet: t.sender(t.facet)})
 }
 
 // Sync asks target to reply to peer (with the message #t) once everything
 // sent to target before has been handled.
 func (t *Turn) Sync(target, peer *Ref) {
-	t.pending = append(t.pending, action{kind: evSync, target: target, peer: peer, facet: t.sender(t.facet)})
+	t.sys.queue.push(action{kind: evSync, target: target, peer: peer, facet: t.sender(t.facet)})
 }
 
 // NewRef makes a ref to entity, owned by the active facet.
@@ -366,7 +404,7 @@ func (t *Turn) newFacet(parent *Facet, boot func(t *Turn), held bool) *Facet {
 	if held {
 		f.preventInert = 1
 	}
-	parent.children = append(parent.children, f)
+	parent.addChild(f)
 	t.InFacet(f, func() { t.protect(f, func() { boot(t) }) })
 	if f.alive && f.isInert() {
 		t.StopFacet(f)
@@ -392,8 +430,10 @@ func (t *Turn) StopFacet(f *Facet) {
 		return
 	}
 	f.alive = false
-	for i := len(f.children) - 1; i >= 0; i-- {
-		t.StopFacet(f.children[i])
+	for c := f.lastChild; c != nil; {
+		prev := c.prevSib
+		t.StopFacet(c)
+		c = prev
 	}
 	handlerFacet := f.parent
 	if handlerFacet == nil || !handlerFacet.alive {
@@ -414,7 +454,7 @@ func (t *Turn) StopFacet(f *Facet) {
 		t.retractFrom(f, hs[i])
 	}
 	if p := f.parent; p != nil {
-		p.children = slices.DeleteFunc(p.children, func(c *Facet) bool { return c == f })
+		p.removeChild(f)
 		if p.alive && p.isInert() {
 			t.StopFacet(p)
 		}
@@ -427,7 +467,7 @@ func (t *Turn) StopFacet(f *Facet) {
 // Spawn starts a new actor whose root facet runs boot in a turn of its own.
 // It returns the actor at once.
 func (t *Turn) Spawn(name string, boot func(t *Turn)) *Actor {
-	return t.sys.spawn(name, boot, &t.pending, t.facet)
+	return t.sys.spawn(name, boot)
 }
 
 // After runs fn in the active facet after d of the system clock has passed,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/synd-lang/synd/lang"
@@ -52,8 +53,9 @@ type System struct {
 	virtual    bool
 	nextID     uint64
 	nextRef    uint64
-	queue      []action
-	head       int
+	queue      eventQueue
+	batch      int // steps since Run last looked at its context
+	cur        current
 	timers     timerHeap
 	timerSeq   uint64
 	actorsLive int
@@ -71,6 +73,7 @@ type System struct {
 	Horizon time.Time
 
 	mu       sync.Mutex
+	outside  atomic.Bool // posted or shutdown waiting: drainPosted has work
 	idle     []func()
 	shutdown bool
 	posted   []action
@@ -130,10 +133,10 @@ func (s *System) reportError(f *Facet, err error) {
 // Spawn starts an actor from outside any turn; boot runs when the scheduler
 // next runs.
 func (s *System) Spawn(name string, boot func(t *Turn)) *Actor {
-	return s.spawn(name, boot, &s.queue, nil)
+	return s.spawn(name, boot)
 }
 
-func (s *System) spawn(name string, boot func(t *Turn), into *[]action, _ *Facet) *Actor {
+func (s *System) spawn(name string, boot func(t *Turn)) *Actor {
 	a := &Actor{id: s.newID(), name: name, sys: s}
 	a.root = &Facet{id: s.newID(), actor: a, outbound: map[Handle]outbound{}, alive: true}
 	s.actorsLive++
@@ -144,7 +147,7 @@ func (s *System) spawn(name string, boot func(t *Turn), into *[]action, _ *Facet
 		}
 	}
 	s.actors = append(live, a)
-	*into = append(*into, action{kind: evRun, facet: a.root, run: func(t *Turn) {
+	s.queue.push(action{kind: evRun, facet: a.root, run: func(t *Turn) {
 		boot(t)
 		if a.root.alive && a.root.isInert() {
 			t.StopFacet(a.root)
@@ -159,6 +162,7 @@ func (s *System) spawn(name string, boot func(t *Turn), into *[]action, _ *Facet
 func (s *System) Post(facet *Facet, fn func(t *Turn)) {
 	s.mu.Lock()
 	s.posted = append(s.posted, action{kind: evRun, facet: facet, run: fn})
+	s.outside.Store(true)
 	s.mu.Unlock()
 	s.signal()
 }
@@ -191,7 +195,9 @@ func (s *System) signal() {
 // to each next timer instead of waiting.
 func (s *System) Run(ctx context.Context) error {
 	for {
-		s.drain()
+		if !s.drain(ctx) {
+			return ctx.Err()
+		}
 		if s.fireDueTimers() {
 			continue
 		}
@@ -215,6 +221,7 @@ func (s *System) Run(ctx context.Context) error {
 			s.clock.(*VirtualClock).now = next
 			continue
 		}
+		s.queue.release() // going to sleep: give back a burst's memory
 		var tm *time.Timer
 		var timerC <-chan time.Time
 		if hasTimer {
@@ -277,20 +284,44 @@ func (s *System) runIdle() bool {
 // waiting or moving a virtual clock. It is for tests and the REPL.
 func (s *System) RunPending() {
 	for {
-		s.drain()
+		s.drain(context.Background())
 		if !s.fireDueTimers() {
 			return
 		}
 	}
 }
 
+// batchSize is how many turns run between two looks at Run's context (and
+// under one deferred recover).
+const batchSize = 1024
+
 // drain handles deliveries, taking in posted events as it goes, until there
-// is nothing left queued.
-func (s *System) drain() {
-	for {
-		s.drainPosted()
-		if s.head >= len(s.queue) {
-			s.queue, s.head = shrink(s.queue), 0
+// is nothing left queued. It looks at ctx between batches and reports false
+// if ctx is done, so that a busy system still stops when told to.
+func (s *System) drain(ctx context.Context) bool {
+	s.drainPosted()
+	for s.queue.len() > 0 {
+		if ctx.Err() != nil {
+			return false
+		}
+		s.runBatch()
+	}
+	return true
+}
+
+// runBatch runs up to batchSize turns under one recover: a panic ends the
+// batch after charging it (see recovered), and drain starts the next.
+func (s *System) runBatch() {
+	defer func() {
+		if r := recover(); r != nil {
+			s.recovered(r)
+		}
+	}()
+	for i := 0; i < batchSize; i++ {
+		if s.outside.Load() {
+			s.drainPosted()
+		}
+		if s.queue.len() == 0 {
 			return
 		}
 		s.step()
@@ -319,6 +350,7 @@ func (s *System) Advance(d Duration) {
 
 func (s *System) drainPosted() {
 	s.mu.Lock()
+	s.outside.Store(false)
 	if s.shutdown {
 		s.shutdown = false
 		s.mu.Unlock()
@@ -326,18 +358,27 @@ func (s *System) drainPosted() {
 		s.mu.Lock()
 	}
 	if len(s.posted) > 0 {
-		s.queue = append(s.queue, s.posted...)
+		for _, a := range s.posted {
+			s.queue.push(a)
+		}
 		clear(s.posted)
 		s.posted = s.posted[:0]
 	}
 	s.mu.Unlock()
 }
 
-// step handles the next queued delivery in a turn of its own.
+// current is what the running step is handling, for a panic's recovery.
+type current struct {
+	kind   eventKind
+	facet  *Facet // where the turn runs
+	sender *Facet // for deliveries
+	target *Ref
+}
+
+// step handles the next queued delivery in a turn of its own. Its effects go
+// straight onto the queue, after everything already there.
 func (s *System) step() {
-	a := s.queue[s.head]
-	s.queue[s.head] = action{}
-	s.head++
+	a := s.queue.pop()
 	var f *Facet
 	if a.kind == evRun {
 		f = a.facet
@@ -352,8 +393,9 @@ func (s *System) step() {
 	}
 	t := &s.turn
 	t.sys, t.actor, t.facet = s, f.actor, f
+	s.cur = current{kind: a.kind, facet: f, sender: a.facet, target: a.target}
 	if a.kind == evRun {
-		t.protect(f, func() { a.run(t) })
+		a.run(t)
 	} else {
 		if _, relays := a.target.entity.(*DataspaceEntity); relays {
 			// What a dataspace does with a delivery is done on behalf of
@@ -366,22 +408,35 @@ func (s *System) step() {
 		}
 		t.cause = nil
 	}
-	s.queue = append(s.queue, t.pending...)
-	clear(t.pending)
-	t.pending = shrink(t.pending)
+	t.facet, t.actor = nil, nil
+	s.cur = current{}
+}
+
+// recovered handles a panic out of the current step: a panic while running
+// a function in a facet fails that facet; a panic of an entity handling a
+// delivery is charged to the sender, as an error would be.
+func (s *System) recovered(r any) {
+	c := s.cur
+	s.cur = current{}
+	t := &s.turn
+	t.cause = nil
+	if c.facet == nil {
+		panic(r) // not from a turn: a bug of the scheduler itself
+	}
+	err := fmt.Errorf("internal error: %v\n%s", r, debug.Stack())
+	t.sys, t.actor, t.facet = s, c.facet.actor, c.facet
+	if c.kind == evRun {
+		t.failFacet(c.facet, err)
+	} else {
+		s.chargeError(c.sender, c.facet, fmt.Errorf("in %s handling %s: %w", lang.Format(c.target.Describe()), c.kind, err))
+	}
 	t.facet, t.actor = nil, nil
 }
 
-// deliver hands a delivery to its entity. An error or a panic of the entity
-// is returned: it is the sender's fault (bad input), and the receiver —
-// often a dataspace or a host service owned by the root facet — keeps
-// running.
-func (s *System) deliver(t *Turn, a *action) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("internal error in %s handling %s: %v\n%s", a.target.Describe(), a.kind, r, debug.Stack())
-		}
-	}()
+// deliver hands a delivery to its entity. An error of the entity is
+// returned: it is the sender's fault (bad input), and the receiver — often a
+// dataspace or a host service owned by the root facet — keeps running.
+func (s *System) deliver(t *Turn, a *action) error {
 	switch a.kind {
 	case evAssert:
 		return a.target.entity.Assert(t, a.value, a.handle)
@@ -412,7 +467,7 @@ func (s *System) chargeError(sender, receiver *Facet, err error) {
 	if !sender.alive {
 		return
 	}
-	s.turn.pending = append(s.turn.pending, action{kind: evRun, facet: sender, run: func(t *Turn) { t.StopFacet(sender) }})
+	s.queue.push(action{kind: evRun, facet: sender, run: func(t *Turn) { t.StopFacet(sender) }})
 }
 
 // StopAll stops every actor, newest first, as a shutdown does: their facets
@@ -422,7 +477,7 @@ func (s *System) StopAll() {
 	for i := len(s.actors) - 1; i >= 0; i-- {
 		a := s.actors[i]
 		if !a.done {
-			s.queue = append(s.queue, action{kind: evRun, facet: a.root, run: func(t *Turn) { t.StopFacet(a.root) }})
+			s.queue.push(action{kind: evRun, facet: a.root, run: func(t *Turn) { t.StopFacet(a.root) }})
 		}
 	}
 }
@@ -431,6 +486,7 @@ func (s *System) StopAll() {
 func (s *System) Shutdown() {
 	s.mu.Lock()
 	s.shutdown = true
+	s.outside.Store(true)
 	s.mu.Unlock()
 	s.signal()
 }
@@ -502,7 +558,7 @@ func (s *System) fireDueTimers() bool {
 		tm := heap.Pop(&s.timers).(*timer)
 		tm.cancelled = true
 		fired = true
-		s.queue = append(s.queue, action{kind: evRun, facet: tm.facet, run: func(t *Turn) {
+		s.queue.push(action{kind: evRun, facet: tm.facet, run: func(t *Turn) {
 			tm.facet.timers--
 			tm.fn(t)
 			if tm.facet.alive && tm.facet.isInert() {
@@ -512,15 +568,3 @@ func (s *System) fireDueTimers() bool {
 	}
 }
 
-// keptCapacity is the most a drained queue keeps for reuse; a burst bigger
-// than that gives its memory back rather than holding it for ever.
-const keptCapacity = 4096
-
-// shrink empties a drained queue, keeping its backing array unless it grew
-// past keptCapacity.
-func shrink(q []action) []action {
-	if cap(q) > keptCapacity {
-		return nil
-	}
-	return q[:0]
-}
