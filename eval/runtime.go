@@ -116,19 +116,19 @@ func (a *Actor) Done() bool { return a.done }
 // Facet is a node of an actor's facet tree. It owns the assertions made in
 // it, its children, its stop handlers and its timers.
 type Facet struct {
-	id           uint64
-	actor        *Actor
-	parent       *Facet
+	id     uint64
+	actor  *Actor
+	parent *Facet
 	// children, oldest to newest, as a doubly linked list: a child leaves
 	// it in constant time however many siblings it has.
 	firstChild, lastChild *Facet
 	prevSib, nextSib      *Facet
 	nchildren             int
-	outbound     map[Handle]outbound
-	stopHandlers []func(t *Turn)
-	timers       int // pending timers; they keep the facet from being inert
-	preventInert int
-	alive        bool
+	outbound              map[Handle]outbound
+	stopHandlers          []func(t *Turn)
+	timers                int // pending timers; they keep the facet from being inert
+	preventInert          int
+	alive                 bool
 	// Label describes the facet in traces and the REPL.
 	Label string
 	// Data is for the owner of the facet (the evaluator keeps its scope here).
@@ -279,9 +279,9 @@ type action struct {
 // Turn is the handling of one event by one actor. Its effects are queued and
 // delivered, in order, after it ends.
 type Turn struct {
-	sys     *System
-	actor   *Actor
-	facet   *Facet
+	sys   *System
+	actor *Actor
+	facet *Facet
 	// cause, while a dataspace handles a delivery, is the facet that sent
 	// it: the deliveries the dataspace makes in turn are charged to it.
 	cause *Facet

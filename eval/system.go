@@ -567,4 +567,3 @@ func (s *System) fireDueTimers() bool {
 		}})
 	}
 }
-
