@@ -26,16 +26,18 @@ type Dataspace struct {
 	byKey     map[string]*entry
 	observers map[Handle]*observer
 	index     index
-	seq       uint64
 }
 
-// entry is one distinct value in the bag.
+// entry is one distinct value in the bag. Entries are linked, in the order
+// they appeared, into their class's list and into the list of all entries,
+// so that a new observer sees them in that order without sorting.
 type entry struct {
-	key   string
-	value lang.Value
-	count int
-	seq   uint64 // when it last appeared, for a stable iteration order
-	class *class
+	key          string
+	value        lang.Value
+	count        int
+	class        *class
+	cprev, cnext *entry // in class.entries
+	aprev, anext *entry // in index.all
 }
 
 // New returns an empty dataspace.
@@ -61,16 +63,15 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 	key := lang.Key(v)
 	e := d.byKey[key]
 	if e == nil {
-		d.seq++
 		c := d.index.classOf(v, true)
-		e = &entry{key: key, value: v, seq: d.seq, class: c}
-		c.entries[key] = e
+		e = &entry{key: key, value: v, class: c}
+		d.index.link(e)
 		d.byKey[key] = e
 	}
 	d.byHandle[h] = e
 	e.count++
 	if e.count == 1 {
-		d.index.addValue(fx, v, key, e.class)
+		d.index.addValue(fx, e)
 	}
 	if target, p, ok := parseObserve(v); ok {
 		o := &observer{handle: h, target: target}
@@ -93,8 +94,8 @@ func (d *Dataspace) Retract(fx Effects, h Handle) {
 	}
 	if e.count--; e.count == 0 {
 		delete(d.byKey, e.key)
-		delete(e.class.entries, e.key)
-		d.index.removeValue(fx, e.value, e.key, e.class)
+		d.index.unlink(e)
+		d.index.removeValue(fx, e)
 		d.index.dropClassIfEmpty(e.class)
 	}
 }
@@ -123,7 +124,9 @@ func (d *Dataspace) Assertions() []lang.Value {
 }
 
 // each calls f for every distinct value, in the order they appeared.
-func (d *Dataspace) each(f func(key string, v lang.Value)) { d.index.eachValue(d.index.star, f) }
+func (d *Dataspace) each(f func(key string, v lang.Value)) {
+	d.index.eachValue(d.index.star, func(e *entry) { f(e.key, e.value) })
+}
 
 // parseObserve recognises <Observe PATTERN #:observer> with a valid pattern
 // and an embedded observer; anything else is not an observation.

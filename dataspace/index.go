@@ -1,7 +1,6 @@
 package dataspace
 
 import (
-	"cmp"
 	"slices"
 
 	"github.com/synd-lang/synd/lang"
@@ -199,7 +198,7 @@ type signature struct {
 }
 
 type leaf struct {
-	assertions map[string]lang.Value // distinct matching values, by key
+	assertions map[*entry]struct{} // distinct matching values
 	groups     []*captureGroup
 }
 
@@ -217,9 +216,10 @@ type captureGroup struct {
 }
 
 type tuple struct {
-	caps    lang.Sequence
+	caps    lang.Value // a lang.Sequence, boxed once for every observer
 	count   int
 	handles []Handle // parallel to captureGroup.observers (nil while none)
+	one     [1]Handle // handles' storage while the group has one observer
 }
 
 // observer is one registered Observe assertion.
@@ -237,6 +237,7 @@ type index struct {
 	sigs         map[string]*signature
 	classes      map[string]*class
 	star         *class // signatures whose root is unconstrained
+	first, last  *entry // every value, in the order they appeared
 	scratch      []byte
 	tupleScratch []byte
 }
@@ -244,14 +245,63 @@ type index struct {
 // class gathers, for one root class, the signatures filed under it and the
 // distinct values of the bag that have it.
 type class struct {
-	name    string
-	sigs    []*signature
-	entries map[string]*entry
+	name        string
+	sigs        []*signature
+	first, last *entry // its values, in the order they appeared
+	nentries    int
 }
 
 func newIndex() index {
-	star := &class{name: "*", entries: map[string]*entry{}}
+	star := &class{name: "*"}
 	return index{sigs: map[string]*signature{}, classes: map[string]*class{"*": star}, star: star}
+}
+
+// link appends a new distinct value to its class's list and to the list of
+// all values.
+func (ix *index) link(e *entry) {
+	c := e.class
+	e.cprev = c.last
+	if c.last != nil {
+		c.last.cnext = e
+	} else {
+		c.first = e
+	}
+	c.last = e
+	c.nentries++
+	e.aprev = ix.last
+	if ix.last != nil {
+		ix.last.anext = e
+	} else {
+		ix.first = e
+	}
+	ix.last = e
+}
+
+// unlink removes a value that has left the bag from both lists.
+func (ix *index) unlink(e *entry) {
+	c := e.class
+	if e.cprev != nil {
+		e.cprev.cnext = e.cnext
+	} else {
+		c.first = e.cnext
+	}
+	if e.cnext != nil {
+		e.cnext.cprev = e.cprev
+	} else {
+		c.last = e.cprev
+	}
+	c.nentries--
+	if e.aprev != nil {
+		e.aprev.anext = e.anext
+	} else {
+		ix.first = e.anext
+	}
+	if e.anext != nil {
+		e.anext.aprev = e.aprev
+	} else {
+		ix.last = e.aprev
+	}
+	e.cprev, e.cnext, e.aprev, e.anext = nil, nil, nil, nil
 }
 
 // classOf finds the class of v, making it if create is set (else nil).
@@ -266,7 +316,7 @@ func (ix *index) classOf(v lang.Value, create bool) *class {
 func (ix *index) className(name string, create bool) *class {
 	c := ix.classes[name]
 	if c == nil && create {
-		c = &class{name: name, entries: map[string]*entry{}}
+		c = &class{name: name}
 		ix.classes[c.name] = c
 	}
 	return c
@@ -274,7 +324,7 @@ func (ix *index) className(name string, create bool) *class {
 
 // dropClassIfEmpty forgets a class with no signatures and no values.
 func (ix *index) dropClassIfEmpty(c *class) {
-	if c != ix.star && len(c.sigs) == 0 && len(c.entries) == 0 {
+	if c != ix.star && len(c.sigs) == 0 && c.nentries == 0 {
 		delete(ix.classes, c.name)
 	}
 }
@@ -299,7 +349,7 @@ func (ix *index) forEachLeaf(v lang.Value, c *class, create bool, f func(sig *si
 				if !create {
 					continue
 				}
-				lf = &leaf{assertions: map[string]lang.Value{}}
+				lf = &leaf{assertions: map[*entry]struct{}{}}
 				sig.leaves[string(ix.scratch)] = lf
 			}
 			f(sig, lf)
@@ -308,21 +358,21 @@ func (ix *index) forEachLeaf(v lang.Value, c *class, create bool, f func(sig *si
 }
 
 // addValue files a value (of class c) that has just appeared in the bag.
-func (ix *index) addValue(fx Effects, v lang.Value, key string, c *class) {
-	ix.forEachLeaf(v, c, true, func(sig *signature, lf *leaf) {
-		lf.assertions[key] = v
+func (ix *index) addValue(fx Effects, e *entry) {
+	ix.forEachLeaf(e.value, e.class, true, func(sig *signature, lf *leaf) {
+		lf.assertions[e] = struct{}{}
 		for _, g := range lf.groups {
-			g.add(fx, v, &ix.tupleScratch)
+			g.add(fx, e.value, &ix.tupleScratch)
 		}
 	})
 }
 
 // removeValue unfiles a value (of class c) that has just left the bag.
-func (ix *index) removeValue(fx Effects, v lang.Value, key string, c *class) {
-	ix.forEachLeaf(v, c, false, func(sig *signature, lf *leaf) {
-		delete(lf.assertions, key)
+func (ix *index) removeValue(fx Effects, e *entry) {
+	ix.forEachLeaf(e.value, e.class, false, func(sig *signature, lf *leaf) {
+		delete(lf.assertions, e)
 		for _, g := range lf.groups {
-			g.remove(fx, v, &ix.tupleScratch)
+			g.remove(fx, e.value, &ix.tupleScratch)
 		}
 		if len(lf.assertions) == 0 && len(lf.groups) == 0 {
 			delete(sig.leaves, string(ix.scratch))
@@ -353,17 +403,19 @@ func (g *captureGroup) add(fx Effects, v lang.Value, scratch *[]byte) {
 		t.count++
 		return
 	}
-	caps := projectCaptures(v, g.paths)
-	t := &tuple{caps: caps, count: 1}
+	t := &tuple{caps: projectCaptures(v, g.paths), count: 1}
 	g.tuples[string(*scratch)] = t
 	if g.live == 0 {
 		return
 	}
-	t.handles = make([]Handle, len(g.observers))
-	var boxed lang.Value = caps // boxed once for all observers
+	if len(g.observers) == 1 {
+		t.handles = t.one[:]
+	} else {
+		t.handles = make([]Handle, len(g.observers))
+	}
 	for i, o := range g.observers {
 		if o != nil {
-			t.handles[i] = fx.Assert(o.target, boxed)
+			t.handles[i] = fx.Assert(o.target, t.caps)
 		}
 	}
 }
@@ -408,25 +460,25 @@ func (ix *index) addObserver(fx Effects, o *observer, p Pattern) {
 		ix.sigs[id] = sig
 		c.sigs = append(c.sigs, sig)
 		// A new signature starts with every present value it can file.
-		ix.eachValue(c, func(key string, v lang.Value) {
+		ix.eachValue(c, func(e *entry) {
 			var ok bool
-			ix.scratch, ok = appendLeafKey(ix.scratch[:0], sig.tests, v)
+			ix.scratch, ok = appendLeafKey(ix.scratch[:0], sig.tests, e.value)
 			if !ok {
 				return
 			}
 			lf := sig.leaves[string(ix.scratch)]
 			if lf == nil {
-				lf = &leaf{assertions: map[string]lang.Value{}}
+				lf = &leaf{assertions: map[*entry]struct{}{}}
 				sig.leaves[string(ix.scratch)] = lf
 			}
-			lf.assertions[key] = v
+			lf.assertions[e] = struct{}{}
 		})
 	}
 	sig.nobs++
 	ck := sh.constKey()
 	lf := sig.leaves[ck]
 	if lf == nil {
-		lf = &leaf{assertions: map[string]lang.Value{}}
+		lf = &leaf{assertions: map[*entry]struct{}{}}
 		sig.leaves[ck] = lf
 	}
 	cid := capturesID(sh.captures)
@@ -440,8 +492,8 @@ func (ix *index) addObserver(fx Effects, o *observer, p Pattern) {
 	if g == nil {
 		g = &captureGroup{id: cid, paths: sh.captures, tuples: map[string]*tuple{}}
 		lf.groups = append(lf.groups, g)
-		for _, k := range sortedKeys(lf.assertions) {
-			g.add(fx, lf.assertions[k], &ix.tupleScratch) // no observers yet: counts only
+		for e := range lf.assertions {
+			g.add(fx, e.value, &ix.tupleScratch) // no observers yet: counts only, in any order
 		}
 	}
 	o.sig, o.leafK, o.group, o.slot = sig, ck, g, len(g.observers)
@@ -512,23 +564,15 @@ func (g *captureGroup) compact() {
 
 // eachValue calls f for every distinct value of class c (all values, for the
 // star class), in the order they appeared.
-func (ix *index) eachValue(c *class, f func(key string, v lang.Value)) {
-	var es []*entry
+func (ix *index) eachValue(c *class, f func(e *entry)) {
 	if c == ix.star {
-		for _, x := range ix.classes {
-			for _, e := range x.entries {
-				es = append(es, e)
-			}
+		for e := ix.first; e != nil; e = e.anext {
+			f(e)
 		}
-	} else {
-		es = make([]*entry, 0, len(c.entries))
-		for _, e := range c.entries {
-			es = append(es, e)
-		}
+		return
 	}
-	slices.SortFunc(es, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
-	for _, e := range es {
-		f(e.key, e.value)
+	for e := c.first; e != nil; e = e.cnext {
+		f(e)
 	}
 }
 
