@@ -218,7 +218,7 @@ type captureGroup struct {
 type tuple struct {
 	caps    lang.Value // a lang.Sequence, boxed once for every observer
 	count   int
-	handles []Handle // parallel to captureGroup.observers (nil while none)
+	handles []Handle  // parallel to captureGroup.observers (nil while none)
 	one     [1]Handle // handles' storage while the group has one observer
 }
 
