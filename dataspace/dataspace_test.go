@@ -195,3 +195,10 @@ func TestObserverOnlyVisitsMatchingLeaves(t *testing.T) {
 	require.NoError(t, d.Assert(fx, val(t, "<Other7 1>"), 5002))
 	assert.Equal(t, []string{"O +[1]", "X +[1]"}, fx.take())
 }
+
+// The index's own key writer agrees with lang.AppendKey.
+func TestAppendKeyAgreesWithLang(t *testing.T) {
+	for _, v := range []lang.Value{lang.Symbol("Says"), lang.Symbol(""), lang.String("bench"), lang.String(string(make([]byte, 300)))} {
+		assert.Equal(t, lang.AppendKey(nil, v), ds.AppendKeyForTest(nil, v))
+	}
+}

@@ -1,6 +1,7 @@
 package dataspace
 
 import (
+	"encoding/binary"
 	"slices"
 
 	"github.com/synd-lang/synd/lang"
@@ -79,7 +80,7 @@ func (s *shape) signatureID() string {
 	for _, t := range s.tests {
 		b = append(b, byte(t.kind), byte(len(t.path)))
 		for _, k := range t.path {
-			b = lang.AppendKey(b, k)
+			b = appendKey(b, k)
 		}
 	}
 	return string(b)
@@ -90,7 +91,7 @@ func (s *shape) constKey() string {
 	var b []byte
 	for _, t := range s.tests {
 		if t.kind == tRecord || t.kind == tLiteral {
-			b = lang.AppendKey(b, t.val)
+			b = appendKey(b, t.val)
 		}
 	}
 	return string(b)
@@ -104,13 +105,13 @@ func (s *shape) rootClass() string {
 	t := s.tests[0]
 	switch t.kind {
 	case tRecord:
-		return string(lang.AppendKey([]byte{'r'}, t.val))
+		return string(appendKey([]byte{'r'}, t.val))
 	case tSequence:
 		return "s"
 	case tDictionary:
 		return "d"
 	}
-	return string(lang.AppendKey([]byte{'l'}, t.val))
+	return string(appendKey([]byte{'l'}, t.val))
 }
 
 func capturesID(caps [][]lang.Value) string {
@@ -118,7 +119,7 @@ func capturesID(caps [][]lang.Value) string {
 	for _, p := range caps {
 		b = append(b, byte(len(p)))
 		for _, k := range p {
-			b = lang.AppendKey(b, k)
+			b = appendKey(b, k)
 		}
 	}
 	return string(b)
@@ -129,13 +130,13 @@ func capturesID(caps [][]lang.Value) string {
 func appendRootClass(b []byte, v lang.Value) []byte {
 	switch x := v.(type) {
 	case *lang.Record:
-		return lang.AppendKey(append(b, 'r'), x.Label)
+		return appendKey(append(b, 'r'), x.Label)
 	case lang.Sequence:
 		return append(b, 's')
 	case *lang.Dictionary:
 		return append(b, 'd')
 	}
-	return lang.AppendKey(append(b, 'l'), v)
+	return appendKey(append(b, 'l'), v)
 }
 
 // walk follows a path from the root.
@@ -164,7 +165,7 @@ func appendLeafKey(b []byte, tests []test, v lang.Value) ([]byte, bool) {
 			if !ok {
 				return b, false
 			}
-			b = lang.AppendKey(b, r.Label)
+			b = appendKey(b, r.Label)
 		case tSequence:
 			if _, ok := n.(lang.Sequence); !ok {
 				return b, false
@@ -174,7 +175,7 @@ func appendLeafKey(b []byte, tests []test, v lang.Value) ([]byte, bool) {
 				return b, false
 			}
 		case tLiteral:
-			b = lang.AppendKey(b, n)
+			b = appendKey(b, n)
 		}
 	}
 	return b, true
@@ -442,7 +443,7 @@ func (g *captureGroup) remove(fx Effects, v lang.Value, scratch *[]byte) {
 func appendTupleKey(b []byte, v lang.Value, paths [][]lang.Value) []byte {
 	for _, p := range paths {
 		c, _ := walk(v, p)
-		b = lang.AppendKey(b, c)
+		b = appendKey(b, c)
 	}
 	return b
 }
@@ -584,4 +585,23 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// appendKey appends the canonical key of v, as lang.AppendKey does, without
+// going through an encoder for the symbols and strings that labels and most
+// literals are.
+func appendKey(b []byte, v lang.Value) []byte {
+	switch x := v.(type) {
+	case lang.Symbol:
+		return appendAtomKey(b, lang.TagSymbol, string(x))
+	case lang.String:
+		return appendAtomKey(b, lang.TagString, string(x))
+	}
+	return lang.AppendKey(b, v)
+}
+
+func appendAtomKey(b []byte, tag byte, s string) []byte {
+	b = append(b, tag)
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
 }

@@ -136,9 +136,8 @@ type Facet struct {
 }
 
 type outbound struct {
-	target  *Ref
-	value   lang.Value // as delivered (after attenuation)
-	dropped bool       // attenuation dropped it: nothing to retract
+	target *Ref
+	value  lang.Value // as delivered (after attenuation); nil: attenuation dropped it, nothing to retract
 }
 
 // ID is the facet's number, unique in its system.
@@ -202,7 +201,7 @@ func (f *Facet) Outbound() []Assertion {
 	out := make([]Assertion, 0, len(hs))
 	for _, h := range hs {
 		o := f.outbound[h]
-		if !o.dropped {
+		if o.value != nil {
 			out = append(out, Assertion{Handle: h, Target: o.target, Value: o.value})
 		}
 	}
@@ -214,6 +213,15 @@ type Assertion struct {
 	Handle Handle
 	Target *Ref
 	Value  lang.Value
+}
+
+// holdOutbound records an assertion the facet holds; the map is made on
+// the first one, as most facets hold none.
+func (f *Facet) holdOutbound(h Handle, o outbound) {
+	if f.outbound == nil {
+		f.outbound = map[Handle]outbound{}
+	}
+	f.outbound[h] = o
 }
 
 // PreventInert keeps the facet from stopping when inert until the returned
@@ -325,10 +333,10 @@ func (t *Turn) Assert(target *Ref, v lang.Value) Handle {
 	}
 	out, ok := target.rewrite(v)
 	if !ok {
-		f.outbound[h] = outbound{target: target, dropped: true}
+		f.holdOutbound(h, outbound{target: target})
 		return h
 	}
-	f.outbound[h] = outbound{target: target, value: out}
+	f.holdOutbound(h, outbound{target: target, value: out})
 	t.sys.queue.push(action{kind: evAssert, target: target, value: out, handle: h, facet: t.sender(f)})
 	return h
 }
@@ -361,7 +369,7 @@ func (t *Turn) retractFrom(f *Facet, h Handle) bool {
 		return false
 	}
 	delete(f.outbound, h)
-	if !o.dropped {
+	if o.value != nil {
 		t.sys.queue.push(action{kind: evRetract, target: o.target, handle: h, facet: t.sender(f)})
 	}
 	return true
@@ -400,7 +408,7 @@ func (t *Turn) NewFacetHeld(boot func(t *Turn)) *Facet {
 }
 
 func (t *Turn) newFacet(parent *Facet, boot func(t *Turn), held bool) *Facet {
-	f := &Facet{id: t.sys.newID(), actor: parent.actor, parent: parent, outbound: map[Handle]outbound{}, alive: true}
+	f := &Facet{id: t.sys.newID(), actor: parent.actor, parent: parent, alive: true}
 	if held {
 		f.preventInert = 1
 	}

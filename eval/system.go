@@ -138,7 +138,7 @@ func (s *System) Spawn(name string, boot func(t *Turn)) *Actor {
 
 func (s *System) spawn(name string, boot func(t *Turn)) *Actor {
 	a := &Actor{id: s.newID(), name: name, sys: s}
-	a.root = &Facet{id: s.newID(), actor: a, outbound: map[Handle]outbound{}, alive: true}
+	a.root = &Facet{id: s.newID(), actor: a, alive: true}
 	s.actorsLive++
 	live := s.actors[:0]
 	for _, x := range s.actors {
