@@ -129,6 +129,7 @@ type Facet struct {
 	timers                int // pending timers; they keep the facet from being inert
 	preventInert          int
 	alive                 bool
+	runaway               bool // reported as a runaway; its further effects are dropped
 	// Label describes the facet in traces and the REPL.
 	Label string
 	// Data is for the owner of the facet (the evaluator keeps its scope here).
@@ -276,12 +277,14 @@ func (k eventKind) String() string {
 // in the scheduler's queue.
 type action struct {
 	kind   eventKind
+	depth  uint32 // turns in the causal chain that led to it (0: from outside)
 	target *Ref
 	value  lang.Value
 	handle Handle
 	peer   *Ref
 	run    func(t *Turn)
-	facet  *Facet // for evRun: where to run; for deliveries: the sender, charged with the receiver's errors
+	facet  *Facet   // for evRun: where to run; for deliveries: the sender, charged with the receiver's errors
+	acct   *Account // the outside source it is charged to, if any
 }
 
 // Turn is the handling of one event by one actor. Its effects are queued and
@@ -293,6 +296,16 @@ type Turn struct {
 	// cause, while a dataspace handles a delivery, is the facet that sent
 	// it: the deliveries the dataspace makes in turn are charged to it.
 	cause *Facet
+	// depth and acct are those of the event being handled; what the turn
+	// queues is one step deeper and charged to the same account.
+	depth uint32
+	acct  *Account
+}
+
+// push queues an effect of the turn.
+func (t *Turn) push(a action) {
+	a.depth, a.acct = t.depth+1, t.acct
+	t.sys.enqueue(a)
 }
 
 // sender is the facet charged with the deliveries the turn makes from f:
@@ -337,7 +350,7 @@ func (t *Turn) Assert(target *Ref, v lang.Value) Handle {
 		return h
 	}
 	f.holdOutbound(h, outbound{target: target, value: out})
-	t.sys.queue.push(action{kind: evAssert, target: target, value: out, handle: h, facet: t.sender(f)})
+	t.push(action{kind: evAssert, target: target, value: out, handle: h, facet: t.sender(f)})
 	return h
 }
 
@@ -370,7 +383,7 @@ func (t *Turn) retractFrom(f *Facet, h Handle) bool {
 	}
 	delete(f.outbound, h)
 	if o.value != nil {
-		t.sys.queue.push(action{kind: evRetract, target: o.target, handle: h, facet: t.sender(f)})
+		t.push(action{kind: evRetract, target: o.target, handle: h, facet: t.sender(f)})
 	}
 	return true
 }
@@ -381,13 +394,13 @@ func (t *Turn) Message(target *Ref, v lang.Value) {
 	if !ok {
 		return
 	}
-	t.sys.queue.push(action{kind: evMessage, target: target, value: out, facet: t.sender(t.facet)})
+	t.push(action{kind: evMessage, target: target, value: out, facet: t.sender(t.facet)})
 }
 
 // Sync asks target to reply to peer (with the message #t) once everything
 // sent to target before has been handled.
 func (t *Turn) Sync(target, peer *Ref) {
-	t.sys.queue.push(action{kind: evSync, target: target, peer: peer, facet: t.sender(t.facet)})
+	t.push(action{kind: evSync, target: target, peer: peer, facet: t.sender(t.facet)})
 }
 
 // NewRef makes a ref to entity, owned by the active facet.
@@ -475,7 +488,7 @@ func (t *Turn) StopFacet(f *Facet) {
 // Spawn starts a new actor whose root facet runs boot in a turn of its own.
 // It returns the actor at once.
 func (t *Turn) Spawn(name string, boot func(t *Turn)) *Actor {
-	return t.sys.spawn(name, boot)
+	return t.sys.spawn(name, boot, t)
 }
 
 // After runs fn in the active facet after d of the system clock has passed,

@@ -68,6 +68,16 @@ type System struct {
 	OnError func(f *Facet, err error)
 	// Errors collects reported errors when OnError is nil.
 	Errors []error
+	// MaxDepth bounds a causal chain of turns: an event queued by the
+	// MaxDepth-th turn in a row caused by one outside event is a runaway
+	// (a message loop) and its facet is stopped. 0 means no bound; NewSystem
+	// sets DefaultMaxDepth.
+	MaxDepth uint32
+	// MaxQueued bounds the queue against a loop that multiplies its events:
+	// past it, an event more than runawayDepth turns from the outside event
+	// that caused it is a runaway. 0 means no bound; NewSystem sets
+	// DefaultMaxQueued.
+	MaxQueued int
 	// Horizon, if set, stops Run on a virtual clock when the next timer lies
 	// beyond it, so that periodic timers cannot keep a test running forever.
 	Horizon time.Time
@@ -88,7 +98,8 @@ func NewSystem(clock Clock) *System {
 		clock = RealClock{}
 	}
 	_, virtual := clock.(*VirtualClock)
-	return &System{clock: clock, virtual: virtual, wake: make(chan struct{}, 1)}
+	return &System{clock: clock, virtual: virtual, wake: make(chan struct{}, 1),
+		MaxDepth: DefaultMaxDepth, MaxQueued: DefaultMaxQueued}
 }
 
 // Clock returns the system's clock.
@@ -133,10 +144,12 @@ func (s *System) reportError(f *Facet, err error) {
 // Spawn starts an actor from outside any turn; boot runs when the scheduler
 // next runs.
 func (s *System) Spawn(name string, boot func(t *Turn)) *Actor {
-	return s.spawn(name, boot)
+	return s.spawn(name, boot, nil)
 }
 
-func (s *System) spawn(name string, boot func(t *Turn)) *Actor {
+// spawn makes an actor; its boot is queued as an effect of t (nil: from
+// outside any turn).
+func (s *System) spawn(name string, boot func(t *Turn), t *Turn) *Actor {
 	a := &Actor{id: s.newID(), name: name, sys: s}
 	a.root = &Facet{id: s.newID(), actor: a, alive: true}
 	s.actorsLive++
@@ -147,7 +160,11 @@ func (s *System) spawn(name string, boot func(t *Turn)) *Actor {
 		}
 	}
 	s.actors = append(live, a)
-	s.queue.push(action{kind: evRun, facet: a.root, run: func(t *Turn) {
+	push := s.queue.push
+	if t != nil {
+		push = t.push
+	}
+	push(action{kind: evRun, facet: a.root, run: func(t *Turn) {
 		boot(t)
 		if a.root.alive && a.root.isInert() {
 			t.StopFacet(a.root)
@@ -379,6 +396,9 @@ type current struct {
 // straight onto the queue, after everything already there.
 func (s *System) step() {
 	a := s.queue.pop()
+	if a.acct != nil {
+		a.acct.repay()
+	}
 	var f *Facet
 	if a.kind == evRun {
 		f = a.facet
@@ -394,6 +414,7 @@ func (s *System) step() {
 	t := &s.turn
 	t.sys, t.actor, t.facet = s, f.actor, f
 	s.cur = current{kind: a.kind, facet: f, sender: a.facet, target: a.target}
+	t.depth, t.acct = a.depth, a.acct
 	if a.kind == evRun {
 		a.run(t)
 	} else {
@@ -408,7 +429,7 @@ func (s *System) step() {
 		}
 		t.cause = nil
 	}
-	t.facet, t.actor = nil, nil
+	t.facet, t.actor, t.depth, t.acct = nil, nil, 0, nil
 	s.cur = current{}
 }
 
@@ -419,7 +440,7 @@ func (s *System) recovered(r any) {
 	c := s.cur
 	s.cur = current{}
 	t := &s.turn
-	t.cause = nil
+	t.cause, t.depth, t.acct = nil, 0, nil
 	if c.facet == nil {
 		panic(r) // not from a turn: a bug of the scheduler itself
 	}
@@ -468,6 +489,74 @@ func (s *System) chargeError(sender, receiver *Facet, err error) {
 		return
 	}
 	s.queue.push(action{kind: evRun, facet: sender, run: func(t *Turn) { t.StopFacet(sender) }})
+}
+
+// DefaultMaxDepth is a system's MaxDepth unless changed: a million turns
+// in a row, each caused by the one before, from one outside event.
+const DefaultMaxDepth = 1 << 20
+
+// DefaultMaxQueued is a system's MaxQueued unless changed: 65,536 queued
+// events. Only events deep in a causal chain count as runaways past it, so
+// a wide but shallow burst (one message to 10,000 observers, a config of
+// thousands of services) may queue more.
+const DefaultMaxQueued = 1 << 16
+
+// runawayDepth is how deep in a causal chain an event must be to count as a
+// runaway when the queue is over MaxQueued: a legitimate burst (a message
+// fanned out to many observers) is shallow; a loop that multiplies its
+// events has gone round many times before it fills the queue.
+const runawayDepth = 16
+
+// enqueue queues an effect of a turn, unless it belongs to a runaway loop.
+func (s *System) enqueue(a action) {
+	if s.isRunaway(a) {
+		return
+	}
+	if a.acct != nil {
+		a.acct.borrow()
+	}
+	s.queue.push(a)
+}
+
+// isRunaway reports whether a, an effect of the current turn, belongs to a
+// runaway loop; if so, the facet responsible is reported and stopped (once)
+// and a is dropped.
+func (s *System) isRunaway(a action) bool {
+	deep := s.MaxDepth > 0 && a.depth > s.MaxDepth
+	flood := s.MaxQueued > 0 && s.queue.len() >= s.MaxQueued && a.depth > runawayDepth
+	if !deep && !flood {
+		return false
+	}
+	f := s.blame()
+	if f == nil {
+		return false // not from a turn (cannot happen: enqueue is for turns)
+	}
+	if f.runaway {
+		return true
+	}
+	f.runaway = true
+	why := fmt.Sprintf("a chain of %d turns, each caused by the one before", a.depth)
+	if flood {
+		why = fmt.Sprintf("%d events queued, %d turns deep in one chain", s.queue.len(), a.depth)
+	}
+	s.reportError(f, fmt.Errorf("runaway message loop (%s): facet stopped", why))
+	s.queue.push(action{kind: evRun, facet: f, run: func(t *Turn) { t.StopFacet(f) }})
+	return true
+}
+
+// blame finds the facet responsible for the current turn's effects: the
+// facet the turn runs in or, for a dataspace relaying, the facet whose
+// delivery it handles — the nearest of it and its ancestors still running,
+// since a message handler's own facet has usually stopped by then.
+func (s *System) blame() *Facet {
+	f := s.cur.facet
+	if s.turn.cause != nil {
+		f = s.turn.cause
+	}
+	for f != nil && !f.alive {
+		f = f.parent
+	}
+	return f
 }
 
 // StopAll stops every actor, newest first, as a shutdown does: their facets
