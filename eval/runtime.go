@@ -34,14 +34,16 @@ type Syncer interface {
 
 // Ref is a reference to an entity, as embedded in values. Refs compare by
 // identity (see lang.Identity). An attenuated ref filters and rewrites what
-// passes through it.
+// passes through it by its caveats (see Caveats and Ref.Attenuate).
 type Ref struct {
 	id     uint64
 	facet  *Facet
 	entity Entity
 	name   string
-	// attenuation, applied in order; a nil result drops the value.
-	attenuation []func(lang.Value) (lang.Value, bool)
+	// caveats attenuate what passes through the ref; base is the
+	// unattenuated ref they were applied to (nil when caveats is empty).
+	caveats Caveats
+	base    *Ref
 }
 
 // EmbeddedID implements lang.Identity.
@@ -67,34 +69,6 @@ func (r *Ref) Entity() Entity { return r.entity }
 // Value returns the ref as an embedded value.
 func (r *Ref) Value() lang.Value { return lang.Embedded{Ref: r} }
 
-// Attenuate returns a new ref to the same entity whose values pass through
-// rewrite before any attenuation r already has (the newest restriction is
-// applied first, as with a proxy in front of r). rewrite returns false to
-// drop a value.
-func (r *Ref) Attenuate(sys *System, rewrite func(lang.Value) (lang.Value, bool)) *Ref {
-	return &Ref{
-		id:          sys.newRefID(),
-		facet:       r.facet,
-		entity:      r.entity,
-		name:        r.name,
-		attenuation: append([]func(lang.Value) (lang.Value, bool){rewrite}, r.attenuation...),
-	}
-}
-
-// Attenuated reports whether values sent through r are filtered.
-func (r *Ref) Attenuated() bool { return len(r.attenuation) > 0 }
-
-// rewrite applies the ref's attenuation.
-func (r *Ref) rewrite(v lang.Value) (lang.Value, bool) {
-	for _, f := range r.attenuation {
-		var ok bool
-		if v, ok = f(v); !ok {
-			return nil, false
-		}
-	}
-	return v, true
-}
-
 // Actor owns a tree of facets and handles one event at a time.
 type Actor struct {
 	id   uint64
@@ -106,6 +80,9 @@ type Actor struct {
 
 // Name is the actor's name.
 func (a *Actor) Name() string { return a.name }
+
+// ID is the actor's number, unique in its system.
+func (a *Actor) ID() uint64 { return a.id }
 
 // Root is the actor's root facet.
 func (a *Actor) Root() *Facet { return a.root }
@@ -339,12 +316,7 @@ func (t *Turn) Assert(target *Ref, v lang.Value) Handle {
 	if f == nil || !f.alive {
 		return h // a dead facet cannot hold assertions
 	}
-	if target.Attenuated() {
-		if p, observer, ok := parseObserve(v); ok {
-			return t.proxyObserve(target, p, observer)
-		}
-	}
-	out, ok := target.rewrite(v)
+	out, ok := target.rewrite(t.sys, v)
 	if !ok {
 		f.holdOutbound(h, outbound{target: target})
 		return h
@@ -390,7 +362,7 @@ func (t *Turn) retractFrom(f *Facet, h Handle) bool {
 
 // Message sends v to target.
 func (t *Turn) Message(target *Ref, v lang.Value) {
-	out, ok := target.rewrite(v)
+	out, ok := target.rewrite(t.sys, v)
 	if !ok {
 		return
 	}
@@ -426,6 +398,9 @@ func (t *Turn) newFacet(parent *Facet, boot func(t *Turn), held bool) *Facet {
 		f.preventInert = 1
 	}
 	parent.addChild(f)
+	if t.sys.Trace != nil {
+		t.sys.Trace(Event{Kind: "facet-start", Facet: f})
+	}
 	t.InFacet(f, func() { t.protect(f, func() { boot(t) }) })
 	if f.alive && f.isInert() {
 		t.StopFacet(f)
@@ -451,6 +426,9 @@ func (t *Turn) StopFacet(f *Facet) {
 		return
 	}
 	f.alive = false
+	if t.sys.Trace != nil {
+		t.sys.Trace(Event{Kind: "facet-stop", Facet: f})
+	}
 	for c := f.lastChild; c != nil; {
 		prev := c.prevSib
 		t.StopFacet(c)

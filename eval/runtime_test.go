@@ -249,6 +249,9 @@ func trace() string {
 	s := newSystem()
 	var b strings.Builder
 	s.Trace = func(e eval.Event) {
+		if e.Target == nil {
+			return // turns and facets: only deliveries are compared
+		}
 		fmt.Fprintf(&b, "%s %s %s %d\n", e.Kind, lang.Format(e.Target.Value()), lang.Format(orNil(e.Value)), e.Handle)
 	}
 	s.Spawn("main", func(tn *eval.Turn) {

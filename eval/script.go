@@ -10,75 +10,6 @@ import (
 	"github.com/synd-lang/synd/parser"
 )
 
-// Env is an immutable environment: variables bound to values. Extending it
-// returns a new Env; closures keep the Env they saw.
-type Env struct {
-	names []string
-	vals  []lang.Value
-}
-
-// NewEnv builds an environment from a dictionary with symbol (or string)
-// keys, as config-watchers pass; other keys are ignored.
-func NewEnv(d *lang.Dictionary) Env {
-	var e Env
-	if d == nil {
-		return e
-	}
-	for _, en := range d.Entries() {
-		switch k := lang.Unwrap(en.Key).(type) {
-		case lang.Symbol:
-			e = e.With(string(k), en.Value)
-		case lang.String:
-			e = e.With(string(k), en.Value)
-		}
-	}
-	return e
-}
-
-// With returns the environment extended with name bound to v.
-func (e Env) With(name string, v lang.Value) Env {
-	n := len(e.names)
-	return Env{
-		names: append(e.names[:n:n], name),
-		vals:  append(e.vals[:n:n], v),
-	}
-}
-
-// Lookup finds the value bound to name (the latest binding wins).
-func (e Env) Lookup(name string) (lang.Value, bool) {
-	for i := len(e.names) - 1; i >= 0; i-- {
-		if e.names[i] == name {
-			return e.vals[i], true
-		}
-	}
-	return nil, false
-}
-
-// Names lists the bound names, each once, latest bindings last.
-func (e Env) Names() []string {
-	seen := map[string]bool{}
-	var out []string
-	for i := len(e.names) - 1; i >= 0; i-- {
-		if !seen[e.names[i]] {
-			seen[e.names[i]] = true
-			out = append(out, e.names[i])
-		}
-	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
-	return out
-}
-
-// Dictionary is the environment as a dictionary with symbol keys ($.).
-func (e Env) Dictionary() *lang.Dictionary {
-	kvs := make([]lang.Value, 0, 2*len(e.names))
-	for i := range e.names {
-		kvs = append(kvs, lang.Symbol(e.names[i]), e.vals[i])
-	}
-	return lang.DictionaryOf(kvs...) // later bindings replace earlier ones
-}
-
 // RuntimeError is an error in a running script, with its position.
 type RuntimeError struct {
 	Pos lang.Position
@@ -101,7 +32,7 @@ type Program struct {
 // error stops the active facet and is reported.
 func (t *Turn) RunScript(s *parser.Script, env Env) {
 	x := &interp{script: s}
-	if err := x.block(t, s.Body, env); err != nil {
+	if _, err := x.block(t, s.Body, env); err != nil {
 		t.Fail(err)
 	}
 }
@@ -122,6 +53,7 @@ func (t *Turn) RunInstr(s *parser.Script, in parser.Instr, env Env, hooks Hooks)
 }
 
 type interp struct {
+	sites  map[*parser.PatternTemplate]*site // see pattern.go
 	script *parser.Script
 	hooks  Hooks
 	top    parser.Instr // the instruction whose matches hooks report
@@ -133,14 +65,15 @@ func (x *interp) notify(in parser.Instr, env Env, added bool) {
 	}
 }
 
-func (x *interp) block(t *Turn, body []parser.Instr, env Env) error {
+// block runs instructions in order and returns the environment after them.
+func (x *interp) block(t *Turn, body []parser.Instr, env Env) (Env, error) {
 	for _, in := range body {
 		var err error
 		if env, err = x.exec(t, in, env); err != nil {
-			return err
+			return env, err
 		}
 	}
-	return nil
+	return env, nil
 }
 
 // exec runs one instruction and returns the environment for the ones after
@@ -160,7 +93,9 @@ func (x *interp) exec(t *Turn, in parser.Instr, env Env) (Env, error) {
 		}
 		t.Message(target, v)
 	case *parser.Block:
-		return env, x.block(t, in.Body, env)
+		// A block shares the script's environment: its lets are seen after
+		// it (script/mod.rs, Env::eval of Instruction::Sequence).
+		return x.block(t, in.Body, env)
 	case *parser.During:
 		return env, x.observe(t, in, in.Target, in.Pattern, in.Body, env, true)
 	case *parser.OnMessage:
@@ -187,19 +122,25 @@ func (x *interp) exec(t *Turn, in parser.Instr, env Env) (Env, error) {
 		}
 		return bind(env, in.Pattern.Names, caps), nil
 	case *parser.Cond:
-		v, ok := env.Lookup(in.Var)
-		if !ok {
-			return env, rtErr(in.P, "undefined variable $%s", in.Var)
+		var v lang.Value
+		if in.Var == "." {
+			v = env.Dictionary() // `$. =~ ...` matches the environment
+		} else {
+			var ok bool
+			if v, ok = env.Lookup(in.Var); !ok {
+				return env, rtErr(in.P, "undefined variable $%s", in.Var)
+			}
 		}
 		pat, err := x.pattern(in.Pattern, env)
 		if err != nil {
 			return env, err
 		}
 		if caps, ok := dataspace.Match(pat, v, nil); ok {
-			_, err := x.exec(t, in.Then, bind(env, in.Pattern.Names, caps))
-			return env, err
+			// The bindings extend the environment before Then runs, and
+			// stay (script/mod.rs, Env::eval of Instruction::Cond).
+			return x.exec(t, in.Then, bind(env, in.Pattern.Names, caps))
 		}
-		return env, x.block(t, in.Else, env)
+		return x.block(t, in.Else, env)
 	default:
 		return env, rtErr(in.Pos(), "unknown instruction %T", in)
 	}
@@ -223,7 +164,7 @@ func (x *interp) observe(t *Turn, self parser.Instr, targetName string, pt *pars
 	if err != nil {
 		return err
 	}
-	pat, err := x.pattern(pt, env)
+	pat, err := x.wirePattern(pt, env)
 	if err != nil {
 		return err
 	}
@@ -237,11 +178,7 @@ func (x *interp) observe(t *Turn, self parser.Instr, targetName string, pt *pars
 			t.Fail(err)
 		}
 	}
-	if during {
-		t.During(target, pat, run)
-	} else {
-		t.OnMessage(target, pat, run)
-	}
+	t.observeWire(target, pat, during, run)
 	return nil
 }
 
@@ -270,6 +207,13 @@ func (x *interp) target(name string, p lang.Position, env Env) (*Ref, error) {
 
 // instantiate builds the value of a template.
 func (x *interp) instantiate(t *Turn, tp parser.Template, env Env) (lang.Value, error) {
+	return x.build(t, tp, env, 0)
+}
+
+// build builds the value of a template whose result will sit under d
+// enclosing compounds; a variable's value placed there must leave the whole
+// within MaxValueLevels.
+func (x *interp) build(t *Turn, tp parser.Template, env Env, d int) (lang.Value, error) {
 	switch tp := tp.(type) {
 	case *parser.TLit:
 		return tp.Value, nil
@@ -278,27 +222,28 @@ func (x *interp) instantiate(t *Turn, tp parser.Template, env Env) (lang.Value, 
 		if !ok {
 			return nil, rtErr(tp.P, "undefined variable $%s", tp.Name)
 		}
-		return v, nil
+		return v, checkLevels(tp.P, v, d)
 	case *parser.TEnv:
-		return env.Dictionary(), nil
+		v := env.Dictionary()
+		return v, checkLevels(tp.P, v, d)
 	case *parser.TRecord:
-		label, err := x.instantiate(t, tp.Label, env)
+		label, err := x.build(t, tp.Label, env, d+1)
 		if err != nil {
 			return nil, err
 		}
-		fs, err := x.instantiateAll(t, tp.Fields, env)
+		fs, err := x.buildAll(t, tp.Fields, env, d+1)
 		if err != nil {
 			return nil, err
 		}
 		return &lang.Record{Label: label, Fields: fs}, nil
 	case *parser.TSequence:
-		items, err := x.instantiateAll(t, tp.Items, env)
+		items, err := x.buildAll(t, tp.Items, env, d+1)
 		if err != nil {
 			return nil, err
 		}
 		return lang.Sequence(items), nil
 	case *parser.TSet:
-		items, err := x.instantiateAll(t, tp.Items, env)
+		items, err := x.buildAll(t, tp.Items, env, d+1)
 		if err != nil {
 			return nil, err
 		}
@@ -306,11 +251,11 @@ func (x *interp) instantiate(t *Turn, tp parser.Template, env Env) (lang.Value, 
 	case *parser.TDictionary:
 		kvs := make([]lang.Value, 0, 2*len(tp.Keys))
 		for i := range tp.Keys {
-			k, err := x.instantiate(t, tp.Keys[i], env)
+			k, err := x.build(t, tp.Keys[i], env, d+1)
 			if err != nil {
 				return nil, err
 			}
-			v, err := x.instantiate(t, tp.Values[i], env)
+			v, err := x.build(t, tp.Values[i], env, d+1)
 			if err != nil {
 				return nil, err
 			}
@@ -318,39 +263,31 @@ func (x *interp) instantiate(t *Turn, tp parser.Template, env Env) (lang.Value, 
 		}
 		return lang.DictionaryOf(kvs...), nil
 	case *parser.TAttenuate:
-		cv, err := x.instantiate(t, tp.Cap, env)
-		if err != nil {
-			return nil, err
-		}
-		e, ok := lang.Unwrap(cv).(lang.Embedded)
-		r, isRef := e.Ref.(*Ref)
-		if !ok || !isRef {
-			return nil, rtErr(tp.P, "only a reference can be attenuated, not %s", lang.Format(cv))
-		}
-		chain, err := x.caveats(t, tp.Caveats, env)
-		if err != nil {
-			return nil, err
-		}
-		return r.Attenuate(t.sys, chain).Value(), nil
+		return x.attenuate(t, tp, env)
 	}
 	return nil, rtErr(tp.Pos(), "unknown template %T", tp)
 }
 
-func (x *interp) instantiateAll(t *Turn, ts []parser.Template, env Env) ([]lang.Value, error) {
+// checkLevels fails if v, placed under d compounds, makes a value deeper
+// than MaxValueLevels (issue 17.2: such values overflowed the stack of
+// whatever walked them).
+func checkLevels(p lang.Position, v lang.Value, d int) error {
+	if d > 0 && !withinLevels(v, MaxValueLevels-d) {
+		return rtErr(p, "the value built here would nest deeper than %d levels", MaxValueLevels)
+	}
+	return nil
+}
+
+func (x *interp) buildAll(t *Turn, ts []parser.Template, env Env, d int) ([]lang.Value, error) {
 	out := make([]lang.Value, len(ts))
 	for i, tp := range ts {
-		v, err := x.instantiate(t, tp, env)
+		v, err := x.build(t, tp, env, d)
 		if err != nil {
 			return nil, err
 		}
 		out[i] = v
 	}
 	return out, nil
-}
-
-// pattern fills in a pattern template's variables.
-func (x *interp) pattern(pt *parser.PatternTemplate, env Env) (dataspace.Pattern, error) {
-	return x.pnode(pt.Root, env)
 }
 
 func (x *interp) pnode(n parser.PNode, env Env) (dataspace.Pattern, error) {
@@ -374,7 +311,11 @@ func (x *interp) pnode(n parser.PNode, env Env) (dataspace.Pattern, error) {
 	case parser.PEnv:
 		return dataspace.Literal(env.Dictionary()), nil
 	case parser.PGroup:
-		g := dataspace.Group{Kind: dataspace.GroupKind(n.Kind), Label: n.Label}
+		label, err := x.groupLabel(n, env)
+		if err != nil {
+			return nil, err
+		}
+		g := dataspace.Group{Kind: dataspace.GroupKind(n.Kind), Label: label}
 		for i, k := range n.Keys {
 			sub, err := x.pnode(n.Items[i], env)
 			if err != nil {
@@ -387,13 +328,26 @@ func (x *interp) pnode(n parser.PNode, env Env) (dataspace.Pattern, error) {
 	return nil, fmt.Errorf("unknown pattern node %T", n)
 }
 
+// groupLabel is the label of a record pattern: literal, or the value of its
+// variable now.
+func (x *interp) groupLabel(n parser.PGroup, env Env) (lang.Value, error) {
+	if n.LabelVar == nil {
+		return n.Label, nil
+	}
+	v, ok := env.Lookup(n.LabelVar.Name)
+	if !ok {
+		return nil, rtErr(n.LabelVar.P, "undefined variable $%s (the label of a record pattern)", n.LabelVar.Name)
+	}
+	return lang.Strip(v), nil
+}
+
 // expr evaluates the right-hand side of a let.
 func (x *interp) expr(t *Turn, e parser.Expr, env Env) (lang.Value, error) {
 	switch e := e.(type) {
 	case *parser.EDataspace:
 		return t.NewDataspace("dataspace").Value(), nil
 	case *parser.ETimestamp:
-		return lang.String(t.sys.Now().UTC().Format(time.RFC3339Nano)), nil
+		return lang.String(rfc3339(t.sys.Now())), nil
 	case *parser.EFacet:
 		f := t.facet
 		return t.NewRef("facet", &Handler{OnMessage: func(t *Turn, v lang.Value) error {
@@ -411,7 +365,7 @@ func (x *interp) expr(t *Turn, e parser.Expr, env Env) (lang.Value, error) {
 		}
 		return lang.String(lang.Format(v)), nil
 	case *parser.EJoin:
-		sep, err := x.instantiate(t, e.Sep, env)
+		sep, err := x.expr(t, e.Sep, env)
 		if err != nil {
 			return nil, err
 		}
@@ -432,6 +386,24 @@ func (x *interp) expr(t *Turn, e parser.Expr, env Env) (lang.Value, error) {
 		return x.instantiate(t, e.Template, env)
 	}
 	return nil, rtErr(e.Pos(), "unknown expression %T", e)
+}
+
+// rfc3339 writes t in UTC as chrono's DateTime::to_rfc3339 does (which
+// syndicate-server's timestamp uses): an offset of +00:00, and fractional
+// seconds of 3, 6 or 9 digits, whichever shows every non-zero digit.
+func rfc3339(t time.Time) string {
+	t = t.UTC()
+	layout := "2006-01-02T15:04:05"
+	switch ns := t.Nanosecond(); {
+	case ns == 0:
+	case ns%1e6 == 0:
+		layout += ".000"
+	case ns%1e3 == 0:
+		layout += ".000000"
+	default:
+		layout += ".000000000"
+	}
+	return t.Format(layout + "+00:00")
 }
 
 // textOf is a string's text, or any other value's Preserves text.

@@ -37,12 +37,16 @@ func NewVirtualClock(start time.Time) *VirtualClock { return &VirtualClock{now: 
 // Now implements Clock.
 func (c *VirtualClock) Now() time.Time { return c.now }
 
-// Event is one delivery, as reported to a system's Trace function.
+// Event is one step of the system, as reported to a system's Trace
+// function: the start of a turn, a delivery, or a facet starting or stopping.
 type Event struct {
-	Kind   string // assert, retract, message, sync
+	// Kind is turn (a turn starts in Facet's actor), assert, retract,
+	// message, sync (a delivery to Target), facet-start or facet-stop.
+	Kind   string
 	Target *Ref
 	Value  lang.Value // for assert and message
 	Handle Handle     // for assert and retract
+	Facet  *Facet     // for turn, facet-start and facet-stop
 }
 
 // System is one world of actors with its scheduler. It is single-threaded:
@@ -408,8 +412,11 @@ func (s *System) step() {
 	if f == nil || !f.alive {
 		return // the receiver is gone
 	}
-	if s.Trace != nil && a.kind != evRun {
-		s.Trace(Event{Kind: a.kind.String(), Target: a.target, Value: a.value, Handle: a.handle})
+	if s.Trace != nil {
+		s.Trace(Event{Kind: "turn", Facet: f})
+		if a.kind != evRun {
+			s.Trace(Event{Kind: a.kind.String(), Target: a.target, Value: a.value, Handle: a.handle})
+		}
 	}
 	t := &s.turn
 	t.sys, t.actor, t.facet = s, f.actor, f

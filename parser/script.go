@@ -131,10 +131,12 @@ type TSet struct {
 	Items []Template
 }
 
-// TDictionary builds a dictionary.
+// TDictionary builds a dictionary. RawKeys are the keys as written (without
+// annotations): in the template of a caveat's rewrite they are literal.
 type TDictionary struct {
 	At
 	Keys, Values []Template
+	RawKeys      []lang.Value
 }
 
 // TAttenuate is `<* $cap [CAVEAT ...]>`: Cap attenuated by Caveats.
@@ -150,7 +152,7 @@ type Caveat struct {
 	Kind     CaveatKind
 	Pattern  *PatternTemplate // reject, accept, rewrite
 	Template Template         // rewrite: built from the pattern's bindings
-	Alts     []Caveat         // or: rewrites tried in order
+	Alts     []Caveat         // or: accepts and rewrites tried in order
 }
 
 // CaveatKind names the kinds of caveat.
@@ -172,7 +174,7 @@ type Expr interface {
 // EDataspace makes a new dataspace.
 type EDataspace struct{ At }
 
-// ETimestamp is the current time in RFC 3339 (UTC).
+// ETimestamp is the current time in RFC 3339 (UTC, written +00:00).
 type ETimestamp struct{ At }
 
 // EFacet is a reference that stops the current facet on the message `stop`.
@@ -187,10 +189,11 @@ type EStringify struct {
 	Expr Expr
 }
 
-// EJoin joins the items of the value of Expr with Sep.
+// EJoin joins the items of the value of Expr with the value of Sep (both
+// expressions; a value that is not a string is joined as its text).
 type EJoin struct {
 	At
-	Sep  Template
+	Sep  Expr
 	Expr Expr
 }
 
@@ -232,12 +235,14 @@ type PVar struct {
 type PEnv struct{}
 
 // PGroup matches a record (Label set), sequence or dictionary by the listed
-// keys, in key order.
+// keys, in key order. A record's label is Label, or, when LabelVar is set,
+// the value of that variable when the pattern is used.
 type PGroup struct {
-	Kind  uint8 // 0 record, 1 sequence, 2 dictionary (as dataspace.GroupKind)
-	Label lang.Value
-	Keys  []lang.Value
-	Items []PNode
+	Kind     uint8 // 0 record, 1 sequence, 2 dictionary (as dataspace.GroupKind)
+	Label    lang.Value
+	LabelVar *PVar
+	Keys     []lang.Value
+	Items    []PNode
 }
 
 func (PDiscard) isPNode() {}
@@ -293,7 +298,7 @@ func CompileValues(file string, vals []lang.Value) (*Script, error) {
 // variable target rather than config (the REPL's :target).
 func CompileValuesTarget(file string, vals []lang.Value, target string) (*Script, error) {
 	c := &compiler{file: file}
-	body := c.block(vals, target)
+	body := c.block(vals, target, target)
 	if len(c.errs) > 0 {
 		sort.SliceStable(c.errs, func(i, j int) bool {
 			a, b := c.errs[i].Pos, c.errs[j].Pos
@@ -357,11 +362,14 @@ func symbolOf(v lang.Value) (string, bool) {
 	return string(s), ok
 }
 
-func (c *compiler) block(vals []lang.Value, target string) []Instr {
+// block compiles the instructions of a block with target and outer target
+// (the target before the latest $var retargeting, which =~ runs its branches
+// with, as syndicate-server's Parser::parse does).
+func (c *compiler) block(vals []lang.Value, target, outer string) []Instr {
 	k := &cursor{vals: vals}
 	var out []Instr
 	for k.more() {
-		in := c.instr(k, target)
+		in := c.instr(k, target, outer)
 		if in != nil {
 			out = append(out, in)
 		}
@@ -371,7 +379,7 @@ func (c *compiler) block(vals []lang.Value, target string) []Instr {
 
 // instr compiles one instruction from the cursor; the rest of the block is
 // consumed too when the instruction is a `=~` conditional.
-func (c *compiler) instr(k *cursor, target string) Instr {
+func (c *compiler) instr(k *cursor, target, outer string) Instr {
 	v := k.next()
 	p := lang.PositionOf(v)
 	at := At{p}
@@ -379,7 +387,7 @@ func (c *compiler) instr(k *cursor, target string) Instr {
 	case *lang.Record, *lang.Dictionary:
 		return &Assert{at, target, c.template(v)}
 	case lang.Sequence:
-		return &Block{at, c.block(x, target)}
+		return &Block{at, c.block(x, target, outer)}
 	case lang.Symbol:
 		s := string(x)
 		switch {
@@ -405,7 +413,7 @@ func (c *compiler) instr(k *cursor, target string) Instr {
 				c.errorf(p, "%s needs an instruction after its pattern", s)
 				return nil
 			}
-			body := c.instr(k, target)
+			body := c.instr(k, target, outer)
 			if pat == nil || body == nil {
 				return nil
 			}
@@ -418,15 +426,18 @@ func (c *compiler) instr(k *cursor, target string) Instr {
 				c.errorf(p, "?- needs an instruction to run on stop")
 				return nil
 			}
-			body := c.instr(k, target)
+			body := c.instr(k, target, outer)
 			if body == nil {
 				return nil
 			}
 			return &OnStop{at, body}
 		case s == "let":
 			return c.let(k, at)
-		case s == "$.":
-			c.errorf(p, "$. cannot stand as an instruction")
+		case s == "$." && !isMatchOp(k.peek()):
+			c.errorf(p, "$. cannot stand as an instruction (it is not a reference); only `$. =~ PATTERN ...` may start with it")
+			return nil
+		case s == "$":
+			c.errorf(p, "$ needs a variable name")
 			return nil
 		case strings.HasPrefix(s, "$"):
 			name := s[1:]
@@ -434,37 +445,22 @@ func (c *compiler) instr(k *cursor, target string) Instr {
 				c.errorf(p, "expected an instruction after %s", s)
 				return nil
 			}
-			if op, _ := symbolOf(k.peek()); op == "=~" {
+			if isMatchOp(k.peek()) {
 				k.next()
-				if !k.more() {
-					c.errorf(p, "%s =~ needs a pattern and an instruction", s)
-					return nil
-				}
-				pat := c.pattern(k.next())
-				if !k.more() {
-					c.errorf(p, "%s =~ needs an instruction after its pattern", s)
-					return nil
-				}
-				then := c.instr(k, target)
-				var rest []Instr
-				for k.more() {
-					if in := c.instr(k, target); in != nil {
-						rest = append(rest, in)
-					}
-				}
-				if pat == nil || then == nil {
-					return nil
-				}
-				return &Cond{at, name, pat, then, rest}
+				return c.cond(k, at, s, name, target)
 			}
-			return c.instr(k, name)
+			return c.instr(k, name, target)
 		case strings.HasPrefix(s, "?"):
 			c.errorf(p, "binder %s cannot stand as an instruction", s)
 			return nil
 		case s == "_":
 			c.errorf(p, "_ cannot stand as an instruction")
 			return nil
-		case s == "=" || s == "=~":
+		case s == "=~":
+			// A bare =~ matches the current target's variable; its branches
+			// run with the outer target (script/mod.rs, Parser::parse).
+			return c.cond(k, at, "=~", target, outer)
+		case s == "=":
 			c.errorf(p, "unexpected %s", s)
 			return nil
 		}
@@ -473,6 +469,39 @@ func (c *compiler) instr(k *cursor, target string) Instr {
 	}
 	c.errorf(p, "unexpected %s %s; expected an instruction", lang.Unwrap(v).Kind(), lang.Format(lang.Strip(v)))
 	return nil
+}
+
+// cond compiles `=~ PATTERN INSTR REST...` matching the variable name; INSTR
+// and REST (the rest of the block) run with target.
+func (c *compiler) cond(k *cursor, at At, what, name, target string) Instr {
+	if what != "=~" {
+		what += " =~"
+	}
+	if !k.more() {
+		c.errorf(at.P, "%s needs a pattern and an instruction", what)
+		return nil
+	}
+	pat := c.pattern(k.next())
+	if !k.more() {
+		c.errorf(at.P, "%s needs an instruction after its pattern", what)
+		return nil
+	}
+	then := c.instr(k, target, target)
+	var rest []Instr
+	for k.more() {
+		if in := c.instr(k, target, target); in != nil {
+			rest = append(rest, in)
+		}
+	}
+	if pat == nil || then == nil {
+		return nil
+	}
+	return &Cond{at, name, pat, then, rest}
+}
+
+func isMatchOp(v lang.Value) bool {
+	s, _ := symbolOf(v)
+	return s == "=~"
 }
 
 func (c *compiler) payload(k *cursor, op, what string) (Template, bool) {
@@ -536,7 +565,7 @@ func (c *compiler) expr(k *cursor) Expr {
 				c.errorf(p, "join needs a separator and an expression")
 				return nil
 			}
-			sep := c.template(k.next())
+			sep := c.expr(k)
 			if !k.more() {
 				c.errorf(p, "join needs an expression after its separator")
 				return nil
@@ -610,16 +639,18 @@ func (c *compiler) template(v lang.Value) Template {
 		return &TSet{at, items}
 	case *lang.Dictionary:
 		var ks, vs []Template
+		var raw []lang.Value
 		ok := true
 		for _, e := range x.Entries() {
 			kt, vt := c.template(e.Key), c.template(e.Value)
 			ok = ok && kt != nil && vt != nil
 			ks, vs = append(ks, kt), append(vs, vt)
+			raw = append(raw, lang.Strip(e.Key))
 		}
 		if !ok {
 			return nil
 		}
-		return &TDictionary{at, ks, vs}
+		return &TDictionary{at, ks, vs, raw}
 	}
 	return &TLit{at, lang.Strip(v)}
 }
@@ -662,7 +693,7 @@ func (c *compiler) caveat(v lang.Value) (Caveat, bool) {
 	p := lang.PositionOf(v)
 	r, ok := lang.Unwrap(v).(*lang.Record)
 	if !ok {
-		c.errorf(p, "a caveat must be <reject P>, <accept P>, <rewrite P T> or <or [REWRITE ...]>")
+		c.errorf(p, "a caveat must be <reject P>, <accept P>, <rewrite P T> or <or [ALTERNATIVE ...]>")
 		return Caveat{}, false
 	}
 	label, _ := symbolOf(r.Label)
@@ -681,15 +712,15 @@ func (c *compiler) caveat(v lang.Value) (Caveat, bool) {
 	case label == "or" && len(r.Fields) == 1:
 		alts, isSeq := lang.Unwrap(r.Fields[0]).(lang.Sequence)
 		if !isSeq {
-			c.errorf(p, "<or ...> takes a sequence of <rewrite P T> caveats")
+			c.errorf(p, "<or ...> takes a sequence of <accept P> and <rewrite P T> alternatives")
 			return Caveat{}, false
 		}
 		cv := Caveat{At: At{p}, Kind: CaveatOr}
 		good := true
 		for _, a := range alts {
 			alt, ok := c.caveat(a)
-			if ok && alt.Kind != CaveatRewrite {
-				c.errorf(alt.P, "<or ...> takes only <rewrite P T> caveats")
+			if ok && alt.Kind != CaveatRewrite && alt.Kind != CaveatAccept {
+				c.errorf(alt.P, "<or ...> takes only <accept P> and <rewrite P T> alternatives")
 				ok = false
 			}
 			good = good && ok
@@ -697,7 +728,7 @@ func (c *compiler) caveat(v lang.Value) (Caveat, bool) {
 		}
 		return cv, good
 	}
-	c.errorf(p, "a caveat must be <reject P>, <accept P>, <rewrite P T> or <or [REWRITE ...]>, not %s", lang.Format(lang.Strip(v)))
+	c.errorf(p, "a caveat must be <reject P>, <accept P>, <rewrite P T> or <or [ALTERNATIVE ...]>, not %s", lang.Format(lang.Strip(v)))
 	return Caveat{}, false
 }
 
@@ -747,11 +778,18 @@ func (c *compiler) pnode(v lang.Value, names *[]string) PNode {
 			*names = append(*names, l[1:])
 			return PBind{Name: l[1:], Sub: c.pnode(x.Fields[0], names)}
 		}
-		label, ok := c.literalLabel(x.Label)
-		if !ok {
-			return nil
+		g := PGroup{Kind: 0}
+		if l, ok := symbolOf(x.Label); ok && strings.HasPrefix(l, "$") && len(l) > 1 && l != "$." {
+			// A variable label is instantiated, then used as a literal
+			// (script/mod.rs, PatternInstantiator::instantiate_pattern).
+			g.LabelVar = &PVar{Name: l[1:], P: lang.PositionOf(x.Label)}
+		} else {
+			label, ok := c.literalLabel(x.Label)
+			if !ok {
+				return nil
+			}
+			g.Label = label
 		}
-		g := PGroup{Kind: 0, Label: label}
 		for i, f := range x.Fields {
 			g.Keys = append(g.Keys, lang.Int(i))
 			g.Items = append(g.Items, c.pnode(f, names))
@@ -772,11 +810,9 @@ func (c *compiler) pnode(v lang.Value, names *[]string) PNode {
 		}
 		var es []kv
 		for _, e := range x.Entries() {
-			k := lang.Strip(e.Key)
-			if s, ok := k.(lang.Symbol); ok && strings.HasPrefix(string(s), "=") {
-				k = lang.Symbol(s[1:])
-			}
-			es = append(es, kv{k, e.Value})
+			// Keys are literal as written: {=k: P} is keyed by the symbol
+			// =k (script/mod.rs, PatternInstantiator::instantiate_pattern).
+			es = append(es, kv{lang.Strip(e.Key), e.Value})
 		}
 		slices.SortStableFunc(es, func(a, b kv) int { return lang.Compare(a.k, b.k) })
 		for _, e := range es {
@@ -796,7 +832,7 @@ func (c *compiler) literalLabel(v lang.Value) (lang.Value, bool) {
 	p := lang.PositionOf(v)
 	if s, ok := symbolOf(v); ok {
 		switch {
-		case s == "_" || strings.HasPrefix(s, "?") || strings.HasPrefix(s, "$"):
+		case s == "_" || strings.HasPrefix(s, "?") || s == "$" || s == "$.":
 			c.errorf(p, "the label of a record pattern must be literal, not %s", s)
 			return nil, false
 		case strings.HasPrefix(s, "="):

@@ -20,12 +20,15 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/chzyer/readline"
 
 	"github.com/synd-lang/synd/dataspace"
 	"github.com/synd-lang/synd/eval"
 	"github.com/synd-lang/synd/internal/host"
+	"github.com/synd-lang/synd/internal/status"
 	"github.com/synd-lang/synd/lang"
 	"github.com/synd-lang/synd/parser"
 )
@@ -58,6 +61,9 @@ type REPL struct {
 	env    eval.Env
 	target string
 	inputs int
+	rl     *readline.Instance // the terminal's line editor, if any
+
+	leaving atomic.Bool // the session has ended; the system is shutting down
 }
 
 // commands lists the REPL commands for :help and completion.
@@ -67,6 +73,8 @@ var commands = []struct{ name, args, help string }{
 	{":facets", "", "the facets started at the prompt, with what each asserts"},
 	{":trace", "on|off", "show assertions appearing (+), disappearing (-) and messages (!) at the target"},
 	{":load", "FILE", "run a script file in an actor of its own"},
+	{":services", "[PATTERN]", "the services and their states, as synd status shows them"},
+	{":why", "NAME", "why a service is not up: its dependencies to the first one not met"},
 	{":target", "$VAR", "send instructions typed from now on to the reference in $VAR"},
 	{":stop", "N", "stop facet N, started at the prompt"},
 	{":env", "", "the variables bound at the prompt"},
@@ -85,25 +93,50 @@ func New(h *host.Host, out io.Writer) *REPL {
 	return r
 }
 
-// Run reads and runs input until it ends, :quit, or ctx is done. The system
-// runs on its own goroutine meanwhile.
+// Run reads and runs input until it ends (Ctrl-D, end of a pipe), :quit, or
+// ctx is done (a signal). The system runs on its own goroutine meanwhile.
+// However the session ends, the system is then shut down as synd serve
+// shuts down: every facet stops, so every process it started is terminated
+// (SIGTERM, then SIGKILL after a grace period) and waited for before Run
+// returns. When ctx ends the session, Run returns ctx's error.
 func Run(ctx context.Context, opts Options) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	r := New(opts.Host, opts.Out)
 	sys := opts.Host.Sys
 	sys.Hold() // the REPL may post at any time
 	done := make(chan error, 1)
-	go func() { done <- sys.Run(ctx) }()
-	defer func() {
-		sys.Release()
-		cancel()
-		<-done
+	go func() { done <- sys.Run(context.Background()) }()
+	input := make(chan error, 1)
+	go func() {
+		if opts.Terminal {
+			input <- r.terminal(opts)
+		} else {
+			input <- r.lines(opts.In)
+		}
 	}()
-	if opts.Terminal {
-		return r.terminal(opts)
+	var err error
+	select {
+	case err = <-input:
+	case <-ctx.Done():
+		r.closeInput() // gives the terminal back; a pipe's reader is abandoned
+		err = ctx.Err()
 	}
-	return r.lines(opts.In)
+	r.leaving.Store(true)
+	sys.Shutdown()
+	sys.Release()
+	if runErr := <-done; err == nil {
+		err = runErr
+	}
+	return err
+}
+
+// closeInput ends a terminal session's readline from another goroutine.
+func (r *REPL) closeInput() {
+	r.mu.Lock()
+	rl := r.rl
+	r.mu.Unlock()
+	if rl != nil {
+		_ = rl.Close()
+	}
 }
 
 // lines reads instructions from a pipe or file: no prompts, no escapes.
@@ -146,6 +179,9 @@ func (r *REPL) terminal(opts Options) error {
 		return err
 	}
 	defer rl.Close()
+	r.mu.Lock()
+	r.rl = rl
+	r.mu.Unlock()
 	r.setOut(rl.Stdout())
 	fmt.Fprintln(r.out, "synd REPL: type instructions, or :help")
 	var pending strings.Builder
@@ -202,6 +238,9 @@ func (r *REPL) do(fn func(t *eval.Turn)) {
 }
 
 func (r *REPL) printf(format string, args ...any) {
+	if r.leaving.Load() {
+		return // the session is over: its observers' last retractions are noise
+	}
 	fmt.Fprintf(r.out, format, args...)
 }
 
@@ -344,6 +383,10 @@ func (r *REPL) Command(line string) (quit bool) {
 		})
 	case ":trace":
 		r.cmdTrace(arg)
+	case ":services":
+		r.cmdServices(arg)
+	case ":why":
+		r.cmdWhy(arg)
 	case ":load":
 		if arg == "" {
 			r.printf("error: :load takes a file name\n")
@@ -578,4 +621,74 @@ func HistoryFile() string {
 		return ""
 	}
 	return filepath.Join(dir, "history")
+}
+
+// askStatus asks the system's $config for its status (see status.Ask), as
+// synd status asks a server, and waits for the answer.
+func (r *REPL) askStatus() (*status.Model, error) {
+	type answer struct {
+		snap lang.Value
+		err  error
+	}
+	ch := make(chan answer, 1)
+	r.h.Sys.Post(r.root, func(t *eval.Turn) {
+		t.NewFacet(func(t *eval.Turn) {
+			status.Ask(t, r.h.Config, func(t *eval.Turn, _ *eval.Ref, snap lang.Value, err error) {
+				ch <- answer{snap, err}
+				t.Stop() // withdraws the request
+			})
+		})
+	})
+	select {
+	case a := <-ch:
+		if a.err != nil {
+			return nil, a.err
+		}
+		return status.Load(a.snap)
+	case <-time.After(10 * time.Second):
+		return nil, errors.New("no status came: is the status service running in this system?")
+	}
+}
+
+func (r *REPL) cmdServices(pattern string) {
+	m, err := r.askStatus()
+	if err != nil {
+		r.printf("error: %v\n", err)
+		return
+	}
+	var list []*status.Service
+	for _, s := range m.Match(pattern) {
+		if !status.Internal(s.Name) {
+			list = append(list, s)
+		}
+	}
+	width := 0
+	r.mu.Lock()
+	if r.rl != nil {
+		width = readline.GetScreenWidth()
+	}
+	r.mu.Unlock()
+	var b strings.Builder
+	status.WriteList(&b, list, false, width)
+	r.printf("%s", b.String())
+}
+
+func (r *REPL) cmdWhy(name string) {
+	if name == "" {
+		r.printf("error: :why takes the name of a service\n")
+		return
+	}
+	m, err := r.askStatus()
+	if err != nil {
+		r.printf("error: %v\n", err)
+		return
+	}
+	s, err := m.Find(name)
+	if err != nil {
+		r.printf("error: %v\n", err)
+		return
+	}
+	for _, line := range m.Why(s) {
+		r.printf("%s\n", line)
+	}
 }

@@ -14,12 +14,15 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/synd-lang/synd/dataspace"
 	"github.com/synd-lang/synd/eval"
 	"github.com/synd-lang/synd/lang"
 	"github.com/synd-lang/synd/parser"
 	"github.com/synd-lang/synd/stdlib"
+	"github.com/synd-lang/synd/stdlib/gatekeeper"
+	"github.com/synd-lang/synd/stdlib/relay"
 )
 
 // Options configure a Host.
@@ -41,6 +44,22 @@ type Options struct {
 	// replaces the built-in class of the same name, and other *.pr files are
 	// loaded as extra classes.
 	Stdlib string
+	// OnLoad, if set, is told of each script file compiled for run-script
+	// (the config-watcher's files among them): once when first loaded, and
+	// again, with reloaded set, each time its text changed.
+	OnLoad func(file string, reloaded bool)
+	// DaemonEvents, if set, hears of every daemon process started and
+	// exited (see stdlib.StartDaemons).
+	DaemonEvents stdlib.DaemonEvents
+	// Tracer, if set, sees every step of the system from its boot on (see
+	// eval.System.Trace).
+	Tracer func(eval.Event)
+	// PrintLog, if set, prints the messages of $log instead of Out's one
+	// line each (FormatLog).
+	PrintLog func(ts, details lang.Value)
+	// PrintError, if set, reports errors instead of Out's "error: ..."
+	// lines; it is called once per error of an error list.
+	PrintError func(err error)
 }
 
 // Host is a booted system.
@@ -48,19 +67,25 @@ type Host struct {
 	Sys    *eval.System
 	Config *eval.Ref
 	Log    *eval.Ref
+	// Gatekeeper is the system gatekeeper, over $config's binds: scripts
+	// see it as $gatekeeper; listeners offer it to their peers.
+	Gatekeeper *eval.Ref
 	// Root is the facet of the host's own actor; scripts' actors are spawned
 	// beside it.
 	Root *eval.Facet
 
-	out      io.Writer
-	errors   int
-	tracer   *eval.Ref
-	env      *eval.Env // set by SetEnv; nil: $config and $log
-	osRunner *stdlib.OSRunner
-	shown    map[eval.Handle]lang.Value // traced assertions, by the tracer's handle
-	hidden   map[eval.Handle]bool       // the tracer's own Observe, and what boot left
-	quiet    bool                       // the tracer is catching up with boot
-	compiled map[string]compiledScript  // run-script's latest compiled text, by file
+	out        io.Writer
+	printLog   func(ts, details lang.Value)
+	printError func(err error)
+	onLoad     func(file string, reloaded bool)
+	errors     int
+	tracer     *eval.Ref
+	env        *eval.Env // set by SetEnv; nil: $config and $log
+	osRunner   *stdlib.OSRunner
+	shown      map[eval.Handle]lang.Value // traced assertions, by the tracer's handle
+	hidden     map[eval.Handle]bool       // the tracer's own Observe, and what boot left
+	quiet      bool                       // the tracer is catching up with boot
+	compiled   map[string]compiledScript  // run-script's latest compiled text, by file
 }
 
 type compiledScript struct {
@@ -76,6 +101,8 @@ func New(opts Options) *Host {
 	}
 	h := &Host{Sys: eval.NewSystem(opts.Clock), out: opts.Out, shown: map[eval.Handle]lang.Value{}, hidden: map[eval.Handle]bool{}}
 	h.Sys.OnError = func(f *eval.Facet, err error) { h.Error(err) }
+	h.Sys.Trace = opts.Tracer
+	h.printLog, h.printError, h.onLoad = opts.PrintLog, opts.PrintError, opts.OnLoad
 	h.Sys.Spawn("host", func(t *eval.Turn) {
 		h.Root = t.Facet()
 		h.Root.PreventInert() // the host lives as long as the system
@@ -85,21 +112,38 @@ func New(opts Options) *Host {
 		stdlib.StartRegistry(t, h.Config)
 		stdlib.StartStringCheck(t, h.Config)
 		stdlib.StartDependencies(t, h.Config)
+		h.Gatekeeper = gatekeeper.New(t, h.Config)
+		gatekeeper.StartService(t, h.Config)
+		gatekeeper.StartResolution(t, h.Config)
+		relay.StartListenerService(t, h.Config)
+		relay.StartConnector(t, h.Config)
 		runner := opts.Processes
 		if runner == nil {
 			h.osRunner = &stdlib.OSRunner{}
 			runner = h.osRunner
 		}
 		stdlib.StartProcesses(t, h.Config, runner)
+		stdlib.StartDaemons(t, h.Config, runner, opts.DaemonEvents)
 		stdlib.StartFiles(t, h.Config, stdlib.FileOptions{Watch: opts.Watch, Run: h.runScript, Read: readValues})
-		logPattern := dataspace.Group{Kind: dataspace.GroupRecord, Label: lang.Symbol("log"), Entries: []dataspace.GroupEntry{
-			{Key: lang.Int(0), Pattern: dataspace.Bind{Pattern: dataspace.Discard{}}},
-			{Key: lang.Int(1), Pattern: dataspace.Bind{Pattern: dataspace.Discard{}}},
-		}}
+		// <log TIMESTAMP DETAILS> and <log TIMESTAMP DETAILS BY>: the
+		// third field is the stamp a capability adds (the connection class
+		// gives each user's processes a $log that stamps <user NAME>).
+		logPattern := dataspace.Bind{Pattern: dataspace.Group{Kind: dataspace.GroupRecord, Label: lang.Symbol("log"), Entries: []dataspace.GroupEntry{
+			{Key: lang.Int(0), Pattern: dataspace.Discard{}},
+			{Key: lang.Int(1), Pattern: dataspace.Discard{}},
+		}}}
 		t.Assert(h.Log, dataspace.Observe(logPattern, t.NewRef("log-printer", &eval.Handler{
 			OnMessage: func(t *eval.Turn, v lang.Value) error {
-				caps := v.(lang.Sequence)
-				fmt.Fprintln(h.out, FormatLog(caps[0], caps[1]))
+				r := lang.Unwrap(v.(lang.Sequence)[0]).(*lang.Record)
+				ts, details := r.Fields[0], r.Fields[1]
+				if len(r.Fields) > 2 {
+					details = stamped(details, r.Fields[2])
+				}
+				if h.printLog != nil {
+					h.printLog(ts, details)
+					return nil
+				}
+				fmt.Fprintln(h.out, FormatLog(ts, details))
 				return nil
 			},
 		})))
@@ -213,14 +257,18 @@ func (h *Host) isOwnObserve(v lang.Value) bool {
 // Error reports an error on the host's output.
 func (h *Host) Error(err error) {
 	h.errors++
+	report := func(err error) { fmt.Fprintf(h.out, "error: %v\n", err) }
+	if h.printError != nil {
+		report = h.printError
+	}
 	var list parser.ErrorList
 	if errors.As(err, &list) {
 		for _, e := range list {
-			fmt.Fprintf(h.out, "error: %v\n", e)
+			report(e)
 		}
 		return
 	}
-	fmt.Fprintf(h.out, "error: %v\n", err)
+	report(err)
 }
 
 // SetOutput sends log lines, trace lines and errors to w from now on. Call it
@@ -244,7 +292,7 @@ func (h *Host) Env() eval.Env {
 	if h.env != nil {
 		return *h.env
 	}
-	return eval.Env{}.With("config", h.Config.Value()).With("log", h.Log.Value())
+	return eval.Env{}.With("config", h.Config.Value()).With("log", h.Log.Value()).With("gatekeeper", h.Gatekeeper.Value())
 }
 
 // SetEnv sets the environment scripts loaded from now on start with.
@@ -276,7 +324,10 @@ func (h *Host) RunSource(name string, src []byte, env eval.Env) error {
 }
 
 // runScript compiles a script file's text and runs it in the active facet
-// with the host's environment plus env; compile errors are reported.
+// with $config and $log plus env; compile errors are reported. Nothing else
+// of the host's environment reaches it: what SetEnv added ($control) is
+// passed on only by the loaders meant to pass it (WatchConfig puts it in
+// its config-watcher's ENV), never to the programs a service class runs.
 func (h *Host) runScript(t *eval.Turn, file string, src []byte, env *lang.Dictionary) bool {
 	// Many processes may run one program (a service's instances, clients):
 	// a text is compiled once. Scripts are not changed by running them.
@@ -293,9 +344,12 @@ func (h *Host) runScript(t *eval.Turn, file string, src []byte, env *lang.Dictio
 		}
 		c = compiledScript{string(src), s}
 		h.compiled[file] = c
+		if h.onLoad != nil {
+			h.onLoad(file, ok)
+		}
 	}
 	s := c.script
-	e := h.Env()
+	e := eval.Env{}.With("config", h.Config.Value()).With("log", h.Log.Value())
 	if env != nil {
 		for _, en := range env.Entries() {
 			e = e.With(lang.Text(en.Key), en.Value)
@@ -327,11 +381,22 @@ func (h *Host) UseSettings(dir string) {
 }
 
 // WatchConfig requires a config-watcher for dir, as syndicate-server's -c
-// does: every script under dir runs, following changes.
+// does: every script under dir runs, following changes. Its ENV holds what
+// SetEnv added to the host's environment ($control, with serve --control),
+// as syndicate-server's main passes its env to the config watcher; $config
+// and $log every script gets anyway.
 func (h *Host) WatchConfig(dir string) {
 	h.Sys.Post(h.Root, func(t *eval.Turn) {
+		var extra []lang.Value
+		env := h.Env()
+		for _, name := range env.Names() {
+			if name != "config" && name != "log" {
+				v, _ := env.Lookup(name)
+				extra = append(extra, lang.Symbol(name), v)
+			}
+		}
 		t.Assert(h.Config, lang.NewRecord(lang.Symbol("require-service"),
-			lang.NewRecord(lang.Symbol("config-watcher"), lang.String(dir), lang.DictionaryOf())))
+			lang.NewRecord(lang.Symbol("config-watcher"), lang.String(dir), lang.DictionaryOf(extra...))))
 	})
 }
 
@@ -339,32 +404,94 @@ func (h *Host) WatchConfig(dir string) {
 func (h *Host) Run(ctx context.Context) error { return h.Sys.Run(ctx) }
 
 // FormatLog renders a <log TIMESTAMP DETAILS> message as one readable line:
-// the timestamp, the `line` entry of DETAILS if it has one, then the other
-// entries as key=value.
+// the timestamp, the `line` entry of DETAILS if it has one (without the
+// newline a daemon's output line ends with), then the other entries as
+// key=value. Text is printed with control characters escaped (\n, \t,
+// \x1b, ...), so that a log line can neither forge further lines nor drive
+// the terminal.
 func FormatLog(ts, details lang.Value) string {
 	var b strings.Builder
-	b.WriteString(lang.Text(ts))
+	b.WriteString(escapeControls(lang.Text(ts)))
 	d, ok := lang.Unwrap(details).(*lang.Dictionary)
 	if !ok {
 		b.WriteByte(' ')
-		b.WriteString(lang.Text(details))
+		b.WriteString(escapeControls(lang.Text(details)))
 		return b.String()
 	}
 	if line, ok := d.Get(lang.Symbol("line")); ok {
+		text := lang.Text(line)
+		if bs, ok := lang.Unwrap(line).(lang.ByteString); ok {
+			text = string(bs)
+		}
+		text = strings.TrimSuffix(strings.TrimSuffix(text, "\n"), "\r")
 		b.WriteByte(' ')
-		b.WriteString(lang.Text(line))
+		b.WriteString(escapeControls(text))
 	}
 	var rest []string
 	for _, e := range d.Entries() {
 		if lang.Equal(e.Key, lang.Symbol("line")) {
 			continue
 		}
-		rest = append(rest, lang.Text(e.Key)+"="+lang.Format(e.Value))
+		rest = append(rest, escapeControls(lang.Text(e.Key)+"="+lang.Format(e.Value)))
 	}
 	sort.Strings(rest)
 	for _, r := range rest {
 		b.WriteByte(' ')
 		b.WriteString(r)
+	}
+	return b.String()
+}
+
+// stamped adds by: STAMP to a log entry's details (replacing any by: the
+// writer put there itself); details that are not a dictionary are kept as
+// {line: DETAILS, by: STAMP}.
+func stamped(details, stamp lang.Value) lang.Value {
+	by := lang.Symbol("by")
+	d, ok := lang.Unwrap(details).(*lang.Dictionary)
+	if !ok {
+		return lang.DictionaryOf(lang.Symbol("line"), details, by, stamp)
+	}
+	kvs := make([]lang.Value, 0, 2*d.Len()+2)
+	for _, e := range d.Entries() {
+		if !lang.Equal(e.Key, by) {
+			kvs = append(kvs, e.Key, e.Value)
+		}
+	}
+	return lang.DictionaryOf(append(kvs, by, stamp)...)
+}
+
+// escapeControls writes control characters (and invalid UTF-8) as escapes.
+func escapeControls(s string) string {
+	clean := true
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case r == '\n':
+			b.WriteString("\\n")
+		case r == '\r':
+			b.WriteString("\\r")
+		case r == '\t':
+			b.WriteString("\\t")
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		case r >= 0x80 && r < 0xa0:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
 	}
 	return b.String()
 }
