@@ -3,6 +3,7 @@ package eval
 import (
 	"container/heap"
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -82,6 +83,11 @@ type System struct {
 	// that caused it is a runaway. 0 means no bound; NewSystem sets
 	// DefaultMaxQueued.
 	MaxQueued int
+	// StepLimit, if positive, bounds the turns the system runs in all: Run
+	// returns ErrStepLimit (and RunPending returns) once that many have run.
+	// Fuzzing and untrusted experiments use it.
+	StepLimit int
+	steps     int
 	// Horizon, if set, stops Run on a virtual clock when the next timer lies
 	// beyond it, so that periodic timers cannot keep a test running forever.
 	Horizon time.Time
@@ -216,8 +222,8 @@ func (s *System) signal() {
 // to each next timer instead of waiting.
 func (s *System) Run(ctx context.Context) error {
 	for {
-		if !s.drain(ctx) {
-			return ctx.Err()
+		if err := s.drain(ctx); err != nil {
+			return err
 		}
 		if s.fireDueTimers() {
 			continue
@@ -305,8 +311,7 @@ func (s *System) runIdle() bool {
 // waiting or moving a virtual clock. It is for tests and the REPL.
 func (s *System) RunPending() {
 	for {
-		s.drain(context.Background())
-		if !s.fireDueTimers() {
+		if s.drain(context.Background()) != nil || !s.fireDueTimers() {
 			return
 		}
 	}
@@ -317,18 +322,25 @@ func (s *System) RunPending() {
 const batchSize = 1024
 
 // drain handles deliveries, taking in posted events as it goes, until there
-// is nothing left queued. It looks at ctx between batches and reports false
-// if ctx is done, so that a busy system still stops when told to.
-func (s *System) drain(ctx context.Context) bool {
+// is nothing left queued. It looks at ctx between batches and returns its
+// error if it is done, so that a busy system still stops when told to; it
+// returns ErrStepLimit once StepLimit turns have run.
+func (s *System) drain(ctx context.Context) error {
 	s.drainPosted()
 	for s.queue.len() > 0 {
-		if ctx.Err() != nil {
-			return false
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if s.StepLimit > 0 && s.steps >= s.StepLimit {
+			return ErrStepLimit
 		}
 		s.runBatch()
 	}
-	return true
+	return nil
 }
+
+// ErrStepLimit is returned by Run when the system has run StepLimit turns.
+var ErrStepLimit = errors.New("step limit reached")
 
 // runBatch runs up to batchSize turns under one recover: a panic ends the
 // batch after charging it (see recovered), and drain starts the next.
@@ -338,13 +350,18 @@ func (s *System) runBatch() {
 			s.recovered(r)
 		}
 	}()
-	for i := 0; i < batchSize; i++ {
+	n := batchSize
+	if s.StepLimit > 0 {
+		n = min(n, s.StepLimit-s.steps)
+	}
+	for i := 0; i < n; i++ {
 		if s.outside.Load() {
 			s.drainPosted()
 		}
 		if s.queue.len() == 0 {
 			return
 		}
+		s.steps++
 		s.step()
 	}
 }
