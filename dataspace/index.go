@@ -190,7 +190,11 @@ func appendLeafKey(b []byte, tests []test, v lang.Value) ([]byte, bool) {
 }
 
 func projectCaptures(v lang.Value, paths [][]lang.Value) lang.Sequence {
-	caps := make(lang.Sequence, len(paths))
+	return projectInto(make(lang.Sequence, len(paths)), v, paths)
+}
+
+// projectInto fills caps (as long as paths) with the captures of v.
+func projectInto(caps lang.Sequence, v lang.Value, paths [][]lang.Value) lang.Sequence {
 	for i, p := range paths {
 		c, _ := walk(v, p) // the leaf's tests guarantee every path exists
 		caps[i] = c
@@ -227,8 +231,9 @@ type captureGroup struct {
 type tuple struct {
 	caps    lang.Value // a lang.Sequence, boxed once for every observer
 	count   int
-	handles []Handle  // parallel to captureGroup.observers (nil while none)
-	one     [1]Handle // handles' storage while the group has one observer
+	handles []Handle      // parallel to captureGroup.observers (nil while none)
+	one     [1]Handle     // handles' storage while the group has one observer
+	cap1    [1]lang.Value // caps' storage when there is one capture
 }
 
 // observer is one registered Observe assertion.
@@ -412,7 +417,12 @@ func (g *captureGroup) add(fx Effects, v lang.Value, scratch *[]byte) {
 		t.count++
 		return
 	}
-	t := &tuple{caps: projectCaptures(v, g.paths), count: 1}
+	t := &tuple{count: 1}
+	if len(g.paths) == 1 { // the commonest case: the capture lives in the tuple
+		t.caps = projectInto(t.cap1[:], v, g.paths)
+	} else {
+		t.caps = projectCaptures(v, g.paths)
+	}
 	g.tuples[string(*scratch)] = t
 	if g.live == 0 {
 		return

@@ -70,7 +70,7 @@ func BenchmarkBareBagChurn(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
 }
 
-const liveAssertions = 200000
+const liveAssertions = 1000000
 
 // BenchmarkBareBagMemory is the yardstick of BenchmarkMemoryPerAssertion1M:
 // heap bytes per live value of the bare-Go bag.
