@@ -316,6 +316,10 @@ func (t *Turn) Assert(target *Ref, v lang.Value) Handle {
 	if f == nil || !f.alive {
 		return h // a dead facet cannot hold assertions
 	}
+	if t.cause == nil && !withinSize(v, MaxValueNodes) {
+		t.Fail(errValueTooLarge())
+		return h
+	}
 	out, ok := target.rewrite(t.sys, v)
 	if !ok {
 		f.holdOutbound(h, outbound{target: target})
@@ -362,6 +366,10 @@ func (t *Turn) retractFrom(f *Facet, h Handle) bool {
 
 // Message sends v to target.
 func (t *Turn) Message(target *Ref, v lang.Value) {
+	if t.cause == nil && !withinSize(v, MaxValueNodes) {
+		t.Fail(errValueTooLarge())
+		return
+	}
 	out, ok := target.rewrite(t.sys, v)
 	if !ok {
 		return
