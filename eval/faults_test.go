@@ -139,3 +139,33 @@ func TestExponentialValueStopsItsFacet(t *testing.T) {
 	require.NotEmpty(t, s.Errors)
 	assert.Contains(t, s.Errors[0].Error(), "nodes")
 }
+
+// A value nested deeper than MaxValueDepth (a template wrapping what it
+// matched, turn after turn) is refused with an error that stops only the
+// facet building it (issue 17, point 2: a 3.6 M-level value used to
+// overflow the goroutine stack, uncatchably).
+func TestDeepValueStopsItsFacet(t *testing.T) {
+	s := newSystem()
+	var host, script *eval.Facet
+	var space *eval.Ref
+	s.Spawn("host", func(tn *eval.Turn) {
+		host = tn.Facet()
+		host.PreventInert()
+		space = tn.NewDataspace("config")
+	})
+	s.RunPending()
+	var deep lang.Value = lang.Int(0)
+	for i := 0; i < 3600000; i++ {
+		deep = lang.Sequence{deep}
+	}
+	s.Spawn("script", func(tn *eval.Turn) {
+		script = tn.Facet()
+		tn.Assert(space, rec("x", deep))
+	})
+	require.NoError(t, s.Run(context.Background()))
+	assert.False(t, script.Alive())
+	assert.True(t, host.Alive())
+	require.NotEmpty(t, s.Errors)
+	assert.Contains(t, s.Errors[0].Error(), "nested more than 10000 deep")
+	assert.Equal(t, 0, space.Entity().(*eval.DataspaceEntity).DS.Len())
+}

@@ -31,6 +31,7 @@ func FuzzRunScript(f *testing.F) {
 		}
 	}
 	f.Add([]byte("?? <tick ?n> [! <tick $n> ! <tick $n>]\n! <tick 0>\n"))
+	f.Add([]byte("? < ?name ?port> <has-port $name $port>\n")) // found: exponential size
 	f.Add([]byte("<a 1>\n? <a ?x> [<b $x> $undefined ! <c>]\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		if len(src) > 8192 {
@@ -45,6 +46,7 @@ func FuzzRunScript(f *testing.F) {
 		s.StepLimit = 20000
 		s.MaxQueued = 4096
 		s.MaxDepth = 10000
+		s.MaxValueNodes, s.MaxValueDepth = 1<<14, 256
 		s.Horizon = start.Add(time.Hour)
 		s.Spawn("host", func(tn *eval.Turn) {
 			tn.Facet().PreventInert()

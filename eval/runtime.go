@@ -316,9 +316,11 @@ func (t *Turn) Assert(target *Ref, v lang.Value) Handle {
 	if f == nil || !f.alive {
 		return h // a dead facet cannot hold assertions
 	}
-	if t.cause == nil && !withinSize(v, MaxValueNodes) {
-		t.Fail(errValueTooLarge())
-		return h
+	if t.cause == nil {
+		if err := t.sys.checkValue(v); err != nil {
+			t.Fail(err)
+			return h
+		}
 	}
 	out, ok := target.rewrite(t.sys, v)
 	if !ok {
@@ -366,9 +368,11 @@ func (t *Turn) retractFrom(f *Facet, h Handle) bool {
 
 // Message sends v to target.
 func (t *Turn) Message(target *Ref, v lang.Value) {
-	if t.cause == nil && !withinSize(v, MaxValueNodes) {
-		t.Fail(errValueTooLarge())
-		return
+	if t.cause == nil {
+		if err := t.sys.checkValue(v); err != nil {
+			t.Fail(err)
+			return
+		}
 	}
 	out, ok := target.rewrite(t.sys, v)
 	if !ok {

@@ -83,6 +83,12 @@ type System struct {
 	// that caused it is a runaway. 0 means no bound; NewSystem sets
 	// DefaultMaxQueued.
 	MaxQueued int
+	// MaxValueNodes and MaxValueDepth bound a value a turn asserts or
+	// sends (0: no bound); a bigger or deeper one is refused and the facet
+	// that built it stops. NewSystem sets DefaultMaxValueNodes and
+	// DefaultMaxValueDepth.
+	MaxValueNodes int
+	MaxValueDepth int
 	// StepLimit, if positive, bounds the turns the system runs in all: Run
 	// returns ErrStepLimit (and RunPending returns) once that many have run.
 	// Fuzzing and untrusted experiments use it.
@@ -109,7 +115,8 @@ func NewSystem(clock Clock) *System {
 	}
 	_, virtual := clock.(*VirtualClock)
 	return &System{clock: clock, virtual: virtual, wake: make(chan struct{}, 1),
-		MaxDepth: DefaultMaxDepth, MaxQueued: DefaultMaxQueued}
+		MaxDepth: DefaultMaxDepth, MaxQueued: DefaultMaxQueued,
+		MaxValueNodes: DefaultMaxValueNodes, MaxValueDepth: DefaultMaxValueDepth}
 }
 
 // Clock returns the system's clock.

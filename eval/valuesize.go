@@ -6,67 +6,112 @@ import (
 	"github.com/synd-lang/synd/lang"
 )
 
-// MaxValueNodes bounds the size of a value a turn may assert or send: a
-// value of more nodes (counting a shared part once per place it occurs, as
-// every encoder, comparison and key sees it) is refused and the facet that
-// built it stops. Templates can double a value per turn while sharing its
-// parts (`? <x ?v> <x [$v $v]>`), so its written size grows exponentially
-// though its memory does not; unbounded, the next key, comparison or trace
-// of it would never end.
-const MaxValueNodes = 1 << 20
+// DefaultMaxValueNodes is a system's MaxValueNodes unless changed. Templates
+// can double a value per turn while sharing its parts (`? <x ?v> <x [$v
+// $v]>`), so its written size grows exponentially though its memory does
+// not; unbounded, the next key, comparison or trace of it would never end.
+const DefaultMaxValueNodes = 1 << 20
 
-// errValueTooLarge is the error of a refused value.
-func errValueTooLarge() error {
-	return fmt.Errorf("a value of more than %d nodes (nested or repeated parts) cannot be asserted or sent", MaxValueNodes)
+// DefaultMaxValueDepth is a system's MaxValueDepth unless changed: the
+// nesting the readers accept (lang.DefaultMaxDepth), so that what one node
+// builds another can read.
+const DefaultMaxValueDepth = lang.DefaultMaxDepth
+
+// checkValue returns an error if v may not be asserted or sent: more than
+// MaxValueNodes nodes (a shared part counted once per place it occurs, as
+// every encoder, comparison and key sees it) or nested more than
+// MaxValueDepth deep.
+func (s *System) checkValue(v lang.Value) error {
+	nodes, depth := s.MaxValueNodes, s.MaxValueDepth
+	if nodes <= 0 && depth <= 0 {
+		return nil
+	}
+	if nodes <= 0 {
+		nodes = int(^uint(0) >> 1)
+	}
+	if depth <= 0 {
+		depth = int(^uint(0) >> 1)
+	}
+	switch withinBounds(v, nodes, depth) {
+	case tooMany:
+		return fmt.Errorf("a value of more than %d nodes (nested or repeated parts) cannot be asserted or sent", nodes)
+	case tooDeep:
+		return fmt.Errorf("a value nested more than %d deep cannot be asserted or sent", depth)
+	}
+	return nil
 }
 
-// withinSize reports whether v has at most limit nodes. It walks without
-// recursion, so a deep value cannot overflow the stack, and stops as soon
-// as the budget is spent, so it costs at most O(limit).
-func withinSize(v lang.Value, limit int) bool {
+type bound uint8
+
+const (
+	within bound = iota
+	tooMany
+	tooDeep
+)
+
+// withinBounds walks v without recursion, so a deep value cannot overflow
+// the stack, and stops as soon as a budget is spent, so it costs at most
+// O(maxNodes).
+func withinBounds(v lang.Value, maxNodes, maxDepth int) bound {
 	switch x := v.(type) {
 	case *lang.Record:
-		if isAtom(x.Label) && allAtoms(x.Fields) && len(x.Fields) < limit {
-			return true // the commonest case, without a walk
+		if isAtom(x.Label) && allAtoms(x.Fields) && len(x.Fields) < maxNodes && maxDepth >= 2 {
+			return within // the commonest case, without a walk
 		}
 	case lang.Sequence:
-		if allAtoms(x) && len(x) < limit {
-			return true
+		if allAtoms(x) && len(x) < maxNodes && maxDepth >= 2 {
+			return within
 		}
 	case *lang.Set, *lang.Dictionary, *lang.Annotated:
 	default:
-		return true // an atom or an embedded ref: one node
+		return within // an atom or an embedded ref: one node
 	}
-	stack := make([]lang.Value, 1, 16)
-	stack[0] = v
+	type item struct {
+		v lang.Value
+		d int
+	}
+	stack := make([]item, 1, 16)
+	stack[0] = item{v, 1}
 	n := 0
 	for len(stack) > 0 {
-		x := stack[len(stack)-1]
+		it := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if n++; n > limit {
-			return false
+		if n++; n > maxNodes {
+			return tooMany
 		}
-		switch c := x.(type) {
+		if it.d > maxDepth {
+			return tooDeep
+		}
+		d := it.d + 1
+		switch c := it.v.(type) {
 		case *lang.Record:
-			stack = append(stack, c.Label)
-			stack = append(stack, c.Fields...)
+			stack = append(stack, item{c.Label, d})
+			for _, f := range c.Fields {
+				stack = append(stack, item{f, d})
+			}
 		case lang.Sequence:
-			stack = append(stack, c...)
+			for _, f := range c {
+				stack = append(stack, item{f, d})
+			}
 		case *lang.Set:
-			stack = append(stack, c.Elements()...)
+			for _, f := range c.Elements() {
+				stack = append(stack, item{f, d})
+			}
 		case *lang.Dictionary:
 			for _, e := range c.Entries() {
-				stack = append(stack, e.Key, e.Value)
+				stack = append(stack, item{e.Key, d}, item{e.Value, d})
 			}
 		case *lang.Annotated:
-			stack = append(stack, c.Value)
-			stack = append(stack, c.Annotations...)
+			stack = append(stack, item{c.Value, it.d}) // annotations do not nest the value
+			for _, a := range c.Annotations {
+				stack = append(stack, item{a, d})
+			}
 		}
-		if len(stack) > limit {
-			return false
+		if len(stack) > maxNodes {
+			return tooMany
 		}
 	}
-	return true
+	return within
 }
 
 func isAtom(v lang.Value) bool {
