@@ -64,7 +64,7 @@ func New() *Dataspace {
 // is plain data, as in syndicate-server's dataspace; the only error is a
 // handle asserted twice.
 func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
-	v = lang.Strip(v)
+	v = strip(v)
 	if _, dup := d.byHandle[h]; dup {
 		return fmt.Errorf("handle %d asserted twice", h)
 	}
@@ -110,7 +110,7 @@ func (d *Dataspace) Retract(fx Effects, h Handle) {
 
 // Message routes v to every observer it matches.
 func (d *Dataspace) Message(fx Effects, v lang.Value) {
-	d.index.message(fx, lang.Strip(v))
+	d.index.message(fx, strip(v))
 }
 
 // Len is the number of distinct values present.
@@ -164,4 +164,47 @@ func (d *Dataspace) parseObserve(v lang.Value) (target any, sh *shape, ok bool) 
 		d.shapes[pr] = sh
 	}
 	return emb.Ref, sh, true
+}
+
+// strip removes annotations from v, without rebuilding or even comparing
+// anything when v has none — the usual case, as values built by scripts and
+// decoded by the relay carry none.
+func strip(v lang.Value) lang.Value {
+	if annotated(v) {
+		return lang.Strip(v)
+	}
+	return v
+}
+
+// annotated reports whether v has an annotation anywhere.
+func annotated(v lang.Value) bool {
+	switch x := v.(type) {
+	case *lang.Annotated:
+		return true
+	case *lang.Record:
+		return annotated(x.Label) || anyAnnotated(x.Fields)
+	case lang.Sequence:
+		return anyAnnotated(x)
+	case *lang.Set:
+		return anyAnnotated(x.Elements())
+	case *lang.Dictionary:
+		for _, e := range x.Entries() {
+			if annotated(e.Key) || annotated(e.Value) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func anyAnnotated(vs []lang.Value) bool {
+	for _, v := range vs {
+		switch v.(type) {
+		case *lang.Annotated, *lang.Record, lang.Sequence, *lang.Set, *lang.Dictionary:
+			if annotated(v) {
+				return true
+			}
+		}
+	}
+	return false
 }
