@@ -250,8 +250,9 @@ type observer struct {
 type index struct {
 	sigs         map[string]*signature
 	classes      map[string]*class
-	star         *class // signatures whose root is unconstrained
-	first, last  *entry // every value, in the order they appeared
+	byLabel      map[lang.Symbol]*class // record classes by their symbol label
+	star         *class                 // signatures whose root is unconstrained
+	first, last  *entry                 // every value, in the order they appeared
 	scratch      []byte
 	tupleScratch []byte
 }
@@ -260,6 +261,8 @@ type index struct {
 // distinct values of the bag that have it.
 type class struct {
 	name        string
+	label       lang.Symbol // for a record class found by its label
+	byLabel     bool        // filed in index.byLabel under label
 	sigs        []*signature
 	first, last *entry // its values, in the order they appeared
 	nentries    int
@@ -267,7 +270,7 @@ type class struct {
 
 func newIndex() index {
 	star := &class{name: "*"}
-	return index{sigs: map[string]*signature{}, classes: map[string]*class{"*": star}, star: star}
+	return index{sigs: map[string]*signature{}, classes: map[string]*class{"*": star}, byLabel: map[lang.Symbol]*class{}, star: star}
 }
 
 // link appends a new distinct value to its class's list and to the list of
@@ -320,11 +323,26 @@ func (ix *index) unlink(e *entry) {
 
 // classOf finds the class of v, making it if create is set (else nil).
 func (ix *index) classOf(v lang.Value, create bool) *class {
-	ix.scratch = appendRootClass(ix.scratch[:0], v)
-	if c := ix.classes[string(ix.scratch)]; c != nil || !create {
-		return c // the lookup converts the key without allocating
+	var label lang.Symbol
+	r, isRec := v.(*lang.Record)
+	if isRec {
+		label, isRec = r.Label.(lang.Symbol)
 	}
-	return ix.className(string(ix.scratch), true)
+	if isRec { // the commonest class: by the label itself, without encoding it
+		if c := ix.byLabel[label]; c != nil {
+			return c
+		}
+	}
+	ix.scratch = appendRootClass(ix.scratch[:0], v)
+	c := ix.classes[string(ix.scratch)] // converts the key without allocating
+	if c == nil && create {
+		c = ix.className(string(ix.scratch), true)
+	}
+	if c != nil && isRec {
+		c.label, c.byLabel = label, true
+		ix.byLabel[label] = c
+	}
+	return c
 }
 
 func (ix *index) className(name string, create bool) *class {
@@ -340,6 +358,9 @@ func (ix *index) className(name string, create bool) *class {
 func (ix *index) dropClassIfEmpty(c *class) {
 	if c != ix.star && len(c.sigs) == 0 && c.nentries == 0 {
 		delete(ix.classes, c.name)
+		if c.byLabel {
+			delete(ix.byLabel, c.label)
+		}
 	}
 }
 
