@@ -26,7 +26,6 @@ type Dataspace struct {
 	byKey     map[string]*entry
 	observers map[Handle]*observer
 	index     index
-	seq       uint64
 	// shapes remembers the compiled form of recent Observe patterns by the
 	// identity of their (immutable) wire value, so that an observer whose
 	// pattern value is reused — a script's constant pattern is built once
@@ -37,13 +36,16 @@ type Dataspace struct {
 // maxShapes bounds the compiled-pattern cache of a dataspace.
 const maxShapes = 1024
 
-// entry is one distinct value in the bag.
+// entry is one distinct value in the bag. Entries are linked, in the order
+// they appeared, into their class's list and into the list of all entries,
+// so that a new observer sees them in that order without sorting.
 type entry struct {
-	key   string
-	value lang.Value
-	count int
-	seq   uint64 // when it last appeared, for a stable iteration order
-	class *class
+	key          string
+	value        lang.Value
+	count        int
+	class        *class
+	cprev, cnext *entry // in class.entries
+	aprev, anext *entry // in index.all
 }
 
 // New returns an empty dataspace.
@@ -62,23 +64,22 @@ func New() *Dataspace {
 // is plain data, as in syndicate-server's dataspace; the only error is a
 // handle asserted twice.
 func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
-	v = lang.Strip(v)
+	v = strip(v)
 	if _, dup := d.byHandle[h]; dup {
 		return fmt.Errorf("handle %d asserted twice", h)
 	}
 	key := lang.Key(v)
 	e := d.byKey[key]
 	if e == nil {
-		d.seq++
 		c := d.index.classOf(v, true)
-		e = &entry{key: key, value: v, seq: d.seq, class: c}
-		c.entries[key] = e
+		e = &entry{key: key, value: v, class: c}
+		d.index.link(e)
 		d.byKey[key] = e
 	}
 	d.byHandle[h] = e
 	e.count++
 	if e.count == 1 {
-		d.index.addValue(fx, v, key, e.class)
+		d.index.addValue(fx, e)
 	}
 	if target, sh, ok := d.parseObserve(v); ok {
 		o := &observer{handle: h, target: target}
@@ -101,15 +102,15 @@ func (d *Dataspace) Retract(fx Effects, h Handle) {
 	}
 	if e.count--; e.count == 0 {
 		delete(d.byKey, e.key)
-		delete(e.class.entries, e.key)
-		d.index.removeValue(fx, e.value, e.key, e.class)
+		d.index.unlink(e)
+		d.index.removeValue(fx, e)
 		d.index.dropClassIfEmpty(e.class)
 	}
 }
 
 // Message routes v to every observer it matches.
 func (d *Dataspace) Message(fx Effects, v lang.Value) {
-	d.index.message(fx, lang.Strip(v))
+	d.index.message(fx, strip(v))
 }
 
 // Len is the number of distinct values present.
@@ -131,7 +132,9 @@ func (d *Dataspace) Assertions() []lang.Value {
 }
 
 // each calls f for every distinct value, in the order they appeared.
-func (d *Dataspace) each(f func(key string, v lang.Value)) { d.index.eachValue(d.index.star, f) }
+func (d *Dataspace) each(f func(key string, v lang.Value)) {
+	d.index.eachValue(d.index.star, func(e *entry) { f(e.key, e.value) })
+}
 
 // parseObserve recognises <Observe PATTERN #:observer> with a valid pattern
 // and an embedded observer, and returns the compiled pattern; anything else
@@ -161,4 +164,47 @@ func (d *Dataspace) parseObserve(v lang.Value) (target any, sh *shape, ok bool) 
 		d.shapes[pr] = sh
 	}
 	return emb.Ref, sh, true
+}
+
+// strip removes annotations from v, without rebuilding or even comparing
+// anything when v has none — the usual case, as values built by scripts and
+// decoded by the relay carry none.
+func strip(v lang.Value) lang.Value {
+	if annotated(v) {
+		return lang.Strip(v)
+	}
+	return v
+}
+
+// annotated reports whether v has an annotation anywhere.
+func annotated(v lang.Value) bool {
+	switch x := v.(type) {
+	case *lang.Annotated:
+		return true
+	case *lang.Record:
+		return annotated(x.Label) || anyAnnotated(x.Fields)
+	case lang.Sequence:
+		return anyAnnotated(x)
+	case *lang.Set:
+		return anyAnnotated(x.Elements())
+	case *lang.Dictionary:
+		for _, e := range x.Entries() {
+			if annotated(e.Key) || annotated(e.Value) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func anyAnnotated(vs []lang.Value) bool {
+	for _, v := range vs {
+		switch v.(type) {
+		case *lang.Annotated, *lang.Record, lang.Sequence, *lang.Set, *lang.Dictionary:
+			if annotated(v) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -195,3 +195,34 @@ func TestObserverOnlyVisitsMatchingLeaves(t *testing.T) {
 	require.NoError(t, d.Assert(fx, val(t, "<Other7 1>"), 5002))
 	assert.Equal(t, []string{"O +[1]", "X +[1]"}, fx.take())
 }
+
+// The index's own key writer agrees with lang.AppendKey.
+func TestAppendKeyAgreesWithLang(t *testing.T) {
+	for _, v := range []lang.Value{lang.Symbol("Says"), lang.Symbol(""), lang.String("bench"), lang.String(string(make([]byte, 300)))} {
+		assert.Equal(t, lang.AppendKey(nil, v), ds.AppendKeyForTest(nil, v))
+	}
+}
+
+// Annotations are stripped on the way in, at any depth; an unannotated value
+// is kept as it is.
+func TestAnnotationsStripped(t *testing.T) {
+	d := ds.New()
+	fx := &recorder{}
+	plain := val(t, "<a [1 {k: 2}]>")
+	ann, err := parser.Parse("t", []byte("<a [@note 1 {k: @x 2}]>"), parser.Options{Annotations: true, Positions: true})
+	require.NoError(t, err)
+	require.IsType(t, &lang.Annotated{}, ann)
+	require.NoError(t, d.Assert(fx, ann, 1))
+	assert.Equal(t, 1, d.Count(plain))
+	require.NoError(t, d.Assert(fx, plain, 2))
+	assert.Equal(t, 2, d.Count(plain), "the same value, annotated or not")
+	kept, ok := d.Assertions()[0].(*lang.Record)
+	require.True(t, ok, "what is kept has no annotations")
+	seq, ok := kept.Fields[0].(lang.Sequence)
+	require.True(t, ok, "not even inside")
+	assert.IsType(t, lang.Int(0), seq[0])
+
+	d2 := ds.New()
+	require.NoError(t, d2.Assert(fx, plain, 1))
+	assert.Same(t, plain.(*lang.Record), d2.Assertions()[0].(*lang.Record), "an unannotated value is kept as it is")
+}

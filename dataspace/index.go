@@ -1,7 +1,7 @@
 package dataspace
 
 import (
-	"cmp"
+	"encoding/binary"
 	"slices"
 
 	"github.com/synd-lang/synd/lang"
@@ -88,7 +88,7 @@ func (s *shape) signatureID() string {
 	for _, t := range s.tests {
 		b = append(b, byte(t.kind), byte(len(t.path)))
 		for _, k := range t.path {
-			b = lang.AppendKey(b, k)
+			b = appendKey(b, k)
 		}
 	}
 	return string(b)
@@ -99,7 +99,7 @@ func (s *shape) constKey() string {
 	var b []byte
 	for _, t := range s.tests {
 		if t.kind == tRecord || t.kind == tLiteral {
-			b = lang.AppendKey(b, t.val)
+			b = appendKey(b, t.val)
 		}
 	}
 	return string(b)
@@ -113,13 +113,13 @@ func (s *shape) rootClass() string {
 	t := s.tests[0]
 	switch t.kind {
 	case tRecord:
-		return string(lang.AppendKey([]byte{'r'}, t.val))
+		return string(appendKey([]byte{'r'}, t.val))
 	case tSequence:
 		return "s"
 	case tDictionary:
 		return "d"
 	}
-	return string(lang.AppendKey([]byte{'l'}, t.val))
+	return string(appendKey([]byte{'l'}, t.val))
 }
 
 func capturesID(caps [][]lang.Value) string {
@@ -127,7 +127,7 @@ func capturesID(caps [][]lang.Value) string {
 	for _, p := range caps {
 		b = append(b, byte(len(p)))
 		for _, k := range p {
-			b = lang.AppendKey(b, k)
+			b = appendKey(b, k)
 		}
 	}
 	return string(b)
@@ -138,13 +138,13 @@ func capturesID(caps [][]lang.Value) string {
 func appendRootClass(b []byte, v lang.Value) []byte {
 	switch x := v.(type) {
 	case *lang.Record:
-		return lang.AppendKey(append(b, 'r'), x.Label)
+		return appendKey(append(b, 'r'), x.Label)
 	case lang.Sequence:
 		return append(b, 's')
 	case *lang.Dictionary:
 		return append(b, 'd')
 	}
-	return lang.AppendKey(append(b, 'l'), v)
+	return appendKey(append(b, 'l'), v)
 }
 
 // walk follows a path from the root.
@@ -173,7 +173,7 @@ func appendLeafKey(b []byte, tests []test, v lang.Value) ([]byte, bool) {
 			if !ok {
 				return b, false
 			}
-			b = lang.AppendKey(b, r.Label)
+			b = appendKey(b, r.Label)
 		case tSequence:
 			if _, ok := n.(lang.Sequence); !ok {
 				return b, false
@@ -183,14 +183,18 @@ func appendLeafKey(b []byte, tests []test, v lang.Value) ([]byte, bool) {
 				return b, false
 			}
 		case tLiteral:
-			b = lang.AppendKey(b, n)
+			b = appendKey(b, n)
 		}
 	}
 	return b, true
 }
 
 func projectCaptures(v lang.Value, paths [][]lang.Value) lang.Sequence {
-	caps := make(lang.Sequence, len(paths))
+	return projectInto(make(lang.Sequence, len(paths)), v, paths)
+}
+
+// projectInto fills caps (as long as paths) with the captures of v.
+func projectInto(caps lang.Sequence, v lang.Value, paths [][]lang.Value) lang.Sequence {
 	for i, p := range paths {
 		c, _ := walk(v, p) // the leaf's tests guarantee every path exists
 		caps[i] = c
@@ -199,6 +203,7 @@ func projectCaptures(v lang.Value, paths [][]lang.Value) lang.Sequence {
 }
 
 type signature struct {
+	id     string
 	tests  []test
 	class  *class
 	leaves map[string]*leaf
@@ -206,23 +211,29 @@ type signature struct {
 }
 
 type leaf struct {
-	assertions map[string]lang.Value // distinct matching values, by key
+	assertions map[*entry]struct{} // distinct matching values
 	groups     []*captureGroup
 }
 
 // captureGroup holds the observers of one leaf that capture the same paths,
 // and the distinct capture tuples present with how many values produce each.
 type captureGroup struct {
-	id        string
-	paths     [][]lang.Value
+	id    string
+	paths [][]lang.Value
+	// observers in registration order; a removed one leaves a nil slot
+	// (so removal is O(1) plus what it was told) until the dead outnumber
+	// the live and the slots are compacted.
 	observers []*observer
+	live      int
 	tuples    map[string]*tuple
 }
 
 type tuple struct {
-	caps    lang.Sequence
+	caps    lang.Value // a lang.Sequence, boxed once for every observer
 	count   int
-	handles []Handle // parallel to captureGroup.observers
+	handles []Handle      // parallel to captureGroup.observers (nil while none)
+	one     [1]Handle     // handles' storage while the group has one observer
+	cap1    [1]lang.Value // caps' storage when there is one capture
 }
 
 // observer is one registered Observe assertion.
@@ -232,13 +243,16 @@ type observer struct {
 	sig    *signature
 	leafK  string
 	group  *captureGroup
+	slot   int // index in group.observers
 }
 
 // index is the skeleton index of one dataspace.
 type index struct {
 	sigs         map[string]*signature
 	classes      map[string]*class
-	star         *class // signatures whose root is unconstrained
+	byLabel      map[lang.Symbol]*class // record classes by their symbol label
+	star         *class                 // signatures whose root is unconstrained
+	first, last  *entry                 // every value, in the order they appeared
 	scratch      []byte
 	tupleScratch []byte
 }
@@ -246,26 +260,95 @@ type index struct {
 // class gathers, for one root class, the signatures filed under it and the
 // distinct values of the bag that have it.
 type class struct {
-	name    string
-	sigs    []*signature
-	entries map[string]*entry
+	name        string
+	label       lang.Symbol // for a record class found by its label
+	byLabel     bool        // filed in index.byLabel under label
+	sigs        []*signature
+	first, last *entry // its values, in the order they appeared
+	nentries    int
 }
 
 func newIndex() index {
-	star := &class{name: "*", entries: map[string]*entry{}}
-	return index{sigs: map[string]*signature{}, classes: map[string]*class{"*": star}, star: star}
+	star := &class{name: "*"}
+	return index{sigs: map[string]*signature{}, classes: map[string]*class{"*": star}, byLabel: map[lang.Symbol]*class{}, star: star}
+}
+
+// link appends a new distinct value to its class's list and to the list of
+// all values.
+func (ix *index) link(e *entry) {
+	c := e.class
+	e.cprev = c.last
+	if c.last != nil {
+		c.last.cnext = e
+	} else {
+		c.first = e
+	}
+	c.last = e
+	c.nentries++
+	e.aprev = ix.last
+	if ix.last != nil {
+		ix.last.anext = e
+	} else {
+		ix.first = e
+	}
+	ix.last = e
+}
+
+// unlink removes a value that has left the bag from both lists.
+func (ix *index) unlink(e *entry) {
+	c := e.class
+	if e.cprev != nil {
+		e.cprev.cnext = e.cnext
+	} else {
+		c.first = e.cnext
+	}
+	if e.cnext != nil {
+		e.cnext.cprev = e.cprev
+	} else {
+		c.last = e.cprev
+	}
+	c.nentries--
+	if e.aprev != nil {
+		e.aprev.anext = e.anext
+	} else {
+		ix.first = e.anext
+	}
+	if e.anext != nil {
+		e.anext.aprev = e.aprev
+	} else {
+		ix.last = e.aprev
+	}
+	e.cprev, e.cnext, e.aprev, e.anext = nil, nil, nil, nil
 }
 
 // classOf finds the class of v, making it if create is set (else nil).
 func (ix *index) classOf(v lang.Value, create bool) *class {
+	var label lang.Symbol
+	r, isRec := v.(*lang.Record)
+	if isRec {
+		label, isRec = r.Label.(lang.Symbol)
+	}
+	if isRec { // the commonest class: by the label itself, without encoding it
+		if c := ix.byLabel[label]; c != nil {
+			return c
+		}
+	}
 	ix.scratch = appendRootClass(ix.scratch[:0], v)
-	return ix.className(string(ix.scratch), create)
+	c := ix.classes[string(ix.scratch)] // converts the key without allocating
+	if c == nil && create {
+		c = ix.className(string(ix.scratch), true)
+	}
+	if c != nil && isRec {
+		c.label, c.byLabel = label, true
+		ix.byLabel[label] = c
+	}
+	return c
 }
 
 func (ix *index) className(name string, create bool) *class {
 	c := ix.classes[name]
 	if c == nil && create {
-		c = &class{name: name, entries: map[string]*entry{}}
+		c = &class{name: name}
 		ix.classes[c.name] = c
 	}
 	return c
@@ -273,8 +356,11 @@ func (ix *index) className(name string, create bool) *class {
 
 // dropClassIfEmpty forgets a class with no signatures and no values.
 func (ix *index) dropClassIfEmpty(c *class) {
-	if c != ix.star && len(c.sigs) == 0 && len(c.entries) == 0 {
+	if c != ix.star && len(c.sigs) == 0 && c.nentries == 0 {
 		delete(ix.classes, c.name)
+		if c.byLabel {
+			delete(ix.byLabel, c.label)
+		}
 	}
 }
 
@@ -298,7 +384,7 @@ func (ix *index) forEachLeaf(v lang.Value, c *class, create bool, f func(sig *si
 				if !create {
 					continue
 				}
-				lf = &leaf{assertions: map[string]lang.Value{}}
+				lf = &leaf{assertions: map[*entry]struct{}{}}
 				sig.leaves[string(ix.scratch)] = lf
 			}
 			f(sig, lf)
@@ -307,21 +393,21 @@ func (ix *index) forEachLeaf(v lang.Value, c *class, create bool, f func(sig *si
 }
 
 // addValue files a value (of class c) that has just appeared in the bag.
-func (ix *index) addValue(fx Effects, v lang.Value, key string, c *class) {
-	ix.forEachLeaf(v, c, true, func(sig *signature, lf *leaf) {
-		lf.assertions[key] = v
+func (ix *index) addValue(fx Effects, e *entry) {
+	ix.forEachLeaf(e.value, e.class, true, func(sig *signature, lf *leaf) {
+		lf.assertions[e] = struct{}{}
 		for _, g := range lf.groups {
-			g.add(fx, v, &ix.tupleScratch)
+			g.add(fx, e.value, &ix.tupleScratch)
 		}
 	})
 }
 
 // removeValue unfiles a value (of class c) that has just left the bag.
-func (ix *index) removeValue(fx Effects, v lang.Value, key string, c *class) {
-	ix.forEachLeaf(v, c, false, func(sig *signature, lf *leaf) {
-		delete(lf.assertions, key)
+func (ix *index) removeValue(fx Effects, e *entry) {
+	ix.forEachLeaf(e.value, e.class, false, func(sig *signature, lf *leaf) {
+		delete(lf.assertions, e)
 		for _, g := range lf.groups {
-			g.remove(fx, v, &ix.tupleScratch)
+			g.remove(fx, e.value, &ix.tupleScratch)
 		}
 		if len(lf.assertions) == 0 && len(lf.groups) == 0 {
 			delete(sig.leaves, string(ix.scratch))
@@ -333,12 +419,14 @@ func (ix *index) removeValue(fx Effects, v lang.Value, key string, c *class) {
 func (ix *index) message(fx Effects, v lang.Value) {
 	ix.forEachLeaf(v, ix.classOf(v, false), false, func(sig *signature, lf *leaf) {
 		for _, g := range lf.groups {
-			if len(g.observers) == 0 {
+			if g.live == 0 {
 				continue
 			}
-			caps := projectCaptures(v, g.paths)
+			var caps lang.Value = projectCaptures(v, g.paths) // boxed once for all
 			for _, o := range g.observers {
-				fx.Message(o.target, caps)
+				if o != nil {
+					fx.Message(o.target, caps)
+				}
 			}
 		}
 	})
@@ -350,11 +438,25 @@ func (g *captureGroup) add(fx Effects, v lang.Value, scratch *[]byte) {
 		t.count++
 		return
 	}
-	caps := projectCaptures(v, g.paths)
-	t := &tuple{caps: caps, count: 1, handles: make([]Handle, len(g.observers))}
+	t := &tuple{count: 1}
+	if len(g.paths) == 1 { // the commonest case: the capture lives in the tuple
+		t.caps = projectInto(t.cap1[:], v, g.paths)
+	} else {
+		t.caps = projectCaptures(v, g.paths)
+	}
 	g.tuples[string(*scratch)] = t
+	if g.live == 0 {
+		return
+	}
+	if len(g.observers) == 1 {
+		t.handles = t.one[:]
+	} else {
+		t.handles = make([]Handle, len(g.observers))
+	}
 	for i, o := range g.observers {
-		t.handles[i] = fx.Assert(o.target, caps)
+		if o != nil {
+			t.handles[i] = fx.Assert(o.target, t.caps)
+		}
 	}
 }
 
@@ -368,8 +470,10 @@ func (g *captureGroup) remove(fx Effects, v lang.Value, scratch *[]byte) {
 		return
 	}
 	delete(g.tuples, string(*scratch))
-	for _, h := range t.handles {
-		fx.Retract(h)
+	for i, h := range t.handles {
+		if g.observers[i] != nil {
+			fx.Retract(h)
+		}
 	}
 }
 
@@ -378,7 +482,7 @@ func (g *captureGroup) remove(fx Effects, v lang.Value, scratch *[]byte) {
 func appendTupleKey(b []byte, v lang.Value, paths [][]lang.Value) []byte {
 	for _, p := range paths {
 		c, _ := walk(v, p)
-		b = lang.AppendKey(b, c)
+		b = appendKey(b, c)
 	}
 	return b
 }
@@ -391,29 +495,29 @@ func (ix *index) addObserver(fx Effects, o *observer, sh *shape) {
 	sig := ix.sigs[id]
 	if sig == nil {
 		c := ix.className(sh.root, true)
-		sig = &signature{tests: sh.tests, class: c, leaves: map[string]*leaf{}}
+		sig = &signature{id: id, tests: sh.tests, class: c, leaves: map[string]*leaf{}}
 		ix.sigs[id] = sig
 		c.sigs = append(c.sigs, sig)
 		// A new signature starts with every present value it can file.
-		ix.eachValue(c, func(key string, v lang.Value) {
+		ix.eachValue(c, func(e *entry) {
 			var ok bool
-			ix.scratch, ok = appendLeafKey(ix.scratch[:0], sig.tests, v)
+			ix.scratch, ok = appendLeafKey(ix.scratch[:0], sig.tests, e.value)
 			if !ok {
 				return
 			}
 			lf := sig.leaves[string(ix.scratch)]
 			if lf == nil {
-				lf = &leaf{assertions: map[string]lang.Value{}}
+				lf = &leaf{assertions: map[*entry]struct{}{}}
 				sig.leaves[string(ix.scratch)] = lf
 			}
-			lf.assertions[key] = v
+			lf.assertions[e] = struct{}{}
 		})
 	}
 	sig.nobs++
 	ck := sh.ck
 	lf := sig.leaves[ck]
 	if lf == nil {
-		lf = &leaf{assertions: map[string]lang.Value{}}
+		lf = &leaf{assertions: map[*entry]struct{}{}}
 		sig.leaves[ck] = lf
 	}
 	cid := sh.capsID
@@ -427,14 +531,18 @@ func (ix *index) addObserver(fx Effects, o *observer, sh *shape) {
 	if g == nil {
 		g = &captureGroup{id: cid, paths: sh.captures, tuples: map[string]*tuple{}}
 		lf.groups = append(lf.groups, g)
-		for _, k := range sortedKeys(lf.assertions) {
-			g.add(fx, lf.assertions[k], &ix.tupleScratch) // no observers yet: counts only
+		for e := range lf.assertions {
+			g.add(fx, e.value, &ix.tupleScratch) // no observers yet: counts only, in any order
 		}
 	}
-	o.sig, o.leafK, o.group = sig, ck, g
+	o.sig, o.leafK, o.group, o.slot = sig, ck, g, len(g.observers)
 	g.observers = append(g.observers, o)
+	g.live++
 	for _, k := range sortedKeys(g.tuples) {
 		t := g.tuples[k]
+		if len(t.handles) < o.slot {
+			t.handles = append(t.handles, make([]Handle, o.slot-len(t.handles))...)
+		}
 		t.handles = append(t.handles, fx.Assert(o.target, t.caps))
 	}
 }
@@ -442,55 +550,68 @@ func (ix *index) addObserver(fx Effects, o *observer, sh *shape) {
 // removeObserver unregisters an observer, retracting what it was told.
 func (ix *index) removeObserver(fx Effects, o *observer) {
 	g := o.group
-	i := slices.Index(g.observers, o)
-	if i < 0 {
+	i := o.slot
+	if i >= len(g.observers) || g.observers[i] != o {
 		return
 	}
-	g.observers = slices.Delete(g.observers, i, i+1)
+	g.observers[i] = nil
+	g.live--
 	for _, k := range sortedKeys(g.tuples) {
 		t := g.tuples[k]
 		fx.Retract(t.handles[i])
-		t.handles = slices.Delete(t.handles, i, i+1)
+		t.handles[i] = 0
+	}
+	if g.live > 0 && len(g.observers) > 32 && g.live < len(g.observers)/2 {
+		g.compact()
 	}
 	lf := o.sig.leaves[o.leafK]
-	if len(g.observers) == 0 {
+	if g.live == 0 {
 		lf.groups = slices.DeleteFunc(lf.groups, func(x *captureGroup) bool { return x == g })
 	}
 	if len(lf.groups) == 0 && len(lf.assertions) == 0 {
 		delete(o.sig.leaves, o.leafK)
 	}
 	if o.sig.nobs--; o.sig.nobs == 0 {
-		for id, s := range ix.sigs {
-			if s == o.sig {
-				delete(ix.sigs, id)
-				break
-			}
-		}
+		delete(ix.sigs, o.sig.id)
 		c := o.sig.class
 		c.sigs = slices.DeleteFunc(c.sigs, func(s *signature) bool { return s == o.sig })
 		ix.dropClassIfEmpty(c)
 	}
 }
 
+// compact drops the empty slots of removed observers, keeping the order of
+// the live ones (and so the order in which they are told of matches).
+func (g *captureGroup) compact() {
+	j := 0
+	for i, o := range g.observers {
+		if o == nil {
+			continue
+		}
+		for _, t := range g.tuples {
+			t.handles[j] = t.handles[i]
+		}
+		o.slot = j
+		g.observers[j] = o
+		j++
+	}
+	clear(g.observers[j:])
+	g.observers = g.observers[:j]
+	for _, t := range g.tuples {
+		t.handles = t.handles[:j]
+	}
+}
+
 // eachValue calls f for every distinct value of class c (all values, for the
 // star class), in the order they appeared.
-func (ix *index) eachValue(c *class, f func(key string, v lang.Value)) {
-	var es []*entry
+func (ix *index) eachValue(c *class, f func(e *entry)) {
 	if c == ix.star {
-		for _, x := range ix.classes {
-			for _, e := range x.entries {
-				es = append(es, e)
-			}
+		for e := ix.first; e != nil; e = e.anext {
+			f(e)
 		}
-	} else {
-		es = make([]*entry, 0, len(c.entries))
-		for _, e := range c.entries {
-			es = append(es, e)
-		}
+		return
 	}
-	slices.SortFunc(es, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
-	for _, e := range es {
-		f(e.key, e.value)
+	for e := c.first; e != nil; e = e.cnext {
+		f(e)
 	}
 }
 
@@ -502,4 +623,23 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// appendKey appends the canonical key of v, as lang.AppendKey does, without
+// going through an encoder for the symbols and strings that labels and most
+// literals are.
+func appendKey(b []byte, v lang.Value) []byte {
+	switch x := v.(type) {
+	case lang.Symbol:
+		return appendAtomKey(b, lang.TagSymbol, string(x))
+	case lang.String:
+		return appendAtomKey(b, lang.TagString, string(x))
+	}
+	return lang.AppendKey(b, v)
+}
+
+func appendAtomKey(b []byte, tag byte, s string) []byte {
+	b = append(b, tag)
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
 }

@@ -1,8 +1,10 @@
 package eval_test
 
 import (
+	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -104,4 +106,66 @@ func TestMalformedObserveIsData(t *testing.T) {
 	assert.True(t, user.Alive())
 	assert.Empty(t, s.Errors)
 	assert.Equal(t, 1, space.Entity().(*eval.DataspaceEntity).DS.Count(bad))
+}
+
+// A template that doubles a value each turn while sharing its parts makes a
+// value whose written size grows exponentially: past MaxValueNodes it is
+// refused and the facet building it stops, instead of the next key or
+// comparison of it running for ever (found by FuzzRunScript:
+// `? <?name ?port> <has-port $name $port>` re-matches its own output).
+func TestExponentialValueStopsItsFacet(t *testing.T) {
+	s := newSystem()
+	var host, builder *eval.Facet
+	var space *eval.Ref
+	s.Spawn("host", func(tn *eval.Turn) {
+		host = tn.Facet()
+		host.PreventInert()
+		space = tn.NewDataspace("config")
+	})
+	s.RunPending()
+	s.Spawn("script", func(tn *eval.Turn) {
+		builder = tn.NewFacet(func(tn *eval.Turn) {
+			tn.During(space, capture("x"), func(tn *eval.Turn, caps []lang.Value) {
+				tn.Assert(space, rec("x", lang.Sequence{caps[0], caps[0]}))
+			})
+			tn.Assert(space, rec("x", lang.Int(0)))
+		})
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	require.NoError(t, s.Run(ctx), "the doubling stops and the system goes quiescent")
+	assert.True(t, builder.Alive(), "only the facet of the match that built the value stops")
+	assert.True(t, host.Alive())
+	require.NotEmpty(t, s.Errors)
+	assert.Contains(t, s.Errors[0].Error(), "nodes")
+}
+
+// A value nested deeper than MaxValueDepth (a template wrapping what it
+// matched, turn after turn) is refused with an error that stops only the
+// facet building it (issue 17, point 2: a 3.6 M-level value used to
+// overflow the goroutine stack, uncatchably).
+func TestDeepValueStopsItsFacet(t *testing.T) {
+	s := newSystem()
+	var host, script *eval.Facet
+	var space *eval.Ref
+	s.Spawn("host", func(tn *eval.Turn) {
+		host = tn.Facet()
+		host.PreventInert()
+		space = tn.NewDataspace("config")
+	})
+	s.RunPending()
+	var deep lang.Value = lang.Int(0)
+	for i := 0; i < 3600000; i++ {
+		deep = lang.Sequence{deep}
+	}
+	s.Spawn("script", func(tn *eval.Turn) {
+		script = tn.Facet()
+		tn.Assert(space, rec("x", deep))
+	})
+	require.NoError(t, s.Run(context.Background()))
+	assert.False(t, script.Alive())
+	assert.True(t, host.Alive())
+	require.NotEmpty(t, s.Errors)
+	assert.Contains(t, s.Errors[0].Error(), "nested more than 10000 deep")
+	assert.Equal(t, 0, space.Entity().(*eval.DataspaceEntity).DS.Len())
 }

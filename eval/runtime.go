@@ -93,15 +93,20 @@ func (a *Actor) Done() bool { return a.done }
 // Facet is a node of an actor's facet tree. It owns the assertions made in
 // it, its children, its stop handlers and its timers.
 type Facet struct {
-	id           uint64
-	actor        *Actor
-	parent       *Facet
-	children     []*Facet
-	outbound     map[Handle]outbound
-	stopHandlers []func(t *Turn)
-	timers       int // pending timers; they keep the facet from being inert
-	preventInert int
-	alive        bool
+	id     uint64
+	actor  *Actor
+	parent *Facet
+	// children, oldest to newest, as a doubly linked list: a child leaves
+	// it in constant time however many siblings it has.
+	firstChild, lastChild *Facet
+	prevSib, nextSib      *Facet
+	nchildren             int
+	outbound              map[Handle]outbound
+	stopHandlers          []func(t *Turn)
+	timers                int // pending timers; they keep the facet from being inert
+	preventInert          int
+	alive                 bool
+	runaway               bool // reported as a runaway; its further effects are dropped
 	// Label describes the facet in traces and the REPL.
 	Label string
 	// Data is for the owner of the facet (the evaluator keeps its scope here).
@@ -109,9 +114,8 @@ type Facet struct {
 }
 
 type outbound struct {
-	target  *Ref
-	value   lang.Value // as delivered (after attenuation)
-	dropped bool       // attenuation dropped it: nothing to retract
+	target *Ref
+	value  lang.Value // as delivered (after attenuation); nil: attenuation dropped it, nothing to retract
 }
 
 // ID is the facet's number, unique in its system.
@@ -124,7 +128,42 @@ func (f *Facet) Actor() *Actor { return f.actor }
 func (f *Facet) Parent() *Facet { return f.parent }
 
 // Children returns the live child facets in creation order.
-func (f *Facet) Children() []*Facet { return slices.Clone(f.children) }
+func (f *Facet) Children() []*Facet {
+	out := make([]*Facet, 0, f.nchildren)
+	for c := f.firstChild; c != nil; c = c.nextSib {
+		out = append(out, c)
+	}
+	return out
+}
+
+func (f *Facet) addChild(c *Facet) {
+	c.prevSib, c.nextSib = f.lastChild, nil
+	if f.lastChild != nil {
+		f.lastChild.nextSib = c
+	} else {
+		f.firstChild = c
+	}
+	f.lastChild = c
+	f.nchildren++
+}
+
+// removeChild unlinks c. Its own sibling pointers are left as they were, so
+// that a walk standing on c can still move on.
+func (f *Facet) removeChild(c *Facet) {
+	if c.prevSib != nil {
+		c.prevSib.nextSib = c.nextSib
+	} else if f.firstChild == c {
+		f.firstChild = c.nextSib
+	} else {
+		return // not linked
+	}
+	if c.nextSib != nil {
+		c.nextSib.prevSib = c.prevSib
+	} else {
+		f.lastChild = c.prevSib
+	}
+	f.nchildren--
+}
 
 // Alive reports whether the facet has not stopped.
 func (f *Facet) Alive() bool { return f.alive }
@@ -140,7 +179,7 @@ func (f *Facet) Outbound() []Assertion {
 	out := make([]Assertion, 0, len(hs))
 	for _, h := range hs {
 		o := f.outbound[h]
-		if !o.dropped {
+		if o.value != nil {
 			out = append(out, Assertion{Handle: h, Target: o.target, Value: o.value})
 		}
 	}
@@ -152,6 +191,15 @@ type Assertion struct {
 	Handle Handle
 	Target *Ref
 	Value  lang.Value
+}
+
+// holdOutbound records an assertion the facet holds; the map is made on
+// the first one, as most facets hold none.
+func (f *Facet) holdOutbound(h Handle, o outbound) {
+	if f.outbound == nil {
+		f.outbound = map[Handle]outbound{}
+	}
+	f.outbound[h] = o
 }
 
 // PreventInert keeps the facet from stopping when inert until the returned
@@ -169,7 +217,7 @@ func (f *Facet) PreventInert() (release func()) {
 
 // isInert: no children, no assertions, no timers, nothing preventing.
 func (f *Facet) isInert() bool {
-	return len(f.children) == 0 && len(f.outbound) == 0 && f.timers == 0 && f.preventInert == 0
+	return f.nchildren == 0 && len(f.outbound) == 0 && f.timers == 0 && f.preventInert == 0
 }
 
 // String names the facet for messages: actor name and facet number.
@@ -196,24 +244,35 @@ func (k eventKind) String() string {
 // in the scheduler's queue.
 type action struct {
 	kind   eventKind
+	depth  uint32 // turns in the causal chain that led to it (0: from outside)
 	target *Ref
 	value  lang.Value
 	handle Handle
 	peer   *Ref
 	run    func(t *Turn)
-	facet  *Facet // for evRun: where to run; for deliveries: the sender, charged with the receiver's errors
+	facet  *Facet   // for evRun: where to run; for deliveries: the sender, charged with the receiver's errors
+	acct   *Account // the outside source it is charged to, if any
 }
 
 // Turn is the handling of one event by one actor. Its effects are queued and
 // delivered, in order, after it ends.
 type Turn struct {
-	sys     *System
-	actor   *Actor
-	facet   *Facet
-	pending []action
+	sys   *System
+	actor *Actor
+	facet *Facet
 	// cause, while a dataspace handles a delivery, is the facet that sent
 	// it: the deliveries the dataspace makes in turn are charged to it.
 	cause *Facet
+	// depth and acct are those of the event being handled; what the turn
+	// queues is one step deeper and charged to the same account.
+	depth uint32
+	acct  *Account
+}
+
+// push queues an effect of the turn.
+func (t *Turn) push(a action) {
+	a.depth, a.acct = t.depth+1, t.acct
+	t.sys.enqueue(a)
 }
 
 // sender is the facet charged with the deliveries the turn makes from f:
@@ -247,13 +306,19 @@ func (t *Turn) Assert(target *Ref, v lang.Value) Handle {
 	if f == nil || !f.alive {
 		return h // a dead facet cannot hold assertions
 	}
+	if t.cause == nil {
+		if err := t.sys.checkValue(v); err != nil {
+			t.Fail(err)
+			return h
+		}
+	}
 	out, ok := target.rewrite(t.sys, v)
 	if !ok {
-		f.outbound[h] = outbound{target: target, dropped: true}
+		f.holdOutbound(h, outbound{target: target})
 		return h
 	}
-	f.outbound[h] = outbound{target: target, value: out}
-	t.pending = append(t.pending, action{kind: evAssert, target: target, value: out, handle: h, facet: t.sender(f)})
+	f.holdOutbound(h, outbound{target: target, value: out})
+	t.push(action{kind: evAssert, target: target, value: out, handle: h, facet: t.sender(f)})
 	return h
 }
 
@@ -271,7 +336,7 @@ func (t *Turn) retractAnywhere(f *Facet, h Handle) bool {
 	if t.retractFrom(f, h) {
 		return true
 	}
-	for _, c := range f.children {
+	for c := f.firstChild; c != nil; c = c.nextSib {
 		if t.retractAnywhere(c, h) {
 			return true
 		}
@@ -285,25 +350,31 @@ func (t *Turn) retractFrom(f *Facet, h Handle) bool {
 		return false
 	}
 	delete(f.outbound, h)
-	if !o.dropped {
-		t.pending = append(t.pending, action{kind: evRetract, target: o.target, handle: h, facet: t.sender(f)})
+	if o.value != nil {
+		t.push(action{kind: evRetract, target: o.target, handle: h, facet: t.sender(f)})
 	}
 	return true
 }
 
 // Message sends v to target.
 func (t *Turn) Message(target *Ref, v lang.Value) {
+	if t.cause == nil {
+		if err := t.sys.checkValue(v); err != nil {
+			t.Fail(err)
+			return
+		}
+	}
 	out, ok := target.rewrite(t.sys, v)
 	if !ok {
 		return
 	}
-	t.pending = append(t.pending, action{kind: evMessage, target: target, value: out, facet: t.sender(t.facet)})
+	t.push(action{kind: evMessage, target: target, value: out, facet: t.sender(t.facet)})
 }
 
 // Sync asks target to reply to peer (with the message #t) once everything
 // sent to target before has been handled.
 func (t *Turn) Sync(target, peer *Ref) {
-	t.pending = append(t.pending, action{kind: evSync, target: target, peer: peer, facet: t.sender(t.facet)})
+	t.push(action{kind: evSync, target: target, peer: peer, facet: t.sender(t.facet)})
 }
 
 // NewRef makes a ref to entity, owned by the active facet.
@@ -324,11 +395,11 @@ func (t *Turn) NewFacetHeld(boot func(t *Turn)) *Facet {
 }
 
 func (t *Turn) newFacet(parent *Facet, boot func(t *Turn), held bool) *Facet {
-	f := &Facet{id: t.sys.newID(), actor: parent.actor, parent: parent, outbound: map[Handle]outbound{}, alive: true}
+	f := &Facet{id: t.sys.newID(), actor: parent.actor, parent: parent, alive: true}
 	if held {
 		f.preventInert = 1
 	}
-	parent.children = append(parent.children, f)
+	parent.addChild(f)
 	if t.sys.Trace != nil {
 		t.sys.Trace(Event{Kind: "facet-start", Facet: f})
 	}
@@ -360,8 +431,10 @@ func (t *Turn) StopFacet(f *Facet) {
 	if t.sys.Trace != nil {
 		t.sys.Trace(Event{Kind: "facet-stop", Facet: f})
 	}
-	for i := len(f.children) - 1; i >= 0; i-- {
-		t.StopFacet(f.children[i])
+	for c := f.lastChild; c != nil; {
+		prev := c.prevSib
+		t.StopFacet(c)
+		c = prev
 	}
 	handlerFacet := f.parent
 	if handlerFacet == nil || !handlerFacet.alive {
@@ -382,7 +455,7 @@ func (t *Turn) StopFacet(f *Facet) {
 		t.retractFrom(f, hs[i])
 	}
 	if p := f.parent; p != nil {
-		p.children = slices.DeleteFunc(p.children, func(c *Facet) bool { return c == f })
+		p.removeChild(f)
 		if p.alive && p.isInert() {
 			t.StopFacet(p)
 		}
@@ -395,7 +468,7 @@ func (t *Turn) StopFacet(f *Facet) {
 // Spawn starts a new actor whose root facet runs boot in a turn of its own.
 // It returns the actor at once.
 func (t *Turn) Spawn(name string, boot func(t *Turn)) *Actor {
-	return t.sys.spawn(name, boot, &t.pending, t.facet)
+	return t.sys.spawn(name, boot, t)
 }
 
 // After runs fn in the active facet after d of the system clock has passed,

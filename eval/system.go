@@ -3,9 +3,11 @@ package eval
 import (
 	"container/heap"
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/synd-lang/synd/lang"
@@ -56,8 +58,9 @@ type System struct {
 	virtual    bool
 	nextID     uint64
 	nextRef    uint64
-	queue      []action
-	head       int
+	queue      eventQueue
+	batch      int // steps since Run last looked at its context
+	cur        current
 	timers     timerHeap
 	timerSeq   uint64
 	actorsLive int
@@ -70,11 +73,33 @@ type System struct {
 	OnError func(f *Facet, err error)
 	// Errors collects reported errors when OnError is nil.
 	Errors []error
+	// MaxDepth bounds a causal chain of turns: an event queued by the
+	// MaxDepth-th turn in a row caused by one outside event is a runaway
+	// (a message loop) and its facet is stopped. 0 means no bound; NewSystem
+	// sets DefaultMaxDepth.
+	MaxDepth uint32
+	// MaxQueued bounds the queue against a loop that multiplies its events:
+	// past it, an event more than runawayDepth turns from the outside event
+	// that caused it is a runaway. 0 means no bound; NewSystem sets
+	// DefaultMaxQueued.
+	MaxQueued int
+	// MaxValueNodes and MaxValueDepth bound a value a turn asserts or
+	// sends (0: no bound); a bigger or deeper one is refused and the facet
+	// that built it stops. NewSystem sets DefaultMaxValueNodes and
+	// DefaultMaxValueDepth.
+	MaxValueNodes int
+	MaxValueDepth int
+	// StepLimit, if positive, bounds the turns the system runs in all: Run
+	// returns ErrStepLimit (and RunPending returns) once that many have run.
+	// Fuzzing and untrusted experiments use it.
+	StepLimit int
+	steps     int
 	// Horizon, if set, stops Run on a virtual clock when the next timer lies
 	// beyond it, so that periodic timers cannot keep a test running forever.
 	Horizon time.Time
 
 	mu       sync.Mutex
+	outside  atomic.Bool // posted or shutdown waiting: drainPosted has work
 	idle     []func()
 	shutdown bool
 	posted   []action
@@ -89,7 +114,9 @@ func NewSystem(clock Clock) *System {
 		clock = RealClock{}
 	}
 	_, virtual := clock.(*VirtualClock)
-	return &System{clock: clock, virtual: virtual, wake: make(chan struct{}, 1)}
+	return &System{clock: clock, virtual: virtual, wake: make(chan struct{}, 1),
+		MaxDepth: DefaultMaxDepth, MaxQueued: DefaultMaxQueued,
+		MaxValueNodes: DefaultMaxValueNodes, MaxValueDepth: DefaultMaxValueDepth}
 }
 
 // Clock returns the system's clock.
@@ -134,12 +161,14 @@ func (s *System) reportError(f *Facet, err error) {
 // Spawn starts an actor from outside any turn; boot runs when the scheduler
 // next runs.
 func (s *System) Spawn(name string, boot func(t *Turn)) *Actor {
-	return s.spawn(name, boot, &s.queue, nil)
+	return s.spawn(name, boot, nil)
 }
 
-func (s *System) spawn(name string, boot func(t *Turn), into *[]action, _ *Facet) *Actor {
+// spawn makes an actor; its boot is queued as an effect of t (nil: from
+// outside any turn).
+func (s *System) spawn(name string, boot func(t *Turn), t *Turn) *Actor {
 	a := &Actor{id: s.newID(), name: name, sys: s}
-	a.root = &Facet{id: s.newID(), actor: a, outbound: map[Handle]outbound{}, alive: true}
+	a.root = &Facet{id: s.newID(), actor: a, alive: true}
 	s.actorsLive++
 	live := s.actors[:0]
 	for _, x := range s.actors {
@@ -148,7 +177,11 @@ func (s *System) spawn(name string, boot func(t *Turn), into *[]action, _ *Facet
 		}
 	}
 	s.actors = append(live, a)
-	*into = append(*into, action{kind: evRun, facet: a.root, run: func(t *Turn) {
+	push := s.queue.push
+	if t != nil {
+		push = t.push
+	}
+	push(action{kind: evRun, facet: a.root, run: func(t *Turn) {
 		boot(t)
 		if a.root.alive && a.root.isInert() {
 			t.StopFacet(a.root)
@@ -163,6 +196,7 @@ func (s *System) spawn(name string, boot func(t *Turn), into *[]action, _ *Facet
 func (s *System) Post(facet *Facet, fn func(t *Turn)) {
 	s.mu.Lock()
 	s.posted = append(s.posted, action{kind: evRun, facet: facet, run: fn})
+	s.outside.Store(true)
 	s.mu.Unlock()
 	s.signal()
 }
@@ -195,7 +229,9 @@ func (s *System) signal() {
 // to each next timer instead of waiting.
 func (s *System) Run(ctx context.Context) error {
 	for {
-		s.drain()
+		if err := s.drain(ctx); err != nil {
+			return err
+		}
 		if s.fireDueTimers() {
 			continue
 		}
@@ -219,6 +255,7 @@ func (s *System) Run(ctx context.Context) error {
 			s.clock.(*VirtualClock).now = next
 			continue
 		}
+		s.queue.release() // going to sleep: give back a burst's memory
 		var tm *time.Timer
 		var timerC <-chan time.Time
 		if hasTimer {
@@ -281,22 +318,57 @@ func (s *System) runIdle() bool {
 // waiting or moving a virtual clock. It is for tests and the REPL.
 func (s *System) RunPending() {
 	for {
-		s.drain()
-		if !s.fireDueTimers() {
+		if s.drain(context.Background()) != nil || !s.fireDueTimers() {
 			return
 		}
 	}
 }
 
+// batchSize is how many turns run between two looks at Run's context (and
+// under one deferred recover).
+const batchSize = 1024
+
 // drain handles deliveries, taking in posted events as it goes, until there
-// is nothing left queued.
-func (s *System) drain() {
-	for {
-		s.drainPosted()
-		if s.head >= len(s.queue) {
-			s.queue, s.head = shrink(s.queue), 0
+// is nothing left queued. It looks at ctx between batches and returns its
+// error if it is done, so that a busy system still stops when told to; it
+// returns ErrStepLimit once StepLimit turns have run.
+func (s *System) drain(ctx context.Context) error {
+	s.drainPosted()
+	for s.queue.len() > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if s.StepLimit > 0 && s.steps >= s.StepLimit {
+			return ErrStepLimit
+		}
+		s.runBatch()
+	}
+	return nil
+}
+
+// ErrStepLimit is returned by Run when the system has run StepLimit turns.
+var ErrStepLimit = errors.New("step limit reached")
+
+// runBatch runs up to batchSize turns under one recover: a panic ends the
+// batch after charging it (see recovered), and drain starts the next.
+func (s *System) runBatch() {
+	defer func() {
+		if r := recover(); r != nil {
+			s.recovered(r)
+		}
+	}()
+	n := batchSize
+	if s.StepLimit > 0 {
+		n = min(n, s.StepLimit-s.steps)
+	}
+	for i := 0; i < n; i++ {
+		if s.outside.Load() {
+			s.drainPosted()
+		}
+		if s.queue.len() == 0 {
 			return
 		}
+		s.steps++
 		s.step()
 	}
 }
@@ -323,6 +395,7 @@ func (s *System) Advance(d Duration) {
 
 func (s *System) drainPosted() {
 	s.mu.Lock()
+	s.outside.Store(false)
 	if s.shutdown {
 		s.shutdown = false
 		s.mu.Unlock()
@@ -330,18 +403,30 @@ func (s *System) drainPosted() {
 		s.mu.Lock()
 	}
 	if len(s.posted) > 0 {
-		s.queue = append(s.queue, s.posted...)
+		for _, a := range s.posted {
+			s.queue.push(a)
+		}
 		clear(s.posted)
 		s.posted = s.posted[:0]
 	}
 	s.mu.Unlock()
 }
 
-// step handles the next queued delivery in a turn of its own.
+// current is what the running step is handling, for a panic's recovery.
+type current struct {
+	kind   eventKind
+	facet  *Facet // where the turn runs
+	sender *Facet // for deliveries
+	target *Ref
+}
+
+// step handles the next queued delivery in a turn of its own. Its effects go
+// straight onto the queue, after everything already there.
 func (s *System) step() {
-	a := s.queue[s.head]
-	s.queue[s.head] = action{}
-	s.head++
+	a := s.queue.pop()
+	if a.acct != nil {
+		a.acct.repay()
+	}
 	var f *Facet
 	if a.kind == evRun {
 		f = a.facet
@@ -359,8 +444,10 @@ func (s *System) step() {
 	}
 	t := &s.turn
 	t.sys, t.actor, t.facet = s, f.actor, f
+	s.cur = current{kind: a.kind, facet: f, sender: a.facet, target: a.target}
+	t.depth, t.acct = a.depth, a.acct
 	if a.kind == evRun {
-		t.protect(f, func() { a.run(t) })
+		a.run(t)
 	} else {
 		if _, relays := a.target.entity.(*DataspaceEntity); relays {
 			// What a dataspace does with a delivery is done on behalf of
@@ -373,22 +460,35 @@ func (s *System) step() {
 		}
 		t.cause = nil
 	}
-	s.queue = append(s.queue, t.pending...)
-	clear(t.pending)
-	t.pending = shrink(t.pending)
+	t.facet, t.actor, t.depth, t.acct = nil, nil, 0, nil
+	s.cur = current{}
+}
+
+// recovered handles a panic out of the current step: a panic while running
+// a function in a facet fails that facet; a panic of an entity handling a
+// delivery is charged to the sender, as an error would be.
+func (s *System) recovered(r any) {
+	c := s.cur
+	s.cur = current{}
+	t := &s.turn
+	t.cause, t.depth, t.acct = nil, 0, nil
+	if c.facet == nil {
+		panic(r) // not from a turn: a bug of the scheduler itself
+	}
+	err := fmt.Errorf("internal error: %v\n%s", r, debug.Stack())
+	t.sys, t.actor, t.facet = s, c.facet.actor, c.facet
+	if c.kind == evRun {
+		t.failFacet(c.facet, err)
+	} else {
+		s.chargeError(c.sender, c.facet, fmt.Errorf("in %s handling %s: %w", lang.Format(c.target.Describe()), c.kind, err))
+	}
 	t.facet, t.actor = nil, nil
 }
 
-// deliver hands a delivery to its entity. An error or a panic of the entity
-// is returned: it is the sender's fault (bad input), and the receiver —
-// often a dataspace or a host service owned by the root facet — keeps
-// running.
-func (s *System) deliver(t *Turn, a *action) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("internal error in %s handling %s: %v\n%s", a.target.Describe(), a.kind, r, debug.Stack())
-		}
-	}()
+// deliver hands a delivery to its entity. An error of the entity is
+// returned: it is the sender's fault (bad input), and the receiver — often a
+// dataspace or a host service owned by the root facet — keeps running.
+func (s *System) deliver(t *Turn, a *action) error {
 	switch a.kind {
 	case evAssert:
 		return a.target.entity.Assert(t, a.value, a.handle)
@@ -419,7 +519,75 @@ func (s *System) chargeError(sender, receiver *Facet, err error) {
 	if !sender.alive {
 		return
 	}
-	s.turn.pending = append(s.turn.pending, action{kind: evRun, facet: sender, run: func(t *Turn) { t.StopFacet(sender) }})
+	s.queue.push(action{kind: evRun, facet: sender, run: func(t *Turn) { t.StopFacet(sender) }})
+}
+
+// DefaultMaxDepth is a system's MaxDepth unless changed: a million turns
+// in a row, each caused by the one before, from one outside event.
+const DefaultMaxDepth = 1 << 20
+
+// DefaultMaxQueued is a system's MaxQueued unless changed: 65,536 queued
+// events. Only events deep in a causal chain count as runaways past it, so
+// a wide but shallow burst (one message to 10,000 observers, a config of
+// thousands of services) may queue more.
+const DefaultMaxQueued = 1 << 16
+
+// runawayDepth is how deep in a causal chain an event must be to count as a
+// runaway when the queue is over MaxQueued: a legitimate burst (a message
+// fanned out to many observers) is shallow; a loop that multiplies its
+// events has gone round many times before it fills the queue.
+const runawayDepth = 16
+
+// enqueue queues an effect of a turn, unless it belongs to a runaway loop.
+func (s *System) enqueue(a action) {
+	if s.isRunaway(a) {
+		return
+	}
+	if a.acct != nil {
+		a.acct.borrow()
+	}
+	s.queue.push(a)
+}
+
+// isRunaway reports whether a, an effect of the current turn, belongs to a
+// runaway loop; if so, the facet responsible is reported and stopped (once)
+// and a is dropped.
+func (s *System) isRunaway(a action) bool {
+	deep := s.MaxDepth > 0 && a.depth > s.MaxDepth
+	flood := s.MaxQueued > 0 && s.queue.len() >= s.MaxQueued && a.depth > runawayDepth
+	if !deep && !flood {
+		return false
+	}
+	f := s.blame()
+	if f == nil {
+		return false // not from a turn (cannot happen: enqueue is for turns)
+	}
+	if f.runaway {
+		return true
+	}
+	f.runaway = true
+	why := fmt.Sprintf("a chain of %d turns, each caused by the one before", a.depth)
+	if flood {
+		why = fmt.Sprintf("%d events queued, %d turns deep in one chain", s.queue.len(), a.depth)
+	}
+	s.reportError(f, fmt.Errorf("runaway message loop (%s): facet stopped", why))
+	s.queue.push(action{kind: evRun, facet: f, run: func(t *Turn) { t.StopFacet(f) }})
+	return true
+}
+
+// blame finds the facet responsible for the current turn's effects: the
+// facet the turn runs in or, for a dataspace relaying, the facet whose
+// delivery it handles — the nearest of it and its ancestors still running,
+// since a message handler's own facet has usually stopped by then.
+func (s *System) blame() *Facet {
+	f := s.cur.facet
+	if s.turn.cause != nil {
+		f = s.turn.cause
+	}
+	for f != nil && !f.alive {
+		f = f.parent
+	}
+	return f
 }
 
 // StopAll stops every actor, newest first, as a shutdown does: their facets
@@ -429,7 +597,7 @@ func (s *System) StopAll() {
 	for i := len(s.actors) - 1; i >= 0; i-- {
 		a := s.actors[i]
 		if !a.done {
-			s.queue = append(s.queue, action{kind: evRun, facet: a.root, run: func(t *Turn) { t.StopFacet(a.root) }})
+			s.queue.push(action{kind: evRun, facet: a.root, run: func(t *Turn) { t.StopFacet(a.root) }})
 		}
 	}
 }
@@ -438,6 +606,7 @@ func (s *System) StopAll() {
 func (s *System) Shutdown() {
 	s.mu.Lock()
 	s.shutdown = true
+	s.outside.Store(true)
 	s.mu.Unlock()
 	s.signal()
 }
@@ -509,7 +678,7 @@ func (s *System) fireDueTimers() bool {
 		tm := heap.Pop(&s.timers).(*timer)
 		tm.cancelled = true
 		fired = true
-		s.queue = append(s.queue, action{kind: evRun, facet: tm.facet, run: func(t *Turn) {
+		s.queue.push(action{kind: evRun, facet: tm.facet, run: func(t *Turn) {
 			tm.facet.timers--
 			tm.fn(t)
 			if tm.facet.alive && tm.facet.isInert() {
@@ -517,17 +686,4 @@ func (s *System) fireDueTimers() bool {
 			}
 		}})
 	}
-}
-
-// keptCapacity is the most a drained queue keeps for reuse; a burst bigger
-// than that gives its memory back rather than holding it for ever.
-const keptCapacity = 4096
-
-// shrink empties a drained queue, keeping its backing array unless it grew
-// past keptCapacity.
-func shrink(q []action) []action {
-	if cap(q) > keptCapacity {
-		return nil
-	}
-	return q[:0]
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -114,4 +115,38 @@ $log ! <log "-" {line: "bad input sent"}>
 		err = syscall.Kill(pid, 0)
 	}
 	require.ErrorIs(t, err, syscall.ESRCH, "the daemon was stopped at exit")
+}
+
+// TestRunStopsRunawayLoops (issue 17, point 8): a message loop, linear or
+// multiplying, is detected, its facet stopped with a message, and `synd run`
+// ends (the script is then quiescent) instead of spinning or growing to an
+// OOM.
+func TestRunStopsRunawayLoops(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds synd; skipped with -short")
+	}
+	bin := buildSynd(t)
+	for name, src := range map[string]string{
+		"linear":      "?? <tick ?n> ! <tick $n>\n! <tick 0>\n",
+		"multiplying": "?? <tick ?n> [! <tick $n> ! <tick $n>]\n! <tick 0>\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "loop.pr")
+			require.NoError(t, os.WriteFile(file, []byte(src), 0o644))
+			cmd := exec.Command(bin, "run", file)
+			var stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stderr, &stderr // errors may go to either
+			done := make(chan error, 1)
+			require.NoError(t, cmd.Start())
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(60 * time.Second):
+				cmd.Process.Kill()
+				t.Fatal("synd run did not stop the loop")
+			}
+			require.Contains(t, stderr.String(), "runaway message loop")
+			require.NotZero(t, cmd.ProcessState.ExitCode(), "the error is reported in the exit status")
+		})
+	}
 }

@@ -1,0 +1,4 @@
+package dataspace
+
+// AppendKeyForTest exposes appendKey to the external tests.
+var AppendKeyForTest = appendKey
