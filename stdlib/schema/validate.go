@@ -1,0 +1,714 @@
+package schema
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/synd-lang/synd/lang"
+)
+
+// Set is a collection of schemas that refer to each other by module path,
+// such as the modules of a bundle. A Set is not safe for concurrent Add, but
+// any number of goroutines may validate against it once it is built.
+type Set struct {
+	modules map[string]*Schema
+	order   []string
+}
+
+// NewSet returns an empty set.
+func NewSet() *Set { return &Set{modules: map[string]*Schema{}} }
+
+// SetOfBundle returns a set holding a bundle's modules.
+func SetOfBundle(b *Bundle) *Set {
+	s := NewSet()
+	for _, k := range b.Paths() {
+		s.Add(k, b.Modules[k])
+	}
+	return s
+}
+
+// Add adds (or replaces) the module at the path key (module names joined by
+// dots, e.g. "service" or "syndicate.service").
+func (s *Set) Add(key string, sc *Schema) {
+	if _, ok := s.modules[key]; !ok {
+		s.order = append(s.order, key)
+	}
+	s.modules[key] = sc
+}
+
+// Module returns the schema at a module path, or nil.
+func (s *Set) Module(key string) *Schema { return s.modules[key] }
+
+// Modules returns the module paths in the order they were added.
+func (s *Set) Modules() []string { return append([]string(nil), s.order...) }
+
+// Bundle returns the set as a bundle.
+func (s *Set) Bundle() *Bundle {
+	b := &Bundle{Modules: map[string]*Schema{}}
+	for k, v := range s.modules {
+		b.Modules[k] = v
+	}
+	return b
+}
+
+// Resolve finds a definition by name: "module.Name" (the module path joined
+// by dots), or a bare "Name" if exactly one module defines it.
+func (s *Set) Resolve(name string) (module string, def *Definition, err error) {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		mod, n := name[:i], name[i+1:]
+		if sc := s.modules[mod]; sc != nil {
+			if d := sc.Lookup(n); d != nil {
+				return mod, d, nil
+			}
+			return "", nil, fmt.Errorf("module %s has no definition %s", mod, n)
+		}
+		return "", nil, fmt.Errorf("no module %s", mod)
+	}
+	var found []string
+	for _, k := range s.order {
+		if d := s.modules[k].Lookup(name); d != nil {
+			module, def = k, d
+			found = append(found, k)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", nil, fmt.Errorf("no module defines %s", name)
+	case 1:
+		return module, def, nil
+	}
+	return "", nil, fmt.Errorf("%s is defined in several modules (%s): write MODULE.%s", name, strings.Join(found, ", "), name)
+}
+
+// lookup resolves a reference made from module from.
+func (s *Set) lookup(from string, r *Ref) (string, *Definition) {
+	mod := from
+	if len(r.Module) > 0 {
+		mod = ModuleKey(r.Module)
+		if s.modules[mod] == nil {
+			// syndicate's schemas name a module by its capitalised file
+			// name as well (TransportAddress.Tcp for transportAddress.prs).
+			for _, k := range s.order {
+				if strings.EqualFold(k, mod) {
+					mod = k
+					break
+				}
+			}
+		}
+	}
+	sc := s.modules[mod]
+	if sc == nil {
+		return mod, nil
+	}
+	return mod, sc.Lookup(r.Name)
+}
+
+// Options change how values are validated.
+type Options struct {
+	// Strict reports two things a schema allows but its users treat as
+	// mistakes: a value that matches only an alternative labelled
+	// `invalid` (syndicate's schemas use such an alternative to catch a
+	// field that is present but wrong, and reject it when they read it),
+	// and a dictionary key that no part of a definition made only of
+	// dictionary patterns mentions (an unknown option).
+	Strict bool
+	// Hole, if set, says which values stand for any value (such as the
+	// variables of a template): they match every pattern.
+	Hole func(v lang.Value) bool
+}
+
+// StepKind says how a Step goes one level into a value.
+type StepKind uint8
+
+// The kinds of step into a value.
+const (
+	FieldStep StepKind = iota // a record field
+	LabelStep                 // a record label
+	IndexStep                 // a sequence element
+	KeyStep                   // a dictionary value, by its key
+	ElemStep                  // a set element
+)
+
+// Step is one step of a path into a value.
+type Step struct {
+	Kind  StepKind
+	Index int        // FieldStep, IndexStep
+	Key   lang.Value // KeyStep, ElemStep
+	Label lang.Value // FieldStep: the record's label
+	Name  string     // the binding name of the pattern there, if any
+}
+
+func (s Step) String() string {
+	switch s.Kind {
+	case FieldStep:
+		out := fmt.Sprintf("field %d of <%s>", s.Index+1, lang.Format(lang.Strip(s.Label)))
+		if s.Name != "" {
+			out = fmt.Sprintf("field %d (%s) of <%s>", s.Index+1, s.Name, lang.Format(lang.Strip(s.Label)))
+		}
+		return out
+	case LabelStep:
+		return "the label"
+	case IndexStep:
+		if s.Name != "" {
+			return fmt.Sprintf("item %d (%s)", s.Index+1, s.Name)
+		}
+		return fmt.Sprintf("item %d", s.Index+1)
+	case KeyStep:
+		return fmt.Sprintf("`%s:`", lang.Format(lang.Strip(s.Key)))
+	case ElemStep:
+		return fmt.Sprintf("element %s", lang.Format(lang.Strip(s.Key)))
+	}
+	return "?"
+}
+
+// ValidationError says where a value fails a definition, what the schema
+// expects there, and which alternatives came closest.
+type ValidationError struct {
+	Definition string     // the definition validated against
+	Path       []Step     // from the value's root to where it fails
+	Found      lang.Value // the value there, nil if it is missing
+	Expected   string     // what the schema expects there, in its words
+	Unknown    bool       // Found is a dictionary key no pattern knows
+	// Alternatives lists the alternatives (Definition.label) that came
+	// closest, outermost first.
+	Alternatives []string
+	// Pos is the position of the value there (or of the nearest enclosing
+	// value that has one).
+	Pos lang.Position
+}
+
+// Message is the error without its position.
+func (e *ValidationError) Message() string {
+	var b strings.Builder
+	subject := "the value"
+	outer := e.Path
+	if n := len(e.Path); n > 0 && !e.Unknown {
+		subject = e.Path[n-1].String()
+		outer = e.Path[:n-1]
+	}
+	switch {
+	case e.Unknown:
+		fmt.Fprintf(&b, "unknown key `%s:`; %s", brief(lang.Strip(e.Found)), e.Expected)
+	case e.Found == nil:
+		fmt.Fprintf(&b, "%s is missing; it expects %s", subject, e.Expected)
+	default:
+		fmt.Fprintf(&b, "%s expects %s; found `%s`", subject, e.Expected, brief(lang.Strip(e.Found)))
+	}
+	if len(outer) > 0 {
+		parts := make([]string, len(outer))
+		for i, s := range outer {
+			parts[i] = s.String()
+		}
+		fmt.Fprintf(&b, " (in %s)", strings.Join(parts, ", "))
+	}
+	if len(e.Alternatives) > 0 {
+		fmt.Fprintf(&b, " [closest: %s]", strings.Join(e.Alternatives, " > "))
+	}
+	return b.String()
+}
+
+// Error formats the error as position: message.
+func (e *ValidationError) Error() string {
+	if e.Pos.IsValid() {
+		return e.Pos.String() + ": " + e.Message()
+	}
+	return e.Message()
+}
+
+// Validate checks v against the named definition (see Resolve) with default
+// options.
+func (s *Set) Validate(def string, v lang.Value) error {
+	return s.ValidateWith(def, v, Options{})
+}
+
+// ValidateWith checks v against the named definition. The error is a
+// *ValidationError when v does not match.
+func (s *Set) ValidateWith(def string, v lang.Value, opts Options) error {
+	mod, d, err := s.Resolve(def)
+	if err != nil {
+		return err
+	}
+	if f := s.Check(mod, d, v, opts); f != nil {
+		return f
+	}
+	return nil
+}
+
+// Check checks v against definition d of module mod; it returns nil when v
+// matches.
+func (s *Set) Check(mod string, d *Definition, v lang.Value, opts Options) *ValidationError {
+	m := &matcher{set: s, opts: opts}
+	f := m.def(mod, d, v, ctx{pos: lang.PositionOf(v)}, false)
+	if f == nil {
+		return nil
+	}
+	f.err.Definition = qualified(mod, d.Name)
+	if len(f.options) > 1 {
+		f.err.Expected = "one of " + strings.Join(f.options, ", ")
+	}
+	return &f.err
+}
+
+func qualified(mod, name string) string {
+	if mod == "" {
+		return name
+	}
+	return mod + "." + name
+}
+
+type matcher struct {
+	set  *Set
+	opts Options
+	// active holds the definitions being matched, with the depth into the
+	// value at which they are: meeting one again at the same depth means
+	// the schema refers to itself without consuming any of the value
+	// (`A = B . B = A .`), which would never end.
+	active map[activeKey]bool
+}
+
+type activeKey struct {
+	def   *Definition
+	depth int
+}
+
+type ctx struct {
+	path []Step
+	pos  lang.Position
+}
+
+func (c ctx) step(s Step, v lang.Value) ctx {
+	p := make([]Step, len(c.path)+1)
+	copy(p, c.path)
+	p[len(c.path)] = s
+	pos := lang.PositionOf(v)
+	if !pos.IsValid() {
+		pos = c.pos
+	}
+	return ctx{path: p, pos: pos}
+}
+
+// failure is a mismatch being reported upward. options is the list of
+// expectations when several alternatives all failed at the same place;
+// shaped says the value had the right shape there (right kind and label),
+// making the failure "closer" than a kind mismatch at the same depth.
+type failure struct {
+	err     ValidationError
+	options []string
+	shaped  bool
+}
+
+func (f *failure) score() int {
+	s := 2 * len(f.err.Path)
+	if f.shaped {
+		s++
+	}
+	return s
+}
+
+func (m *matcher) fail(c ctx, v lang.Value, expected string) *failure {
+	return &failure{err: ValidationError{Path: c.path, Found: v, Expected: expected, Pos: c.pos}, options: []string{expected}}
+}
+
+func (m *matcher) def(mod string, d *Definition, v lang.Value, c ctx, partOfAnd bool) *failure {
+	key := activeKey{d, len(c.path)}
+	if m.active[key] {
+		return m.fail(c, v, fmt.Sprintf("a value (the schema's definitions of %s refer to each other without end)", d.Name))
+	}
+	if m.active == nil {
+		m.active = map[activeKey]bool{}
+	}
+	m.active[key] = true
+	defer delete(m.active, key)
+	var f *failure
+	switch {
+	case d.Or != nil:
+		f = m.or(mod, d, v, c, partOfAnd)
+	case d.And != nil:
+		for _, p := range d.And {
+			if f = m.pattern(mod, p.Pattern, v, c, true); f != nil {
+				break
+			}
+		}
+	default:
+		f = m.pattern(mod, d.Pattern, v, c, partOfAnd)
+	}
+	if f == nil && m.opts.Strict && !partOfAnd && !m.hole(v) {
+		f = m.closed(mod, d, v, c)
+	}
+	return f
+}
+
+func (m *matcher) or(mod string, d *Definition, v lang.Value, c ctx, partOfAnd bool) *failure {
+	var fails []*failure
+	for _, a := range d.Or {
+		f := m.pattern(mod, a.Pattern, v, c, partOfAnd)
+		if f == nil {
+			if m.opts.Strict && a.Label == "invalid" && len(fails) > 0 {
+				break
+			}
+			return nil
+		}
+		f.err.Alternatives = append([]string{d.Name + "." + a.Label}, f.err.Alternatives...)
+		fails = append(fails, f)
+	}
+	best := fails[0]
+	for _, f := range fails[1:] {
+		if f.score() > best.score() {
+			best = f
+		}
+	}
+	if best.score() == 2*len(c.path) {
+		// Nothing got anywhere: the schema expects one of the alternatives.
+		var opts []string
+		for _, f := range fails {
+			for _, o := range f.options {
+				if !contains(opts, o) {
+					opts = append(opts, o)
+				}
+			}
+		}
+		merged := *best
+		merged.err.Alternatives = nil
+		merged.options = opts
+		merged.err.Expected = "one of " + strings.Join(opts, ", ")
+		return &merged
+	}
+	return best
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if x == y {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *matcher) hole(v lang.Value) bool {
+	return m.opts.Hole != nil && m.opts.Hole(v)
+}
+
+func (m *matcher) pattern(mod string, p Pattern, v lang.Value, c ctx, partOfAnd bool) *failure {
+	if m.hole(v) {
+		return nil
+	}
+	x := lang.Unwrap(v)
+	switch p := p.(type) {
+	case Any:
+		return nil
+	case Atom:
+		for _, k := range atomKinds {
+			if k.kind == p.Kind {
+				if x.Kind() != k.lang {
+					return m.fail(c, v, m.describe(mod, p))
+				}
+				return nil
+			}
+		}
+		return m.fail(c, v, m.describe(mod, p))
+	case Embedded:
+		if _, ok := x.(lang.Embedded); !ok {
+			return m.fail(c, v, m.describe(mod, p))
+		}
+		return nil
+	case Lit:
+		if !lang.Equal(lang.Strip(x), p.Value) {
+			return m.fail(c, v, m.describe(mod, p))
+		}
+		return nil
+	case SeqOf:
+		seq, ok := x.(lang.Sequence)
+		if !ok {
+			return m.fail(c, v, m.describe(mod, p))
+		}
+		for i, e := range seq {
+			if f := m.pattern(mod, p.Elem, e, c.step(Step{Kind: IndexStep, Index: i}, e), false); f != nil {
+				return f
+			}
+		}
+		return nil
+	case SetOf:
+		set, ok := x.(*lang.Set)
+		if !ok {
+			return m.fail(c, v, m.describe(mod, p))
+		}
+		for _, e := range set.Elements() {
+			if f := m.pattern(mod, p.Elem, e, c.step(Step{Kind: ElemStep, Key: e}, e), false); f != nil {
+				return f
+			}
+		}
+		return nil
+	case DictOf:
+		d, ok := x.(*lang.Dictionary)
+		if !ok {
+			return m.fail(c, v, m.describe(mod, p))
+		}
+		for _, e := range d.Entries() {
+			if f := m.pattern(mod, p.Key, e.Key, c.step(Step{Kind: KeyStep, Key: e.Key}, e.Key), false); f != nil {
+				f.err.Expected = "a key that is " + f.err.Expected
+				return f
+			}
+			if f := m.pattern(mod, p.Value, e.Value, c.step(Step{Kind: KeyStep, Key: e.Key}, e.Value), false); f != nil {
+				return f
+			}
+		}
+		return nil
+	case *Ref:
+		rmod, d := m.set.lookup(mod, p)
+		if d == nil {
+			return m.fail(c, v, fmt.Sprintf("a %s (which no loaded schema defines)", p))
+		}
+		return m.def(rmod, d, v, c, partOfAnd)
+	case Rec:
+		r, ok := x.(*lang.Record)
+		if !ok {
+			return m.fail(c, v, m.describe(mod, p))
+		}
+		if f := m.pattern(mod, p.Label.Pattern, r.Label, c.step(Step{Kind: LabelStep}, r.Label), false); f != nil {
+			if _, lit := p.Label.Pattern.(Lit); lit {
+				return m.fail(c, v, m.describe(mod, p))
+			}
+			return f
+		}
+		return m.fields(mod, p.Fields.Pattern, r, v, c)
+	case Tuple, TuplePrefix:
+		seq, ok := x.(lang.Sequence)
+		if !ok {
+			return m.fail(c, v, m.describe(mod, p))
+		}
+		return m.items(mod, p, seq, nil, v, c)
+	case Dict:
+		d, ok := x.(*lang.Dictionary)
+		if !ok {
+			return m.fail(c, v, m.describe(mod, p))
+		}
+		for _, e := range p.Entries {
+			val, ok := d.Get(e.Key)
+			if !ok {
+				f := m.fail(c.step(Step{Kind: KeyStep, Key: e.Key, Name: e.Pattern.Name}, nil), nil, m.describe(mod, e.Pattern.Pattern))
+				f.shaped = true
+				return f
+			}
+			if f := m.pattern(mod, e.Pattern.Pattern, val, c.step(Step{Kind: KeyStep, Key: keyAt(d, e.Key), Name: e.Pattern.Name}, val), false); f != nil {
+				return f
+			}
+		}
+		return nil
+	}
+	return m.fail(c, v, fmt.Sprintf("something this validator does not know (%T)", p))
+}
+
+// keyAt returns the key of d equal to k as it was written (with its
+// position), or k.
+func keyAt(d *lang.Dictionary, k lang.Value) lang.Value {
+	for _, e := range d.Entries() {
+		if lang.Equal(lang.Strip(e.Key), k) {
+			return e.Key
+		}
+	}
+	return k
+}
+
+// fields matches a record's fields against the record's fields pattern.
+func (m *matcher) fields(mod string, p Pattern, r *lang.Record, v lang.Value, c ctx) *failure {
+	switch p.(type) {
+	case Tuple, TuplePrefix:
+		return m.items(mod, p, lang.Sequence(r.Fields), r, v, c)
+	}
+	return m.pattern(mod, p, lang.Sequence(r.Fields), c, false)
+}
+
+// items matches the elements of a sequence (or of a record's fields, when r
+// is set) against a Tuple or TuplePrefix.
+func (m *matcher) items(mod string, p Pattern, seq lang.Sequence, r *lang.Record, v lang.Value, c ctx) *failure {
+	var fixed []NamedPattern
+	var variable *NamedPattern
+	switch p := p.(type) {
+	case Tuple:
+		fixed = p.Elems
+	case TuplePrefix:
+		fixed, variable = p.Fixed, &p.Variable
+	}
+	what := "items"
+	if r != nil {
+		what = "fields"
+	}
+	if len(seq) < len(fixed) || (variable == nil && len(seq) != len(fixed)) {
+		count := fmt.Sprintf("%d %s", len(fixed), what)
+		if variable != nil {
+			count = "at least " + count
+		}
+		expected := fmt.Sprintf("%s (%s)", count, m.itemsText(mod, p))
+		if r != nil {
+			expected = fmt.Sprintf("%s: %s", count, m.describe(mod, Rec{Label: NamedPattern{Pattern: Lit{Value: lang.Strip(r.Label)}}, Fields: NamedPattern{Pattern: p}}))
+		}
+		f := m.fail(c, v, expected)
+		f.shaped = true
+		f.err.Expected = expected
+		n := len(seq)
+		f.err.Found = v
+		_ = n
+		return f
+	}
+	step := func(i int, name string) Step {
+		if r != nil {
+			return Step{Kind: FieldStep, Index: i, Label: r.Label, Name: name}
+		}
+		return Step{Kind: IndexStep, Index: i, Name: name}
+	}
+	for i, np := range fixed {
+		if f := m.pattern(mod, np.Pattern, seq[i], c.step(step(i, np.Name), seq[i]), false); f != nil {
+			return f
+		}
+	}
+	if variable == nil {
+		return nil
+	}
+	rest := seq[len(fixed):]
+	if so, ok := variable.Pattern.(SeqOf); ok {
+		for i, e := range rest {
+			j := len(fixed) + i
+			if f := m.pattern(mod, so.Elem, e, c.step(step(j, variable.Name), e), false); f != nil {
+				return f
+			}
+		}
+		return nil
+	}
+	return m.pattern(mod, variable.Pattern, rest, c, false)
+}
+
+// closed reports, in strict mode, a key of dictionary v that no part of d
+// mentions, when d is made only of dictionary patterns.
+func (m *matcher) closed(mod string, d *Definition, v lang.Value, c ctx) *failure {
+	dict, ok := lang.Unwrap(v).(*lang.Dictionary)
+	if !ok {
+		return nil
+	}
+	keys, finite := m.set.keysOfDef(mod, d, map[*Definition]bool{})
+	if !finite || len(keys) == 0 {
+		return nil
+	}
+	for _, e := range dict.Entries() {
+		k := lang.Strip(e.Key)
+		known := false
+		for _, x := range keys {
+			if lang.Equal(x, k) {
+				known = true
+				break
+			}
+		}
+		if !known && !m.hole(e.Key) {
+			names := make([]string, len(keys))
+			for i, x := range keys {
+				names[i] = lang.Format(x)
+			}
+			f := m.fail(c.step(Step{Kind: KeyStep, Key: e.Key}, e.Key), e.Key, fmt.Sprintf("%s knows %s", d.Name, strings.Join(names, ", ")))
+			f.err.Path = c.path
+			f.err.Unknown = true
+			f.shaped = true
+			return f
+		}
+	}
+	return nil
+}
+
+// keysOfDef lists the dictionary keys a definition mentions; finite is
+// false unless every part of it is a dictionary pattern.
+func (s *Set) keysOfDef(mod string, d *Definition, seen map[*Definition]bool) (keys []lang.Value, finite bool) {
+	if seen[d] {
+		return nil, false
+	}
+	seen[d] = true
+	defer delete(seen, d)
+	var parts []Pattern
+	switch {
+	case d.Or != nil:
+		for _, a := range d.Or {
+			parts = append(parts, a.Pattern)
+		}
+	case d.And != nil:
+		for _, p := range d.And {
+			parts = append(parts, p.Pattern)
+		}
+	default:
+		parts = []Pattern{d.Pattern}
+	}
+	for _, p := range parts {
+		switch p := p.(type) {
+		case Dict:
+			for _, e := range p.Entries {
+				keys = append(keys, e.Key)
+			}
+		case *Ref:
+			rmod, rd := s.lookup(mod, p)
+			if rd == nil {
+				return nil, false
+			}
+			ks, ok := s.keysOfDef(rmod, rd, seen)
+			if !ok {
+				return nil, false
+			}
+			keys = append(keys, ks...)
+		default:
+			return nil, false
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool { return lang.Compare(keys[i], keys[j]) < 0 })
+	out := keys[:0]
+	for i, k := range keys {
+		if i == 0 || !lang.Equal(keys[i-1], k) {
+			out = append(out, k)
+		}
+	}
+	return out, true
+}
+
+// describe says what a pattern expects, in the schema's words.
+func (m *matcher) describe(mod string, p Pattern) string {
+	switch p := p.(type) {
+	case Any:
+		return "any value"
+	case Atom:
+		switch p.Kind {
+		case Boolean:
+			return "a boolean (#t or #f)"
+		case Double:
+			return "a double"
+		case SignedInteger:
+			return "an integer"
+		case String:
+			return "a string"
+		case ByteString:
+			return "a byte string"
+		case Symbol:
+			return "a symbol"
+		}
+	case Embedded:
+		return "an embedded reference"
+	case Lit:
+		return lang.Format(p.Value)
+	case *Ref:
+		_, d := m.set.lookup(mod, p)
+		if d != nil && d.Or == nil && d.And == nil {
+			return m.describe(mod, d.Pattern)
+		}
+		return "a " + p.String()
+	case SeqOf:
+		return "[" + patternText(p.Elem) + " ...]"
+	case SetOf:
+		return "#{" + patternText(p.Elem) + "}"
+	case DictOf:
+		return "a dictionary {" + patternText(p.Key) + ": " + patternText(p.Value) + " ...:...}"
+	case Dict:
+		return "a dictionary " + patternText(p)
+	}
+	return patternText(p)
+}
+
+// itemsText writes the element patterns of a Tuple or TuplePrefix.
+func (m *matcher) itemsText(mod string, p Pattern) string {
+	t := patternText(p)
+	return strings.TrimSuffix(strings.TrimPrefix(t, "["), "]")
+}
