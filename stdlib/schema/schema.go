@@ -151,18 +151,18 @@ type DictEntry struct {
 	Pattern NamedPattern
 }
 
-func (Any) isPattern()          {}
-func (Atom) isPattern()         {}
-func (Embedded) isPattern()     {}
-func (Lit) isPattern()          {}
-func (SeqOf) isPattern()        {}
-func (SetOf) isPattern()        {}
-func (DictOf) isPattern()       {}
-func (*Ref) isPattern()         {}
-func (Rec) isPattern()          {}
-func (Tuple) isPattern()        {}
-func (TuplePrefix) isPattern()  {}
-func (Dict) isPattern()         {}
+func (Any) isPattern()         {}
+func (Atom) isPattern()        {}
+func (Embedded) isPattern()    {}
+func (Lit) isPattern()         {}
+func (SeqOf) isPattern()       {}
+func (SetOf) isPattern()       {}
+func (DictOf) isPattern()      {}
+func (*Ref) isPattern()        {}
+func (Rec) isPattern()         {}
+func (Tuple) isPattern()       {}
+func (TuplePrefix) isPattern() {}
+func (Dict) isPattern()        {}
 
 // isSimple reports whether p is a SimplePattern of the metaschema.
 func isSimple(p Pattern) bool {
