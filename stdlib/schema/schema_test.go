@@ -187,3 +187,14 @@ func TestValidationBadReferences(t *testing.T) {
 	}
 	assert.ErrorContains(t, set.Validate("G", deep), "refer to each other without end")
 }
+
+func TestUnresolved(t *testing.T) {
+	s, err := ParseText("t.prs", []byte("version 1 . A = <a @b B @c #:Z> . B = other.C / @d [D ...] ."))
+	require.NoError(t, err)
+	set := NewSet()
+	set.Add("t", s)
+	assert.Equal(t, []string{
+		"t.prs:1:39: t.B refers to other.C, which no loaded schema defines",
+		"t.prs:1:53: t.B refers to D, which no loaded schema defines",
+	}, set.Unresolved())
+}

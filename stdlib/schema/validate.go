@@ -712,3 +712,67 @@ func (m *matcher) itemsText(mod string, p Pattern) string {
 	t := patternText(p)
 	return strings.TrimSuffix(strings.TrimPrefix(t, "["), "]")
 }
+
+// Unresolved lists the references of the set's schemas (outside embedded
+// patterns, whose interfaces need not be loaded) that name a definition no
+// module of the set has, as positioned messages.
+func (s *Set) Unresolved() []string {
+	var out []string
+	for _, mod := range s.order {
+		for _, d := range s.modules[mod].Definitions {
+			var pats []Pattern
+			for _, a := range d.Or {
+				pats = append(pats, a.Pattern)
+			}
+			for _, np := range d.And {
+				pats = append(pats, np.Pattern)
+			}
+			if d.Pattern != nil {
+				pats = append(pats, d.Pattern)
+			}
+			for _, p := range pats {
+				walkRefs(p, func(r *Ref) {
+					if _, rd := s.lookup(mod, r); rd == nil {
+						msg := fmt.Sprintf("%s refers to %s, which no loaded schema defines", qualified(mod, d.Name), r)
+						if r.Pos.IsValid() {
+							msg = r.Pos.String() + ": " + msg
+						}
+						out = append(out, msg)
+					}
+				})
+			}
+		}
+	}
+	return out
+}
+
+// walkRefs calls f for each reference in p outside embedded patterns.
+func walkRefs(p Pattern, f func(*Ref)) {
+	named := func(nps ...NamedPattern) {
+		for _, np := range nps {
+			walkRefs(np.Pattern, f)
+		}
+	}
+	switch p := p.(type) {
+	case *Ref:
+		f(p)
+	case SeqOf:
+		walkRefs(p.Elem, f)
+	case SetOf:
+		walkRefs(p.Elem, f)
+	case DictOf:
+		walkRefs(p.Key, f)
+		walkRefs(p.Value, f)
+	case Rec:
+		named(p.Label, p.Fields)
+	case Tuple:
+		named(p.Elems...)
+	case TuplePrefix:
+		named(p.Fixed...)
+		named(p.Variable)
+	case Dict:
+		for _, e := range p.Entries {
+			named(e.Pattern)
+		}
+	}
+}

@@ -1,0 +1,41 @@
+package stdlib
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/synd-lang/synd/stdlib/schema"
+)
+
+// protocolSchemas reads the embedded schemas once.
+var protocolSchemas = sync.OnceValues(func() (*schema.Set, error) {
+	set := schema.NewSet()
+	for _, f := range Schemas() {
+		s, err := schema.ParseText("stdlib/schemas/"+f.Name, f.Source)
+		if err != nil {
+			return nil, err
+		}
+		set.Add(strings.TrimSuffix(f.Name, ".prs"), s)
+	}
+	return set, nil
+})
+
+// ProtocolSchemas returns the embedded schemas of the protocols synd speaks
+// (service, externalServices, gatekeeper, ... and synd's own connection),
+// each a module named by its file name without ".prs". The set is shared:
+// callers must not add to it.
+func ProtocolSchemas() *schema.Set {
+	set, err := protocolSchemas()
+	if err != nil {
+		// The embedded schemas are tested to read; this is a build fault.
+		panic("stdlib: an embedded schema does not read: " + err.Error())
+	}
+	return set
+}
+
+// ConfigSchemaModules lists the modules of ProtocolSchemas whose records are
+// asserted in a configuration dataspace, so that synd check validates the
+// records of a script with their labels.
+func ConfigSchemaModules() []string {
+	return []string{"service", "externalServices", "internalServices", "gatekeeper", "timer"}
+}
