@@ -33,9 +33,12 @@ func ProtocolSchemas() *schema.Set {
 	return set
 }
 
-// ConfigSchemaModules lists the modules of ProtocolSchemas whose records are
-// asserted in a configuration dataspace, so that synd check validates the
-// records of a script with their labels.
+// ConfigSchemaModules names the modules (and single definitions,
+// module.Name) of ProtocolSchemas whose records are asserted in a
+// configuration dataspace, so that synd check validates the records of a
+// script with their labels. timer is not among them: synd's timer
+// primitive (<set-timer LABEL MSECS KIND>, stdlib/timer.go) counts
+// milliseconds, where syndicate's timer.prs counts seconds as a double.
 func ConfigSchemaModules() []string {
-	return []string{"service", "externalServices", "internalServices", "gatekeeper", "timer"}
+	return []string{"service", "externalServices", "internalServices", "gatekeeper.Bind", "gatekeeper.Resolve"}
 }

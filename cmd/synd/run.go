@@ -75,16 +75,23 @@ func runRun(env *cmdEnv, args []string) int {
 	return 0
 }
 
-const checkUsage = `usage: synd check FILE...
+const checkUsage = `usage: synd check [--schema DIR] FILE...
 
 Parses and compiles each script FILE without running it, printing every error
 found as FILE:LINE:COL: message. Exits 1 if there is any.
+
+The records a script asserts or sends whose label a schema defines
+(<daemon ...>, <require-service ...>, <depends-on ...>, <relay-listener ...>,
+<config-watcher ...>, ...: synd stdlib lists the schemas) are checked against
+it, in the schema's words. The *.prs files beside a script, and those in each
+--schema DIR, are schemas too.
 
 Flags:
 `
 
 func runCheck(env *cmdEnv, args []string) int {
 	fs := newFlags(env, "check", checkUsage)
+	schemas := schemaFlag(fs)
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -102,6 +109,8 @@ func runCheck(env *cmdEnv, args []string) int {
 		}
 		if _, err := parser.CompileFile(f, src); err != nil {
 			fmt.Fprintln(env.stderr, err)
+			bad = true
+		} else if schemas.report(env, f, src) {
 			bad = true
 		}
 	}

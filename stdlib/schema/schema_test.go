@@ -120,7 +120,7 @@ func TestValidationErrors(t *testing.T) {
 		{"Daemon", `<daemon x 5>`, false,
 			"1:11: field 2 (config) of <daemon> expects one of a string, [@program string @args string ...], <one-shot @setup CommandLine>, a dictionary {argv: CommandLine}; found `5`"},
 		{"Daemon", `<daemon x>`, false,
-			"1:1: the value expects 2 fields: <daemon @id any @config Spec>; found `<daemon x>`"},
+			"1:1: <daemon …> expects 2 fields: <daemon @id any @config Spec>; found `<daemon x>`"},
 		{"Daemon", `<demon x y>`, false, "expects <daemon @id any @config Spec>; found `<demon x y>`"},
 		{"Dep", `<depends-on a>`, false, "expects 2 fields: <depends-on @depender any @dependee State>; found `<depends-on a>`"},
 		{"Dep", `<depends-on a <service-state b>>`, false, "1:15: field 2 (dependee) of <depends-on> expects 2 fields"},

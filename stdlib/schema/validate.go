@@ -182,6 +182,9 @@ type ValidationError struct {
 func (e *ValidationError) Message() string {
 	var b strings.Builder
 	subject := "the value"
+	if r, ok := lang.Unwrap(e.Found).(*lang.Record); ok {
+		subject = "<" + brief(lang.Strip(r.Label)) + " …>"
+	}
 	outer := e.Path
 	if n := len(e.Path); n > 0 && !e.Unknown {
 		subject = e.Path[n-1].String()
@@ -536,6 +539,9 @@ func (m *matcher) items(mod string, p Pattern, seq lang.Sequence, r *lang.Record
 		what = "fields"
 	}
 	if len(seq) < len(fixed) || (variable == nil && len(seq) != len(fixed)) {
+		if len(fixed) == 1 {
+			what = strings.TrimSuffix(what, "s")
+		}
 		count := fmt.Sprintf("%d %s", len(fixed), what)
 		if variable != nil {
 			count = "at least " + count
@@ -546,10 +552,6 @@ func (m *matcher) items(mod string, p Pattern, seq lang.Sequence, r *lang.Record
 		}
 		f := m.fail(c, v, expected)
 		f.shaped = true
-		f.err.Expected = expected
-		n := len(seq)
-		f.err.Found = v
-		_ = n
 		return f
 	}
 	step := func(i int, name string) Step {

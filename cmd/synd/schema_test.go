@@ -1,0 +1,127 @@
+package main
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/synd-lang/synd/parser"
+)
+
+func TestSchemaCheckCommand(t *testing.T) {
+	code, _, errOut := synd(t, "", "schema", "check", "../../stdlib/schemas")
+	assert.Equal(t, 0, code, errOut)
+
+	good := writeFile(t, "good.prs", "version 1 .\nA = <a @b B> .\nB = @x int / @y service.State .\n")
+	code, out, errOut := synd(t, "", "schema", "check", "-text", good)
+	assert.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "B =\n  / @x int\n  / @y service.State\n.")
+	code, out, _ = synd(t, "", "schema", "check", "-value", good)
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "<rec <lit a> <tuple [<named b <ref [] B>>]>>")
+
+	bad := writeFile(t, "bad.prs", "version 1 .\nA = <a @b C> .\n")
+	code, _, errOut = synd(t, "", "schema", "check", bad)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "bad.prs:2:8: bad.A refers to C, which no loaded schema defines")
+
+	broken := writeFile(t, "broken.prs", "version 1 .\nA = <a @b <c>> .\n")
+	code, _, errOut = synd(t, "", "schema", "check", broken)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "broken.prs:2:8: @b names a compound pattern")
+}
+
+func TestSchemaValidateCommand(t *testing.T) {
+	values := writeFile(t, "v.pr", "<daemon x {argv: \"a\", restart: alwyas}>\n<daemon y [\"ok\"]>\n")
+	code, out, _ := synd(t, "", "schema", "validate", "externalServices", "DaemonProcess", values)
+	assert.Equal(t, 0, code, out) // the invalid alternative is part of the schema
+	code, out, _ = synd(t, "", "schema", "validate", "-strict", "externalServices", "DaemonProcess", values)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "v.pr:1:32: `restart:` expects one of always, on-error, all, never; found `alwyas`")
+
+	code, out, _ = synd(t, "<depends-on a>", "schema", "validate", "service", "ServiceDependency")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "-:1:1: <depends-on …> expects 2 fields")
+
+	own := writeFile(t, "point.prs", "version 1 .\nPoint = {x: int, y: int} .\n")
+	code, out, _ = synd(t, "{x: 1, y: \"2\"}", "schema", "validate", own, "Point")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "-:1:11: `y:` expects an integer; found `\"2\"`")
+	code, _, _ = synd(t, "{x: 1, y: 2}", "schema", "validate", own, "Point", "-")
+	assert.Equal(t, 0, code)
+
+	code, _, errOut := synd(t, "", "schema", "validate", "service", "NoSuchDef")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "module service has no definition NoSuchDef")
+}
+
+// synd check reports records that break their schema, with positions and
+// the schema's words (issue 16's must-show list).
+func TestCheckSchemas(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"<daemon d {argv: \"x\", restart: alwyas}>\n", "bad.pr:1:32: `restart:` expects one of always, on-error, all, never; found `alwyas`"},
+		{"<daemon d {argv: 42}>\n", "bad.pr:1:18: `argv:` expects one of a string, [@program string @args string ...]; found `42`"},
+		{"<daemon d {argv: [\"x\" #t]}>\n", "bad.pr:1:23: item 2 (args) expects a string; found `#t`"},
+		{"<depends-on <daemon d>>\n", "bad.pr:1:1: <depends-on …> expects 2 fields: <depends-on @depender any @dependee ServiceState>"},
+		{"<daemon d {argv: \"x\", restartt: always}>\n", "bad.pr:1:23: unknown key `restartt:`; FullDaemonProcess knows argv, clearEnv, dir, env, protocol, readyOnStart, restart"},
+	} {
+		bad := writeFile(t, "bad.pr", tc.src)
+		code, _, errOut := synd(t, "", "check", bad)
+		assert.Equal(t, 1, code, tc.src)
+		assert.Contains(t, errOut, tc.want)
+	}
+
+	// A config directory's schemas, and --schema DIR's, are used too.
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "mine.prs"), []byte("version 1 .\nWidget = <widget @size int> .\n"), 0o644))
+	script := filepath.Join(dir, "a.pr")
+	require.NoError(t, os.WriteFile(script, []byte("<widget big>\n"), 0o644))
+	code, _, errOut := synd(t, "", "check", script)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "a.pr:1:9: field 1 (size) of <widget> expects an integer; found `big`")
+
+	other := writeFile(t, "b.pr", "<widget 3>\n<widget x>\n")
+	code, _, _ = synd(t, "", "check", other)
+	assert.Equal(t, 0, code) // no schema knows <widget> there
+	code, _, errOut = synd(t, "", "check", "--schema", dir, other)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "b.pr:2:9: field 1 (size) of <widget> expects an integer")
+}
+
+// Every script of the repository that compiles passes the schema check,
+// except the ones that are wrong on purpose.
+func TestCheckSchemasAcceptRepository(t *testing.T) {
+	wrongOnPurpose := map[string]string{
+		// a daemon whose argv is not strings, to test the runtime's report
+		"testdata/services/daemon_policies.pr": "13:19: item 1 (program) expects a string",
+	}
+	n := 0
+	for _, root := range []string{"../../examples", "../../testdata"} {
+		require.NoError(t, filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".pr") {
+				return err
+			}
+			src, err := os.ReadFile(p)
+			require.NoError(t, err)
+			if _, err := parser.CompileFile(p, src); err != nil {
+				return nil // testdata/errors and the like: not for this check
+			}
+			n++
+			code, _, errOut := synd(t, "", "check", p)
+			rel := strings.TrimPrefix(p, "../../")
+			if want, ok := wrongOnPurpose[rel]; ok {
+				assert.Equal(t, 1, code, rel)
+				assert.Contains(t, errOut, want, rel)
+				return nil
+			}
+			assert.Equal(t, 0, code, "%s: %s", rel, errOut)
+			return nil
+		}))
+	}
+	assert.Greater(t, n, 20)
+}

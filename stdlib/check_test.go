@@ -1,0 +1,67 @@
+package stdlib
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/synd-lang/synd/parser"
+	"github.com/synd-lang/synd/stdlib/schema"
+)
+
+// The records a config asserts are checked against the protocol schemas,
+// with positions and the schemas' words.
+func TestCheckScriptWithProtocolSchemas(t *testing.T) {
+	c := schema.NewChecker(ProtocolSchemas(), ConfigSchemaModules()...)
+	for _, tc := range []struct{ src, want string }{
+		{`<daemon x {argv: ["a"], restart: alwyas}>`, "t.pr:1:34: `restart:` expects one of always, on-error, all, never; found `alwyas`"},
+		{`<daemon x {argv: 5}>`, "t.pr:1:18: `argv:` expects one of a string, [@program string @args string ...]; found `5`"},
+		{`<daemon x {argv: ["a" 5]}>`, "t.pr:1:23: item 2 (args) expects a string; found `5`"},
+		{`<daemon x {argv: "a", restrat: all}>`, "t.pr:1:23: unknown key `restrat:`; FullDaemonProcess knows argv, clearEnv, dir, env, protocol, readyOnStart, restart"},
+		{`<depends-on <daemon x>>`, "t.pr:1:1: <depends-on …> expects 2 fields: <depends-on @depender any @dependee ServiceState>; found `<depends-on <daemon x>>`"},
+		{`<depends-on a <service-state b>>`, "t.pr:1:15: field 2 (dependee) of <depends-on> expects 2 fields"},
+		{`<daemon x {argv: "a", readyOnStart: yes}>`, "`readyOnStart:` expects a boolean (#t or #f); found `yes`"},
+		{`<daemon x {argv: "a", protocol: binary}>`, "`protocol:` expects one of none, application/syndicate, text/syndicate; found `binary`"},
+		{`<daemon x {argv: "a", env: {PATH: 5}}>`, "`PATH:` expects one of a string, #f; found `5`"},
+		{`<daemon x <one-shot 5>>`, "field 1 (setup) of <one-shot> expects one of a string, [@program string @args string ...]; found `5`"},
+		{`<config-watcher "/etc" 5>`, "field 2 (env) of <config-watcher> expects a dictionary {symbol: any ...:...}; found `5`"},
+		{`<require-service>`, "<require-service …> expects 1 field"},
+		{`[<milestone m> ? <x> [<require-service a b>]]`, "t.pr:1:23: <require-service …> expects 1 field: <require-service @serviceName any>; found `<require-service a b>` (schema service.RequireService)"},
+		{`$log ! <restart-service>`, "<restart-service …> expects 1 field"},
+		{`let ?x = <depends-on a> <depends-on $x>`, "t.pr:1:25: <depends-on …> expects 2 fields"},
+		{`$config =~ {} <depends-on a> <depends-on b>`, "t.pr:1:15: <depends-on …> expects 2 fields"},
+		// passes
+		{`<daemon x "sleep 1">`, ""},
+		{`<daemon x ["sleep" "1"]>`, ""},
+		{`<daemon x {argv: $cmd, restart: $r}>`, ""},
+		{`<daemon x {argv: "a", restart: =on-error, env: {PATH: #f, HOME: "/"}, dir: "/", clearEnv: #t, readyOnStart: #f, protocol: text/syndicate}>`, ""},
+		{`<daemon x <one-shot ["a"]>>`, ""},
+		{`<daemon x $spec>`, ""},
+		{`<depends-on <daemon x> <service-state <milestone y> up>>`, ""},
+		{`<require-service <daemon x>>`, ""},
+		{`<config-watcher "/etc" $.>`, ""},
+		{`<config-watcher "/etc" {config: $config}>`, ""},
+		{`? <daemon ?x> [<log "no check of patterns">]`, ""},
+		{`<unknown-record 1 2 3>`, ""},
+		{`<relay-listener <tcp "127.0.0.1" 8001> $gatekeeper>`, ""},
+		{`<relay-listener <unix "/tmp/s"> <* $gatekeeper []>>`, ""},
+	} {
+		t.Run(tc.src, func(t *testing.T) {
+			vs, err := parser.ParseAll("t.pr", []byte(tc.src), parser.Options{Positions: true})
+			require.NoError(t, err)
+			ds := c.CheckScript(vs)
+			if tc.want == "" {
+				assert.Empty(t, ds)
+				return
+			}
+			require.NotEmpty(t, ds)
+			var msgs []string
+			for _, d := range ds {
+				msgs = append(msgs, d.Error())
+			}
+			assert.Contains(t, strings.Join(msgs, "\n"), tc.want)
+		})
+	}
+}
