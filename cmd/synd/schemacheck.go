@@ -67,4 +67,3 @@ func (s *schemaChecks) report(env *cmdEnv, file string, src []byte) bool {
 	}
 	return len(ds) > 0
 }
-
