@@ -50,8 +50,9 @@ func New() *Dataspace {
 
 // Assert adds v under handle h. If v is <Observe PATTERN #:observer> with a
 // valid pattern, the observer is registered and told of the matches already
-// present. A malformed Observe is kept as a plain assertion; the error says
-// why it observes nothing.
+// present. Any other value, a malformed Observe included (<Observe foo bar>),
+// is plain data, as in syndicate-server's dataspace; the only error is a
+// handle asserted twice.
 func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 	v = lang.Strip(v)
 	if _, dup := d.byHandle[h]; dup {
@@ -71,10 +72,7 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 	if e.count == 1 {
 		d.index.addValue(fx, v, key, e.class)
 	}
-	if target, p, ok, err := parseObserve(v); ok {
-		if err != nil {
-			return err
-		}
+	if target, p, ok := parseObserve(v); ok {
 		o := &observer{handle: h, target: target}
 		d.observers[h] = o
 		d.index.addObserver(fx, o, p)
@@ -127,19 +125,20 @@ func (d *Dataspace) Assertions() []lang.Value {
 // each calls f for every distinct value, in the order they appeared.
 func (d *Dataspace) each(f func(key string, v lang.Value)) { d.index.eachValue(d.index.star, f) }
 
-// parseObserve recognises <Observe PATTERN #:observer>.
-func parseObserve(v lang.Value) (target any, p Pattern, ok bool, err error) {
+// parseObserve recognises <Observe PATTERN #:observer> with a valid pattern
+// and an embedded observer; anything else is not an observation.
+func parseObserve(v lang.Value) (target any, p Pattern, ok bool) {
 	r, isRec := v.(*lang.Record)
 	if !isRec || len(r.Fields) != 2 || !lang.Equal(r.Label, SymObserve) {
-		return nil, nil, false, nil
+		return nil, nil, false
 	}
 	emb, isEmb := r.Fields[1].(lang.Embedded)
 	if !isEmb {
-		return nil, nil, true, fmt.Errorf("Observe needs an embedded observer, not %s", lang.Format(r.Fields[1]))
+		return nil, nil, false
 	}
-	p, err = ParsePattern(r.Fields[0])
+	p, err := ParsePattern(r.Fields[0])
 	if err != nil {
-		return nil, nil, true, fmt.Errorf("Observe: %w", err)
+		return nil, nil, false
 	}
-	return emb.Ref, p, true, nil
+	return emb.Ref, p, true
 }

@@ -175,7 +175,13 @@ func TestObserveIsAnAssertion(t *testing.T) {
 	require.NoError(t, d.Assert(fx, ds.Observe(pat(t, meta), obsName("M")), 1))
 	require.NoError(t, d.Assert(fx, ds.Observe(pat(t, "<group <rec wanted> {}>"), obsName("O")), 2))
 	assert.Equal(t, []string{"M +[Observe]", "M +[wanted]"}, fx.take(), "observers can react to demand (M sees its own Observe too)")
-	assert.Error(t, d.Assert(fx, val(t, "<Observe <nonsense> 1>"), 3))
+	// A malformed Observe is plain data, as in syndicate-server's
+	// dataspace (<Dataspace as Entity>::assert in syndicate/src/dataspace.rs
+	// registers an observer only if Observe::parse succeeds).
+	require.NoError(t, d.Assert(fx, val(t, "<Observe <nonsense> 1>"), 3))
+	require.NoError(t, d.Assert(fx, val(t, "<Observe foo bar>"), 4))
+	assert.Equal(t, 1, d.Count(val(t, "<Observe foo bar>")))
+	assert.Empty(t, fx.take(), "they observe nothing, and M's pattern does not match them")
 }
 
 func TestObserverOnlyVisitsMatchingLeaves(t *testing.T) {

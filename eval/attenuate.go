@@ -1,180 +1,311 @@
 package eval
 
 import (
-	"github.com/synd-lang/synd/dataspace"
 	"github.com/synd-lang/synd/lang"
 	"github.com/synd-lang/synd/parser"
 )
 
-// caveats builds the rewrite function of an attenuation: the caveats apply
-// right to left (sturdy.prs); a value no caveat lets through is dropped.
-func (x *interp) caveats(t *Turn, cs []parser.Caveat, env Env) (func(lang.Value) (lang.Value, bool), error) {
-	fs := make([]func(lang.Value) (lang.Value, bool), len(cs))
-	for i, c := range cs {
-		f, err := x.caveat(t, c, env)
-		if err != nil {
-			return nil, err
-		}
-		fs[i] = f
+// Attenuate returns a new ref to r's entity through which values pass
+// first through cs and then through r's own caveats (the newest caveats run
+// first, as in syndicate's Cap::attenuate). With no caveats it returns r.
+func (r *Ref) Attenuate(sys *System, cs Caveats) *Ref {
+	if cs.Len() == 0 {
+		return r
 	}
-	return func(v lang.Value) (lang.Value, bool) {
-		for i := len(fs) - 1; i >= 0; i-- {
-			var ok bool
-			if v, ok = fs[i](v); !ok {
-				return nil, false
-			}
-		}
-		return v, true
-	}, nil
+	base := r.base
+	if base == nil {
+		base = r
+	}
+	return &Ref{
+		id:      sys.newRefID(),
+		facet:   r.facet,
+		entity:  r.entity,
+		name:    r.name,
+		caveats: r.caveats.Then(cs),
+		base:    base,
+	}
 }
 
-func (x *interp) caveat(t *Turn, c parser.Caveat, env Env) (func(lang.Value) (lang.Value, bool), error) {
-	if c.Kind == parser.CaveatOr {
-		alts := make([]func(lang.Value) (lang.Value, bool), len(c.Alts))
-		for i, a := range c.Alts {
-			f, err := x.caveat(t, a, env)
-			if err != nil {
-				return nil, err
-			}
-			alts[i] = f
-		}
-		return func(v lang.Value) (lang.Value, bool) {
-			for _, f := range alts {
-				if out, ok := f(v); ok {
-					return out, true
-				}
-			}
-			return nil, false
-		}, nil
+// Caveats returns the caveats of the ref, oldest first (empty for a ref that
+// is not attenuated).
+func (r *Ref) Caveats() Caveats { return r.caveats }
+
+// Attenuated reports whether values sent through r are filtered.
+func (r *Ref) Attenuated() bool { return r.caveats.Len() > 0 }
+
+// Underlying returns the unattenuated ref r was derived from by Attenuate,
+// or r itself when r is not attenuated. It grants more than r: hand it only
+// to code that enforces r's caveats itself (a relay naming the object to the
+// peer that exported it).
+func (r *Ref) Underlying() *Ref {
+	if r.base != nil {
+		return r.base
 	}
-	pat, err := x.pattern(c.Pattern, env)
+	return r
+}
+
+// rewrite applies the ref's caveats to a value on its way to the entity.
+func (r *Ref) rewrite(sys *System, v lang.Value) (lang.Value, bool) {
+	if r.caveats.Len() == 0 {
+		return v, true
+	}
+	return r.caveats.Rewrite(sys, v)
+}
+
+// The sturdy.prs forms the script's caveats compile into.
+var (
+	sturdyDiscard = lang.NewRecord(symDiscard)
+	sturdyRef0    = lang.NewRecord(symRef, lang.Int(0))
+)
+
+// attenuate evaluates `<* $cap [CAVEAT ...]>`: the script's caveats become
+// sturdy.prs Caveat values, with the environment's variables filled in now,
+// as syndicate-server's Env::eval_attenuation does.
+func (x *interp) attenuate(t *Turn, tp *parser.TAttenuate, env Env) (lang.Value, error) {
+	cv, err := x.instantiate(t, tp.Cap, env)
 	if err != nil {
 		return nil, err
 	}
-	switch c.Kind {
-	case parser.CaveatReject:
-		return func(v lang.Value) (lang.Value, bool) {
-			_, matched := dataspace.Match(pat, v, nil)
-			return v, !matched
-		}, nil
-	case parser.CaveatAccept:
-		return func(v lang.Value) (lang.Value, bool) {
-			_, matched := dataspace.Match(pat, v, nil)
-			return v, matched
-		}, nil
+	e, ok := lang.Unwrap(cv).(lang.Embedded)
+	r, isRef := e.Ref.(*Ref)
+	if !ok || !isRef {
+		return nil, rtErr(tp.P, "only a reference can be attenuated, not %s", lang.Format(cv))
 	}
-	names, tmpl := c.Pattern.Names, c.Template
-	return func(v lang.Value) (lang.Value, bool) {
-		caps, matched := dataspace.Match(pat, v, nil)
-		if !matched {
-			return nil, false
-		}
-		out, err := x.instantiate(t, tmpl, bind(env, names, caps))
-		if err != nil {
-			return nil, false
-		}
-		return out, true
-	}, nil
-}
-
-// parseObserve recognises <Observe PATTERN #:observer> with a ref observer.
-func parseObserve(v lang.Value) (dataspace.Pattern, *Ref, bool) {
-	r, ok := lang.Unwrap(v).(*lang.Record)
-	if !ok || len(r.Fields) != 2 || !lang.Equal(r.Label, dataspace.SymObserve) {
-		return nil, nil, false
-	}
-	e, ok := lang.Unwrap(r.Fields[1]).(lang.Embedded)
-	if !ok {
-		return nil, nil, false
-	}
-	obs, ok := e.Ref.(*Ref)
-	if !ok {
-		return nil, nil, false
-	}
-	p, err := dataspace.ParsePattern(r.Fields[0])
+	vals, err := x.caveatValues(t, tp.Caveats, env)
 	if err != nil {
-		return nil, nil, false
+		return nil, err
 	}
-	return p, obs, true
+	cs, err := ParseCaveats(vals)
+	if err != nil {
+		return nil, rtErr(tp.P, "attenuation of %s failed: %v", lang.Format(cv), err)
+	}
+	return r.Attenuate(t.sys, cs).Value(), nil
 }
 
-// proxyObserve handles an Observe asserted through an attenuated ref: the
-// observer must see only what the caveats let through, rewritten as they
-// rewrite it. A proxy observes every value at the underlying entity, passes
-// each through the caveats, matches the result against the pattern and tells
-// the observer of distinct capture tuples.
-func (t *Turn) proxyObserve(target *Ref, p dataspace.Pattern, observer *Ref) Handle {
-	proxy := &observeProxy{
-		via:      target,
-		pattern:  p,
-		observer: observer,
-		tuples:   map[string]*proxyTuple{},
-		byHandle: map[Handle]string{},
+// caveatValues compiles a script's caveats into sturdy.prs Caveat values
+// (syndicate-server script/mod.rs, Env::instantiate_caveat): <accept P> is
+// <rewrite <bind P> <ref 0>>; <or [...]> of one alternative is that
+// alternative.
+func (x *interp) caveatValues(t *Turn, cs []parser.Caveat, env Env) ([]lang.Value, error) {
+	out := make([]lang.Value, 0, len(cs))
+	for i := range cs {
+		c := &cs[i]
+		switch c.Kind {
+		case parser.CaveatReject:
+			p, err := x.sturdyPattern(c.Pattern.Root, env)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, lang.NewRecord(symReject, p))
+		case parser.CaveatAccept, parser.CaveatRewrite:
+			rw, err := x.sturdyRewrite(t, c, env)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, rw)
+		case parser.CaveatOr:
+			alts := make(lang.Sequence, 0, len(c.Alts))
+			for j := range c.Alts {
+				rw, err := x.sturdyRewrite(t, &c.Alts[j], env)
+				if err != nil {
+					return nil, err
+				}
+				alts = append(alts, rw)
+			}
+			if len(alts) == 1 {
+				out = append(out, alts[0])
+			} else {
+				out = append(out, lang.NewRecord(symOr, alts))
+			}
+		default:
+			return nil, rtErr(c.P, "unknown caveat")
+		}
 	}
-	base := &Ref{id: t.sys.newRefID(), facet: target.facet, entity: target.entity, name: target.name}
-	all := dataspace.Bind{Pattern: dataspace.Discard{}}
-	return t.Assert(base, dataspace.Observe(all, t.NewRef("attenuated-observer", proxy)))
+	return out, nil
 }
 
-type proxyTuple struct {
-	count  int
-	handle Handle
+// sturdyRewrite is the <rewrite P T> of an accept or rewrite caveat.
+func (x *interp) sturdyRewrite(t *Turn, c *parser.Caveat, env Env) (lang.Value, error) {
+	p, err := x.sturdyPattern(c.Pattern.Root, env)
+	if err != nil {
+		return nil, err
+	}
+	if c.Kind == parser.CaveatAccept {
+		return lang.NewRecord(symRewrite, lang.NewRecord(symBind, p), sturdyRef0), nil
+	}
+	tv, err := x.sturdyTemplate(t, c.Template, c.Pattern.Names, env)
+	if err != nil {
+		return nil, err
+	}
+	return lang.NewRecord(symRewrite, p, tv), nil
 }
 
-type observeProxy struct {
-	via      *Ref
-	pattern  dataspace.Pattern
-	observer *Ref
-	tuples   map[string]*proxyTuple
-	byHandle map[Handle]string
+// sturdyPattern is the sturdy.prs form of a pattern template, with `$x` and
+// `$.` replaced by their values (embed_pattern of the instantiated dataspace
+// pattern in syndicate-server).
+func (x *interp) sturdyPattern(n parser.PNode, env Env) (lang.Value, error) {
+	switch n := n.(type) {
+	case parser.PDiscard:
+		return sturdyDiscard, nil
+	case parser.PBind:
+		sub, err := x.sturdyPattern(n.Sub, env)
+		if err != nil {
+			return nil, err
+		}
+		return lang.NewRecord(symBind, sub), nil
+	case parser.PLit:
+		return liftLiteral(n.Value), nil
+	case parser.PVar:
+		v, ok := env.Lookup(n.Name)
+		if !ok {
+			return nil, rtErr(n.P, "undefined variable $%s", n.Name)
+		}
+		return liftLiteral(v), nil
+	case parser.PEnv:
+		return liftLiteral(env.Dictionary()), nil
+	case parser.PGroup:
+		items := make(lang.Sequence, len(n.Items))
+		for i, it := range n.Items {
+			p, err := x.sturdyPattern(it, env)
+			if err != nil {
+				return nil, err
+			}
+			items[i] = p
+		}
+		switch n.Kind {
+		case 0:
+			label, err := x.groupLabel(n, env)
+			if err != nil {
+				return nil, err
+			}
+			return lang.NewRecord(symRec, label, items), nil
+		case 1:
+			return lang.NewRecord(symArr, items), nil
+		default:
+			kvs := make([]lang.Value, 0, 2*len(items))
+			for i, k := range n.Keys {
+				kvs = append(kvs, k, items[i])
+			}
+			return lang.NewRecord(symDict, lang.DictionaryOf(kvs...)), nil
+		}
+	}
+	return nil, rtErr(lang.Position{}, "unknown pattern node %T", n)
 }
 
-// view passes an underlying value through the caveats and the pattern.
-func (p *observeProxy) view(v lang.Value) (lang.Sequence, bool) {
-	caps := capturesOf(v)
-	if len(caps) != 1 {
-		return nil, false
+// liftLiteral is the sturdy.prs pattern matching v: compounds become
+// compound patterns of literals (syndicate's pattern.rs lift_literal), so a
+// literal dictionary matches dictionaries with more keys too.
+func liftLiteral(v lang.Value) lang.Value {
+	switch x := lang.Unwrap(v).(type) {
+	case *lang.Record:
+		fs := make(lang.Sequence, len(x.Fields))
+		for i, f := range x.Fields {
+			fs[i] = liftLiteral(f)
+		}
+		return lang.NewRecord(symRec, lang.Strip(x.Label), fs)
+	case lang.Sequence:
+		items := make(lang.Sequence, len(x))
+		for i, f := range x {
+			items[i] = liftLiteral(f)
+		}
+		return lang.NewRecord(symArr, items)
+	case *lang.Dictionary:
+		kvs := make([]lang.Value, 0, 2*x.Len())
+		for _, e := range x.Entries() {
+			kvs = append(kvs, lang.Strip(e.Key), liftLiteral(e.Value))
+		}
+		return lang.NewRecord(symDict, lang.DictionaryOf(kvs...))
 	}
-	out, ok := p.via.rewrite(caps[0])
-	if !ok {
-		return nil, false
-	}
-	m, ok := dataspace.Match(p.pattern, out, nil)
-	return lang.Sequence(m), ok
+	return lang.NewRecord(symLit, lang.Strip(v))
 }
 
-func (p *observeProxy) Assert(t *Turn, v lang.Value, h Handle) error {
-	caps, ok := p.view(v)
-	if !ok {
-		return nil
+// sturdyTemplate is the sturdy.prs form of a rewrite's template
+// (syndicate-server script/mod.rs, Env::instantiate_template): a variable the
+// pattern binds is <ref N> (its first binding), any other is the literal
+// value it has now; record labels must be literal; dictionary keys are
+// literal as written.
+func (x *interp) sturdyTemplate(t *Turn, tp parser.Template, names []string, env Env) (lang.Value, error) {
+	bound := func(name string) int {
+		for i, n := range names {
+			if n == name {
+				return i
+			}
+		}
+		return -1
 	}
-	k := lang.Key(caps)
-	p.byHandle[h] = k
-	if pt := p.tuples[k]; pt != nil {
-		pt.count++
-		return nil
+	switch tp := tp.(type) {
+	case *parser.TLit:
+		return lang.NewRecord(symLit, tp.Value), nil
+	case *parser.TVar:
+		if i := bound(tp.Name); i >= 0 {
+			return lang.NewRecord(symRef, lang.Int(i)), nil
+		}
+		v, ok := env.Lookup(tp.Name)
+		if !ok {
+			return nil, rtErr(tp.P, "undefined variable $%s", tp.Name)
+		}
+		return lang.NewRecord(symLit, v), nil
+	case *parser.TEnv:
+		return lang.NewRecord(symLit, env.Dictionary()), nil
+	case *parser.TRecord:
+		lt, err := x.sturdyTemplate(t, tp.Label, names, env)
+		if err != nil {
+			return nil, err
+		}
+		lr := lt.(*lang.Record)
+		if !lang.Equal(lr.Label, symLit) {
+			return nil, rtErr(tp.Label.Pos(), "the label of a record template in a caveat must be literal, not a variable its pattern binds")
+		}
+		fs, err := x.sturdyTemplates(t, tp.Fields, names, env)
+		if err != nil {
+			return nil, err
+		}
+		return lang.NewRecord(symRec, lr.Fields[0], fs), nil
+	case *parser.TSequence:
+		items, err := x.sturdyTemplates(t, tp.Items, names, env)
+		if err != nil {
+			return nil, err
+		}
+		return lang.NewRecord(symArr, items), nil
+	case *parser.TSet:
+		return nil, rtErr(tp.P, "sets are not permitted in the template of a caveat")
+	case *parser.TDictionary:
+		kvs := make([]lang.Value, 0, 2*len(tp.Values))
+		for i, vt := range tp.Values {
+			v, err := x.sturdyTemplate(t, vt, names, env)
+			if err != nil {
+				return nil, err
+			}
+			kvs = append(kvs, tp.RawKeys[i], v)
+		}
+		return lang.NewRecord(symDict, lang.DictionaryOf(kvs...)), nil
+	case *parser.TAttenuate:
+		if tv, ok := tp.Cap.(*parser.TVar); ok {
+			if i := bound(tv.Name); i >= 0 {
+				cs, err := x.caveatValues(t, tp.Caveats, env)
+				if err != nil {
+					return nil, err
+				}
+				return lang.NewRecord(symAttenuate, lang.NewRecord(symRef, lang.Int(i)), lang.Sequence(cs)), nil
+			}
+		}
+		v, err := x.attenuate(t, tp, env)
+		if err != nil {
+			return nil, err
+		}
+		return lang.NewRecord(symLit, v), nil
 	}
-	p.tuples[k] = &proxyTuple{count: 1, handle: t.Assert(p.observer, caps)}
-	return nil
+	return nil, rtErr(tp.Pos(), "unknown template %T", tp)
 }
 
-func (p *observeProxy) Retract(t *Turn, h Handle) error {
-	k, ok := p.byHandle[h]
-	if !ok {
-		return nil
+func (x *interp) sturdyTemplates(t *Turn, ts []parser.Template, names []string, env Env) (lang.Sequence, error) {
+	out := make(lang.Sequence, len(ts))
+	for i, tp := range ts {
+		v, err := x.sturdyTemplate(t, tp, names, env)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
 	}
-	delete(p.byHandle, h)
-	pt := p.tuples[k]
-	if pt.count--; pt.count == 0 {
-		delete(p.tuples, k)
-		t.Retract(pt.handle)
-	}
-	return nil
-}
-
-func (p *observeProxy) Message(t *Turn, v lang.Value) error {
-	if caps, ok := p.view(v); ok {
-		t.Message(p.observer, caps)
-	}
-	return nil
+	return out, nil
 }

@@ -18,7 +18,8 @@ import (
 type Handle = dataspace.Handle
 
 // Entity receives events. Methods run inside a turn of the actor owning the
-// entity's facet; an error stops that facet (and is reported).
+// entity's facet. An error (or a panic) is the sender's fault: it is
+// reported and stops the facet that sent the event, never the receiver's.
 type Entity interface {
 	Assert(t *Turn, v lang.Value, h Handle) error
 	Retract(t *Turn, h Handle) error
@@ -33,14 +34,16 @@ type Syncer interface {
 
 // Ref is a reference to an entity, as embedded in values. Refs compare by
 // identity (see lang.Identity). An attenuated ref filters and rewrites what
-// passes through it.
+// passes through it by its caveats (see Caveats and Ref.Attenuate).
 type Ref struct {
 	id     uint64
 	facet  *Facet
 	entity Entity
 	name   string
-	// attenuation, applied in order; a nil result drops the value.
-	attenuation []func(lang.Value) (lang.Value, bool)
+	// caveats attenuate what passes through the ref; base is the
+	// unattenuated ref they were applied to (nil when caveats is empty).
+	caveats Caveats
+	base    *Ref
 }
 
 // EmbeddedID implements lang.Identity.
@@ -66,34 +69,6 @@ func (r *Ref) Entity() Entity { return r.entity }
 // Value returns the ref as an embedded value.
 func (r *Ref) Value() lang.Value { return lang.Embedded{Ref: r} }
 
-// Attenuate returns a new ref to the same entity whose values pass through
-// rewrite before any attenuation r already has (the newest restriction is
-// applied first, as with a proxy in front of r). rewrite returns false to
-// drop a value.
-func (r *Ref) Attenuate(sys *System, rewrite func(lang.Value) (lang.Value, bool)) *Ref {
-	return &Ref{
-		id:          sys.newRefID(),
-		facet:       r.facet,
-		entity:      r.entity,
-		name:        r.name,
-		attenuation: append([]func(lang.Value) (lang.Value, bool){rewrite}, r.attenuation...),
-	}
-}
-
-// Attenuated reports whether values sent through r are filtered.
-func (r *Ref) Attenuated() bool { return len(r.attenuation) > 0 }
-
-// rewrite applies the ref's attenuation.
-func (r *Ref) rewrite(v lang.Value) (lang.Value, bool) {
-	for _, f := range r.attenuation {
-		var ok bool
-		if v, ok = f(v); !ok {
-			return nil, false
-		}
-	}
-	return v, true
-}
-
 // Actor owns a tree of facets and handles one event at a time.
 type Actor struct {
 	id   uint64
@@ -105,6 +80,9 @@ type Actor struct {
 
 // Name is the actor's name.
 func (a *Actor) Name() string { return a.name }
+
+// ID is the actor's number, unique in its system.
+func (a *Actor) ID() uint64 { return a.id }
 
 // Root is the actor's root facet.
 func (a *Actor) Root() *Facet { return a.root }
@@ -233,7 +211,7 @@ type action struct {
 	handle Handle
 	peer   *Ref
 	run    func(t *Turn)
-	facet  *Facet // for evRun: where to run; for pending actions: who made it
+	facet  *Facet // for evRun: where to run; for deliveries: the sender, charged with the receiver's errors
 }
 
 // Turn is the handling of one event by one actor. Its effects are queued and
@@ -243,6 +221,18 @@ type Turn struct {
 	actor   *Actor
 	facet   *Facet
 	pending []action
+	// cause, while a dataspace handles a delivery, is the facet that sent
+	// it: the deliveries the dataspace makes in turn are charged to it.
+	cause *Facet
+}
+
+// sender is the facet charged with the deliveries the turn makes from f:
+// f itself, or, in a dataspace's turn, the facet whose delivery it relays.
+func (t *Turn) sender(f *Facet) *Facet {
+	if t.cause != nil {
+		return t.cause
+	}
+	return f
 }
 
 // System returns the system the turn runs in.
@@ -267,18 +257,13 @@ func (t *Turn) Assert(target *Ref, v lang.Value) Handle {
 	if f == nil || !f.alive {
 		return h // a dead facet cannot hold assertions
 	}
-	if target.Attenuated() {
-		if p, observer, ok := parseObserve(v); ok {
-			return t.proxyObserve(target, p, observer)
-		}
-	}
-	out, ok := target.rewrite(v)
+	out, ok := target.rewrite(t.sys, v)
 	if !ok {
 		f.outbound[h] = outbound{target: target, dropped: true}
 		return h
 	}
 	f.outbound[h] = outbound{target: target, value: out}
-	t.pending = append(t.pending, action{kind: evAssert, target: target, value: out, handle: h, facet: f})
+	t.pending = append(t.pending, action{kind: evAssert, target: target, value: out, handle: h, facet: t.sender(f)})
 	return h
 }
 
@@ -311,24 +296,24 @@ func (t *Turn) retractFrom(f *Facet, h Handle) bool {
 	}
 	delete(f.outbound, h)
 	if !o.dropped {
-		t.pending = append(t.pending, action{kind: evRetract, target: o.target, handle: h, facet: f})
+		t.pending = append(t.pending, action{kind: evRetract, target: o.target, handle: h, facet: t.sender(f)})
 	}
 	return true
 }
 
 // Message sends v to target.
 func (t *Turn) Message(target *Ref, v lang.Value) {
-	out, ok := target.rewrite(v)
+	out, ok := target.rewrite(t.sys, v)
 	if !ok {
 		return
 	}
-	t.pending = append(t.pending, action{kind: evMessage, target: target, value: out, facet: t.facet})
+	t.pending = append(t.pending, action{kind: evMessage, target: target, value: out, facet: t.sender(t.facet)})
 }
 
 // Sync asks target to reply to peer (with the message #t) once everything
 // sent to target before has been handled.
 func (t *Turn) Sync(target, peer *Ref) {
-	t.pending = append(t.pending, action{kind: evSync, target: target, peer: peer, facet: t.facet})
+	t.pending = append(t.pending, action{kind: evSync, target: target, peer: peer, facet: t.sender(t.facet)})
 }
 
 // NewRef makes a ref to entity, owned by the active facet.
@@ -354,6 +339,9 @@ func (t *Turn) newFacet(parent *Facet, boot func(t *Turn), held bool) *Facet {
 		f.preventInert = 1
 	}
 	parent.children = append(parent.children, f)
+	if t.sys.Trace != nil {
+		t.sys.Trace(Event{Kind: "facet-start", Facet: f})
+	}
 	t.InFacet(f, func() { t.protect(f, func() { boot(t) }) })
 	if f.alive && f.isInert() {
 		t.StopFacet(f)
@@ -379,6 +367,9 @@ func (t *Turn) StopFacet(f *Facet) {
 		return
 	}
 	f.alive = false
+	if t.sys.Trace != nil {
+		t.sys.Trace(Event{Kind: "facet-stop", Facet: f})
+	}
 	for i := len(f.children) - 1; i >= 0; i-- {
 		t.StopFacet(f.children[i])
 	}
@@ -424,29 +415,17 @@ func (t *Turn) After(d Duration, fn func(t *Turn)) (cancel func()) {
 	return t.sys.addTimer(t.facet, d, fn)
 }
 
-// Fail reports err against the active facet and stops it; effects the facet
-// (and its descendants) queued in this turn are discarded.
+// Fail reports err against the active facet and stops it. The turn still
+// commits, as syndicate-server's safe_eval does (an error there calls
+// t.stop() and the turn's effects stand): messages sent before the error are
+// delivered, and assertions made before it are asserted and then retracted
+// by the stop.
 func (t *Turn) Fail(err error) {
 	t.failFacet(t.facet, err)
 }
 
 func (t *Turn) failFacet(f *Facet, err error) {
 	t.sys.reportError(f, err)
-	kept := t.pending[:0]
-	for _, a := range t.pending {
-		if a.facet != nil && a.facet.isWithin(f) && a.kind != evRun {
-			if a.kind == evAssert {
-				if o, ok := a.facet.outbound[a.handle]; ok {
-					o.dropped = true // never delivered: nothing to retract
-					a.facet.outbound[a.handle] = o
-				}
-			}
-			continue
-		}
-		kept = append(kept, a)
-	}
-	clear(t.pending[len(kept):])
-	t.pending = kept
 	t.StopFacet(f)
 }
 

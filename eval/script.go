@@ -10,75 +10,6 @@ import (
 	"github.com/synd-lang/synd/parser"
 )
 
-// Env is an immutable environment: variables bound to values. Extending it
-// returns a new Env; closures keep the Env they saw.
-type Env struct {
-	names []string
-	vals  []lang.Value
-}
-
-// NewEnv builds an environment from a dictionary with symbol (or string)
-// keys, as config-watchers pass; other keys are ignored.
-func NewEnv(d *lang.Dictionary) Env {
-	var e Env
-	if d == nil {
-		return e
-	}
-	for _, en := range d.Entries() {
-		switch k := lang.Unwrap(en.Key).(type) {
-		case lang.Symbol:
-			e = e.With(string(k), en.Value)
-		case lang.String:
-			e = e.With(string(k), en.Value)
-		}
-	}
-	return e
-}
-
-// With returns the environment extended with name bound to v.
-func (e Env) With(name string, v lang.Value) Env {
-	n := len(e.names)
-	return Env{
-		names: append(e.names[:n:n], name),
-		vals:  append(e.vals[:n:n], v),
-	}
-}
-
-// Lookup finds the value bound to name (the latest binding wins).
-func (e Env) Lookup(name string) (lang.Value, bool) {
-	for i := len(e.names) - 1; i >= 0; i-- {
-		if e.names[i] == name {
-			return e.vals[i], true
-		}
-	}
-	return nil, false
-}
-
-// Names lists the bound names, each once, latest bindings last.
-func (e Env) Names() []string {
-	seen := map[string]bool{}
-	var out []string
-	for i := len(e.names) - 1; i >= 0; i-- {
-		if !seen[e.names[i]] {
-			seen[e.names[i]] = true
-			out = append(out, e.names[i])
-		}
-	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
-	return out
-}
-
-// Dictionary is the environment as a dictionary with symbol keys ($.).
-func (e Env) Dictionary() *lang.Dictionary {
-	kvs := make([]lang.Value, 0, 2*len(e.names))
-	for i := range e.names {
-		kvs = append(kvs, lang.Symbol(e.names[i]), e.vals[i])
-	}
-	return lang.DictionaryOf(kvs...) // later bindings replace earlier ones
-}
-
 // RuntimeError is an error in a running script, with its position.
 type RuntimeError struct {
 	Pos lang.Position
@@ -101,7 +32,7 @@ type Program struct {
 // error stops the active facet and is reported.
 func (t *Turn) RunScript(s *parser.Script, env Env) {
 	x := &interp{script: s}
-	if err := x.block(t, s.Body, env); err != nil {
+	if _, err := x.block(t, s.Body, env); err != nil {
 		t.Fail(err)
 	}
 }
@@ -133,14 +64,15 @@ func (x *interp) notify(in parser.Instr, env Env, added bool) {
 	}
 }
 
-func (x *interp) block(t *Turn, body []parser.Instr, env Env) error {
+// block runs instructions in order and returns the environment after them.
+func (x *interp) block(t *Turn, body []parser.Instr, env Env) (Env, error) {
 	for _, in := range body {
 		var err error
 		if env, err = x.exec(t, in, env); err != nil {
-			return err
+			return env, err
 		}
 	}
-	return nil
+	return env, nil
 }
 
 // exec runs one instruction and returns the environment for the ones after
@@ -160,7 +92,9 @@ func (x *interp) exec(t *Turn, in parser.Instr, env Env) (Env, error) {
 		}
 		t.Message(target, v)
 	case *parser.Block:
-		return env, x.block(t, in.Body, env)
+		// A block shares the script's environment: its lets are seen after
+		// it (script/mod.rs, Env::eval of Instruction::Sequence).
+		return x.block(t, in.Body, env)
 	case *parser.During:
 		return env, x.observe(t, in, in.Target, in.Pattern, in.Body, env, true)
 	case *parser.OnMessage:
@@ -187,19 +121,25 @@ func (x *interp) exec(t *Turn, in parser.Instr, env Env) (Env, error) {
 		}
 		return bind(env, in.Pattern.Names, caps), nil
 	case *parser.Cond:
-		v, ok := env.Lookup(in.Var)
-		if !ok {
-			return env, rtErr(in.P, "undefined variable $%s", in.Var)
+		var v lang.Value
+		if in.Var == "." {
+			v = env.Dictionary() // `$. =~ ...` matches the environment
+		} else {
+			var ok bool
+			if v, ok = env.Lookup(in.Var); !ok {
+				return env, rtErr(in.P, "undefined variable $%s", in.Var)
+			}
 		}
 		pat, err := x.pattern(in.Pattern, env)
 		if err != nil {
 			return env, err
 		}
 		if caps, ok := dataspace.Match(pat, v, nil); ok {
-			_, err := x.exec(t, in.Then, bind(env, in.Pattern.Names, caps))
-			return env, err
+			// The bindings extend the environment before Then runs, and
+			// stay (script/mod.rs, Env::eval of Instruction::Cond).
+			return x.exec(t, in.Then, bind(env, in.Pattern.Names, caps))
 		}
-		return env, x.block(t, in.Else, env)
+		return x.block(t, in.Else, env)
 	default:
 		return env, rtErr(in.Pos(), "unknown instruction %T", in)
 	}
@@ -318,20 +258,7 @@ func (x *interp) instantiate(t *Turn, tp parser.Template, env Env) (lang.Value, 
 		}
 		return lang.DictionaryOf(kvs...), nil
 	case *parser.TAttenuate:
-		cv, err := x.instantiate(t, tp.Cap, env)
-		if err != nil {
-			return nil, err
-		}
-		e, ok := lang.Unwrap(cv).(lang.Embedded)
-		r, isRef := e.Ref.(*Ref)
-		if !ok || !isRef {
-			return nil, rtErr(tp.P, "only a reference can be attenuated, not %s", lang.Format(cv))
-		}
-		chain, err := x.caveats(t, tp.Caveats, env)
-		if err != nil {
-			return nil, err
-		}
-		return r.Attenuate(t.sys, chain).Value(), nil
+		return x.attenuate(t, tp, env)
 	}
 	return nil, rtErr(tp.Pos(), "unknown template %T", tp)
 }
@@ -374,7 +301,11 @@ func (x *interp) pnode(n parser.PNode, env Env) (dataspace.Pattern, error) {
 	case parser.PEnv:
 		return dataspace.Literal(env.Dictionary()), nil
 	case parser.PGroup:
-		g := dataspace.Group{Kind: dataspace.GroupKind(n.Kind), Label: n.Label}
+		label, err := x.groupLabel(n, env)
+		if err != nil {
+			return nil, err
+		}
+		g := dataspace.Group{Kind: dataspace.GroupKind(n.Kind), Label: label}
 		for i, k := range n.Keys {
 			sub, err := x.pnode(n.Items[i], env)
 			if err != nil {
@@ -387,13 +318,26 @@ func (x *interp) pnode(n parser.PNode, env Env) (dataspace.Pattern, error) {
 	return nil, fmt.Errorf("unknown pattern node %T", n)
 }
 
+// groupLabel is the label of a record pattern: literal, or the value of its
+// variable now.
+func (x *interp) groupLabel(n parser.PGroup, env Env) (lang.Value, error) {
+	if n.LabelVar == nil {
+		return n.Label, nil
+	}
+	v, ok := env.Lookup(n.LabelVar.Name)
+	if !ok {
+		return nil, rtErr(n.LabelVar.P, "undefined variable $%s (the label of a record pattern)", n.LabelVar.Name)
+	}
+	return lang.Strip(v), nil
+}
+
 // expr evaluates the right-hand side of a let.
 func (x *interp) expr(t *Turn, e parser.Expr, env Env) (lang.Value, error) {
 	switch e := e.(type) {
 	case *parser.EDataspace:
 		return t.NewDataspace("dataspace").Value(), nil
 	case *parser.ETimestamp:
-		return lang.String(t.sys.Now().UTC().Format(time.RFC3339Nano)), nil
+		return lang.String(rfc3339(t.sys.Now())), nil
 	case *parser.EFacet:
 		f := t.facet
 		return t.NewRef("facet", &Handler{OnMessage: func(t *Turn, v lang.Value) error {
@@ -411,7 +355,7 @@ func (x *interp) expr(t *Turn, e parser.Expr, env Env) (lang.Value, error) {
 		}
 		return lang.String(lang.Format(v)), nil
 	case *parser.EJoin:
-		sep, err := x.instantiate(t, e.Sep, env)
+		sep, err := x.expr(t, e.Sep, env)
 		if err != nil {
 			return nil, err
 		}
@@ -432,6 +376,24 @@ func (x *interp) expr(t *Turn, e parser.Expr, env Env) (lang.Value, error) {
 		return x.instantiate(t, e.Template, env)
 	}
 	return nil, rtErr(e.Pos(), "unknown expression %T", e)
+}
+
+// rfc3339 writes t in UTC as chrono's DateTime::to_rfc3339 does (which
+// syndicate-server's timestamp uses): an offset of +00:00, and fractional
+// seconds of 3, 6 or 9 digits, whichever shows every non-zero digit.
+func rfc3339(t time.Time) string {
+	t = t.UTC()
+	layout := "2006-01-02T15:04:05"
+	switch ns := t.Nanosecond(); {
+	case ns == 0:
+	case ns%1e6 == 0:
+		layout += ".000"
+	case ns%1e3 == 0:
+		layout += ".000000"
+	default:
+		layout += ".000000000"
+	}
+	return t.Format(layout + "+00:00")
 }
 
 // textOf is a string's text, or any other value's Preserves text.

@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -35,12 +36,16 @@ func NewVirtualClock(start time.Time) *VirtualClock { return &VirtualClock{now: 
 // Now implements Clock.
 func (c *VirtualClock) Now() time.Time { return c.now }
 
-// Event is one delivery, as reported to a system's Trace function.
+// Event is one step of the system, as reported to a system's Trace
+// function: the start of a turn, a delivery, or a facet starting or stopping.
 type Event struct {
-	Kind   string // assert, retract, message, sync
+	// Kind is turn (a turn starts in Facet's actor), assert, retract,
+	// message, sync (a delivery to Target), facet-start or facet-stop.
+	Kind   string
 	Target *Ref
 	Value  lang.Value // for assert and message
 	Handle Handle     // for assert and retract
+	Facet  *Facet     // for turn, facet-start and facet-stop
 }
 
 // System is one world of actors with its scheduler. It is single-threaded:
@@ -346,37 +351,75 @@ func (s *System) step() {
 	if f == nil || !f.alive {
 		return // the receiver is gone
 	}
-	if s.Trace != nil && a.kind != evRun {
-		s.Trace(Event{Kind: a.kind.String(), Target: a.target, Value: a.value, Handle: a.handle})
+	if s.Trace != nil {
+		s.Trace(Event{Kind: "turn", Facet: f})
+		if a.kind != evRun {
+			s.Trace(Event{Kind: a.kind.String(), Target: a.target, Value: a.value, Handle: a.handle})
+		}
 	}
 	t := &s.turn
 	t.sys, t.actor, t.facet = s, f.actor, f
-	t.protect(f, func() {
-		var err error
-		switch a.kind {
-		case evRun:
-			a.run(t)
-		case evAssert:
-			err = a.target.entity.Assert(t, a.value, a.handle)
-		case evRetract:
-			err = a.target.entity.Retract(t, a.handle)
-		case evMessage:
-			err = a.target.entity.Message(t, a.value)
-		case evSync:
-			if sy, ok := a.target.entity.(Syncer); ok {
-				err = sy.Sync(t, a.peer)
-			} else {
-				t.Message(a.peer, lang.Bool(true))
-			}
+	if a.kind == evRun {
+		t.protect(f, func() { a.run(t) })
+	} else {
+		if _, relays := a.target.entity.(*DataspaceEntity); relays {
+			// What a dataspace does with a delivery is done on behalf of
+			// its sender: a delivery it makes that fails is charged to
+			// the facet whose action caused it, not to the dataspace.
+			t.cause = a.facet
 		}
-		if err != nil {
-			t.failFacet(f, err)
+		if err := s.deliver(t, &a); err != nil {
+			s.chargeError(a.facet, f, err)
 		}
-	})
+		t.cause = nil
+	}
 	s.queue = append(s.queue, t.pending...)
 	clear(t.pending)
 	t.pending = shrink(t.pending)
 	t.facet, t.actor = nil, nil
+}
+
+// deliver hands a delivery to its entity. An error or a panic of the entity
+// is returned: it is the sender's fault (bad input), and the receiver —
+// often a dataspace or a host service owned by the root facet — keeps
+// running.
+func (s *System) deliver(t *Turn, a *action) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error in %s handling %s: %v\n%s", a.target.Describe(), a.kind, r, debug.Stack())
+		}
+	}()
+	switch a.kind {
+	case evAssert:
+		return a.target.entity.Assert(t, a.value, a.handle)
+	case evRetract:
+		return a.target.entity.Retract(t, a.handle)
+	case evMessage:
+		return a.target.entity.Message(t, a.value)
+	case evSync:
+		if sy, ok := a.target.entity.(Syncer); ok {
+			return sy.Sync(t, a.peer)
+		}
+		t.Message(a.peer, lang.Bool(true))
+	}
+	return nil
+}
+
+// chargeError reports an error an entity returned for a delivery and stops
+// the facet whose action it was (the sender), in a turn of the sender's own
+// actor. The receiving entity's facet is never stopped for it: one bad
+// assertion must not take down a dataspace's owner. A sender that has
+// already stopped is only reported.
+func (s *System) chargeError(sender, receiver *Facet, err error) {
+	if sender == nil {
+		s.reportError(receiver, err)
+		return
+	}
+	s.reportError(sender, err)
+	if !sender.alive {
+		return
+	}
+	s.turn.pending = append(s.turn.pending, action{kind: evRun, facet: sender, run: func(t *Turn) { t.StopFacet(sender) }})
 }
 
 // StopAll stops every actor, newest first, as a shutdown does: their facets

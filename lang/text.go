@@ -201,7 +201,7 @@ func appendAtomText(dst []byte, v Value) []byte {
 		if IsBareSymbol(string(x)) {
 			return append(dst, x...)
 		}
-		return appendQuoted(dst, string(x), '|')
+		return appendQuoted(dst, string(x), '\'')
 	}
 	return append(dst, "#!<unknown value>"...)
 }
@@ -307,15 +307,21 @@ func IsDelimiter(r rune) bool {
 	return unicode.IsSpace(r)
 }
 
-// IsBareSymbol reports whether s can be written as a symbol without `|`
-// quotes: it is non-empty, has only printable non-delimiter characters and
-// does not read as a number.
+// IsBareSymbol reports whether s can be written as a symbol without quotes
+// (`'...'`): it is non-empty, has only printable non-delimiter characters, none
+// of the characters the current Preserves text syntax reserves (`'` and `;`) or
+// treats as delimiters in other readers (`(` and `)`, which preserves-py's
+// reader ends a symbol at), no backslash, and does not read as a number.
 func IsBareSymbol(s string) bool {
 	if s == "" {
 		return false
 	}
 	for _, r := range s {
-		if IsDelimiter(r) || !unicode.IsPrint(r) || r == '\\' {
+		switch r {
+		case '\'', ';', '(', ')', '\\':
+			return false
+		}
+		if IsDelimiter(r) || !unicode.IsPrint(r) {
 			return false
 		}
 	}

@@ -12,7 +12,7 @@ import (
 // written back as text it reads as the same value.
 func FuzzReader(f *testing.F) {
 	for _, s := range []string{
-		"#t", "[1, 2]", `<a "b" #"c" #x"00" #[AQ==] |d|>`, "{a: 1 b: [2]}", "#{1 2}", "@a # c\n1",
+		"#t", "[1, 2]", `<a "b" #"c" #x"00" #[AQ==] |d| 'e f'>`, `'it\'s' |a\|b|`, "{a: 1 b: [2]}", "#{1 2}", "@a # c\n1",
 		`"\uD83D\uDE00"`, "#:<x>", `#xd"7ff8000000000001"`, "-0.0 1e9 +1.x", "#!synd\n<a>",
 	} {
 		f.Add(s)

@@ -23,7 +23,7 @@ const (
 	TokEOF                         = lexer.EOF
 	TokBare        lexer.TokenType = iota + 1 // a run of non-delimiters: a number or symbol
 	TokString                                 // "..."
-	TokQuotedSym                              // |...|
+	TokQuotedSym                              // '...' (or the legacy |...|)
 	TokBytes                                  // #"..." #x"..." #[...]
 	TokHexDouble                              // #xd"..."
 	TokBool                                   // #t #f (Value "t" or "f")
@@ -161,12 +161,15 @@ func (s *scanner) Next() (lexer.Token, error) {
 			return lexer.Token{}, err
 		}
 		return lexer.Token{Type: TokString, Value: v, Pos: p}, nil
-	case '|':
-		v, err := s.quoted('|', false)
+	case '\'', '|':
+		// '...' is the current quoted symbol syntax; |...| the legacy one.
+		v, err := s.quoted(c, false)
 		if err != nil {
 			return lexer.Token{}, err
 		}
 		return lexer.Token{Type: TokQuotedSym, Value: v, Pos: p}, nil
+	case ';':
+		return lexer.Token{}, s.errAt(lang.SyntaxError, start, "';' is reserved syntax; a symbol holding it must be quoted, as in 'a;b'")
 	case '#':
 		return s.hash(p)
 	}
@@ -175,6 +178,9 @@ func (s *scanner) Next() (lexer.Token, error) {
 		if c < utf8.RuneSelf {
 			if asciiDelim[c] {
 				break
+			}
+			if c == '\'' || c == ';' {
+				return lexer.Token{}, s.errAt(lang.SyntaxError, s.off, bareQuoteMessage(c))
 			}
 			s.off++
 			continue
@@ -314,7 +320,7 @@ func (s *scanner) hash(p lexer.Position) (lexer.Token, error) {
 	return lexer.Token{}, s.errAt(lang.SyntaxError, start, "unknown syntax after #")
 }
 
-// quoted reads a "..." or |...| body starting at the opening quote (already
+// quoted reads a "...", '...' or |...| body starting at the opening quote (already
 // at s.off) and returns its decoded content. bytes selects byte-string rules:
 // ASCII only and \xHH escapes instead of \uXXXX.
 func (s *scanner) quoted(q byte, bytes bool) (string, error) {
@@ -366,8 +372,8 @@ func (s *scanner) quoted(q byte, bytes bool) (string, error) {
 			e := s.src[i+1]
 			i += 2
 			switch e {
-			case '\\', '/', '"', '|':
-				if (e == '"' && q != '"') || (e == '|' && q != '|') {
+			case '\\', '/', '"', '|', '\'':
+				if (e == '"' || e == '|' || e == '\'') && e != q {
 					return "", s.errAt(lang.SyntaxError, i-2, `invalid escape \`+string(e))
 				}
 				b.WriteByte(e)
@@ -431,10 +437,18 @@ func quoteWhat(q byte, bytes bool) string {
 	switch {
 	case bytes:
 		return "byte string"
-	case q == '|':
+	case q == '|' || q == '\'':
 		return "symbol"
 	}
 	return "string"
+}
+
+// bareQuoteMessage explains why ' or ; ended a bare symbol in error.
+func bareQuoteMessage(c byte) string {
+	if c == '\'' {
+		return `a quote (') cannot appear inside a bare symbol; quote the whole symbol, as in 'a\'b'`
+	}
+	return `';' cannot appear inside a bare symbol; quote the symbol, as in 'a;b'`
 }
 
 // unicodeEscape decodes \uXXXX at esc (pointing at the backslash), pairing

@@ -61,8 +61,18 @@ func TestSyntax(t *testing.T) {
 		{"symbol plus one x", "+1.x", lang.Symbol("+1.x")},
 		{"symbol trailing dot", "1.", lang.Symbol("1.")},
 		{"symbol unicode", "héllo", lang.Symbol("héllo")},
-		{"quoted symbol", `|hello world|`, lang.Symbol("hello world")},
-		{"quoted symbol escapes", `|a\|b\u0041|`, lang.Symbol("a|bA")},
+		// Quoted symbols: the current syntax '...' and the legacy |...|
+		// (issue 11 point 17; preserves-py Parser.next reads "'" as a symbol).
+		{"quoted symbol", `'hello world'`, lang.Symbol("hello world")},
+		{"quoted symbol escapes", `'a\'b\u0041\\\/\n'`, lang.Symbol("a'bA\\/\n")},
+		{"quoted symbol with others' quotes", `'a|b"c;d'`, lang.Symbol(`a|b"c;d`)},
+		{"quoted empty symbol", `''`, lang.Symbol("")},
+		{"quoted number-like symbol", `'1'`, lang.Symbol("1")},
+		{"quoted symbol then bare", `['a b'c]`, lang.Sequence{lang.Symbol("a b"), lang.Symbol("c")}},
+		{"legacy quoted symbol", `|hello world|`, lang.Symbol("hello world")},
+		{"legacy quoted symbol escapes", `|a\|b\u0041|`, lang.Symbol("a|bA")},
+		{"legacy quoted symbol with quote", `|it's|`, lang.Symbol("it's")},
+		{"both syntaxes are one symbol", `{'a b': 1}`, lang.DictionaryOf(lang.Symbol("a b"), lang.Int(1))},
 		{"record", "<a 1 2>", lang.NewRecord(lang.Symbol("a"), lang.Int(1), lang.Int(2))},
 		{"record no fields", "<a>", lang.NewRecord(lang.Symbol("a"))},
 		{"record compound label", "<[a] 1>", lang.NewRecord(lang.Sequence{lang.Symbol("a")}, lang.Int(1))},
@@ -139,7 +149,17 @@ func TestErrors(t *testing.T) {
 		{"open dictionary", "{a: 1", lang.InputEndedEarly, "1:6", "inside the dictionary"},
 		{"open set", "#{", lang.InputEndedEarly, "1:3", "inside the set"},
 		{"open string", `"abc`, lang.InputEndedEarly, "1:5", "inside the quoted string opened at 1:1"},
-		{"open symbol", `|abc`, lang.InputEndedEarly, "1:5", "inside the quoted symbol opened at 1:1"},
+		{"open symbol", `'abc`, lang.InputEndedEarly, "1:5", "inside the quoted symbol opened at 1:1"},
+		{"open legacy symbol", `|abc`, lang.InputEndedEarly, "1:5", "inside the quoted symbol opened at 1:1"},
+		{"quote in bare symbol", `<say it's>`, lang.SyntaxError, "1:8", "cannot appear inside a bare symbol"},
+		{"quote ending bare symbol", `abc'`, lang.SyntaxError, "1:4", "quote the whole symbol"},
+		{"semicolon in bare symbol", "[\n  a;b]", lang.SyntaxError, "2:4", "';' cannot appear inside a bare symbol"},
+		{"semicolon after number", "12;", lang.SyntaxError, "1:3", "';' cannot appear"},
+		{"leading semicolon", "; comment?", lang.SyntaxError, "1:1", "';' is reserved syntax"},
+		{"string escape in symbol", `'a\"b'`, lang.SyntaxError, "1:3", `invalid escape \"`},
+		{"legacy escape in new symbol", `'a\|b'`, lang.SyntaxError, "1:3", `invalid escape \|`},
+		{"new escape in legacy symbol", `|a\'b|`, lang.SyntaxError, "1:3", `invalid escape \'`},
+		{"symbol quote escape in string", `"a\'b"`, lang.SyntaxError, "1:3", `invalid escape \'`},
 		{"open bytes", `#"abc`, lang.InputEndedEarly, "1:6", "inside the quoted byte string opened at 1:2"},
 		{"open hex", `#x"ab`, lang.InputEndedEarly, "1:6", "hex byte string"},
 		{"open base64", `#[AQ`, lang.InputEndedEarly, "1:5", "inside #[...]"},
@@ -253,4 +273,45 @@ func TestTextRoundTrip(t *testing.T) {
 func mustBig(s string) *big.Int {
 	n, _ := new(big.Int).SetString(s, 10)
 	return n
+}
+
+// TestSymbolRoundTrip writes symbols made of the characters that need care
+// (quotes, ';', '|', delimiters, escapes, digits) and reads them back: the
+// writer quotes every symbol that would not read back bare, always in the
+// current '...' form, and never writes a bare symbol the reader would refuse
+// or read differently (issue 11 point 17).
+func TestSymbolRoundTrip(t *testing.T) {
+	alphabet := []string{"a", "Z", "1", "0", ".", "e", "+", "-", "'", ";", "|", " ", "\t", "\n", "\\", "/", `"`,
+		"#", "@", ":", ",", "<", "]", "{", "(", ")", "é", "€", "\u00a0", "\x00", "?", "$", "=", "_"}
+	r := rand.New(rand.NewPCG(5, 6))
+	check := func(sym string) {
+		text := lang.Format(lang.Symbol(sym))
+		got, err := parse(t, string(text), parser.Options{})
+		require.NoError(t, err, "symbol %q written as %s", sym, text)
+		require.Equal(t, lang.Symbol(sym), got, "symbol %q written as %s", sym, text)
+		if text[0] == '\'' {
+			assert.False(t, lang.IsBareSymbol(sym), "%q was quoted though it may be bare", sym)
+		} else {
+			assert.True(t, lang.IsBareSymbol(sym))
+			assert.NotContains(t, text, "'")
+			assert.NotContains(t, text, ";")
+			assert.NotContains(t, text, "|")
+		}
+		assert.NotEqual(t, byte('|'), text[0], "the legacy form is never written")
+		// In a sequence with neighbours, the symbol still reads back alone.
+		seq := lang.Sequence{lang.Symbol(sym), lang.Int(1), lang.Symbol(sym)}
+		got, err = parse(t, lang.Format(seq), parser.Options{})
+		require.NoError(t, err, "%s", lang.Format(seq))
+		require.True(t, lang.Equal(seq, got), "%s read back as %s", lang.Format(seq), lang.Format(got))
+	}
+	for _, s := range []string{"", "1", "-1", "+1", "1.5", "1e9", "-0.0", "1.", "+", "-", "...", "it's", "a;b", "a|b", "'", ";", "|"} {
+		check(s)
+	}
+	for i := 0; i < 5000; i++ {
+		var b strings.Builder
+		for n := r.IntN(6); n >= 0; n-- {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		check(b.String())
+	}
 }

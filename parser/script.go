@@ -131,10 +131,12 @@ type TSet struct {
 	Items []Template
 }
 
-// TDictionary builds a dictionary.
+// TDictionary builds a dictionary. RawKeys are the keys as written (without
+// annotations): in the template of a caveat's rewrite they are literal.
 type TDictionary struct {
 	At
 	Keys, Values []Template
+	RawKeys      []lang.Value
 }
 
 // TAttenuate is `<* $cap [CAVEAT ...]>`: Cap attenuated by Caveats.
@@ -150,7 +152,7 @@ type Caveat struct {
 	Kind     CaveatKind
 	Pattern  *PatternTemplate // reject, accept, rewrite
 	Template Template         // rewrite: built from the pattern's bindings
-	Alts     []Caveat         // or: rewrites tried in order
+	Alts     []Caveat         // or: accepts and rewrites tried in order
 }
 
 // CaveatKind names the kinds of caveat.
@@ -172,7 +174,7 @@ type Expr interface {
 // EDataspace makes a new dataspace.
 type EDataspace struct{ At }
 
-// ETimestamp is the current time in RFC 3339 (UTC).
+// ETimestamp is the current time in RFC 3339 (UTC, written +00:00).
 type ETimestamp struct{ At }
 
 // EFacet is a reference that stops the current facet on the message `stop`.
@@ -187,10 +189,11 @@ type EStringify struct {
 	Expr Expr
 }
 
-// EJoin joins the items of the value of Expr with Sep.
+// EJoin joins the items of the value of Expr with the value of Sep (both
+// expressions; a value that is not a string is joined as its text).
 type EJoin struct {
 	At
-	Sep  Template
+	Sep  Expr
 	Expr Expr
 }
 
@@ -232,12 +235,14 @@ type PVar struct {
 type PEnv struct{}
 
 // PGroup matches a record (Label set), sequence or dictionary by the listed
-// keys, in key order.
+// keys, in key order. A record's label is Label, or, when LabelVar is set,
+// the value of that variable when the pattern is used.
 type PGroup struct {
-	Kind  uint8 // 0 record, 1 sequence, 2 dictionary (as dataspace.GroupKind)
-	Label lang.Value
-	Keys  []lang.Value
-	Items []PNode
+	Kind     uint8 // 0 record, 1 sequence, 2 dictionary (as dataspace.GroupKind)
+	Label    lang.Value
+	LabelVar *PVar
+	Keys     []lang.Value
+	Items    []PNode
 }
 
 func (PDiscard) isPNode() {}
@@ -425,8 +430,8 @@ func (c *compiler) instr(k *cursor, target string) Instr {
 			return &OnStop{at, body}
 		case s == "let":
 			return c.let(k, at)
-		case s == "$.":
-			c.errorf(p, "$. cannot stand as an instruction")
+		case s == "$." && !isMatchOp(k.peek()):
+			c.errorf(p, "$. cannot stand as an instruction (it is not a reference); only `$. =~ PATTERN ...` may start with it")
 			return nil
 		case strings.HasPrefix(s, "$"):
 			name := s[1:]
@@ -473,6 +478,11 @@ func (c *compiler) instr(k *cursor, target string) Instr {
 	}
 	c.errorf(p, "unexpected %s %s; expected an instruction", lang.Unwrap(v).Kind(), lang.Format(lang.Strip(v)))
 	return nil
+}
+
+func isMatchOp(v lang.Value) bool {
+	s, _ := symbolOf(v)
+	return s == "=~"
 }
 
 func (c *compiler) payload(k *cursor, op, what string) (Template, bool) {
@@ -536,7 +546,7 @@ func (c *compiler) expr(k *cursor) Expr {
 				c.errorf(p, "join needs a separator and an expression")
 				return nil
 			}
-			sep := c.template(k.next())
+			sep := c.expr(k)
 			if !k.more() {
 				c.errorf(p, "join needs an expression after its separator")
 				return nil
@@ -610,16 +620,18 @@ func (c *compiler) template(v lang.Value) Template {
 		return &TSet{at, items}
 	case *lang.Dictionary:
 		var ks, vs []Template
+		var raw []lang.Value
 		ok := true
 		for _, e := range x.Entries() {
 			kt, vt := c.template(e.Key), c.template(e.Value)
 			ok = ok && kt != nil && vt != nil
 			ks, vs = append(ks, kt), append(vs, vt)
+			raw = append(raw, lang.Strip(e.Key))
 		}
 		if !ok {
 			return nil
 		}
-		return &TDictionary{at, ks, vs}
+		return &TDictionary{at, ks, vs, raw}
 	}
 	return &TLit{at, lang.Strip(v)}
 }
@@ -662,7 +674,7 @@ func (c *compiler) caveat(v lang.Value) (Caveat, bool) {
 	p := lang.PositionOf(v)
 	r, ok := lang.Unwrap(v).(*lang.Record)
 	if !ok {
-		c.errorf(p, "a caveat must be <reject P>, <accept P>, <rewrite P T> or <or [REWRITE ...]>")
+		c.errorf(p, "a caveat must be <reject P>, <accept P>, <rewrite P T> or <or [ALTERNATIVE ...]>")
 		return Caveat{}, false
 	}
 	label, _ := symbolOf(r.Label)
@@ -681,15 +693,15 @@ func (c *compiler) caveat(v lang.Value) (Caveat, bool) {
 	case label == "or" && len(r.Fields) == 1:
 		alts, isSeq := lang.Unwrap(r.Fields[0]).(lang.Sequence)
 		if !isSeq {
-			c.errorf(p, "<or ...> takes a sequence of <rewrite P T> caveats")
+			c.errorf(p, "<or ...> takes a sequence of <accept P> and <rewrite P T> alternatives")
 			return Caveat{}, false
 		}
 		cv := Caveat{At: At{p}, Kind: CaveatOr}
 		good := true
 		for _, a := range alts {
 			alt, ok := c.caveat(a)
-			if ok && alt.Kind != CaveatRewrite {
-				c.errorf(alt.P, "<or ...> takes only <rewrite P T> caveats")
+			if ok && alt.Kind != CaveatRewrite && alt.Kind != CaveatAccept {
+				c.errorf(alt.P, "<or ...> takes only <accept P> and <rewrite P T> alternatives")
 				ok = false
 			}
 			good = good && ok
@@ -697,7 +709,7 @@ func (c *compiler) caveat(v lang.Value) (Caveat, bool) {
 		}
 		return cv, good
 	}
-	c.errorf(p, "a caveat must be <reject P>, <accept P>, <rewrite P T> or <or [REWRITE ...]>, not %s", lang.Format(lang.Strip(v)))
+	c.errorf(p, "a caveat must be <reject P>, <accept P>, <rewrite P T> or <or [ALTERNATIVE ...]>, not %s", lang.Format(lang.Strip(v)))
 	return Caveat{}, false
 }
 
@@ -747,11 +759,18 @@ func (c *compiler) pnode(v lang.Value, names *[]string) PNode {
 			*names = append(*names, l[1:])
 			return PBind{Name: l[1:], Sub: c.pnode(x.Fields[0], names)}
 		}
-		label, ok := c.literalLabel(x.Label)
-		if !ok {
-			return nil
+		g := PGroup{Kind: 0}
+		if l, ok := symbolOf(x.Label); ok && strings.HasPrefix(l, "$") && len(l) > 1 && l != "$." {
+			// A variable label is instantiated, then used as a literal
+			// (script/mod.rs, PatternInstantiator::instantiate_pattern).
+			g.LabelVar = &PVar{Name: l[1:], P: lang.PositionOf(x.Label)}
+		} else {
+			label, ok := c.literalLabel(x.Label)
+			if !ok {
+				return nil
+			}
+			g.Label = label
 		}
-		g := PGroup{Kind: 0, Label: label}
 		for i, f := range x.Fields {
 			g.Keys = append(g.Keys, lang.Int(i))
 			g.Items = append(g.Items, c.pnode(f, names))
@@ -772,11 +791,9 @@ func (c *compiler) pnode(v lang.Value, names *[]string) PNode {
 		}
 		var es []kv
 		for _, e := range x.Entries() {
-			k := lang.Strip(e.Key)
-			if s, ok := k.(lang.Symbol); ok && strings.HasPrefix(string(s), "=") {
-				k = lang.Symbol(s[1:])
-			}
-			es = append(es, kv{k, e.Value})
+			// Keys are literal as written: {=k: P} is keyed by the symbol
+			// =k (script/mod.rs, PatternInstantiator::instantiate_pattern).
+			es = append(es, kv{lang.Strip(e.Key), e.Value})
 		}
 		slices.SortStableFunc(es, func(a, b kv) int { return lang.Compare(a.k, b.k) })
 		for _, e := range es {
@@ -796,7 +813,7 @@ func (c *compiler) literalLabel(v lang.Value) (lang.Value, bool) {
 	p := lang.PositionOf(v)
 	if s, ok := symbolOf(v); ok {
 		switch {
-		case s == "_" || strings.HasPrefix(s, "?") || strings.HasPrefix(s, "$"):
+		case s == "_" || strings.HasPrefix(s, "?") || s == "$" || s == "$.":
 			c.errorf(p, "the label of a record pattern must be literal, not %s", s)
 			return nil, false
 		case strings.HasPrefix(s, "="):

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/chzyer/readline"
 
@@ -58,6 +59,9 @@ type REPL struct {
 	env    eval.Env
 	target string
 	inputs int
+	rl     *readline.Instance // the terminal's line editor, if any
+
+	leaving atomic.Bool // the session has ended; the system is shutting down
 }
 
 // commands lists the REPL commands for :help and completion.
@@ -85,25 +89,50 @@ func New(h *host.Host, out io.Writer) *REPL {
 	return r
 }
 
-// Run reads and runs input until it ends, :quit, or ctx is done. The system
-// runs on its own goroutine meanwhile.
+// Run reads and runs input until it ends (Ctrl-D, end of a pipe), :quit, or
+// ctx is done (a signal). The system runs on its own goroutine meanwhile.
+// However the session ends, the system is then shut down as synd serve
+// shuts down: every facet stops, so every process it started is terminated
+// (SIGTERM, then SIGKILL after a grace period) and waited for before Run
+// returns. When ctx ends the session, Run returns ctx's error.
 func Run(ctx context.Context, opts Options) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	r := New(opts.Host, opts.Out)
 	sys := opts.Host.Sys
 	sys.Hold() // the REPL may post at any time
 	done := make(chan error, 1)
-	go func() { done <- sys.Run(ctx) }()
-	defer func() {
-		sys.Release()
-		cancel()
-		<-done
+	go func() { done <- sys.Run(context.Background()) }()
+	input := make(chan error, 1)
+	go func() {
+		if opts.Terminal {
+			input <- r.terminal(opts)
+		} else {
+			input <- r.lines(opts.In)
+		}
 	}()
-	if opts.Terminal {
-		return r.terminal(opts)
+	var err error
+	select {
+	case err = <-input:
+	case <-ctx.Done():
+		r.closeInput() // gives the terminal back; a pipe's reader is abandoned
+		err = ctx.Err()
 	}
-	return r.lines(opts.In)
+	r.leaving.Store(true)
+	sys.Shutdown()
+	sys.Release()
+	if runErr := <-done; err == nil {
+		err = runErr
+	}
+	return err
+}
+
+// closeInput ends a terminal session's readline from another goroutine.
+func (r *REPL) closeInput() {
+	r.mu.Lock()
+	rl := r.rl
+	r.mu.Unlock()
+	if rl != nil {
+		_ = rl.Close()
+	}
 }
 
 // lines reads instructions from a pipe or file: no prompts, no escapes.
@@ -146,6 +175,9 @@ func (r *REPL) terminal(opts Options) error {
 		return err
 	}
 	defer rl.Close()
+	r.mu.Lock()
+	r.rl = rl
+	r.mu.Unlock()
 	r.setOut(rl.Stdout())
 	fmt.Fprintln(r.out, "synd REPL: type instructions, or :help")
 	var pending strings.Builder
@@ -202,6 +234,9 @@ func (r *REPL) do(fn func(t *eval.Turn)) {
 }
 
 func (r *REPL) printf(format string, args ...any) {
+	if r.leaving.Load() {
+		return // the session is over: its observers' last retractions are noise
+	}
 	fmt.Fprintf(r.out, format, args...)
 }
 

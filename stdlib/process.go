@@ -17,6 +17,7 @@ import (
 	"github.com/synd-lang/synd/dataspace"
 	"github.com/synd-lang/synd/eval"
 	"github.com/synd-lang/synd/lang"
+	"github.com/synd-lang/synd/stdlib/relay"
 )
 
 // ProcessSpec says how to start an OS process.
@@ -26,7 +27,7 @@ type ProcessSpec struct {
 	Dir      string
 	ClearEnv bool
 	// Protocol is "", "application/syndicate" or "text/syndicate": with one,
-	// stdin and stdout carry the Syndicate protocol (see Relay).
+	// stdin and stdout carry the Syndicate protocol (see package relay).
 	Protocol string
 }
 
@@ -123,7 +124,7 @@ type ProcessRunner interface {
 //	<process-running ID PID>     asserted while it runs
 //	<process-output ID PID STREAM LINE>  a message per line of stdout or stderr
 //	<process-object ID #:REF>    the process's initial object, when its spec
-//	                             names a protocol (see Relay)
+//	                             names a protocol (see package relay)
 //	<process-exited ID STATUS>   asserted once it has exited (STATUS: exit
 //	                             code, <signal NAME>, or <error "why"> if it
 //	                             could not start)
@@ -266,10 +267,17 @@ func (r *OSRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents) (int,
 			sys.Post(facet, func(t *eval.Turn) { ev.Output(t, name, line) })
 		}
 	}
+	var sess *relay.Session
 	if spec.Protocol != "" {
-		rl := NewRelay(t, stdout, stdin, spec.Protocol == "text/syndicate")
-		ev.Object(t, rl.Initial(t))
-		wg.Add(1)
+		// The session ends in the turn that notices the exit, so every
+		// assertion the daemon made leaves with it.
+		sess = relay.Start(t, stdout, stdin, func() { _ = stdin.Close() }, relay.Options{
+			Name: fmt.Sprintf("daemon %d", cmd.Process.Pid), ImportInitial: true,
+			Text: spec.Protocol == "text/syndicate", KeepOnEOF: true,
+		})
+		ev.Object(t, sess.Peer())
+		wg.Add(2)
+		go func() { <-sess.ReaderDone(); wg.Done() }()
 	} else {
 		wg.Add(2)
 		go pump("stdout", stdout)
@@ -286,7 +294,12 @@ func (r *OSRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents) (int,
 		wg.Wait()
 		close(done)
 		status := exitStatus(state, err)
-		sys.Post(facet, func(t *eval.Turn) { ev.Exit(t, status) })
+		sys.Post(facet, func(t *eval.Turn) {
+			if sess != nil {
+				sess.Close(t, nil)
+			}
+			ev.Exit(t, status)
+		})
 		sys.Release()
 	}()
 	pgid := cmd.Process.Pid

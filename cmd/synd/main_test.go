@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func synd(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
@@ -29,22 +33,106 @@ func writeFile(t *testing.T, name, text string) string {
 func TestHelp(t *testing.T) {
 	code, out, _ := synd(t, "", "help")
 	assert.Equal(t, 0, code)
-	for _, c := range []string{"run", "check", "test", "preserves"} {
-		assert.Contains(t, out, "\t"+c)
+	for _, c := range commands() {
+		assert.Contains(t, out, "\n  "+c.name+" ", "synd help lists %s", c.name)
 	}
-	for _, c := range []string{"run", "check", "test"} {
-		code, _, errOut := synd(t, "", c, "-h")
-		assert.Equal(t, 0, code, c)
-		assert.Contains(t, errOut, "usage: synd "+c)
+	for _, c := range commands() {
+		code, out, errOut := synd(t, "", c.name, "-h")
+		assert.Equal(t, 0, code, c.name)
+		assert.Contains(t, out, "usage: synd "+c.name, "help goes to stdout")
+		assert.Empty(t, errOut, c.name)
+		code, out2, _ := synd(t, "", "help", c.name)
+		assert.Equal(t, 0, code, c.name)
+		assert.Equal(t, out, out2, "synd help %s is synd %s -h", c.name, c.name)
 	}
-	code, _, _ = synd(t, "", "no-such-command")
-	assert.Equal(t, 2, code)
+}
+
+// TestHelpSpellings: every way of asking for help exits 0 at once with the
+// help on stdout (synd help help used to recurse until the stack ran out).
+func TestHelpSpellings(t *testing.T) {
+	for _, args := range [][]string{
+		{"help"}, {"-h"}, {"--help"}, {"-help"}, {"-h", "-h"}, {"--help", "--help"},
+		{"help", "help"}, {"help", "-h"}, {"help", "--help"}, {"help", "-help"},
+		{"help", "help", "help"}, {"help", "help", "-h"}, {"help", "run"}, {"help", "completion"},
+		{"run", "-h"}, {"run", "--help"}, {"run", "-help"}, {"serve", "-h"}, {"check", "--help"},
+		{"preserves", "-h"}, {"preserves", "convert", "-h"}, {"completion", "-h"}, {"version", "-h"},
+	} {
+		start := time.Now()
+		code, out, errOut := synd(t, "", args...)
+		took := time.Since(start)
+		assert.Equal(t, 0, code, "%q", args)
+		assert.NotEmpty(t, out, "%q prints help on stdout", args)
+		assert.Empty(t, errOut, "%q", args)
+		assert.Less(t, took, raceSlowdown*100*time.Millisecond, "%q", args)
+	}
+}
+
+// TestHelpSpellingsBinary runs the built binary: each help spelling exits 0
+// within 100 ms, process start included.
+func TestHelpSpellingsBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds synd; skipped with -short")
+	}
+	bin := buildSynd(t)
+	for _, args := range [][]string{
+		{"help", "help"}, {"help", "-h"}, {"-h", "-h"}, {"help", "--help"}, {"--help"}, {"help"}, {"run", "-h"},
+	} {
+		// The first run of a fresh binary may be slowed by the page cache.
+		_ = exec.Command(bin, args...).Run()
+		start := time.Now()
+		cmd := exec.Command(bin, args...)
+		var out bytes.Buffer
+		cmd.Stdout = &out
+		require.NoError(t, cmd.Run(), "%q", args)
+		assert.Less(t, time.Since(start), 100*time.Millisecond, "%q", args)
+		assert.NotEmpty(t, out.String())
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{}, {"no-such-command"}, {"--bogus"}, {"help", "no-such-command"}, {"run"}, {"run", "--bogus"},
+		{"version", "extra"}, {"completion", "nosh"},
+	} {
+		code, out, errOut := synd(t, "", args...)
+		assert.Equal(t, 2, code, "%q", args)
+		assert.Empty(t, out, "%q: usage errors go to stderr", args)
+		assert.NotEmpty(t, errOut, "%q", args)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := synd(t, "", "version")
+	assert.Equal(t, 0, code)
+	assert.True(t, strings.HasPrefix(out, "synd "), out)
+	code, out2, _ := synd(t, "", "--version")
+	assert.Equal(t, 0, code)
+	assert.Equal(t, out, out2)
+	info := &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: "github.com/synd-lang/synd", Version: "v0.4.0"},
+		Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.time", Value: "2026-11-22T03:00:00Z"}, {Key: "vcs.modified", Value: "true"}}}
+	assert.Equal(t, "v0.4.0 (revision 0123456789ab+dirty, 2026-11-22T03:00:00Z) go1.26.8", formatVersion(info))
+	info.Settings = nil
+	info.Main.Version = ""
+	assert.Equal(t, "(devel) go1.26.8", formatVersion(info))
+}
+
+func TestCompletion(t *testing.T) {
+	for _, sh := range []string{"bash", "zsh", "fish"} {
+		code, out, errOut := synd(t, "", "completion", sh)
+		assert.Equal(t, 0, code, errOut)
+		assert.Contains(t, out, "synd", sh)
+	}
+	// The shell asks synd for the words that complete a command line.
+	code, out, _ := synd(t, "", "__complete", "se")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "serve")
+	assert.Contains(t, out, "settings")
 }
 
 func TestRun(t *testing.T) {
 	code, out, _ := synd(t, "", "run", "../../examples/hello.pr")
 	assert.Equal(t, 0, code)
-	assert.Regexp(t, `^\d{4}-\d\d-\d\dT[0-9:.]+Z hello, world\n$`, out)
+	assert.Regexp(t, `^\d{4}-\d\d-\d\dT[0-9:.]+\+00:00 hello, world\n$`, out)
 
 	code, out, _ = synd(t, "", "run", "--trace", "../../examples/hello.pr")
 	assert.Equal(t, 0, code)
@@ -151,4 +239,25 @@ func TestStdlibReadableAndOverridable(t *testing.T) {
 	assert.Equal(t, 0, code)
 	assert.Contains(t, out, "+ <my-milestone x>")
 	assert.NotContains(t, out, "<service-state <milestone x> ready>", "the built-in class was replaced")
+}
+
+func TestServeFlags(t *testing.T) {
+	code, out, _ := synd(t, "", "serve", "-h")
+	assert.Equal(t, 0, code)
+	for _, f := range []string{"-c value", "-config value", "-no-banner", "-control"} {
+		assert.Contains(t, out, f)
+	}
+	missing := filepath.Join(t.TempDir(), "no-such-dir")
+	for _, flag := range []string{"-c", "--config"} {
+		code, _, errOut := synd(t, "", "serve", "--no-banner", flag, missing)
+		assert.Equal(t, 1, code, "serving a directory that does not exist is an error")
+		assert.Contains(t, errOut, "no-such-dir: no such file or directory")
+	}
+	file := writeFile(t, "f.pr", "")
+	code, _, errOut := synd(t, "", "serve", "-c", file)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "not a directory")
+	code, _, errOut = synd(t, "", "repl", "-c", missing)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "no-such-dir")
 }

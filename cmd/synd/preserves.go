@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/hex"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -42,16 +41,13 @@ func runPreserves(env *cmdEnv, args []string) int {
 		return 2
 	}
 	fs := flag.NewFlagSet("synd preserves convert", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs.SetOutput(&flagOutput{env: env}) // help to stdout, usage errors to stderr
 	from := fs.String("from", "text", "input syntax: text or binary")
 	to := fs.String("to", "text", "output form: text, pretty, binary, canonical or hex")
 	anns := fs.String("annotations", "strip", "keep or strip annotations (and comments)")
 	fs.Usage = func() { fmt.Fprint(fs.Output(), preservesUsage); fs.PrintDefaults() }
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code := parseFlags(fs, args[1:]); code >= 0 {
+		return code
 	}
 	keep := false
 	switch *anns {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/chzyer/readline"
 
@@ -19,11 +17,16 @@ An interactive session in a live system: type script instructions (they run
 against $config, or the :target), watch ? and ?? observers report matches
 as they happen, and inspect the system with :commands (:help lists them).
 An open bracket or string continues on the next line; Ctrl-C cancels the
-input, Ctrl-D leaves. History is kept under the user's config directory.
+input, Ctrl-D or :quit leaves. History is kept under the user's config directory.
 
 With -c DIR, the *.pr files under DIR run as synd serve runs a config tree
 (a config-watcher follows their changes). When standard input is not a terminal, instructions are read
 line by line with no prompts.
+
+However the session ends (Ctrl-D, :quit, the end of piped input, SIGINT or
+SIGTERM), every facet is stopped as synd serve stops, so every process it
+started is terminated and waited for; a signal makes the exit status 130
+(SIGINT) or 143 (SIGTERM), a second signal kills the processes at once.
 
 Flags:
 `
@@ -38,13 +41,18 @@ func runREPL(env *cmdEnv, args []string) int {
 	fs := newFlags(env, "repl", replUsage)
 	stdlibDir := fs.String("stdlib", "", "a directory of service classes replacing or adding to the built-in ones")
 	var dirs dirList
-	fs.Var(&dirs, "c", "a config directory to load (repeatable)")
+	fs.Var(&dirs, "c", "a config directory to load (repeatable; the same as --config)")
+	fs.Var(&dirs, "config", "a config directory to load (repeatable; the same as -c)")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
 		return 2
+	}
+	if err := checkConfigDirs(dirs); err != nil {
+		fmt.Fprintf(env.stderr, "synd repl: %v\n", err)
+		return 1
 	}
 	terminal := false
 	if f, ok := env.stdin.(*os.File); ok && readline.IsTerminal(int(f.Fd())) {
@@ -54,8 +62,9 @@ func runREPL(env *cmdEnv, args []string) int {
 	for _, d := range dirs {
 		h.WatchConfig(d)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sig := stopOnSignals(h, cancel)
 	err := repl.Run(ctx, repl.Options{
 		Host:        h,
 		In:          env.stdin,
@@ -63,6 +72,10 @@ func runREPL(env *cmdEnv, args []string) int {
 		Terminal:    terminal,
 		HistoryFile: repl.HistoryFile(),
 	})
+	sig.Release()
+	if code := sig.Status(); code >= 0 {
+		return code
+	}
 	if err != nil {
 		fmt.Fprintf(env.stderr, "synd repl: %v\n", err)
 		return 1

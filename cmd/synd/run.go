@@ -1,22 +1,22 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/synd-lang/synd/internal/host"
 	"github.com/synd-lang/synd/parser"
 )
 
-// newFlags makes a subcommand's flag set with a usage text.
+// newFlags makes a subcommand's flag set with a usage text. The flag
+// package accepts both -name and --name.
 func newFlags(env *cmdEnv, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet("synd "+name, flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs.SetOutput(&flagOutput{env: env})
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -24,13 +24,46 @@ func newFlags(env *cmdEnv, name, usage string) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args; it returns the exit code to stop with, or -1 to go on.
+// flagOutput holds what the flag package prints while parsing, so that
+// parseFlags can send help (-h) to standard output and a usage error to
+// standard error. Outside parsing it writes to standard error.
+type flagOutput struct {
+	env     *cmdEnv
+	parsing bool
+	buf     bytes.Buffer
+}
+
+func (o *flagOutput) Write(p []byte) (int, error) {
+	if o.parsing {
+		return o.buf.Write(p)
+	}
+	return o.env.stderr.Write(p)
+}
+
+// parseFlags parses args; it returns the exit code to stop with, or -1 to go
+// on: 0 after printing the help asked for with -h (on standard output), 2
+// after a usage error (on standard error).
 func parseFlags(fs *flag.FlagSet, args []string) int {
-	if err := fs.Parse(args); err != nil {
+	o, _ := fs.Output().(*flagOutput)
+	if o != nil {
+		o.parsing = true
+		o.buf.Reset()
+	}
+	err := fs.Parse(args)
+	if o != nil {
+		o.parsing = false
+		w := o.env.stderr
 		if errors.Is(err, flag.ErrHelp) {
-			return 0
+			w = o.env.stdout
 		}
-		return 2
+		_, _ = w.Write(o.buf.Bytes())
+		o.buf.Reset()
+	}
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
 	}
 	return -1
 }
@@ -42,8 +75,11 @@ messages sent to $log, one line each. With --trace, also prints every
 assertion appearing (+) in or disappearing (-) from $config and every message
 (!) sent to it. Errors print as "error: FILE:LINE:COL: message".
 
-Exits when nothing is left to happen (no events, timers or processes), or on
-interrupt. The exit status is 1 if any error was reported.
+Exits when nothing is left to happen (no events, timers or processes). On
+SIGINT (Ctrl-C) or SIGTERM every facet is stopped, as synd serve stops, so
+every process started is terminated (SIGTERM, then SIGKILL after a grace
+period) before synd exits with status 130 or 143; a second signal kills them
+at once. Otherwise the exit status is 1 if any error was reported, else 0.
 
 Flags:
 `
@@ -63,9 +99,13 @@ func runRun(env *cmdEnv, args []string) int {
 	for _, f := range fs.Args() {
 		_ = h.RunFile(f) // reported on the output
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := h.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+	sig := stopOnSignals(h, h.Sys.Shutdown)
+	err := h.Run(context.Background())
+	sig.Release()
+	if code := sig.Status(); code >= 0 {
+		return code
+	}
+	if err != nil {
 		fmt.Fprintf(env.stderr, "synd run: %v\n", err)
 		return 1
 	}

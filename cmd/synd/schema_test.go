@@ -99,6 +99,8 @@ func TestCheckSchemasAcceptRepository(t *testing.T) {
 	wrongOnPurpose := map[string]string{
 		// a daemon whose argv is not strings, to test the runtime's report
 		"testdata/services/daemon_policies.pr": "13:19: item 1 (program) expects a string",
+		// a <require-service> without its field, to test a caveat's arity
+		"testdata/conformance/08_or_accept.pr": "17:3: <require-service …> expects 1 field",
 	}
 	n := 0
 	for _, root := range []string{"../../examples", "../../testdata"} {

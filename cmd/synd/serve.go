@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -14,7 +16,7 @@ import (
 	"github.com/synd-lang/synd/stdlib"
 )
 
-const serveUsage = `usage: synd serve -c DIR... [--control]
+const serveUsage = `usage: synd serve [-c DIR]... [-p [HOST:]PORT]... [-s PATH]... [--control] [--no-banner]
 
 Runs a service system, as syndicate-server does: boots $config and $log with
 the standard library (dependency tracking, milestone and daemon classes,
@@ -24,6 +26,10 @@ recursive, hidden files skipped) through a <config-watcher DIR {}> service
 while its old version keeps running, a removed file's services stop —
 prints $log, and runs until SIGINT or SIGTERM. Then every facet is stopped, so daemons are terminated (SIGTERM,
 then SIGKILL after a grace period) and nothing is left running.
+
+With -p and -s, the node listens for Syndicate peers (see docs/networking.md):
+each connection is offered $gatekeeper, as syndicate-server's --port and
+--socket do.
 
 User settings (see synd settings) are asserted as <user-setting VALUE>.
 
@@ -37,18 +43,46 @@ func runServe(env *cmdEnv, args []string) int {
 	fs := newFlags(env, "serve", serveUsage)
 	stdlibDir := fs.String("stdlib", "", "a directory of service classes replacing or adding to the built-in ones")
 	var dirs dirList
-	fs.Var(&dirs, "c", "a config directory to load (repeatable)")
+	fs.Var(&dirs, "c", "a config directory to load (repeatable; the same as --config)")
+	fs.Var(&dirs, "config", "a config directory to load (repeatable; the same as -c)")
+	noBanner := fs.Bool("no-banner", false, "do not print the banner on standard error at start-up")
 	control := fs.Bool("control", false, "give scripts $control, accepting <exit CODE>")
 	trace := fs.Bool("trace", false, "also print the assertions and messages of $config")
 	settings := fs.String("settings", "", "the user settings directory (default: synd/settings under the user's config directory)")
+	var lf listenFlags
+	fs.Var(&lf.ports, "p", "listen for Syndicate peers on a TCP PORT (all interfaces) or HOST:PORT; WebSocket too (repeatable)")
+	fs.Var(&lf.sockets, "s", "listen for Syndicate peers on a unix socket PATH (repeatable)")
+	opsFl := addOpsFlags(fs)
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
-	if len(dirs) == 0 || fs.NArg() > 0 {
+	if (len(dirs) == 0 && len(lf.ports) == 0 && len(lf.sockets) == 0) || fs.NArg() > 0 {
 		fs.Usage()
 		return 2
 	}
-	h := host.New(host.Options{Out: env.stdout, Trace: *trace, Watch: true, Stdlib: *stdlibDir})
+	if err := checkConfigDirs(dirs); err != nil {
+		fmt.Fprintf(env.stderr, "synd serve: %v\n", err)
+		return 1
+	}
+	if !*noBanner {
+		fmt.Fprintf(env.stderr, "synd %s serving %s\n", versionString(), strings.Join(dirs, ", "))
+	}
+	hopts := host.Options{Out: env.stdout, Trace: *trace, Watch: true, Stdlib: *stdlibDir}
+	ops, err := opsFl.setUp(env.stdout, &hopts)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "synd serve: %v\n", err)
+		if errors.As(err, new(usageError)) {
+			return exitUsage
+		}
+		return exitFailure
+	}
+	defer func() {
+		if err := ops.stop(); err != nil {
+			fmt.Fprintf(env.stderr, "synd serve: trace file: %v\n", err)
+		}
+	}()
+	h := host.New(hopts)
+	ops.start(h)
 	// serve holds the system until told to stop; stopping stops every actor
 	// (so daemons are terminated) and lets the system end once the last
 	// process has exited.
@@ -88,6 +122,10 @@ func runServe(env *cmdEnv, args []string) int {
 	for _, d := range dirs {
 		h.WatchConfig(d)
 	}
+	if err := lf.start(h); err != nil {
+		fmt.Fprintf(env.stderr, "synd serve: %v\n", err)
+		return 2
+	}
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
@@ -103,4 +141,19 @@ func runServe(env *cmdEnv, args []string) int {
 		return 1
 	}
 	return exitCode
+}
+
+// checkConfigDirs reports the first of dirs that is not a readable
+// directory: serving nothing because of a typo in a path is an error.
+func checkConfigDirs(dirs []string) error {
+	for _, d := range dirs {
+		info, err := os.Stat(d)
+		if err != nil {
+			return fmt.Errorf("config directory %s: %w", d, err)
+		}
+		if !info.IsDir() {
+			return fmt.Errorf("config directory %s: not a directory", d)
+		}
+	}
+	return nil
 }

@@ -20,6 +20,8 @@ import (
 	"github.com/synd-lang/synd/lang"
 	"github.com/synd-lang/synd/parser"
 	"github.com/synd-lang/synd/stdlib"
+	"github.com/synd-lang/synd/stdlib/gatekeeper"
+	"github.com/synd-lang/synd/stdlib/relay"
 )
 
 // Options configure a Host.
@@ -41,6 +43,15 @@ type Options struct {
 	// replaces the built-in class of the same name, and other *.pr files are
 	// loaded as extra classes.
 	Stdlib string
+	// Tracer, if set, sees every step of the system from its boot on (see
+	// eval.System.Trace).
+	Tracer func(eval.Event)
+	// PrintLog, if set, prints the messages of $log instead of Out's one
+	// line each (FormatLog).
+	PrintLog func(ts, details lang.Value)
+	// PrintError, if set, reports errors instead of Out's "error: ..."
+	// lines; it is called once per error of an error list.
+	PrintError func(err error)
 }
 
 // Host is a booted system.
@@ -48,19 +59,24 @@ type Host struct {
 	Sys    *eval.System
 	Config *eval.Ref
 	Log    *eval.Ref
+	// Gatekeeper is the system gatekeeper, over $config's binds: scripts
+	// see it as $gatekeeper; listeners offer it to their peers.
+	Gatekeeper *eval.Ref
 	// Root is the facet of the host's own actor; scripts' actors are spawned
 	// beside it.
 	Root *eval.Facet
 
-	out      io.Writer
-	errors   int
-	tracer   *eval.Ref
-	env      *eval.Env // set by SetEnv; nil: $config and $log
-	osRunner *stdlib.OSRunner
-	shown    map[eval.Handle]lang.Value // traced assertions, by the tracer's handle
-	hidden   map[eval.Handle]bool       // the tracer's own Observe, and what boot left
-	quiet    bool                       // the tracer is catching up with boot
-	compiled map[string]compiledScript  // run-script's latest compiled text, by file
+	out        io.Writer
+	printLog   func(ts, details lang.Value)
+	printError func(err error)
+	errors     int
+	tracer     *eval.Ref
+	env        *eval.Env // set by SetEnv; nil: $config and $log
+	osRunner   *stdlib.OSRunner
+	shown      map[eval.Handle]lang.Value // traced assertions, by the tracer's handle
+	hidden     map[eval.Handle]bool       // the tracer's own Observe, and what boot left
+	quiet      bool                       // the tracer is catching up with boot
+	compiled   map[string]compiledScript  // run-script's latest compiled text, by file
 }
 
 type compiledScript struct {
@@ -76,6 +92,8 @@ func New(opts Options) *Host {
 	}
 	h := &Host{Sys: eval.NewSystem(opts.Clock), out: opts.Out, shown: map[eval.Handle]lang.Value{}, hidden: map[eval.Handle]bool{}}
 	h.Sys.OnError = func(f *eval.Facet, err error) { h.Error(err) }
+	h.Sys.Trace = opts.Tracer
+	h.printLog, h.printError = opts.PrintLog, opts.PrintError
 	h.Sys.Spawn("host", func(t *eval.Turn) {
 		h.Root = t.Facet()
 		h.Root.PreventInert() // the host lives as long as the system
@@ -85,6 +103,11 @@ func New(opts Options) *Host {
 		stdlib.StartRegistry(t, h.Config)
 		stdlib.StartStringCheck(t, h.Config)
 		stdlib.StartDependencies(t, h.Config)
+		h.Gatekeeper = gatekeeper.New(t, h.Config)
+		gatekeeper.StartService(t, h.Config)
+		gatekeeper.StartResolution(t, h.Config)
+		relay.StartListenerService(t, h.Config)
+		relay.StartConnector(t, h.Config)
 		runner := opts.Processes
 		if runner == nil {
 			h.osRunner = &stdlib.OSRunner{}
@@ -99,6 +122,10 @@ func New(opts Options) *Host {
 		t.Assert(h.Log, dataspace.Observe(logPattern, t.NewRef("log-printer", &eval.Handler{
 			OnMessage: func(t *eval.Turn, v lang.Value) error {
 				caps := v.(lang.Sequence)
+				if h.printLog != nil {
+					h.printLog(caps[0], caps[1])
+					return nil
+				}
 				fmt.Fprintln(h.out, FormatLog(caps[0], caps[1]))
 				return nil
 			},
@@ -213,14 +240,18 @@ func (h *Host) isOwnObserve(v lang.Value) bool {
 // Error reports an error on the host's output.
 func (h *Host) Error(err error) {
 	h.errors++
+	report := func(err error) { fmt.Fprintf(h.out, "error: %v\n", err) }
+	if h.printError != nil {
+		report = h.printError
+	}
 	var list parser.ErrorList
 	if errors.As(err, &list) {
 		for _, e := range list {
-			fmt.Fprintf(h.out, "error: %v\n", e)
+			report(e)
 		}
 		return
 	}
-	fmt.Fprintf(h.out, "error: %v\n", err)
+	report(err)
 }
 
 // SetOutput sends log lines, trace lines and errors to w from now on. Call it
@@ -244,7 +275,7 @@ func (h *Host) Env() eval.Env {
 	if h.env != nil {
 		return *h.env
 	}
-	return eval.Env{}.With("config", h.Config.Value()).With("log", h.Log.Value())
+	return eval.Env{}.With("config", h.Config.Value()).With("log", h.Log.Value()).With("gatekeeper", h.Gatekeeper.Value())
 }
 
 // SetEnv sets the environment scripts loaded from now on start with.

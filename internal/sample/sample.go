@@ -135,7 +135,7 @@ func random(r *rand.Rand, depth int, annotate bool) lang.Value {
 }
 
 func randText(r *rand.Rand) string {
-	const alphabet = "abcXYZ019 \t\n\"\\|/#@:,<>[]{}é€😀\x00\x7f"
+	const alphabet = "abcXYZ019 \t\n\"\\|/#@:,;'()<>[]{}é€😀\x00\x7f"
 	rs := []rune(alphabet)
 	b := make([]rune, r.IntN(8))
 	for i := range b {

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestServeSurvivesBadInput (issue 17, point 1): a script asserting
+// <Observe foo bar> into $config and $log, and sending $control a malformed
+// <exit "zero">, stops at most its own facet; the daemon beside it (a real
+// `sleep`) keeps running and the server still obeys a later, valid
+// <exit 3>.
+func TestServeSurvivesBadInput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds synd and runs real processes; skipped with -short")
+	}
+	bin := buildSynd(t)
+	dir := t.TempDir()
+	write := func(name, text string) {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644))
+	}
+	write("daemon.pr", "<require-service <daemon sleeper>>\n<daemon sleeper \"echo up; exec sleep 60\">\n")
+	cmd := exec.Command(bin, "serve", "--control", "--settings", t.TempDir(), "-c", dir)
+	stdout, w, err := os.Pipe() // $log on stdout and errors on stderr, in one stream
+	require.NoError(t, err)
+	cmd.Stdout, cmd.Stderr = w, w
+	require.NoError(t, cmd.Start())
+	w.Close()
+	defer cmd.Process.Kill()
+	lines := make(chan string, 1000)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	var seen []string
+	waitFor := func(re *regexp.Regexp) []string {
+		t.Helper()
+		for i, l := range seen {
+			if m := re.FindStringSubmatch(l); m != nil {
+				seen = append(seen[:i], seen[i+1:]...)
+				return m
+			}
+		}
+		deadline := time.After(15 * time.Second)
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					t.Fatalf("synd serve ended early, waiting for %s", re)
+				}
+				if m := re.FindStringSubmatch(l); m != nil {
+					return m
+				}
+				seen = append(seen, l)
+			case <-deadline:
+				t.Fatalf("no line matching %s", re)
+			}
+		}
+	}
+	pid, _ := strconv.Atoi(waitFor(regexp.MustCompile(` up pid=(\d+) service=<daemon sleeper>`))[1])
+
+	write("bad.pr", `
+$config <Observe foo bar>
+$log <Observe foo bar>
+$control ! <exit "zero">
+$log ! <log "-" {line: "bad input sent"}>
+`)
+	waitFor(regexp.MustCompile(`bad input sent`))
+	waitFor(regexp.MustCompile(`^error: .*exit CODE.*"zero"`)) // the $control error, reported
+	time.Sleep(500 * time.Millisecond)
+	require.NoError(t, syscall.Kill(pid, 0), "the daemon keeps running")
+
+	// The host still works: a new service starts, and a valid <exit 3> ends
+	// the server with that status, stopping the daemon.
+	write("later.pr", `
+<require-service <milestone later>>
+? <service-state <milestone later> up> [
+  $log ! <log "-" {line: "later is up"}>
+  $control ! <exit 3>
+]
+`)
+	waitFor(regexp.MustCompile(`later is up`))
+	done := make(chan error, 1)
+	go func() {
+		for range lines {
+		}
+		done <- cmd.Wait()
+	}()
+	select {
+	case err := <-done:
+		var exit *exec.ExitError
+		require.ErrorAs(t, err, &exit)
+		require.Equal(t, 3, exit.ExitCode())
+	case <-time.After(15 * time.Second):
+		t.Fatal("synd serve did not exit on <exit 3>")
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	err = syscall.Kill(pid, 0)
+	for !errors.Is(err, syscall.ESRCH) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		err = syscall.Kill(pid, 0)
+	}
+	require.ErrorIs(t, err, syscall.ESRCH, "the daemon was stopped at exit")
+}

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/synd-lang/synd/lang"
+	"github.com/synd-lang/synd/stdlib/sturdy"
+)
+
+// node is a running `synd serve` whose output lines are collected.
+type node struct {
+	t     *testing.T
+	cmd   *exec.Cmd
+	mu    sync.Mutex
+	lines []string
+	ended chan struct{}
+}
+
+func startNode(t *testing.T, bin string, args ...string) *node {
+	t.Helper()
+	n := &node{t: t, cmd: exec.Command(bin, append([]string{"serve", "--no-banner"}, args...)...), ended: make(chan struct{})}
+	out, err := n.cmd.StdoutPipe()
+	require.NoError(t, err)
+	n.cmd.Stderr = n.cmd.Stdout
+	require.NoError(t, n.cmd.Start())
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			n.mu.Lock()
+			n.lines = append(n.lines, sc.Text())
+			n.mu.Unlock()
+		}
+		_ = n.cmd.Wait()
+		close(n.ended)
+	}()
+	t.Cleanup(n.kill)
+	return n
+}
+
+func (n *node) kill() {
+	_ = n.cmd.Process.Kill()
+	<-n.ended
+}
+
+func (n *node) output() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return strings.Join(n.lines, "\n")
+}
+
+// count is how many output lines contain s.
+func (n *node) count(s string) int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	c := 0
+	for _, l := range n.lines {
+		if strings.Contains(l, s) {
+			c++
+		}
+	}
+	return c
+}
+
+func (n *node) waitCount(s string, want int) {
+	n.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for n.count(s) < want {
+		if time.Now().After(deadline) {
+			n.t.Fatalf("waited for %d lines with %q; output:\n%s", want, s, n.output())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func configDir(t *testing.T, text string) string {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "main.pr"), []byte(text), 0o644))
+	return dir
+}
+
+// nodeB binds a dataspace $world under a sturdy ref and reports what it
+// sees there; nodeA resolves a route to that ref, asserts into $world and
+// observes it.
+const nodeB = `
+let ?world = dataspace
+<bind <ref {oid: world key: #"secret"}> $world #f>
+$world <from-b 42>
+$world ? <from-a ?x> [
+  $log ! <log "-" {line: "B sees", x: $x}>
+]
+`
+
+func nodeA(route string) string {
+	return `
+let ?route = ` + route + `
+<q <resolve-path $route>>
+? <a <resolve-path $route> <ok <resolved-path _ _ ?remote>>> [
+  $remote <from-a "hello">
+  $remote ? <from-b ?y> [
+    $log ! <log "-" {line: "A sees", y: $y}>
+  ]
+]
+? <a <resolve-path $route> <error ?e>> [
+  $log ! <log "-" {line: "A fails", e: $e}>
+]
+`
+}
+
+// TestFederation runs two real synd nodes, on TCP, a unix socket and
+// WebSocket: a script on A resolves a sturdy ref to a dataspace on B,
+// asserts and observes across the link; B is killed and restarted, and A's
+// assertions reappear on B once the route resolves again.
+func TestFederation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs real processes; skipped with -short")
+	}
+	bin := buildSynd(t)
+	root, err := sturdy.Mint(lang.Symbol("world"), []byte("secret"))
+	require.NoError(t, err)
+	ref := lang.Format(root.Value())
+	cases := []struct {
+		name   string
+		listen func(port int, sock string) []string
+		route  func(port int, sock string) string
+	}{
+		{"tcp", func(p int, _ string) []string { return []string{"-p", fmt.Sprintf("127.0.0.1:%d", p)} },
+			func(p int, _ string) string { return fmt.Sprintf(`<route [<tcp "127.0.0.1" %d>] %s>`, p, ref) }},
+		{"unix", func(_ int, s string) []string { return []string{"-s", s} },
+			func(_ int, s string) string { return fmt.Sprintf(`<route [<unix %q>] %s>`, s, ref) }},
+		{"websocket", func(p int, _ string) []string { return []string{"-p", fmt.Sprintf("127.0.0.1:%d", p)} },
+			func(p int, _ string) string { return fmt.Sprintf(`<route [<ws "ws://127.0.0.1:%d/">] %s>`, p, ref) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			port := freePort(t)
+			sock := filepath.Join(t.TempDir(), "b.sock")
+			dirB := configDir(t, nodeB)
+			dirA := configDir(t, nodeA(c.route(port, sock)))
+			b := startNode(t, bin, append([]string{"-c", dirB}, c.listen(port, sock)...)...)
+			a := startNode(t, bin, "-c", dirA)
+			a.waitCount(`A sees y=42`, 1)
+			b.waitCount(`B sees x="hello"`, 1)
+			if c.name == "unix" {
+				fi, err := os.Stat(sock)
+				require.NoError(t, err)
+				require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+			}
+			b.kill()
+			// B comes back on the same address (the unix socket file it
+			// left behind is stale and is replaced).
+			b2 := startNode(t, bin, append([]string{"-c", dirB}, c.listen(port, sock)...)...)
+			b2.waitCount(`B sees x="hello"`, 1)
+			a.waitCount(`A sees y=42`, 2)
+			require.Zero(t, a.count("A fails"), a.output())
+		})
+	}
+}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/synd-lang/synd/eval"
+	"github.com/synd-lang/synd/internal/host"
+	"github.com/synd-lang/synd/internal/status"
+	"github.com/synd-lang/synd/internal/tracefile"
+	"github.com/synd-lang/synd/lang"
+)
+
+// opsFlags are serve's flags for operating a running system: structured
+// logs and the trace file.
+type opsFlags struct {
+	traceFile string
+	traceSize int64
+	traceKeep int
+	logFormat string
+	logLevel  string
+}
+
+func addOpsFlags(fs *flag.FlagSet) *opsFlags {
+	o := &opsFlags{}
+	for _, name := range []string{"t", "trace-file"} {
+		fs.StringVar(&o.traceFile, name, "", "write every turn to this file as Preserves text, as syndicate-server's --trace-file (-t and --trace-file are the same)")
+	}
+	fs.Int64Var(&o.traceSize, "trace-file-size", tracefile.DefaultMaxSize, "bytes a trace file may reach before it is rotated to FILE.1")
+	fs.IntVar(&o.traceKeep, "trace-file-keep", tracefile.DefaultKeep, "rotated trace files kept")
+	fs.StringVar(&o.logFormat, "log-format", "text", "text or json: how $log lines, lifecycle events and errors are printed")
+	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error: the least level printed")
+	return o
+}
+
+// logLevels are the spellings --log-level takes.
+var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}
+
+// opsRun is what the operating flags started; stop ends it.
+type opsRun struct {
+	logger *slog.Logger
+	trace  *tracefile.Writer
+	model  *status.Model
+}
+
+// setUp checks the flags and sets the host options they imply. A bad flag
+// value is a usageError.
+func (o *opsFlags) setUp(out io.Writer, opts *host.Options) (*opsRun, error) {
+	level, ok := logLevels[o.logLevel]
+	if !ok {
+		return nil, usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", o.logLevel)}
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	r := &opsRun{}
+	switch o.logFormat {
+	case "text":
+		r.logger = slog.New(slog.NewTextHandler(out, hopts))
+		if level > slog.LevelInfo {
+			opts.PrintLog = func(ts, details lang.Value) {} // $log lines are information
+		}
+	case "json":
+		r.logger = slog.New(slog.NewJSONHandler(out, hopts))
+		opts.PrintLog = func(ts, details lang.Value) { logRecord(r.logger, ts, details) }
+		opts.PrintError = func(err error) { errorRecord(r.logger, err) }
+	default:
+		return nil, usageError{fmt.Errorf("--log-format %q: want text or json", o.logFormat)}
+	}
+	if o.traceFile != "" {
+		tw, err := tracefile.Create(o.traceFile, tracefile.Options{MaxSize: o.traceSize, Keep: o.traceKeep})
+		if err != nil {
+			return nil, err
+		}
+		r.trace = tw
+		opts.Tracer = tw.Trace
+	}
+	return r, nil
+}
+
+// start follows the booted host's services, logging each lifecycle event.
+func (r *opsRun) start(h *host.Host) {
+	r.model = status.New(h.Sys.Now)
+	r.model.OnEvent = status.Logger(r.logger)
+	h.Sys.Post(h.Root, func(t *eval.Turn) {
+		status.Follow(t, h.Config, h.Log, r.model, nil)
+	})
+}
+
+// stop closes the trace file.
+func (r *opsRun) stop() error {
+	if r.trace != nil {
+		return r.trace.Close()
+	}
+	return nil
+}
+
+// logRecord writes a <log TIMESTAMP DETAILS> message as one record: the
+// line as the message, the other entries as attributes (service as text).
+func logRecord(l *slog.Logger, ts, details lang.Value) {
+	msg := ""
+	var attrs []slog.Attr
+	d, ok := lang.Unwrap(details).(*lang.Dictionary)
+	if !ok {
+		msg = lang.Text(details)
+	} else {
+		for _, e := range d.Entries() {
+			key := lang.Text(e.Key)
+			if key == "line" {
+				msg = strings.TrimRight(lang.Text(e.Value), "\n")
+				continue
+			}
+			attrs = append(attrs, slog.Any(key, jsonValue(e.Value)))
+		}
+	}
+	attrs = append(attrs, slog.String("timestamp", lang.Text(ts)))
+	l.LogAttrs(context.Background(), slog.LevelInfo, msg, attrs...)
+}
+
+// jsonValue is how a value of a log line appears as an attribute: integers,
+// strings and booleans as themselves, anything else as Preserves text.
+func jsonValue(v lang.Value) any {
+	switch x := lang.Unwrap(v).(type) {
+	case lang.Int:
+		return int64(x)
+	case lang.String:
+		return string(x)
+	case lang.Bool:
+		return bool(x)
+	case lang.Symbol:
+		return string(x)
+	}
+	return lang.Format(lang.Strip(v))
+}
+
+// errorRecord writes an error as a record of level error, with the file,
+// line and column as attributes when it has them.
+func errorRecord(l *slog.Logger, err error) {
+	var attrs []slog.Attr
+	var le *lang.Error
+	if errors.As(err, &le) && le.Pos.IsValid() {
+		attrs = append(attrs, slog.String("file", le.Pos.File), slog.Int("line", le.Pos.Line), slog.Int("column", le.Pos.Column))
+	}
+	l.LogAttrs(context.Background(), slog.LevelError, err.Error(), attrs...)
+}

@@ -1,0 +1,210 @@
+package eval
+
+import (
+	"math/bits"
+	"slices"
+
+	"github.com/synd-lang/synd/lang"
+)
+
+// Env is an environment: variables bound to values. It is a persistent map
+// (a hash array mapped trie): With returns a new Env sharing all but a few
+// nodes with the old one, so extending costs O(log n) and copying an Env is
+// free. The zero Env is empty.
+//
+// A script runs in one environment that its instructions extend as they
+// go (a let, or a matching =~, extends it for everything after, blocks
+// included); the bodies of ?, ?? and ?- keep the Env they saw when the
+// instruction ran, as syndicate-server's Env is cloned for them.
+type Env struct {
+	root *envNode
+	n    int    // bindings
+	seq  uint64 // bindings made so far, to order Names
+}
+
+// envNode is a node of the trie: a bitmap of the 32 slots used at this
+// level and, in slot order, a child node or a leaf for each.
+type envNode struct {
+	bitmap uint32
+	kids   []envSlot
+}
+
+type envSlot struct {
+	node *envNode
+	leaf *envLeaf
+}
+
+// envLeaf is one binding; leaves whose names hash alike form a chain.
+type envLeaf struct {
+	hash uint64
+	name string
+	val  lang.Value
+	seq  uint64
+	next *envLeaf
+}
+
+const envBits = 5
+
+func envHash(s string) uint64 {
+	// FNV-1a: deterministic, and enough for names a script chooses.
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// NewEnv builds an environment from a dictionary with symbol (or string)
+// keys, as config-watchers pass; other keys are ignored.
+func NewEnv(d *lang.Dictionary) Env {
+	var e Env
+	if d == nil {
+		return e
+	}
+	for _, en := range d.Entries() {
+		switch k := lang.Unwrap(en.Key).(type) {
+		case lang.Symbol:
+			e = e.With(string(k), en.Value)
+		case lang.String:
+			e = e.With(string(k), en.Value)
+		}
+	}
+	return e
+}
+
+// Len is the number of names bound.
+func (e Env) Len() int { return e.n }
+
+// With returns the environment extended with name bound to v (replacing any
+// binding of name). e itself is unchanged.
+func (e Env) With(name string, v lang.Value) Env {
+	e.seq++
+	l := &envLeaf{hash: envHash(name), name: name, val: v, seq: e.seq}
+	root := e.root
+	if root == nil {
+		root = &envNode{}
+	}
+	var added bool
+	e.root, added = root.put(l, 0)
+	if added {
+		e.n++
+	}
+	return e
+}
+
+func (n *envNode) put(l *envLeaf, shift uint) (*envNode, bool) {
+	bit := uint32(1) << ((l.hash >> shift) & 31)
+	pos := bits.OnesCount32(n.bitmap & (bit - 1))
+	out := &envNode{bitmap: n.bitmap | bit}
+	if n.bitmap&bit == 0 {
+		out.kids = make([]envSlot, len(n.kids)+1)
+		copy(out.kids, n.kids[:pos])
+		out.kids[pos] = envSlot{leaf: l}
+		copy(out.kids[pos+1:], n.kids[pos:])
+		return out, true
+	}
+	out.kids = slices.Clone(n.kids)
+	s := n.kids[pos]
+	switch {
+	case s.node != nil:
+		sub, added := s.node.put(l, shift+envBits)
+		out.kids[pos] = envSlot{node: sub}
+		return out, added
+	case s.leaf.hash == l.hash:
+		// Same hash: replace the name in the chain, or add to it.
+		chain, added := l, true
+		for x := s.leaf; x != nil; x = x.next {
+			if x.name == l.name {
+				added = false
+				continue
+			}
+			chain = &envLeaf{hash: x.hash, name: x.name, val: x.val, seq: x.seq, next: chain}
+		}
+		out.kids[pos] = envSlot{leaf: chain}
+		return out, added
+	default:
+		// Two hashes share this slot: push both one level down.
+		sub, _ := (&envNode{}).putChain(s.leaf, shift+envBits)
+		sub, _ = sub.put(l, shift+envBits)
+		out.kids[pos] = envSlot{node: sub}
+		return out, true
+	}
+}
+
+// putChain puts a whole chain of same-hash leaves.
+func (n *envNode) putChain(l *envLeaf, shift uint) (*envNode, bool) {
+	bit := uint32(1) << ((l.hash >> shift) & 31)
+	return &envNode{bitmap: bit, kids: []envSlot{{leaf: l}}}, true
+}
+
+// Lookup finds the value bound to name.
+func (e Env) Lookup(name string) (lang.Value, bool) {
+	if e.root == nil {
+		return nil, false
+	}
+	h := envHash(name)
+	n := e.root
+	for shift := uint(0); ; shift += envBits {
+		bit := uint32(1) << ((h >> shift) & 31)
+		if n.bitmap&bit == 0 {
+			return nil, false
+		}
+		s := n.kids[bits.OnesCount32(n.bitmap&(bit-1))]
+		if s.node != nil {
+			n = s.node
+			continue
+		}
+		for x := s.leaf; x != nil; x = x.next {
+			if x.hash == h && x.name == name {
+				return x.val, true
+			}
+		}
+		return nil, false
+	}
+}
+
+func (e Env) each(f func(l *envLeaf)) {
+	var walk func(n *envNode)
+	walk = func(n *envNode) {
+		for _, s := range n.kids {
+			if s.node != nil {
+				walk(s.node)
+				continue
+			}
+			for x := s.leaf; x != nil; x = x.next {
+				f(x)
+			}
+		}
+	}
+	if e.root != nil {
+		walk(e.root)
+	}
+}
+
+// Names lists the bound names, each once, in the order they were last bound.
+func (e Env) Names() []string {
+	ls := make([]*envLeaf, 0, e.n)
+	e.each(func(l *envLeaf) { ls = append(ls, l) })
+	slices.SortFunc(ls, func(a, b *envLeaf) int {
+		switch {
+		case a.seq < b.seq:
+			return -1
+		case a.seq > b.seq:
+			return 1
+		}
+		return 0
+	})
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = l.name
+	}
+	return out
+}
+
+// Dictionary is the environment as a dictionary with symbol keys ($.).
+func (e Env) Dictionary() *lang.Dictionary {
+	kvs := make([]lang.Value, 0, 2*e.n)
+	e.each(func(l *envLeaf) { kvs = append(kvs, lang.Symbol(l.name), l.val) })
+	return lang.DictionaryOf(kvs...)
+}
