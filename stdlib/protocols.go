@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/synd-lang/synd/lang"
 	"github.com/synd-lang/synd/stdlib/schema"
 )
 
@@ -41,4 +42,13 @@ func ProtocolSchemas() *schema.Set {
 // milliseconds, where syndicate's timer.prs counts seconds as a double.
 func ConfigSchemaModules() []string {
 	return []string{"service", "externalServices", "internalServices", "gatekeeper.Bind", "gatekeeper.Resolve"}
+}
+
+// ValidateProtocol checks v against definition def ("module.Name") of
+// ProtocolSchemas as syndicate-server reads the records it acts on: a field
+// that matches only an alternative labelled `invalid` fails, and keys no
+// definition mentions are ignored. The error is a *schema.ValidationError,
+// in the schema's words, naming the path inside v that fails.
+func ValidateProtocol(def string, v lang.Value) error {
+	return ProtocolSchemas().ValidateWith(def, v, schema.Options{RejectInvalid: true})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/synd-lang/synd/lang"
+	"github.com/synd-lang/synd/parser"
 	"github.com/synd-lang/synd/stdlib/schema"
 )
 
@@ -271,4 +272,42 @@ func (g *gen) items(mod string, fixed []schema.NamedPattern, variable *schema.Na
 		out = append(out, append(append(lang.Sequence(nil), base...), lang.Int(9)))
 	}
 	return out
+}
+
+// The runtime reads a process spec as syndicate-server does: a present but
+// wrong field is an error named in the schema's words; unknown keys pass.
+func TestValidateProtocol(t *testing.T) {
+	for _, tc := range []struct{ spec, want string }{
+		{`{argv: ["a"]}`, ""},
+		{`{argv: "a b", restart: on-error, readyOnStart: #f, protocol: none, env: {A: "1", B: #f}, dir: "/", clearEnv: #t}`, ""},
+		{`{argv: ["a"], whatever: 1}`, ""},
+		{`{argv: [1 2 3]}`, "item 1 (program) expects a string; found `1` (in `argv:`)"},
+		{`{argv: []}`, "`argv:` expects at least 1 item (@program string @args string ...); found `[]` [closest: CommandLine.full]"},
+		{`{argv: ["a"], restart: alwyas}`, "`restart:` expects one of always, on-error, all, never; found `alwyas`"},
+		{`{argv: ["a"], readyOnStart: 1}`, "`readyOnStart:` expects a boolean (#t or #f); found `1`"},
+		{`{argv: ["a"], env: {A: #t}}`, "`A:` expects one of a string, #f; found `#t` (in `env:`)"},
+		{`{argv: ["a"], env: [1]}`, "`env:` expects a dictionary {EnvVariable: EnvValue ...:...}; found `[1]`"},
+		{`{argv: ["a"], dir: 5}`, "`dir:` expects a string; found `5`"},
+		{`{argv: ["a"], protocol: binary}`, "`protocol:` expects one of none, application/syndicate, text/syndicate; found `binary`"},
+		{`{env: {}}`, "`argv:` is missing"},
+		{`"sh"`, "expects a dictionary {argv: CommandLine}"},
+	} {
+		t.Run(tc.spec, func(t *testing.T) {
+			err := ValidateProtocol("externalServices.FullDaemonProcess", parseValue(t, tc.spec))
+			if tc.want == "" {
+				assert.NoError(t, err)
+				return
+			}
+			var ve *schema.ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+func parseValue(t *testing.T, s string) lang.Value {
+	t.Helper()
+	v, err := parser.Parse("t", []byte(s), parser.Options{})
+	require.NoError(t, err)
+	return v
 }

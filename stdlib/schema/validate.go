@@ -113,6 +113,10 @@ type Options struct {
 	// and a dictionary key that no part of a definition made only of
 	// dictionary patterns mentions (an unknown option).
 	Strict bool
+	// RejectInvalid is the first half of Strict alone: a value matching
+	// only an alternative labelled `invalid` fails, but unknown dictionary
+	// keys pass. It is how syndicate-server reads the records it acts on.
+	RejectInvalid bool
 	// Hole, if set, says which values stand for any value (such as the
 	// variables of a template): they match every pattern.
 	Hole func(v lang.Value) bool
@@ -347,7 +351,7 @@ func (m *matcher) or(mod string, d *Definition, v lang.Value, c ctx, partOfAnd b
 	for _, a := range d.Or {
 		f := m.pattern(mod, a.Pattern, v, c, partOfAnd)
 		if f == nil {
-			if m.opts.Strict && a.Label == "invalid" && len(fails) > 0 {
+			if (m.opts.Strict || m.opts.RejectInvalid) && a.Label == "invalid" && len(fails) > 0 {
 				break
 			}
 			return nil
