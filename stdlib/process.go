@@ -18,6 +18,7 @@ import (
 	"github.com/synd-lang/synd/eval"
 	"github.com/synd-lang/synd/lang"
 	"github.com/synd-lang/synd/stdlib/relay"
+	protocols "github.com/synd-lang/synd/stdlib/schemas"
 )
 
 // ProcessSpec says how to start an OS process.
@@ -138,7 +139,7 @@ func StartProcesses(t *eval.Turn, ds *eval.Ref, runner ProcessRunner) {
 		id, specV := caps[0], caps[1]
 		// The spec is read as syndicate-server reads a daemon's: a field
 		// its schema rejects is reported in the schema's words.
-		if err := ValidateProtocol("externalServices.FullDaemonProcess", specV); err != nil {
+		if err := protocols.Validate("externalServices.FullDaemonProcess", specV); err != nil {
 			t.Assert(ds, rec("process-exited", id, rec("error", lang.String(err.Error()))))
 			return
 		}

@@ -11,8 +11,8 @@ import (
 
 	"github.com/synd-lang/synd/lang"
 	"github.com/synd-lang/synd/parser"
-	"github.com/synd-lang/synd/stdlib"
 	"github.com/synd-lang/synd/stdlib/schema"
+	"github.com/synd-lang/synd/stdlib/schemas"
 )
 
 const schemaUsage = `usage: synd schema check [-text | -value] FILE.prs|FILE.prb|DIR...
@@ -60,7 +60,7 @@ func runSchema(env *cmdEnv, args []string) int {
 // builtinSchemas returns a new set holding the embedded protocol schemas.
 func builtinSchemas() *schema.Set {
 	set := schema.NewSet()
-	base := stdlib.ProtocolSchemas()
+	base := schemas.Set()
 	for _, m := range base.Modules() {
 		set.Add(m, base.Module(m))
 	}

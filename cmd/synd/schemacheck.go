@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 
 	"github.com/synd-lang/synd/parser"
-	"github.com/synd-lang/synd/stdlib"
 	"github.com/synd-lang/synd/stdlib/schema"
+	"github.com/synd-lang/synd/stdlib/schemas"
 )
 
 // schemaChecks validates the records of the scripts synd check reads
@@ -35,7 +35,7 @@ func (s *schemaChecks) checker(dir string) (*schema.Checker, error) {
 		return c, nil
 	}
 	set := builtinSchemas()
-	mods := stdlib.ConfigSchemaModules()
+	mods := schemas.ConfigModules()
 	for _, d := range append(append([]string(nil), s.dirs...), dir) {
 		m, err := loadSchemaPath(set, d)
 		if err != nil {

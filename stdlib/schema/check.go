@@ -25,8 +25,11 @@ func (d Diagnostic) Error() string {
 // Checker validates the records a script asserts and sends against the
 // definitions of a set of schemas, chosen by record label.
 type Checker struct {
-	set    *Set
-	labels map[string][]candidate // by lang.Key of the stripped label
+	// Options are those records are validated with; NewChecker sets
+	// Strict. A hole given to CheckValue is added to them.
+	Options Options
+	set     *Set
+	labels  map[string][]candidate // by lang.Key of the stripped label
 }
 
 type candidate struct {
@@ -43,7 +46,7 @@ func NewChecker(set *Set, names ...string) *Checker {
 	if len(names) == 0 {
 		names = set.Modules()
 	}
-	c := &Checker{set: set, labels: map[string][]candidate{}}
+	c := &Checker{Options: Options{Strict: true}, set: set, labels: map[string][]candidate{}}
 	for _, name := range names {
 		mod, defs := name, []*Definition(nil)
 		if s := set.Module(name); s != nil {
@@ -88,8 +91,8 @@ func (c *Checker) Knows(label lang.Value) bool {
 }
 
 // CheckValue checks one record (or any value: only records with a known
-// label are checked) in strict mode, with hole saying which parts of it
-// stand for any value. It returns nil if it passes.
+// label are checked) with the checker's options, hole saying which parts of
+// it stand for any value. It returns nil if it passes.
 func (c *Checker) CheckValue(v lang.Value, hole func(lang.Value) bool) *Diagnostic {
 	r, ok := lang.Unwrap(v).(*lang.Record)
 	if !ok || (hole != nil && hole(r.Label)) {
@@ -102,7 +105,11 @@ func (c *Checker) CheckValue(v lang.Value, hole func(lang.Value) bool) *Diagnost
 	var best *failure
 	var bestDef string
 	for _, cd := range cands {
-		m := &matcher{set: c.set, opts: Options{Strict: true, Hole: hole}}
+		opts := c.Options
+		if hole != nil {
+			opts.Hole = hole
+		}
+		m := &matcher{set: c.set, opts: opts}
 		f := m.def(cd.mod, cd.def, v, ctx{pos: lang.PositionOf(v)}, false)
 		if f == nil {
 			return nil
@@ -146,8 +153,37 @@ func isTemplateHole(v lang.Value) bool {
 }
 
 func (w *scriptWalker) template(v lang.Value) {
-	if d := w.c.CheckValue(unescape(v), isTemplateHole); d != nil {
+	v = unescape(v)
+	if d := w.c.CheckValue(v, isTemplateHole); d != nil {
 		w.out = append(w.out, *d)
+		return
+	}
+	if r, ok := lang.Unwrap(v).(*lang.Record); ok && w.c.Knows(r.Label) {
+		w.nested(r.Fields)
+	}
+}
+
+// nested checks the records inside a record that passed, such as the
+// <relay-listener ...> of <require-service <relay-listener ...>>.
+func (w *scriptWalker) nested(vs []lang.Value) {
+	for _, v := range vs {
+		if isTemplateHole(v) {
+			continue
+		}
+		switch x := lang.Unwrap(v).(type) {
+		case *lang.Record:
+			if d := w.c.CheckValue(v, isTemplateHole); d != nil {
+				w.out = append(w.out, *d)
+				continue
+			}
+			w.nested(x.Fields)
+		case lang.Sequence:
+			w.nested(x)
+		case *lang.Dictionary:
+			for _, e := range x.Entries() {
+				w.nested([]lang.Value{e.Value})
+			}
+		}
 	}
 }
 

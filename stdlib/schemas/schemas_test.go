@@ -1,4 +1,4 @@
-package stdlib
+package schemas
 
 import (
 	"os"
@@ -15,8 +15,8 @@ import (
 	"github.com/synd-lang/synd/stdlib/schema"
 )
 
-func TestProtocolSchemasRead(t *testing.T) {
-	set := ProtocolSchemas()
+func TestSchemasRead(t *testing.T) {
+	set := Set()
 	meta := schema.Metaschema()
 	for _, m := range set.Modules() {
 		require.NoError(t, meta.Validate("Schema", set.Module(m).Value()), m)
@@ -24,24 +24,24 @@ func TestProtocolSchemasRead(t *testing.T) {
 	for _, m := range []string{"service", "externalServices", "internalServices", "gatekeeper", "sturdy", "noise", "transportAddress", "timer", "rpc", "protocol", "dataspacePatterns", "connection"} {
 		assert.NotNil(t, set.Module(m), m)
 	}
-	for _, m := range ConfigSchemaModules() {
+	for _, m := range ConfigModules() {
 		_, _, err := set.Resolve(m)
 		assert.True(t, set.Module(m) != nil || err == nil, m)
 	}
 }
 
 // Every reference between the embedded schemas resolves.
-func TestProtocolSchemasResolve(t *testing.T) {
-	assert.Empty(t, ProtocolSchemas().Unresolved())
+func TestSchemasResolve(t *testing.T) {
+	assert.Empty(t, Set().Unresolved())
 }
 
 const referenceMirror = "/work/.mirror/elgertam+syndicate-rs/repo"
 
-// TestProtocolSchemasAgreeWithSyndicate: for every definition syndicate's
+// TestSchemasAgreeWithSyndicate: for every definition syndicate's
 // own schemas have, the embedded schema has one of the same name, and both
 // accept and reject the same values — examples generated from both schemas
 // and broken variants of them.
-func TestProtocolSchemasAgreeWithSyndicate(t *testing.T) {
+func TestSchemasAgreeWithSyndicate(t *testing.T) {
 	if _, err := os.Stat(referenceMirror); err != nil {
 		t.Skipf("the syndicate-rs mirror is not at %s; skipping the comparison", referenceMirror)
 	}
@@ -49,7 +49,7 @@ func TestProtocolSchemasAgreeWithSyndicate(t *testing.T) {
 	if err != nil {
 		t.Skipf("cannot list the mirror: %v", err)
 	}
-	ours := ProtocolSchemas()
+	ours := Set()
 	ref := schema.NewSet()
 	for _, name := range strings.Split(string(out), "\n") {
 		if !strings.HasSuffix(name, ".prs") {
@@ -276,7 +276,7 @@ func (g *gen) items(mod string, fixed []schema.NamedPattern, variable *schema.Na
 
 // The runtime reads a process spec as syndicate-server does: a present but
 // wrong field is an error named in the schema's words; unknown keys pass.
-func TestValidateProtocol(t *testing.T) {
+func TestValidate(t *testing.T) {
 	for _, tc := range []struct{ spec, want string }{
 		{`{argv: ["a"]}`, ""},
 		{`{argv: "a b", restart: on-error, readyOnStart: #f, protocol: none, env: {A: "1", B: #f}, dir: "/", clearEnv: #t}`, ""},
@@ -293,7 +293,7 @@ func TestValidateProtocol(t *testing.T) {
 		{`"sh"`, "expects a dictionary {argv: CommandLine}"},
 	} {
 		t.Run(tc.spec, func(t *testing.T) {
-			err := ValidateProtocol("externalServices.FullDaemonProcess", parseValue(t, tc.spec))
+			err := Validate("externalServices.FullDaemonProcess", parseValue(t, tc.spec))
 			if tc.want == "" {
 				assert.NoError(t, err)
 				return
@@ -310,4 +310,21 @@ func parseValue(t *testing.T, s string) lang.Value {
 	v, err := parser.Parse("t", []byte(s), parser.Options{})
 	require.NoError(t, err)
 	return v
+}
+
+func TestValidateRecord(t *testing.T) {
+	gk := lang.Embedded{Ref: lang.Symbol("gk")}
+	tcp := func(port lang.Value) lang.Value {
+		return lang.NewRecord(lang.Symbol("relay-listener"), lang.NewRecord(lang.Symbol("tcp"), lang.String("127.0.0.1"), port), gk)
+	}
+	assert.NoError(t, ValidateRecord(tcp(lang.Int(8001))))
+	assert.NoError(t, ValidateRecord(parseValue(t, `<not-a-config-record 1>`)))
+	assert.NoError(t, ValidateRecord(parseValue(t, `<daemon x {argv: "a", colour: blue}>`)))
+	err := ValidateRecord(tcp(lang.String("8001")))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "field 2 (port) of <tcp> expects an integer; found `\"8001\"` (in field 1 (addr) of <relay-listener>)")
+	assert.Contains(t, err.Error(), "(schema internalServices.TcpWithoutHttp)")
+	err = ValidateRecord(parseValue(t, `<daemon x {argv: "a", restart: alwyas}>`))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "`restart:` expects one of always, on-error, all, never")
 }

@@ -1,4 +1,4 @@
-package stdlib
+package schemas
 
 import (
 	"strings"
@@ -14,7 +14,7 @@ import (
 // The records a config asserts are checked against the protocol schemas,
 // with positions and the schemas' words.
 func TestCheckScriptWithProtocolSchemas(t *testing.T) {
-	c := schema.NewChecker(ProtocolSchemas(), ConfigSchemaModules()...)
+	c := schema.NewChecker(Set(), ConfigModules()...)
 	for _, tc := range []struct{ src, want string }{
 		{`<daemon x {argv: ["a"], restart: alwyas}>`, "t.pr:1:34: `restart:` expects one of always, on-error, all, never; found `alwyas`"},
 		{`<daemon x {argv: 5}>`, "t.pr:1:18: `argv:` expects one of a string, [@program string @args string ...]; found `5`"},
@@ -32,6 +32,8 @@ func TestCheckScriptWithProtocolSchemas(t *testing.T) {
 		{`$log ! <restart-service>`, "<restart-service …> expects 1 field"},
 		{`let ?x = <depends-on a> <depends-on $x>`, "t.pr:1:25: <depends-on …> expects 2 fields"},
 		{`$config =~ {} <depends-on a> <depends-on b>`, "t.pr:1:15: <depends-on …> expects 2 fields"},
+		{`<require-service <relay-listener <tcp "127.0.0.1" "8001"> $gk>>`, "t.pr:1:51: field 2 (port) of <tcp> expects an integer; found `\"8001\"` (in field 1 (addr) of <relay-listener>) (schema internalServices.TcpWithoutHttp)"},
+		{`<depends-on <daemon a> <service-state <daemon b 5> up>>`, "t.pr:1:49: field 2 (config) of <daemon> expects one of"},
 		// passes
 		{`<daemon x "sleep 1">`, ""},
 		{`<daemon x ["sleep" "1"]>`, ""},
