@@ -219,7 +219,7 @@ func checkRewrite(r *lang.Record) (checkedRewrite, bool, error) {
 	if !ok {
 		return checkedRewrite{}, false, nil
 	}
-	t, need, ok, terr := parseCTemplate(r.Fields[1])
+	t, need, ok, terr := parseCTemplate(r.Fields[1], 0)
 	if !ok {
 		return checkedRewrite{}, false, nil
 	}
@@ -436,7 +436,7 @@ type ctmpl interface {
 }
 
 type (
-	tRef       int
+	tRef       struct{ i, d int } // binding i, under d compounds
 	tLit       struct{ v lang.Value }
 	tAttenuate struct {
 		t  ctmpl
@@ -454,10 +454,14 @@ type (
 )
 
 func (t tRef) inst(_ *System, caps []lang.Value) (lang.Value, bool) {
-	if int(t) < len(caps) {
-		return caps[t], true
+	if t.i >= len(caps) {
+		return nil, false
 	}
-	return nil, false
+	// A rewrite that would nest a value too deep drops it (issue 17.2).
+	if t.d > 0 && !withinLevels(caps[t.i], MaxValueLevels-t.d) {
+		return nil, false
+	}
+	return caps[t.i], true
 }
 
 func (t tLit) inst(*System, []lang.Value) (lang.Value, bool) { return t.v, true }
@@ -521,7 +525,7 @@ func instAll(sys *System, ts []ctmpl, caps []lang.Value) ([]lang.Value, bool) {
 // parseCTemplate reads a sturdy.prs Template: ok false if v is not one; need
 // is one more than the highest binding it uses; err reports a bad binding
 // number or an unsafe nested attenuation.
-func parseCTemplate(v lang.Value) (t ctmpl, need int, ok bool, err error) {
+func parseCTemplate(v lang.Value, d int) (t ctmpl, need int, ok bool, err error) {
 	x, isRec := lang.Unwrap(v).(*lang.Record)
 	if !isRec {
 		return nil, 0, false, nil
@@ -534,7 +538,7 @@ func parseCTemplate(v lang.Value) (t ctmpl, need int, ok bool, err error) {
 		if !isSeq {
 			return nil, 0, false, nil
 		}
-		sub, need, ok, err := parseCTemplate(f[0])
+		sub, need, ok, err := parseCTemplate(f[0], d)
 		if !ok {
 			return nil, 0, false, nil
 		}
@@ -552,7 +556,7 @@ func parseCTemplate(v lang.Value) (t ctmpl, need int, ok bool, err error) {
 			if n < 0 || int64(n) > 1<<31 {
 				return nil, 0, true, fmt.Errorf("%w (binding %d)", ErrUnboundRef, n)
 			}
-			return tRef(n), int(n) + 1, true, nil
+			return tRef{int(n), d}, int(n) + 1, true, nil
 		case lang.BigInt:
 			return nil, 0, true, fmt.Errorf("%w (binding %s)", ErrUnboundRef, lang.Format(n))
 		}
@@ -564,24 +568,24 @@ func parseCTemplate(v lang.Value) (t ctmpl, need int, ok bool, err error) {
 		if !isSeq {
 			return nil, 0, false, nil
 		}
-		ts, need, ok, err := parseCTemplates(items)
+		ts, need, ok, err := parseCTemplates(items, d+1)
 		return tRec{lang.Strip(f[0]), ts}, need, ok, err
 	case label == symArr && len(f) == 1:
 		items, isSeq := lang.Unwrap(f[0]).(lang.Sequence)
 		if !isSeq {
 			return nil, 0, false, nil
 		}
-		ts, need, ok, err := parseCTemplates(items)
+		ts, need, ok, err := parseCTemplates(items, d+1)
 		return tArr(ts), need, ok, err
 	case label == symDict && len(f) == 1:
-		d, isDict := lang.Unwrap(f[0]).(*lang.Dictionary)
+		dict, isDict := lang.Unwrap(f[0]).(*lang.Dictionary)
 		if !isDict {
 			return nil, 0, false, nil
 		}
 		out := tDict{}
 		var firstErr error
-		for _, e := range d.Entries() {
-			sub, m, ok, err := parseCTemplate(e.Value)
+		for _, e := range dict.Entries() {
+			sub, m, ok, err := parseCTemplate(e.Value, d+1)
 			if !ok {
 				return nil, 0, false, nil
 			}
@@ -597,12 +601,12 @@ func parseCTemplate(v lang.Value) (t ctmpl, need int, ok bool, err error) {
 	return nil, 0, false, nil
 }
 
-func parseCTemplates(vs []lang.Value) ([]ctmpl, int, bool, error) {
+func parseCTemplates(vs []lang.Value, d int) ([]ctmpl, int, bool, error) {
 	out := make([]ctmpl, len(vs))
 	need := 0
 	var firstErr error
 	for i, v := range vs {
-		t, m, ok, err := parseCTemplate(v)
+		t, m, ok, err := parseCTemplate(v, d)
 		if !ok {
 			return nil, 0, false, nil
 		}

@@ -107,6 +107,19 @@ func (e *duringEntity) Message(t *Turn, v lang.Value) error {
 	return nil
 }
 
+// observeWire is During (during) or OnMessage with the pattern in its wire
+// form already.
+func (t *Turn) observeWire(ds *Ref, pattern lang.Value, during bool, body func(t *Turn, captures []lang.Value)) {
+	e := &duringEntity{owner: t.facet, facets: map[Handle]*Facet{}}
+	name := "on-message"
+	if during {
+		e.onAssert, name = body, "during"
+	} else {
+		e.onMessage = body
+	}
+	t.Assert(ds, lang.NewRecord(dataspace.SymObserve, pattern, lang.Embedded{Ref: t.NewRef(name, e)}))
+}
+
 // During observes p at ds from the active facet: for each distinct capture
 // tuple that appears, body runs in a new child facet, which stops when the
 // tuple disappears. The observation lasts as long as the active facet.

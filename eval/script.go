@@ -53,6 +53,7 @@ func (t *Turn) RunInstr(s *parser.Script, in parser.Instr, env Env, hooks Hooks)
 }
 
 type interp struct {
+	sites  map[*parser.PatternTemplate]*site // see pattern.go
 	script *parser.Script
 	hooks  Hooks
 	top    parser.Instr // the instruction whose matches hooks report
@@ -163,7 +164,7 @@ func (x *interp) observe(t *Turn, self parser.Instr, targetName string, pt *pars
 	if err != nil {
 		return err
 	}
-	pat, err := x.pattern(pt, env)
+	pat, err := x.wirePattern(pt, env)
 	if err != nil {
 		return err
 	}
@@ -177,11 +178,7 @@ func (x *interp) observe(t *Turn, self parser.Instr, targetName string, pt *pars
 			t.Fail(err)
 		}
 	}
-	if during {
-		t.During(target, pat, run)
-	} else {
-		t.OnMessage(target, pat, run)
-	}
+	t.observeWire(target, pat, during, run)
 	return nil
 }
 
@@ -210,6 +207,13 @@ func (x *interp) target(name string, p lang.Position, env Env) (*Ref, error) {
 
 // instantiate builds the value of a template.
 func (x *interp) instantiate(t *Turn, tp parser.Template, env Env) (lang.Value, error) {
+	return x.build(t, tp, env, 0)
+}
+
+// build builds the value of a template whose result will sit under d
+// enclosing compounds; a variable's value placed there must leave the whole
+// within MaxValueLevels.
+func (x *interp) build(t *Turn, tp parser.Template, env Env, d int) (lang.Value, error) {
 	switch tp := tp.(type) {
 	case *parser.TLit:
 		return tp.Value, nil
@@ -218,27 +222,28 @@ func (x *interp) instantiate(t *Turn, tp parser.Template, env Env) (lang.Value, 
 		if !ok {
 			return nil, rtErr(tp.P, "undefined variable $%s", tp.Name)
 		}
-		return v, nil
+		return v, checkLevels(tp.P, v, d)
 	case *parser.TEnv:
-		return env.Dictionary(), nil
+		v := env.Dictionary()
+		return v, checkLevels(tp.P, v, d)
 	case *parser.TRecord:
-		label, err := x.instantiate(t, tp.Label, env)
+		label, err := x.build(t, tp.Label, env, d+1)
 		if err != nil {
 			return nil, err
 		}
-		fs, err := x.instantiateAll(t, tp.Fields, env)
+		fs, err := x.buildAll(t, tp.Fields, env, d+1)
 		if err != nil {
 			return nil, err
 		}
 		return &lang.Record{Label: label, Fields: fs}, nil
 	case *parser.TSequence:
-		items, err := x.instantiateAll(t, tp.Items, env)
+		items, err := x.buildAll(t, tp.Items, env, d+1)
 		if err != nil {
 			return nil, err
 		}
 		return lang.Sequence(items), nil
 	case *parser.TSet:
-		items, err := x.instantiateAll(t, tp.Items, env)
+		items, err := x.buildAll(t, tp.Items, env, d+1)
 		if err != nil {
 			return nil, err
 		}
@@ -246,11 +251,11 @@ func (x *interp) instantiate(t *Turn, tp parser.Template, env Env) (lang.Value, 
 	case *parser.TDictionary:
 		kvs := make([]lang.Value, 0, 2*len(tp.Keys))
 		for i := range tp.Keys {
-			k, err := x.instantiate(t, tp.Keys[i], env)
+			k, err := x.build(t, tp.Keys[i], env, d+1)
 			if err != nil {
 				return nil, err
 			}
-			v, err := x.instantiate(t, tp.Values[i], env)
+			v, err := x.build(t, tp.Values[i], env, d+1)
 			if err != nil {
 				return nil, err
 			}
@@ -263,21 +268,26 @@ func (x *interp) instantiate(t *Turn, tp parser.Template, env Env) (lang.Value, 
 	return nil, rtErr(tp.Pos(), "unknown template %T", tp)
 }
 
-func (x *interp) instantiateAll(t *Turn, ts []parser.Template, env Env) ([]lang.Value, error) {
+// checkLevels fails if v, placed under d compounds, makes a value deeper
+// than MaxValueLevels (issue 17.2: such values overflowed the stack of
+// whatever walked them).
+func checkLevels(p lang.Position, v lang.Value, d int) error {
+	if d > 0 && !withinLevels(v, MaxValueLevels-d) {
+		return rtErr(p, "the value built here would nest deeper than %d levels", MaxValueLevels)
+	}
+	return nil
+}
+
+func (x *interp) buildAll(t *Turn, ts []parser.Template, env Env, d int) ([]lang.Value, error) {
 	out := make([]lang.Value, len(ts))
 	for i, tp := range ts {
-		v, err := x.instantiate(t, tp, env)
+		v, err := x.build(t, tp, env, d)
 		if err != nil {
 			return nil, err
 		}
 		out[i] = v
 	}
 	return out, nil
-}
-
-// pattern fills in a pattern template's variables.
-func (x *interp) pattern(pt *parser.PatternTemplate, env Env) (dataspace.Pattern, error) {
-	return x.pnode(pt.Root, env)
 }
 
 func (x *interp) pnode(n parser.PNode, env Env) (dataspace.Pattern, error) {

@@ -298,7 +298,7 @@ func CompileValues(file string, vals []lang.Value) (*Script, error) {
 // variable target rather than config (the REPL's :target).
 func CompileValuesTarget(file string, vals []lang.Value, target string) (*Script, error) {
 	c := &compiler{file: file}
-	body := c.block(vals, target)
+	body := c.block(vals, target, target)
 	if len(c.errs) > 0 {
 		sort.SliceStable(c.errs, func(i, j int) bool {
 			a, b := c.errs[i].Pos, c.errs[j].Pos
@@ -362,11 +362,14 @@ func symbolOf(v lang.Value) (string, bool) {
 	return string(s), ok
 }
 
-func (c *compiler) block(vals []lang.Value, target string) []Instr {
+// block compiles the instructions of a block with target and outer target
+// (the target before the latest $var retargeting, which =~ runs its branches
+// with, as syndicate-server's Parser::parse does).
+func (c *compiler) block(vals []lang.Value, target, outer string) []Instr {
 	k := &cursor{vals: vals}
 	var out []Instr
 	for k.more() {
-		in := c.instr(k, target)
+		in := c.instr(k, target, outer)
 		if in != nil {
 			out = append(out, in)
 		}
@@ -376,7 +379,7 @@ func (c *compiler) block(vals []lang.Value, target string) []Instr {
 
 // instr compiles one instruction from the cursor; the rest of the block is
 // consumed too when the instruction is a `=~` conditional.
-func (c *compiler) instr(k *cursor, target string) Instr {
+func (c *compiler) instr(k *cursor, target, outer string) Instr {
 	v := k.next()
 	p := lang.PositionOf(v)
 	at := At{p}
@@ -384,7 +387,7 @@ func (c *compiler) instr(k *cursor, target string) Instr {
 	case *lang.Record, *lang.Dictionary:
 		return &Assert{at, target, c.template(v)}
 	case lang.Sequence:
-		return &Block{at, c.block(x, target)}
+		return &Block{at, c.block(x, target, outer)}
 	case lang.Symbol:
 		s := string(x)
 		switch {
@@ -410,7 +413,7 @@ func (c *compiler) instr(k *cursor, target string) Instr {
 				c.errorf(p, "%s needs an instruction after its pattern", s)
 				return nil
 			}
-			body := c.instr(k, target)
+			body := c.instr(k, target, outer)
 			if pat == nil || body == nil {
 				return nil
 			}
@@ -423,7 +426,7 @@ func (c *compiler) instr(k *cursor, target string) Instr {
 				c.errorf(p, "?- needs an instruction to run on stop")
 				return nil
 			}
-			body := c.instr(k, target)
+			body := c.instr(k, target, outer)
 			if body == nil {
 				return nil
 			}
@@ -433,43 +436,31 @@ func (c *compiler) instr(k *cursor, target string) Instr {
 		case s == "$." && !isMatchOp(k.peek()):
 			c.errorf(p, "$. cannot stand as an instruction (it is not a reference); only `$. =~ PATTERN ...` may start with it")
 			return nil
+		case s == "$":
+			c.errorf(p, "$ needs a variable name")
+			return nil
 		case strings.HasPrefix(s, "$"):
 			name := s[1:]
 			if !k.more() {
 				c.errorf(p, "expected an instruction after %s", s)
 				return nil
 			}
-			if op, _ := symbolOf(k.peek()); op == "=~" {
+			if isMatchOp(k.peek()) {
 				k.next()
-				if !k.more() {
-					c.errorf(p, "%s =~ needs a pattern and an instruction", s)
-					return nil
-				}
-				pat := c.pattern(k.next())
-				if !k.more() {
-					c.errorf(p, "%s =~ needs an instruction after its pattern", s)
-					return nil
-				}
-				then := c.instr(k, target)
-				var rest []Instr
-				for k.more() {
-					if in := c.instr(k, target); in != nil {
-						rest = append(rest, in)
-					}
-				}
-				if pat == nil || then == nil {
-					return nil
-				}
-				return &Cond{at, name, pat, then, rest}
+				return c.cond(k, at, s, name, target)
 			}
-			return c.instr(k, name)
+			return c.instr(k, name, target)
 		case strings.HasPrefix(s, "?"):
 			c.errorf(p, "binder %s cannot stand as an instruction", s)
 			return nil
 		case s == "_":
 			c.errorf(p, "_ cannot stand as an instruction")
 			return nil
-		case s == "=" || s == "=~":
+		case s == "=~":
+			// A bare =~ matches the current target's variable; its branches
+			// run with the outer target (script/mod.rs, Parser::parse).
+			return c.cond(k, at, "=~", target, outer)
+		case s == "=":
 			c.errorf(p, "unexpected %s", s)
 			return nil
 		}
@@ -478,6 +469,34 @@ func (c *compiler) instr(k *cursor, target string) Instr {
 	}
 	c.errorf(p, "unexpected %s %s; expected an instruction", lang.Unwrap(v).Kind(), lang.Format(lang.Strip(v)))
 	return nil
+}
+
+// cond compiles `=~ PATTERN INSTR REST...` matching the variable name; INSTR
+// and REST (the rest of the block) run with target.
+func (c *compiler) cond(k *cursor, at At, what, name, target string) Instr {
+	if what != "=~" {
+		what += " =~"
+	}
+	if !k.more() {
+		c.errorf(at.P, "%s needs a pattern and an instruction", what)
+		return nil
+	}
+	pat := c.pattern(k.next())
+	if !k.more() {
+		c.errorf(at.P, "%s needs an instruction after its pattern", what)
+		return nil
+	}
+	then := c.instr(k, target, target)
+	var rest []Instr
+	for k.more() {
+		if in := c.instr(k, target, target); in != nil {
+			rest = append(rest, in)
+		}
+	}
+	if pat == nil || then == nil {
+		return nil
+	}
+	return &Cond{at, name, pat, then, rest}
 }
 
 func isMatchOp(v lang.Value) bool {

@@ -43,6 +43,42 @@ $n =~ 1 <one> <not-one>
 	assert.Equal(t, "s.pr:2:1", s.Body[0].Pos().String())
 }
 
+// TestCompileConformanceForms: forms syndicate-server's Parser accepts
+// (script/mod.rs) that synd once refused.
+func TestCompileConformanceForms(t *testing.T) {
+	s, err := compile(t, `
+let ?c = <* $config [<or [<rewrite <require-service ?s> <require-core-service $s>> <accept _>]>]>
+$. =~ {c: _} <has-c>
+$c [=~ _ <matched>]
+? <$label ?x> <y>
+let ?j = join stringify <sep> [a b]
+? {=k: ?v, $x: ?w} <z>
+`)
+	require.NoError(t, err)
+	att := s.Body[0].(*parser.Let).Expr.(*parser.ETemplate).Template.(*parser.TAttenuate)
+	require.Len(t, att.Caveats, 1)
+	assert.Equal(t, parser.CaveatOr, att.Caveats[0].Kind)
+	assert.Equal(t, parser.CaveatRewrite, att.Caveats[0].Alts[0].Kind)
+	assert.Equal(t, parser.CaveatAccept, att.Caveats[0].Alts[1].Kind)
+
+	cond := s.Body[1].(*parser.Cond)
+	assert.Equal(t, ".", cond.Var, "$. =~ matches the environment")
+	require.Len(t, cond.Else, 4)
+	bare := cond.Else[0].(*parser.Block).Body[0].(*parser.Cond)
+	assert.Equal(t, "c", bare.Var, "a bare =~ matches the current target's variable")
+	assert.Equal(t, "config", bare.Then.(*parser.Assert).Target, "its branch runs on the outer target")
+
+	g := cond.Else[1].(*parser.During).Pattern.Root.(parser.PGroup)
+	require.NotNil(t, g.LabelVar)
+	assert.Equal(t, "label", g.LabelVar.Name)
+
+	_, isStringify := cond.Else[2].(*parser.Let).Expr.(*parser.EJoin).Sep.(*parser.EStringify)
+	assert.True(t, isStringify, "join's separator is an expression")
+
+	d := cond.Else[3].(*parser.During).Pattern.Root.(parser.PGroup)
+	assert.Equal(t, "[$x =k]", fmt.Sprint(d.Keys), "dictionary pattern keys are literal as written")
+}
+
 func TestPatternNamesInCaptureOrder(t *testing.T) {
 	s, err := compile(t, `? <?all <r ?a {z: ?z, b: ?b} [?c <?d <e ?f>>]>> <x>`)
 	require.NoError(t, err)

@@ -21,12 +21,14 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/chzyer/readline"
 
 	"github.com/synd-lang/synd/dataspace"
 	"github.com/synd-lang/synd/eval"
 	"github.com/synd-lang/synd/internal/host"
+	"github.com/synd-lang/synd/internal/status"
 	"github.com/synd-lang/synd/lang"
 	"github.com/synd-lang/synd/parser"
 )
@@ -71,6 +73,8 @@ var commands = []struct{ name, args, help string }{
 	{":facets", "", "the facets started at the prompt, with what each asserts"},
 	{":trace", "on|off", "show assertions appearing (+), disappearing (-) and messages (!) at the target"},
 	{":load", "FILE", "run a script file in an actor of its own"},
+	{":services", "[PATTERN]", "the services and their states, as synd status shows them"},
+	{":why", "NAME", "why a service is not up: its dependencies to the first one not met"},
 	{":target", "$VAR", "send instructions typed from now on to the reference in $VAR"},
 	{":stop", "N", "stop facet N, started at the prompt"},
 	{":env", "", "the variables bound at the prompt"},
@@ -379,6 +383,10 @@ func (r *REPL) Command(line string) (quit bool) {
 		})
 	case ":trace":
 		r.cmdTrace(arg)
+	case ":services":
+		r.cmdServices(arg)
+	case ":why":
+		r.cmdWhy(arg)
 	case ":load":
 		if arg == "" {
 			r.printf("error: :load takes a file name\n")
@@ -613,4 +621,68 @@ func HistoryFile() string {
 		return ""
 	}
 	return filepath.Join(dir, "history")
+}
+
+// askStatus asks the system's $config for its status (see status.Ask), as
+// synd status asks a server, and waits for the answer.
+func (r *REPL) askStatus() (*status.Model, error) {
+	type answer struct {
+		snap lang.Value
+		err  error
+	}
+	ch := make(chan answer, 1)
+	r.h.Sys.Post(r.root, func(t *eval.Turn) {
+		t.NewFacet(func(t *eval.Turn) {
+			status.Ask(t, r.h.Config, func(t *eval.Turn, _ *eval.Ref, snap lang.Value, err error) {
+				ch <- answer{snap, err}
+				t.Stop() // withdraws the request
+			})
+		})
+	})
+	select {
+	case a := <-ch:
+		if a.err != nil {
+			return nil, a.err
+		}
+		return status.Load(a.snap)
+	case <-time.After(10 * time.Second):
+		return nil, errors.New("no status came: is the status service running in this system?")
+	}
+}
+
+func (r *REPL) cmdServices(pattern string) {
+	m, err := r.askStatus()
+	if err != nil {
+		r.printf("error: %v\n", err)
+		return
+	}
+	var list []*status.Service
+	for _, s := range m.Match(pattern) {
+		if !status.Internal(s.Name) {
+			list = append(list, s)
+		}
+	}
+	var b strings.Builder
+	status.WriteList(&b, list, false, 0)
+	r.printf("%s", b.String())
+}
+
+func (r *REPL) cmdWhy(name string) {
+	if name == "" {
+		r.printf("error: :why takes the name of a service\n")
+		return
+	}
+	m, err := r.askStatus()
+	if err != nil {
+		r.printf("error: %v\n", err)
+		return
+	}
+	s, err := m.Find(name)
+	if err != nil {
+		r.printf("error: %v\n", err)
+		return
+	}
+	for _, line := range m.Why(s) {
+		r.printf("%s\n", line)
+	}
 }

@@ -2,15 +2,13 @@ package stdlib
 
 import (
 	"crypto/sha256"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/fsnotify/fsnotify"
 
 	"github.com/synd-lang/synd/eval"
 	"github.com/synd-lang/synd/lang"
@@ -51,6 +49,13 @@ type FileOptions struct {
 //	                                replaces the old version, which otherwise
 //	                                keeps running
 func StartFiles(t *eval.Turn, ds *eval.Ref, opts FileOptions) {
+	var fw *fileWatcher
+	watch := func(t *eval.Turn, path string, tree bool, changed func(t *eval.Turn)) {}
+	if opts.Watch {
+		fw = newFileWatcher(t.System())
+		t.OnStop(func(*eval.Turn) { fw.close() })
+		watch = fw.watch
+	}
 	t.During(ds, recPattern("file-watch", capture, capture), func(t *eval.Turn, caps []lang.Value) {
 		root, ok1 := lang.Unwrap(caps[0]).(lang.String)
 		suffix, ok2 := lang.Unwrap(caps[1]).(lang.String)
@@ -59,8 +64,17 @@ func StartFiles(t *eval.Turn, ds *eval.Ref, opts FileOptions) {
 			return
 		}
 		present := map[string]eval.Handle{}
+		reported := map[string]bool{} // skipped paths already reported
 		scan := func(t *eval.Turn) {
-			files := ListFiles(string(root), string(suffix))
+			files, skipped := listFiles(string(root), string(suffix))
+			now := map[string]bool{}
+			for _, err := range skipped {
+				now[err.Path] = true
+				if !reported[err.Path] {
+					t.System().Report(t.Facet(), &primitiveError{"file-watch: skipped " + err.Error()})
+				}
+			}
+			reported = now
 			seen := map[string]bool{}
 			for _, f := range files {
 				seen[f] = true
@@ -81,9 +95,7 @@ func StartFiles(t *eval.Turn, ds *eval.Ref, opts FileOptions) {
 			}
 		}
 		scan(t)
-		if opts.Watch {
-			watch(t, string(root), true, scan)
-		}
+		watch(t, string(root), true, scan)
 	})
 	t.During(ds, recPattern("read-values", capture), func(t *eval.Turn, caps []lang.Value) {
 		file, ok := lang.Unwrap(caps[0]).(lang.String)
@@ -92,11 +104,19 @@ func StartFiles(t *eval.Turn, ds *eval.Ref, opts FileOptions) {
 			return
 		}
 		var current []eval.Handle
+		var lastErr string
 		load := func(t *eval.Turn) {
 			src, err := os.ReadFile(string(file))
 			if err != nil {
+				// Reported once; tried again when the file or its mode
+				// changes. A file that has gone is its file-watch's business.
+				if !errors.Is(err, fs.ErrNotExist) && err.Error() != lastErr {
+					t.System().Report(t.Facet(), &primitiveError{"read-values: " + err.Error()})
+				}
+				lastErr = err.Error()
 				return
 			}
+			lastErr = ""
 			vals, err := opts.Read(string(file), src)
 			if err != nil {
 				t.System().Report(t.Facet(), err)
@@ -111,9 +131,7 @@ func StartFiles(t *eval.Turn, ds *eval.Ref, opts FileOptions) {
 			}
 		}
 		load(t)
-		if opts.Watch {
-			watch(t, string(file), false, load)
-		}
+		watch(t, string(file), false, load)
 	})
 	t.During(ds, recPattern("run-script", capture, capture), func(t *eval.Turn, caps []lang.Value) {
 		file, ok := lang.Unwrap(caps[0]).(lang.String)
@@ -124,15 +142,20 @@ func StartFiles(t *eval.Turn, ds *eval.Ref, opts FileOptions) {
 		}
 		var current *eval.Facet
 		var digest [32]byte
+		var lastErr string
 		load := func(t *eval.Turn) {
 			src, err := os.ReadFile(string(file))
 			if err != nil {
-				if current == nil {
-					// Nothing runs: say why (a missing program, say).
-					t.Fail(&primitiveError{"run-script: " + err.Error()})
+				// Say why nothing (new) runs, once; the facet stays, so the
+				// file is read again when it or its mode changes. A removed
+				// file's run-script is retracted by its file-watch.
+				if err.Error() != lastErr {
+					t.System().Report(t.Facet(), &primitiveError{"run-script: " + err.Error()})
 				}
-				return // removed later: its file-watch retracts the run-script
+				lastErr = err.Error()
+				return
 			}
+			lastErr = ""
 			d := sha256.Sum256(src)
 			if current != nil && d == digest {
 				return
@@ -152,9 +175,7 @@ func StartFiles(t *eval.Turn, ds *eval.Ref, opts FileOptions) {
 			current, digest = next, d
 		}
 		load(t)
-		if opts.Watch {
-			watch(t, string(file), false, load)
-		}
+		watch(t, string(file), false, load)
 	})
 }
 
@@ -163,11 +184,28 @@ func StartFiles(t *eval.Turn, ds *eval.Ref, opts FileOptions) {
 const settle = 100 * time.Millisecond
 
 // ListFiles lists the files under root ending in suffix: recursive, sorted,
-// hidden files and directories skipped.
+// hidden files and directories skipped, and so are paths that cannot be
+// read (see listFiles).
 func ListFiles(root, suffix string) []string {
+	files, _ := listFiles(root, suffix)
+	return files
+}
+
+// listFiles is ListFiles, also returning every path it had to skip (an
+// unreadable directory, say) with the reason. A root that does not exist is
+// no error: it has no files (yet).
+func listFiles(root, suffix string) ([]string, []*fs.PathError) {
 	var files []string
+	var skipped []*fs.PathError
 	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
+			if !(path == root && errors.Is(err, fs.ErrNotExist)) {
+				pe, ok := err.(*fs.PathError)
+				if !ok {
+					pe = &fs.PathError{Op: "read", Path: path, Err: err}
+				}
+				skipped = append(skipped, pe)
+			}
 			return nil
 		}
 		if path != root && strings.HasPrefix(d.Name(), ".") {
@@ -182,73 +220,5 @@ func ListFiles(root, suffix string) []string {
 		return nil
 	})
 	sort.Strings(files)
-	return files
-}
-
-// watch calls changed (in a turn of the active facet) whenever something
-// under path changes, until the facet stops. For a directory it follows
-// subdirectories as they appear; for a file it watches the directory holding
-// it, so that editors that replace files are followed too.
-func watch(t *eval.Turn, path string, tree bool, changed func(t *eval.Turn)) {
-	w, err := fsnotify.NewWatcher()
-	if err != nil {
-		t.Fail(err)
-		return
-	}
-	dirs := []string{path}
-	if tree {
-		dirs = nil
-		_ = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-			if err == nil && d.IsDir() {
-				dirs = append(dirs, p)
-			}
-			return nil
-		})
-	} else {
-		dirs = []string{filepath.Dir(path)}
-	}
-	for _, d := range dirs {
-		_ = w.Add(d)
-	}
-	sys, facet := t.System(), t.Facet()
-	sys.Hold()
-	var once sync.Once
-	stop := func() { once.Do(func() { w.Close() }) }
-	go func() {
-		defer sys.Release()
-		// Changes come in bursts (an editor truncates, then writes): act
-		// once the burst is over, not on a half-written file.
-		var quiet *time.Timer
-		defer func() {
-			if quiet != nil {
-				quiet.Stop()
-			}
-		}()
-		for {
-			select {
-			case ev, ok := <-w.Events:
-				if !ok {
-					return
-				}
-				if !tree && filepath.Clean(ev.Name) != filepath.Clean(path) {
-					continue
-				}
-				if tree && ev.Has(fsnotify.Create) {
-					if info, err := os.Stat(ev.Name); err == nil && info.IsDir() {
-						_ = w.Add(ev.Name)
-					}
-				}
-				if quiet == nil {
-					quiet = time.AfterFunc(settle, func() { sys.Post(facet, changed) })
-				} else {
-					quiet.Reset(settle)
-				}
-			case _, ok := <-w.Errors:
-				if !ok {
-					return
-				}
-			}
-		}
-	}()
-	t.OnStop(func(*eval.Turn) { stop() })
+	return files, skipped
 }

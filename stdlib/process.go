@@ -1,23 +1,18 @@
 package stdlib
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/synd-lang/synd/dataspace"
 	"github.com/synd-lang/synd/eval"
 	"github.com/synd-lang/synd/lang"
-	"github.com/synd-lang/synd/stdlib/relay"
 	protocols "github.com/synd-lang/synd/stdlib/schemas"
 )
 
@@ -32,9 +27,11 @@ type ProcessSpec struct {
 	Protocol string
 }
 
-// ParseProcessSpec reads {argv: [...], env: {NAME: "value" or #f}, dir: "...",
-// clearEnv: bool, protocol: none|application/syndicate|text/syndicate}; only
-// argv is required.
+// ParseProcessSpec reads a process spec as externalServices.prs's
+// FullProcess: {argv: CMD, env: {NAME: "value" or #f}, dir: "...",
+// clearEnv: bool, protocol: none|application/syndicate|text/syndicate}, where
+// CMD is a shell string (run with sh -c) or a non-empty list of strings; only
+// argv is required. Errors name the field at fault.
 func ParseProcessSpec(v lang.Value) (ProcessSpec, error) {
 	var s ProcessSpec
 	d, ok := lang.Unwrap(v).(*lang.Dictionary)
@@ -45,37 +42,13 @@ func ParseProcessSpec(v lang.Value) (ProcessSpec, error) {
 	if !ok {
 		return s, errors.New("a process spec needs argv")
 	}
-	seq, ok := lang.Unwrap(argv).(lang.Sequence)
-	if !ok || len(seq) == 0 {
-		return s, fmt.Errorf("argv must be a non-empty sequence of strings, not %s", lang.Format(argv))
-	}
-	for _, a := range seq {
-		str, ok := lang.Unwrap(a).(lang.String)
-		if !ok {
-			return s, fmt.Errorf("argv must hold strings, not %s", lang.Format(a))
-		}
-		s.Argv = append(s.Argv, string(str))
+	var err error
+	if s.Argv, err = ParseCommandLine(argv); err != nil {
+		return s, err
 	}
 	if env, ok := d.Get(lang.Symbol("env")); ok {
-		ed, ok := lang.Unwrap(env).(*lang.Dictionary)
-		if !ok {
-			return s, fmt.Errorf("env must be a dictionary, not %s", lang.Format(env))
-		}
-		s.Env = map[string]*string{}
-		for _, e := range ed.Entries() {
-			name := lang.Text(e.Key)
-			switch x := lang.Unwrap(e.Value).(type) {
-			case lang.String:
-				val := string(x)
-				s.Env[name] = &val
-			case lang.Bool:
-				if x {
-					return s, fmt.Errorf("env %s: #t is not a value; give a string, or #f to remove it", name)
-				}
-				s.Env[name] = nil
-			default:
-				return s, fmt.Errorf("env %s must be a string or #f, not %s", name, lang.Format(e.Value))
-			}
+		if s.Env, err = parseEnv(env); err != nil {
+			return s, err
 		}
 	}
 	if dir, ok := d.Get(lang.Symbol("dir")); ok {
@@ -86,11 +59,15 @@ func ParseProcessSpec(v lang.Value) (ProcessSpec, error) {
 		s.Dir = string(str)
 	}
 	if p, ok := d.Get(lang.Symbol("protocol")); ok {
+		_, isSym := lang.Unwrap(p).(lang.Symbol)
 		switch lang.Text(p) {
 		case "none":
 		case "application/syndicate", "text/syndicate":
 			s.Protocol = lang.Text(p)
 		default:
+			isSym = false
+		}
+		if !isSym {
 			return s, fmt.Errorf("protocol must be none, application/syndicate or text/syndicate, not %s", lang.Format(p))
 		}
 	}
@@ -102,6 +79,131 @@ func ParseProcessSpec(v lang.Value) (ProcessSpec, error) {
 		s.ClearEnv = bool(b)
 	}
 	return s, nil
+}
+
+// ParseCommandLine reads externalServices.prs's CommandLine: a shell string,
+// run as sh -c STRING, or a non-empty list of strings, program first.
+func ParseCommandLine(v lang.Value) ([]string, error) {
+	switch x := lang.Unwrap(v).(type) {
+	case lang.String:
+		return []string{"sh", "-c", string(x)}, nil
+	case lang.Sequence:
+		if len(x) == 0 {
+			break
+		}
+		argv := make([]string, 0, len(x))
+		for _, a := range x {
+			str, ok := lang.Unwrap(a).(lang.String)
+			if !ok {
+				return nil, fmt.Errorf("argv must hold strings, not %s", lang.Format(a))
+			}
+			argv = append(argv, string(str))
+		}
+		return argv, nil
+	}
+	return nil, fmt.Errorf("argv must be a shell string or a non-empty sequence of strings, not %s", lang.Format(v))
+}
+
+// parseEnv reads {NAME: "value" or #f}. A name is a string or a symbol (one
+// namespace: the two spellings of one name may not both appear) and must be
+// a POSIX variable name, so that no key can smuggle "=" or a NUL into the
+// environment or dodge a caveat written for the other spelling.
+func parseEnv(env lang.Value) (map[string]*string, error) {
+	ed, ok := lang.Unwrap(env).(*lang.Dictionary)
+	if !ok {
+		return nil, fmt.Errorf("env must be a dictionary, not %s", lang.Format(env))
+	}
+	out := map[string]*string{}
+	for _, e := range ed.Entries() {
+		var name string
+		switch k := lang.Unwrap(e.Key).(type) {
+		case lang.String:
+			name = string(k)
+		case lang.Symbol:
+			name = string(k)
+		default:
+			return nil, fmt.Errorf("env: a variable name must be a string or a symbol, not %s", lang.Format(e.Key))
+		}
+		if !ValidEnvName(name) {
+			return nil, fmt.Errorf("env: %s is not a valid variable name (letters, digits and _, not starting with a digit)", lang.Format(e.Key))
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("env: %s is given twice (a string and a symbol name one variable)", name)
+		}
+		switch x := lang.Unwrap(e.Value).(type) {
+		case lang.String:
+			if strings.IndexByte(string(x), 0) >= 0 {
+				return nil, fmt.Errorf("env %s: a value may not hold a NUL character", name)
+			}
+			val := string(x)
+			out[name] = &val
+		case lang.Bool:
+			if x {
+				return nil, fmt.Errorf("env %s: #t is not a value; give a string, or #f to remove it", name)
+			}
+			out[name] = nil
+		default:
+			return nil, fmt.Errorf("env %s must be a string or #f, not %s", name, lang.Format(e.Value))
+		}
+	}
+	return out, nil
+}
+
+// ValidEnvName reports whether name is a portable environment variable name
+// (POSIX: letters, digits and underscores, not starting with a digit).
+func ValidEnvName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '_', c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z':
+		case c >= '0' && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func buildEnv(spec ProcessSpec) []string {
+	vars := map[string]string{}
+	if !spec.ClearEnv {
+		for _, kv := range os.Environ() {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				vars[k] = v
+			}
+		}
+	}
+	for k, v := range spec.Env {
+		if v == nil {
+			delete(vars, k)
+		} else {
+			vars[k] = *v
+		}
+	}
+	out := make([]string, 0, len(vars))
+	for k, v := range vars {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// checkDir says, naming the field, why a process cannot start in dir.
+func checkDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	info, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("dir %q: %w", dir, errors.Unwrap(err))
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("dir %q is not a directory", dir)
+	}
+	return nil
 }
 
 // ProcessEvents is how a runner reports on a process. Both functions run
@@ -137,9 +239,9 @@ type ProcessRunner interface {
 func StartProcesses(t *eval.Turn, ds *eval.Ref, runner ProcessRunner) {
 	t.During(ds, recPattern("process", capture, capture), func(t *eval.Turn, caps []lang.Value) {
 		id, specV := caps[0], caps[1]
-		// The spec is read as syndicate-server reads a daemon's: a field
+		// The spec is read as syndicate-server reads a process's: a field
 		// its schema rejects is reported in the schema's words.
-		if err := protocols.Validate("externalServices.FullDaemonProcess", specV); err != nil {
+		if err := protocols.Validate("externalServices.FullProcess", specV); err != nil {
 			t.Assert(ds, rec("process-exited", id, rec("error", lang.String(err.Error()))))
 			return
 		}
@@ -153,7 +255,7 @@ func StartProcesses(t *eval.Turn, ds *eval.Ref, runner ProcessRunner) {
 		var pid int
 		pid, stop, signal, err := runner.Start(t, spec, ProcessEvents{
 			Output: func(t *eval.Turn, stream, line string) {
-				t.Message(ds, rec("process-output", id, lang.Int(pid), lang.Symbol(stream), lang.String(line)))
+				t.Message(ds, rec("process-output", id, lang.Int(pid), lang.Symbol(stream), lineValue(line)))
 			},
 			Object: func(t *eval.Turn, obj *eval.Ref) {
 				t.Assert(ds, rec("process-object", id, obj.Value()))
@@ -189,183 +291,26 @@ func StartProcesses(t *eval.Turn, ds *eval.Ref, runner ProcessRunner) {
 	})
 }
 
-// OSRunner runs real processes, each in a process group of its own so that
-// stopping it reaches its children too. Stopping sends SIGTERM, then SIGKILL
-// after Grace. Use it by pointer: it keeps the live groups for KillAll.
-type OSRunner struct {
-	Grace time.Duration
-
-	mu     sync.Mutex
-	groups map[int]bool
-}
-
-// KillAll sends SIGKILL to every process group still running, for an exit
-// that cannot wait.
-func (r *OSRunner) KillAll() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for pgid := range r.groups {
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+// lineValue is an output line as syndicate-server logs it: a string if it
+// is UTF-8, else a byte string.
+func lineValue(line string) lang.Value {
+	if utf8.ValidString(line) {
+		return lang.String(line)
 	}
+	return lang.ByteString(line)
 }
 
-func (r *OSRunner) track(pgid int, live bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.groups == nil {
-		r.groups = map[int]bool{}
-	}
-	if live {
-		r.groups[pgid] = true
-	} else {
-		delete(r.groups, pgid)
-	}
-}
+// knownSignals are the signal names <process-signal ID NAME> accepts.
+var knownSignals = []string{"TERM", "KILL", "HUP", "INT", "QUIT", "USR1", "USR2", "STOP", "CONT"}
 
-var signalNames = map[string]syscall.Signal{
-	"TERM": syscall.SIGTERM, "KILL": syscall.SIGKILL, "HUP": syscall.SIGHUP, "INT": syscall.SIGINT,
-	"QUIT": syscall.SIGQUIT, "USR1": syscall.SIGUSR1, "USR2": syscall.SIGUSR2, "STOP": syscall.SIGSTOP,
-	"CONT": syscall.SIGCONT,
-}
-
-func signalName(s syscall.Signal) string {
-	for n, v := range signalNames {
-		if v == s {
-			return n
+func knownSignal(name string) (string, bool) {
+	n := strings.TrimPrefix(strings.ToUpper(name), "SIG")
+	for _, k := range knownSignals {
+		if k == n {
+			return n, true
 		}
 	}
-	return strconv.Itoa(int(s))
-}
-
-// Start implements ProcessRunner.
-func (r *OSRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents) (int, func(), func(string) error, error) {
-	cmd := exec.Command(spec.Argv[0], spec.Argv[1:]...)
-	cmd.Dir = spec.Dir
-	cmd.Env = buildEnv(spec)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var stdin io.WriteCloser
-	if spec.Protocol != "" {
-		var err error
-		if stdin, err = cmd.StdinPipe(); err != nil {
-			return 0, nil, nil, err
-		}
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return 0, nil, nil, err
-	}
-	sys, facet := t.System(), t.Facet()
-	sys.Hold()
-	r.track(cmd.Process.Pid, true)
-	var wg sync.WaitGroup
-	pump := func(name string, rd io.Reader) {
-		defer wg.Done()
-		sc := bufio.NewScanner(rd)
-		sc.Buffer(make([]byte, 64*1024), 1024*1024)
-		for sc.Scan() {
-			line := sc.Text()
-			sys.Post(facet, func(t *eval.Turn) { ev.Output(t, name, line) })
-		}
-	}
-	var sess *relay.Session
-	if spec.Protocol != "" {
-		// The session ends in the turn that notices the exit, so every
-		// assertion the daemon made leaves with it.
-		sess = relay.Start(t, stdout, stdin, func() { _ = stdin.Close() }, relay.Options{
-			Name: fmt.Sprintf("daemon %d", cmd.Process.Pid), ImportInitial: true,
-			Text: spec.Protocol == "text/syndicate", KeepOnEOF: true,
-		})
-		ev.Object(t, sess.Peer())
-		wg.Add(2)
-		go func() { <-sess.ReaderDone(); wg.Done() }()
-	} else {
-		wg.Add(2)
-		go pump("stdout", stdout)
-	}
-	go pump("stderr", stderr)
-	done := make(chan struct{})
-	go func() {
-		// Wait for the process itself, not its output: a leftover child can
-		// hold the pipes open. Its group dies with it, so nothing is orphaned
-		// and the pipes close.
-		state, err := cmd.Process.Wait()
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		r.track(cmd.Process.Pid, false)
-		wg.Wait()
-		close(done)
-		status := exitStatus(state, err)
-		sys.Post(facet, func(t *eval.Turn) {
-			if sess != nil {
-				sess.Close(t, nil)
-			}
-			ev.Exit(t, status)
-		})
-		sys.Release()
-	}()
-	pgid := cmd.Process.Pid
-	grace := r.Grace
-	if grace <= 0 {
-		grace = 5 * time.Second
-	}
-	stop := func() {
-		_ = syscall.Kill(-pgid, syscall.SIGTERM)
-		go func() {
-			select {
-			case <-done:
-			case <-time.After(grace):
-				_ = syscall.Kill(-pgid, syscall.SIGKILL)
-			}
-		}()
-	}
-	signal := func(name string) error {
-		s, ok := signalNames[strings.ToUpper(strings.TrimPrefix(name, "SIG"))]
-		if !ok {
-			return fmt.Errorf("unknown signal %s", name)
-		}
-		return syscall.Kill(-pgid, s)
-	}
-	return pgid, stop, signal, nil
-}
-
-func exitStatus(state *os.ProcessState, err error) lang.Value {
-	if state == nil {
-		return rec("error", lang.String(fmt.Sprint(err)))
-	}
-	if ws, ok := state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return rec("signal", lang.Symbol(signalName(ws.Signal())))
-	}
-	return lang.Int(state.ExitCode())
-}
-
-func buildEnv(spec ProcessSpec) []string {
-	vars := map[string]string{}
-	if !spec.ClearEnv {
-		for _, kv := range os.Environ() {
-			if k, v, ok := strings.Cut(kv, "="); ok {
-				vars[k] = v
-			}
-		}
-	}
-	for k, v := range spec.Env {
-		if v == nil {
-			delete(vars, k)
-		} else {
-			vars[k] = *v
-		}
-	}
-	out := make([]string, 0, len(vars))
-	for k, v := range vars {
-		out = append(out, k+"="+v)
-	}
-	sort.Strings(out)
-	return out
+	return "", false
 }
 
 // SimulatedRunner stands in for real processes where their timing would make
@@ -375,7 +320,7 @@ func buildEnv(spec ProcessSpec) []string {
 //	true / false        exit 0 / 1 at once
 //	sleep N             exit 0 after N seconds
 //	fail-after N        exit 1 after N seconds
-//	echo WORDS...       print WORDS on stdout, exit 0
+//	echo WORDS...       print WORDS (and a newline) on stdout, exit 0
 //	anything else       print "CMD started" on stdout and run until stopped
 //
 // Stopping a simulated process ends it with <signal TERM>.
@@ -430,13 +375,13 @@ func (r *SimulatedRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents
 	case "echo":
 		line := strings.Join(argv[1:], " ")
 		cancel = t.After(0, func(t *eval.Turn) {
-			ev.Output(t, "stdout", line)
+			ev.Output(t, "stdout", line+"\n")
 			finish(t, lang.Int(0))
 		})
 	case "no-such-program":
 		return 0, nil, nil, fmt.Errorf("exec: %q: executable file not found in $PATH", argv[0])
 	default:
-		cancel = t.After(0, func(t *eval.Turn) { ev.Output(t, "stdout", argv[0]+" started") })
+		cancel = t.After(0, func(t *eval.Turn) { ev.Output(t, "stdout", argv[0]+" started\n") })
 		release := facet.PreventInert()
 		prev := cancel
 		cancel = func() { prev(); release() }
@@ -449,11 +394,12 @@ func (r *SimulatedRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents
 		ended = true
 	}
 	signal := func(name string) error {
-		if _, ok := signalNames[strings.ToUpper(strings.TrimPrefix(name, "SIG"))]; !ok {
+		n, ok := knownSignal(name)
+		if !ok {
 			return fmt.Errorf("unknown signal %s", name)
 		}
 		cancel()
-		t.System().Post(facet, func(t *eval.Turn) { finish(t, rec("signal", lang.Symbol(strings.ToUpper(name)))) })
+		t.System().Post(facet, func(t *eval.Turn) { finish(t, rec("signal", lang.Symbol(n))) })
 		return nil
 	}
 	return pid, stop, signal, nil

@@ -84,7 +84,7 @@ func TestProtocolDaemonExitRetracts(t *testing.T) {
 	require.NoError(t, h.RunSource("exit.pr", []byte(script), h.Env()))
 	go func() {
 		deadline := time.Now().Add(15 * time.Second)
-		for !strings.Contains(out.String(), "+ <process-exited") && time.Now().Before(deadline) {
+		for !strings.Contains(out.String(), "+ <service-state <daemon talker> complete>") && time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond)
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -95,7 +95,7 @@ func TestProtocolDaemonExitRetracts(t *testing.T) {
 	var order []string
 	for _, l := range lines {
 		switch {
-		case strings.Contains(l, "<child-says"), strings.HasPrefix(l, "+ <process-exited"):
+		case strings.Contains(l, "<child-says"), strings.HasPrefix(l, "+ <service-state <daemon talker> complete>"):
 			order = append(order, l)
 		}
 	}
@@ -103,11 +103,11 @@ func TestProtocolDaemonExitRetracts(t *testing.T) {
 		"+ <child-says 1>", "+ <child-says 2>", "+ <child-says 3>",
 		"- <child-says 3>", "- <child-says 2>", "- <child-says 1>",
 	}, order[:6], out.String())
-	require.True(t, strings.HasPrefix(order[6], "+ <process-exited"), out.String())
+	require.True(t, strings.HasPrefix(order[6], "+ <service-state <daemon talker> complete>"), out.String())
 	// Nothing else happened between the retractions and the exit record:
 	// they are the effects of one turn.
 	i := strings.Index(out.String(), "- <child-says 1>\n")
 	rest := out.String()[i+len("- <child-says 1>\n"):]
 	next := strings.SplitN(rest, "\n", 2)[0]
-	require.Regexp(t, `^(- <process-running|\+ <process-exited)`, next, out.String())
+	require.Regexp(t, `^- <service-object <daemon talker>`, next, out.String())
 }

@@ -31,9 +31,11 @@ var capture = dataspace.Bind{Pattern: dataspace.Discard{}}
 //     <depends-on S <service-state D STATE>> is required too, and
 //     <run-service S> is asserted while every such <service-state D STATE>
 //     is present (the dependencies already asserted are waited for, with a
-//     sync, before S first starts);
-//   - a message <restart-service S> withdraws the tracker's <run-service S>
-//     and asserts it again, so the service's class sees it stop and start.
+//     sync, before S first starts).
+//
+// As in syndicate-server's dependencies.rs, the tracker does not handle
+// <restart-service S>: each service class does (the daemon supervisor
+// restarts its daemon whether it was required or run directly).
 func StartDependencies(t *eval.Turn, ds *eval.Ref) {
 	t.During(ds, recPattern("require-service", capture), func(t *eval.Turn, caps []lang.Value) {
 		service := caps[0]
@@ -64,9 +66,6 @@ func StartDependencies(t *eval.Turn, ds *eval.Ref) {
 				delete(tr.deps, key)
 				tr.update(t, false)
 			})
-		})
-		t.OnMessage(ds, recPattern("restart-service", dataspace.Literal(service)), func(t *eval.Turn, _ []lang.Value) {
-			tr.restart(t)
 		})
 		tr.synced = t.NewRef("dependencies-known", &eval.Handler{OnMessage: func(t *eval.Turn, _ lang.Value) error {
 			tr.known, tr.syncing = true, false
@@ -124,14 +123,4 @@ func (tr *tracker) update(t *eval.Turn, fromSync bool) {
 		tr.syncing = true
 		t.InFacet(tr.facet, func() { t.Sync(tr.ds, tr.synced) })
 	}
-}
-
-func (tr *tracker) restart(t *eval.Turn) {
-	if !tr.running {
-		return
-	}
-	t.InFacet(tr.facet, func() {
-		t.Retract(tr.handle)
-		tr.handle = t.Assert(tr.ds, rec("run-service", tr.service))
-	})
 }

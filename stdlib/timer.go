@@ -1,6 +1,8 @@
 package stdlib
 
 import (
+	"math"
+	"math/big"
 	"time"
 
 	"github.com/synd-lang/synd/dataspace"
@@ -19,13 +21,33 @@ import (
 // (periodic, an extension), on the system's clock; clear cancels the pending
 // timers of LABEL. Milliseconds, as in syndicate's timer.prs. A malformed
 // request is reported and ignored.
-func StartTimers(t *eval.Turn, ds *eval.Ref) {
-	pending := map[string][]func(){}
+func StartTimers(t *eval.Turn, ds *eval.Ref) { startTimers(t, ds) }
+
+// timerDriver is the state of one timer driver.
+type timerDriver struct {
+	// The pending timers of each label; a timer that has fired (and is not
+	// periodic) leaves at once, and a label with none pending is forgotten,
+	// so restarting daemons and one-off labels leave nothing behind.
+	pending map[string]map[uint64]func()
+}
+
+func startTimers(t *eval.Turn, ds *eval.Ref) *timerDriver {
+	drv := &timerDriver{pending: map[string]map[uint64]func(){}}
+	pending := drv.pending
+	var nextID uint64
 	bind := dataspace.Bind{Pattern: dataspace.Discard{}}
 	pat := dataspace.Group{Kind: dataspace.GroupRecord, Label: lang.Symbol("set-timer"), Entries: []dataspace.GroupEntry{
 		{Key: lang.Int(0), Pattern: bind}, {Key: lang.Int(1), Pattern: bind}, {Key: lang.Int(2), Pattern: bind},
 	}}
 	owner := t.Facet()
+	forget := func(key string, id uint64) {
+		if m := pending[key]; m != nil {
+			delete(m, id)
+			if len(m) == 0 {
+				delete(pending, key)
+			}
+		}
+	}
 	t.OnMessage(ds, pat, func(t *eval.Turn, caps []lang.Value) {
 		label, msecs, kind := caps[0], caps[1], caps[2]
 		key := lang.Key(label)
@@ -37,55 +59,86 @@ func StartTimers(t *eval.Turn, ds *eval.Ref) {
 			return
 		}
 		ms, ok := number(msecs)
-		if !ok {
+		if !ok || math.IsNaN(ms) {
 			t.Fail(&primitiveError{"set-timer needs a number of milliseconds, not " + lang.Format(msecs)})
 			return
 		}
-		var d time.Duration
+		var delay float64 // milliseconds from now
 		periodic := false
 		switch {
 		case lang.Equal(kind, lang.Symbol("relative")):
-			d = time.Duration(ms * float64(time.Millisecond))
+			delay = ms
 		case lang.Equal(kind, lang.Symbol("periodic")):
-			d = time.Duration(ms * float64(time.Millisecond))
-			if d <= 0 {
-				t.Fail(&primitiveError{"a periodic timer needs a positive period, not " + lang.Format(msecs)})
+			if !(ms > 0) || math.IsInf(ms, 1) {
+				t.Fail(&primitiveError{"a periodic timer needs a positive, finite period, not " + lang.Format(msecs)})
 				return
 			}
-			periodic = true
+			delay, periodic = ms, true
 		case lang.Equal(kind, lang.Symbol("absolute")):
-			d = time.UnixMilli(0).Add(time.Duration(ms * float64(time.Millisecond))).Sub(t.System().Now())
+			delay = ms - float64(t.System().Now().UnixNano())/1e6
 		default:
 			t.Fail(&primitiveError{"set-timer kind must be relative, absolute, periodic or clear, not " + lang.Format(kind)})
 			return
 		}
+		d, never := durationOf(delay)
+		if never {
+			return // beyond any clock this system will read: it never fires
+		}
 		// The timer belongs to the driver's facet, so it outlives this
 		// message's facet. A periodic one re-arms itself; its cancel follows.
 		expired := lang.NewRecord(lang.Symbol("timer-expired"), label, msecs)
+		nextID++
+		id := nextID
 		var cancel func()
 		var arm func(t *eval.Turn)
 		arm = func(t *eval.Turn) {
 			t.InFacet(owner, func() {
-				cancel = t.After(max(d, 0), func(t *eval.Turn) {
+				cancel = t.After(d, func(t *eval.Turn) {
 					t.Message(ds, expired)
 					if periodic {
 						arm(t)
+					} else {
+						forget(key, id)
 					}
 				})
 			})
 		}
 		arm(t)
-		stop := func() { cancel() }
-		pending[key] = append(pending[key], stop)
+		if pending[key] == nil {
+			pending[key] = map[uint64]func(){}
+		}
+		pending[key][id] = func() { cancel() }
 	})
+	return drv
 }
 
+// maxTimer is the longest delay a timer is armed for; anything later (a
+// far-future absolute time, +Inf, a huge integer) never fires.
+const maxTimer = 100 * 365 * 24 * time.Hour
+
+// durationOf converts milliseconds to a Duration without overflow: a delay
+// in the past is zero, one beyond maxTimer never happens.
+func durationOf(ms float64) (d time.Duration, never bool) {
+	switch {
+	case ms <= 0:
+		return 0, false
+	case ms >= float64(maxTimer/time.Millisecond):
+		return 0, true
+	}
+	return time.Duration(ms * float64(time.Millisecond)), false
+}
+
+// number reads a number of milliseconds: a double, or an integer of any
+// size (a big one as the nearest double).
 func number(v lang.Value) (float64, bool) {
 	switch x := lang.Unwrap(v).(type) {
 	case lang.Double:
 		return float64(x), true
 	case lang.Int:
 		return float64(x), true
+	case lang.BigInt:
+		f, _ := new(big.Float).SetInt(x.Big()).Float64()
+		return f, true
 	}
 	return 0, false
 }

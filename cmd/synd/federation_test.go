@@ -173,3 +173,29 @@ func TestFederation(t *testing.T) {
 		})
 	}
 }
+
+// TestInferior runs synd as another synd's daemon with --inferior: the
+// parent reaches the child's $config as the daemon's service object, and
+// the child's scripts see what the parent asserts there.
+func TestInferior(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs real processes; skipped with -short")
+	}
+	bin := buildSynd(t)
+	child := configDir(t, `
+<child-ready 1>
+? <hello-from-parent ?x> <child-saw $x>
+`)
+	parent := configDir(t, `
+<require-service <daemon child>>
+<daemon child {argv: [`+fmt.Sprintf("%q", bin)+` "serve" "--inferior" "-c" `+fmt.Sprintf("%q", child)+`], protocol: application/syndicate}>
+? <service-object <daemon child> ?obj> [
+  $obj <hello-from-parent "hi">
+  $obj ? <child-ready ?n> [ $log ! <log "-" {line: "parent sees ready", n: $n}> ]
+  $obj ? <child-saw ?x> [ $log ! <log "-" {line: "parent sees child saw", x: $x}> ]
+]
+`)
+	p := startNode(t, bin, "-c", parent)
+	p.waitCount(`parent sees ready n=1`, 1)
+	p.waitCount(`parent sees child saw x="hi"`, 1)
+}

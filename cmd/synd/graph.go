@@ -11,10 +11,13 @@ import (
 	"github.com/synd-lang/synd/stdlib"
 )
 
-const graphUsage = `usage: synd graph -c DIR... [--format dot|svg|mermaid] [-o FILE]
+const graphUsage = `usage: synd graph [-c DIR...] [--format dot|svg|mermaid] [-o FILE] [--socket PATH]
 
-Draws the service dependency graph. With -c, of a configuration directory,
-statically: every <require-service S> and <depends-on S <service-state D
+Draws the service dependency graph: of the running synd serve reached
+through its control socket, nodes coloured by state (green ready, blue
+complete, yellow started, red failed, grey down; the standard library's own
+bookkeeping services left out unless --all); or with -c, of a configuration
+directory, statically: every <require-service S> and <depends-on S <service-state D
 STATE>> written in its *.pr files with no variables in it (required services
 drawn bold). Edges point from a service to what it depends on; an edge is
 labelled with the state it waits for unless that is up or ready.
@@ -31,11 +34,13 @@ func runGraph(env *cmdEnv, args []string) int {
 	fs.Var(&dirs, "c", "a config directory to draw (repeatable)")
 	format := fs.String("format", "dot", "dot, svg or mermaid")
 	out := fs.String("o", "", "write to this file instead of standard output")
-	title := fs.String("title", "", "the title above the graph (default: the directories)")
+	title := fs.String("title", "", "the title above the graph (default: the directories or the socket)")
+	socket := socketFlag(fs)
+	all := fs.Bool("all", false, "with a running server, include the standard library's own bookkeeping services")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
-	if fs.NArg() > 0 || len(dirs) == 0 {
+	if fs.NArg() > 0 {
 		fs.Usage()
 		return 2
 	}
@@ -44,6 +49,9 @@ func runGraph(env *cmdEnv, args []string) int {
 	default:
 		fmt.Fprintf(env.stderr, "synd graph: unknown format %q: want dot, svg or mermaid\n", *format)
 		return 2
+	}
+	if len(dirs) == 0 {
+		return liveGraph(env, *socket, *format, *out, *title, *all)
 	}
 	var files []string
 	for _, d := range dirs {

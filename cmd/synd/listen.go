@@ -2,19 +2,26 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 
 	"github.com/synd-lang/synd/eval"
 	"github.com/synd-lang/synd/internal/host"
 	"github.com/synd-lang/synd/lang"
+	"github.com/synd-lang/synd/stdlib/relay"
 )
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
 
 // listenFlags are serve's -p and -s, as syndicate-server's --port and
 // --socket: each becomes <run-service <relay-listener ADDR $gatekeeper>>.
 type listenFlags struct {
-	ports   dirList
-	sockets dirList
+	ports    dirList
+	sockets  dirList
+	inferior bool
 }
 
 // tcpAddress reads -p's PORT (all interfaces, as syndicate-server) or
@@ -31,8 +38,23 @@ func tcpAddress(s string) (lang.Value, error) {
 	return lang.NewRecord(lang.Symbol("tcp"), lang.String(host), lang.Int(n)), nil
 }
 
-// startListeners asserts the relay-listener services of -p and -s.
-func (lf *listenFlags) start(h *host.Host) error {
+// start asserts the relay-listener services of -p and -s and, with
+// --inferior, relays $config to the parent over stdin and stdout (as
+// syndicate-server's --inferior); the parent closing the stream stops the
+// node.
+func (lf *listenFlags) start(h *host.Host, env *cmdEnv, stop func()) error {
+	if lf.inferior {
+		w, ok := env.stdout.(io.WriteCloser)
+		if !ok {
+			w = nopCloser{env.stdout}
+		}
+		h.Sys.Post(h.Root, func(t *eval.Turn) {
+			relay.Start(t, env.stdin, w, func() { _ = w.Close() }, relay.Options{
+				Name: "parent", Initial: h.Config,
+				OnEnd: func(*eval.Turn) { stop() },
+			})
+		})
+	}
 	var addrs []lang.Value
 	for _, p := range lf.ports {
 		a, err := tcpAddress(p)

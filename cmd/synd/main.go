@@ -52,8 +52,12 @@ func commands() []command {
 		{"schema", "check Preserves schemas and validate values against them", runSchema},
 		{"graph", "draw the service dependency graph", runGraph},
 		{"trace", "summarise a trace file written by serve -t", runTrace},
+		{"status", "show the services of a running synd serve", runStatus},
+		{"why", "explain why a service of a running synd serve is not up", runWhy},
+		{"logs", "print or follow the log lines of a running synd serve", runLogs},
 		{"version", "print synd's version and VCS revision", runVersion},
 		{"fmt", "format .pr files in the one synd style", runFmt},
+		{"sturdy", "mint, attenuate and check sturdy refs (capabilities)", runSturdy},
 	}
 }
 

@@ -1,12 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -51,6 +57,13 @@ func TestServeJSONLogsAndTraceFile(t *testing.T) {
 		return nil
 	}
 	assert.Equal(t, "INFO", find("service required")["level"])
+	loaded := false
+	for _, r := range records {
+		if r["msg"] == "config file loaded" && strings.HasSuffix(r["file"].(string), "greeter.pr") {
+			loaded = true
+		}
+	}
+	assert.True(t, loaded, "loading a config file is logged")
 	assert.Equal(t, "<daemon greeter>", find("service started")["service"])
 	hello := find("hello")
 	assert.Equal(t, "stdout", hello["stream"])
@@ -91,4 +104,188 @@ func TestServeOpsFlagErrors(t *testing.T) {
 	code, _, errOut = synd(t, "", "trace", filepath.Join(dir, "missing"))
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errOut, "synd trace:")
+}
+
+// operated is a real synd serve with a control socket, for the operating
+// commands' tests.
+type operated struct {
+	t      *testing.T
+	bin    string
+	socket string
+	cmd    *exec.Cmd
+	out    *lockedBuffer
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// serveChain serves a chain of three daemons, top → middle → bottom, where
+// the middle one's binary does not exist.
+func serveChain(t *testing.T, bin string) *operated {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "chain.pr"), []byte(`
+<require-service <daemon top>>
+<daemon top ["sleep" "1000"]>
+<depends-on <daemon top> <service-state <daemon middle> ready>>
+<daemon middle ["/nonexistent/udhcpc" "eth0"]>
+<depends-on <daemon middle> <service-state <daemon bottom> ready>>
+<daemon bottom ["sleep" "1000"]>
+`), 0o644))
+	o := &operated{t: t, bin: bin, socket: filepath.Join(t.TempDir(), "ctl.sock"), out: &lockedBuffer{}}
+	o.cmd = exec.Command(bin, "serve", "--no-banner", "--settings", t.TempDir(), "-c", dir, "--control-socket", o.socket)
+	o.cmd.Stdout, o.cmd.Stderr = o.out, o.out
+	require.NoError(t, o.cmd.Start())
+	t.Cleanup(func() {
+		_ = o.cmd.Process.Signal(syscall.SIGTERM)
+		_ = o.cmd.Wait()
+	})
+	return o
+}
+
+// synd runs a synd command against the server and returns its stdout.
+func (o *operated) synd(args ...string) (string, error) {
+	cmd := exec.Command(o.bin, args...)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	out, err := cmd.Output()
+	if err != nil {
+		return string(out), fmt.Errorf("%v: %s", err, errb.String())
+	}
+	return string(out), nil
+}
+
+// statusOf polls synd status --json until cond holds of the services.
+func (o *operated) waitStatus(what string, cond func(map[string]map[string]any) bool) map[string]map[string]any {
+	o.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		out, err := o.synd("status", "--json", "--socket", o.socket)
+		services := map[string]map[string]any{}
+		if err == nil {
+			var list []map[string]any
+			require.NoError(o.t, json.Unmarshal([]byte(out), &list), out)
+			for _, s := range list {
+				services[s["name"].(string)] = s
+			}
+			if cond(services) {
+				return services
+			}
+		}
+		if time.Now().After(deadline) {
+			o.t.Fatalf("waiting for %s: status %v %s\nserver output:\n%s", what, err, out, o.out.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func state(services map[string]map[string]any, name string) string {
+	if s, ok := services[name]; ok {
+		return s["state"].(string)
+	}
+	return ""
+}
+
+// TestOperate serves a chain of daemons whose middle binary is missing and
+// looks into it as an operator would: status, why, graph, logs, and a REPL
+// attached to the running server that starts a daemon there, which stops
+// when the REPL leaves.
+func TestOperate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs synd with real daemons; skipped with -short")
+	}
+	bin := buildSynd(t)
+	o := serveChain(t, bin)
+	// The middle daemon cannot start: under the default policy (always) it
+	// is retried every second, its state staying started.
+	services := o.waitStatus("bottom ready, middle failing", func(s map[string]map[string]any) bool {
+		return state(s, "<daemon bottom>") == "ready" && s["<daemon middle>"] != nil && s["<daemon middle>"]["exits"].(float64) >= 1
+	})
+	assert.Equal(t, "started", state(services, "<daemon middle>"))
+	assert.Contains(t, []string{"waiting", "down"}, state(services, "<daemon top>"))
+	assert.NotEmpty(t, services["<daemon bottom>"]["pids"])
+	assert.Contains(t, services["<daemon middle>"]["last_exit"], "/nonexistent/udhcpc")
+
+	out, err := o.synd("status", "--socket", o.socket)
+	require.NoError(t, err)
+	assert.Regexp(t, `(?m)^SERVICE +STATE +PIDS +RESTARTS +SINCE +LAST EXIT$`, out)
+	assert.Regexp(t, `(?m)^<daemon bottom> +ready +\d+ `, out)
+	assert.NotContains(t, out, "\x1b[", "no colour when not on a terminal")
+
+	out, err = o.synd("status", "--socket", o.socket, "middle")
+	require.NoError(t, err)
+	assert.Contains(t, out, "● <daemon middle>\n")
+	assert.Contains(t, out, "✓ <daemon bottom> ready")
+
+	out, err = o.synd("why", "--socket", o.socket, "top")
+	require.NoError(t, err)
+	assert.Equal(t, "<daemon top> waits for <daemon middle> to be ready", strings.Split(out, "\n")[0])
+	assert.Contains(t, out, "/nonexistent/udhcpc: no such file or directory", "why names the missing binary")
+
+	dot, err := o.synd("graph", "--socket", o.socket, "--format", "dot")
+	require.NoError(t, err)
+	assert.Contains(t, dot, `"<daemon middle>\nstarted", fillcolor="#fff3c4"`)
+	if _, err := exec.LookPath("dot"); err == nil {
+		c := exec.Command("dot", "-Tsvg")
+		c.Stdin = strings.NewReader(dot)
+		_, err := c.Output()
+		assert.NoError(t, err, "Graphviz's dot accepts the graph")
+	} else {
+		t.Log("Graphviz's dot is not installed: the DOT text was checked, not rendered")
+	}
+
+	out, err = o.synd("logs", "--socket", o.socket, "middle")
+	require.NoError(t, err)
+	assert.Contains(t, out, "<daemon middle> cannot run process")
+
+	// A REPL attached to the server starts a daemon there...
+	repl := exec.Command(bin, "repl", "--attach", o.socket)
+	stdin, err := repl.StdinPipe()
+	require.NoError(t, err)
+	var replOut lockedBuffer
+	repl.Stdout, repl.Stderr = &replOut, &replOut
+	require.NoError(t, repl.Start())
+	_, err = io.WriteString(stdin, "<require-service <daemon extra>>\n<daemon extra [\"sleep\" \"999\"]>\n")
+	require.NoError(t, err)
+	// (A daemon is ready before its spec arrives, as syndicate-server's is:
+	// wait for its process too.)
+	services = o.waitStatus("extra ready", func(s map[string]map[string]any) bool {
+		return state(s, "<daemon extra>") == "ready" && len(s["<daemon extra>"]["pids"].([]any)) == 1
+	})
+	pids := services["<daemon extra>"]["pids"].([]any)
+	require.Len(t, pids, 1)
+	pid := int(pids[0].(float64))
+	// ... and leaving it retracts what it asserted: the daemon stops.
+	require.NoError(t, stdin.Close())
+	require.NoError(t, repl.Wait(), replOut.String())
+	o.waitStatus("extra no longer required", func(s map[string]map[string]any) bool {
+		x, ok := s["<daemon extra>"]
+		return !ok || x["required"] == false && state(s, "<daemon extra>") == "down"
+	})
+	deadline := time.Now().Add(5 * time.Second)
+	for syscall.Kill(pid, 0) == nil && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	assert.ErrorIs(t, syscall.Kill(pid, 0), syscall.ESRCH, "the REPL's daemon was stopped")
+
+	require.NoError(t, o.cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, o.cmd.Wait())
+	_, err = os.Stat(o.socket)
+	assert.True(t, os.IsNotExist(err), "the control socket is removed on stop")
+	_, err = o.synd("status", "--socket", o.socket)
+	assert.ErrorContains(t, err, "cannot reach synd serve")
 }

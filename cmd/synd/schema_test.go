@@ -100,9 +100,10 @@ func TestCheckSchemasAcceptRepository(t *testing.T) {
 		// a daemon whose argv is not strings, to test the runtime's report
 		"testdata/services/daemon_policies.pr": "13:19: item 1 (program) expects a string",
 		// daemon specs the runtime must reject in the schema's words
-		"testdata/services/daemon_schema.pr":         "6:52: `restart:` expects one of always, on-error, all, never; found `alwyas`",
+		"testdata/services/daemon_schema.pr":         "7:52: `restart:` expects one of always, on-error, all, never; found `alwyas`",
 		"testdata/services/depends_on_schema.pr":     "5:27: field 2 (dependee) of <depends-on> expects 2 fields",
 		"testdata/services/relay_listener_schema.pr": "4:51: field 2 (port) of <tcp> expects an integer",
+		"testdata/conformance/super_14_states.pr":    "15:49: `restart:` expects one of always, on-error, all, never; found `bogus`",
 		// a <require-service> without its field, to test a caveat's arity
 		"testdata/conformance/08_or_accept.pr": "17:3: <require-service …> expects 1 field",
 	}

@@ -52,11 +52,12 @@ func runServe(env *cmdEnv, args []string) int {
 	var lf listenFlags
 	fs.Var(&lf.ports, "p", "listen for Syndicate peers on a TCP PORT (all interfaces) or HOST:PORT; WebSocket too (repeatable)")
 	fs.Var(&lf.sockets, "s", "listen for Syndicate peers on a unix socket PATH (repeatable)")
+	fs.BoolVar(&lf.inferior, "inferior", false, "offer $config to a parent over stdin/stdout (as a daemon speaking application/syndicate); $log goes to stderr")
 	opsFl := addOpsFlags(fs)
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
-	if (len(dirs) == 0 && len(lf.ports) == 0 && len(lf.sockets) == 0) || fs.NArg() > 0 {
+	if (len(dirs) == 0 && len(lf.ports) == 0 && len(lf.sockets) == 0 && !lf.inferior) || fs.NArg() > 0 {
 		fs.Usage()
 		return 2
 	}
@@ -64,11 +65,15 @@ func runServe(env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "synd serve: %v\n", err)
 		return 1
 	}
+	out := env.stdout
+	if lf.inferior {
+		out, *noBanner = env.stderr, true // stdout carries the protocol
+	}
 	if !*noBanner {
 		fmt.Fprintf(env.stderr, "synd %s serving %s\n", versionString(), strings.Join(dirs, ", "))
 	}
-	hopts := host.Options{Out: env.stdout, Trace: *trace, Watch: true, Stdlib: *stdlibDir}
-	ops, err := opsFl.setUp(env.stdout, &hopts)
+	hopts := host.Options{Out: out, Trace: *trace, Watch: true, Stdlib: *stdlibDir}
+	ops, err := opsFl.setUp(out, &hopts)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "synd serve: %v\n", err)
 		if errors.As(err, new(usageError)) {
@@ -122,7 +127,7 @@ func runServe(env *cmdEnv, args []string) int {
 	for _, d := range dirs {
 		h.WatchConfig(d)
 	}
-	if err := lf.start(h); err != nil {
+	if err := lf.start(h, env, stop); err != nil {
 		fmt.Fprintf(env.stderr, "synd serve: %v\n", err)
 		return 2
 	}

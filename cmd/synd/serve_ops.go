@@ -7,27 +7,35 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/synd-lang/synd/eval"
+	"github.com/synd-lang/synd/internal/control"
 	"github.com/synd-lang/synd/internal/host"
 	"github.com/synd-lang/synd/internal/status"
 	"github.com/synd-lang/synd/internal/tracefile"
 	"github.com/synd-lang/synd/lang"
+	"github.com/synd-lang/synd/stdlib/relay"
 )
 
 // opsFlags are serve's flags for operating a running system: structured
 // logs and the trace file.
 type opsFlags struct {
-	traceFile string
-	traceSize int64
-	traceKeep int
-	logFormat string
-	logLevel  string
+	controlSocket   string
+	noControlSocket bool
+	traceFile       string
+	traceSize       int64
+	traceKeep       int
+	logFormat       string
+	logLevel        string
 }
 
 func addOpsFlags(fs *flag.FlagSet) *opsFlags {
 	o := &opsFlags{}
+	fs.StringVar(&o.controlSocket, "control-socket", control.DefaultSocket(), "the unix socket where status, why, graph, logs and repl --attach reach this server (the Syndicate protocol, with $config as its object)")
+	fs.BoolVar(&o.noControlSocket, "no-control-socket", false, "do not listen on a control socket")
 	for _, name := range []string{"t", "trace-file"} {
 		fs.StringVar(&o.traceFile, name, "", "write every turn to this file as Preserves text, as syndicate-server's --trace-file (-t and --trace-file are the same)")
 	}
@@ -43,6 +51,7 @@ var logLevels = map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.Lev
 
 // opsRun is what the operating flags started; stop ends it.
 type opsRun struct {
+	flags  *opsFlags
 	logger *slog.Logger
 	trace  *tracefile.Writer
 	model  *status.Model
@@ -56,7 +65,15 @@ func (o *opsFlags) setUp(out io.Writer, opts *host.Options) (*opsRun, error) {
 		return nil, usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", o.logLevel)}
 	}
 	hopts := &slog.HandlerOptions{Level: level}
-	r := &opsRun{}
+	r := &opsRun{flags: o, model: status.New(nil)}
+	opts.DaemonEvents = r.model
+	opts.OnLoad = func(file string, reloaded bool) {
+		if reloaded {
+			r.logger.Info("config file reloaded", "file", file)
+		} else {
+			r.logger.Info("config file loaded", "file", file)
+		}
+	}
 	switch o.logFormat {
 	case "text":
 		r.logger = slog.New(slog.NewTextHandler(out, hopts))
@@ -81,13 +98,58 @@ func (o *opsFlags) setUp(out io.Writer, opts *host.Options) (*opsRun, error) {
 	return r, nil
 }
 
-// start follows the booted host's services, logging each lifecycle event.
+// start follows the booted host's services, logging each lifecycle event,
+// and opens the control socket.
 func (r *opsRun) start(h *host.Host) {
-	r.model = status.New(h.Sys.Now)
-	r.model.OnEvent = status.Logger(r.logger)
+	events := status.Logger(r.logger)
+	r.model.OnEvent = func(e status.Event) {
+		if !status.Internal(e.Service) {
+			events(e)
+		}
+	}
+	answerStatus(h, r.model)
+	if !r.flags.noControlSocket {
+		h.Sys.Post(h.Root, func(t *eval.Turn) { r.listen(t, h) })
+	}
+}
+
+// answerStatus keeps m, a status model of the host's services (also told
+// of daemon processes, as host.Options.DaemonEvents), and answers status
+// requests with it (see status.Answer): synd status through a control
+// socket, :services and :why in the REPL.
+func answerStatus(h *host.Host, m *status.Model) {
 	h.Sys.Post(h.Root, func(t *eval.Turn) {
-		status.Follow(t, h.Config, h.Log, r.model, nil)
+		status.Follow(t, h.Config, h.Log, m, nil)
+		status.Answer(t, h.Config, h.Log, m.Snapshot)
 	})
+	h.Sys.RunPending()
+}
+
+// listen opens the control socket: a relay listener offering $config, as
+// Synit's <relay-listener <unix "/run/synit/system-bus.sock"> $config>. A
+// socket another server is using is reported and left alone: this server
+// runs without one.
+func (r *opsRun) listen(t *eval.Turn, h *host.Host) {
+	path := r.flags.controlSocket
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		h.Error(fmt.Errorf("control socket: %w", err))
+		return
+	}
+	_, err := relay.Listen(t, "unix", path, h.Config, relay.ListenOptions{
+		Session: relay.Options{Name: "control"},
+		OnSession: func(t *eval.Turn, s *relay.Session, peer string) {
+			r.logger.Info("connection accepted", "socket", path)
+			go func() {
+				<-s.Done()
+				r.logger.Info("connection closed", "socket", path)
+			}()
+		},
+	})
+	if err != nil {
+		h.Error(fmt.Errorf("control socket: %w", err))
+		return
+	}
+	r.logger.Info("control socket listening", "socket", path)
 }
 
 // stop closes the trace file.

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/synd-lang/synd/dataspace"
 	"github.com/synd-lang/synd/eval"
@@ -43,6 +44,13 @@ type Options struct {
 	// replaces the built-in class of the same name, and other *.pr files are
 	// loaded as extra classes.
 	Stdlib string
+	// OnLoad, if set, is told of each script file compiled for run-script
+	// (the config-watcher's files among them): once when first loaded, and
+	// again, with reloaded set, each time its text changed.
+	OnLoad func(file string, reloaded bool)
+	// DaemonEvents, if set, hears of every daemon process started and
+	// exited (see stdlib.StartDaemons).
+	DaemonEvents stdlib.DaemonEvents
 	// Tracer, if set, sees every step of the system from its boot on (see
 	// eval.System.Trace).
 	Tracer func(eval.Event)
@@ -69,6 +77,7 @@ type Host struct {
 	out        io.Writer
 	printLog   func(ts, details lang.Value)
 	printError func(err error)
+	onLoad     func(file string, reloaded bool)
 	errors     int
 	tracer     *eval.Ref
 	env        *eval.Env // set by SetEnv; nil: $config and $log
@@ -93,7 +102,7 @@ func New(opts Options) *Host {
 	h := &Host{Sys: eval.NewSystem(opts.Clock), out: opts.Out, shown: map[eval.Handle]lang.Value{}, hidden: map[eval.Handle]bool{}}
 	h.Sys.OnError = func(f *eval.Facet, err error) { h.Error(err) }
 	h.Sys.Trace = opts.Tracer
-	h.printLog, h.printError = opts.PrintLog, opts.PrintError
+	h.printLog, h.printError, h.onLoad = opts.PrintLog, opts.PrintError, opts.OnLoad
 	h.Sys.Spawn("host", func(t *eval.Turn) {
 		h.Root = t.Facet()
 		h.Root.PreventInert() // the host lives as long as the system
@@ -114,6 +123,7 @@ func New(opts Options) *Host {
 			runner = h.osRunner
 		}
 		stdlib.StartProcesses(t, h.Config, runner)
+		stdlib.StartDaemons(t, h.Config, runner, opts.DaemonEvents)
 		stdlib.StartFiles(t, h.Config, stdlib.FileOptions{Watch: opts.Watch, Run: h.runScript, Read: readValues})
 		logPattern := dataspace.Group{Kind: dataspace.GroupRecord, Label: lang.Symbol("log"), Entries: []dataspace.GroupEntry{
 			{Key: lang.Int(0), Pattern: dataspace.Bind{Pattern: dataspace.Discard{}}},
@@ -324,6 +334,9 @@ func (h *Host) runScript(t *eval.Turn, file string, src []byte, env *lang.Dictio
 		}
 		c = compiledScript{string(src), s}
 		h.compiled[file] = c
+		if h.onLoad != nil {
+			h.onLoad(file, ok)
+		}
 	}
 	s := c.script
 	e := h.Env()
@@ -370,32 +383,76 @@ func (h *Host) WatchConfig(dir string) {
 func (h *Host) Run(ctx context.Context) error { return h.Sys.Run(ctx) }
 
 // FormatLog renders a <log TIMESTAMP DETAILS> message as one readable line:
-// the timestamp, the `line` entry of DETAILS if it has one, then the other
-// entries as key=value.
+// the timestamp, the `line` entry of DETAILS if it has one (without the
+// newline a daemon's output line ends with), then the other entries as
+// key=value. Text is printed with control characters escaped (\n, \t,
+// \x1b, ...), so that a log line can neither forge further lines nor drive
+// the terminal.
 func FormatLog(ts, details lang.Value) string {
 	var b strings.Builder
-	b.WriteString(lang.Text(ts))
+	b.WriteString(escapeControls(lang.Text(ts)))
 	d, ok := lang.Unwrap(details).(*lang.Dictionary)
 	if !ok {
 		b.WriteByte(' ')
-		b.WriteString(lang.Text(details))
+		b.WriteString(escapeControls(lang.Text(details)))
 		return b.String()
 	}
 	if line, ok := d.Get(lang.Symbol("line")); ok {
+		text := lang.Text(line)
+		if bs, ok := lang.Unwrap(line).(lang.ByteString); ok {
+			text = string(bs)
+		}
+		text = strings.TrimSuffix(strings.TrimSuffix(text, "\n"), "\r")
 		b.WriteByte(' ')
-		b.WriteString(lang.Text(line))
+		b.WriteString(escapeControls(text))
 	}
 	var rest []string
 	for _, e := range d.Entries() {
 		if lang.Equal(e.Key, lang.Symbol("line")) {
 			continue
 		}
-		rest = append(rest, lang.Text(e.Key)+"="+lang.Format(e.Value))
+		rest = append(rest, escapeControls(lang.Text(e.Key)+"="+lang.Format(e.Value)))
 	}
 	sort.Strings(rest)
 	for _, r := range rest {
 		b.WriteByte(' ')
 		b.WriteString(r)
+	}
+	return b.String()
+}
+
+// escapeControls writes control characters (and invalid UTF-8) as escapes.
+func escapeControls(s string) string {
+	clean := true
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case r == '\n':
+			b.WriteString("\\n")
+		case r == '\r':
+			b.WriteString("\\r")
+		case r == '\t':
+			b.WriteString("\\t")
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		case r >= 0x80 && r < 0xa0:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
 	}
 	return b.String()
 }

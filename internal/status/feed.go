@@ -1,6 +1,8 @@
 package status
 
 import (
+	"fmt"
+
 	"github.com/synd-lang/synd/dataspace"
 	"github.com/synd-lang/synd/eval"
 	"github.com/synd-lang/synd/lang"
@@ -64,4 +66,53 @@ func Follow(t *eval.Turn, config, log *eval.Ref, m *Model, changed func(t *eval.
 			return nil
 		},
 	})))
+}
+
+// Request is the label of the assertion a client makes at $config to ask
+// for the server's status: <synd-status #:REPLY>. While it lasts, the
+// server asserts <synd-status-reply #:LOG SNAPSHOT> at REPLY: its $log and a
+// Model Snapshot. (Assertions, not messages: over the Syndicate protocol, a
+// message may not carry a reference that nothing else keeps alive.)
+const Request = "synd-status"
+
+// Reply is the label of the answer to a Request.
+const Reply = "synd-status-reply"
+
+// Answer makes the active facet answer the status requests asserted at
+// config with the snapshot snapshot() gives and the ref of log.
+func Answer(t *eval.Turn, config, log *eval.Ref, snapshot func() lang.Value) {
+	p := dataspace.Group{Kind: dataspace.GroupRecord, Label: lang.Symbol(Request), Entries: []dataspace.GroupEntry{
+		{Key: lang.Int(0), Pattern: dataspace.Bind{Pattern: dataspace.Discard{}}},
+	}}
+	t.During(config, p, func(t *eval.Turn, caps []lang.Value) {
+		e, ok := lang.Unwrap(caps[0]).(lang.Embedded)
+		if reply, isRef := e.Ref.(*eval.Ref); ok && isRef {
+			t.Assert(reply, lang.NewRecord(lang.Symbol(Reply), log.Value(), snapshot()))
+		}
+	})
+}
+
+// Ask asserts a status request at config from the active facet; answer runs
+// with the server's $log and snapshot when the reply comes (or with an error
+// if the reply is not a status). The request lasts as long as the facet.
+func Ask(t *eval.Turn, config *eval.Ref, answer func(t *eval.Turn, log *eval.Ref, snapshot lang.Value, err error)) {
+	answered := false
+	reply := t.NewRef("status-reply", &eval.Handler{OnAssert: func(t *eval.Turn, v lang.Value, _ eval.Handle) error {
+		if answered {
+			return nil
+		}
+		answered = true
+		r, ok := lang.Unwrap(v).(*lang.Record)
+		if ok && lang.Text(r.Label) == Reply && len(r.Fields) == 2 {
+			if e, ok := lang.Unwrap(r.Fields[0]).(lang.Embedded); ok {
+				if log, ok := e.Ref.(*eval.Ref); ok {
+					answer(t, log, r.Fields[1], nil)
+					return nil
+				}
+			}
+		}
+		answer(t, nil, nil, fmt.Errorf("the server answered %.80s, not a status", lang.Format(v)))
+		return nil
+	}})
+	t.Assert(config, lang.NewRecord(lang.Symbol(Request), reply.Value()))
 }

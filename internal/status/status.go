@@ -104,6 +104,18 @@ func New(now func() time.Time) *Model {
 	return &Model{now: now, services: map[string]*Service{}, held: map[string]int{}}
 }
 
+// Internal reports whether a service is one the standard library's classes
+// run for their own bookkeeping (the per-process services of a daemon, its
+// readiness and completion), rather than one a configuration names.
+func Internal(name lang.Value) bool {
+	r, ok := lang.Unwrap(name).(*lang.Record)
+	if !ok {
+		return false
+	}
+	label := lang.Text(r.Label)
+	return strings.HasPrefix(label, "daemon-")
+}
+
 // Key is the text form of a service name, by which the model indexes it.
 func Key(name lang.Value) string { return lang.Format(lang.Strip(name)) }
 
@@ -147,35 +159,41 @@ func (m *Model) Match(pattern string) []*Service {
 	return out
 }
 
-// Find resolves a user's name for a service: its exact text, or the text
-// with angle brackets added (docker → <daemon docker> if that is the only
-// service of that id), or a unique substring.
+// Find resolves a user's name for a service: its exact text (<daemon
+// docker>), else the first field of its name (docker), else a part of its
+// text that only it has. Services a configuration names are preferred to the
+// standard library's own bookkeeping services (see Internal).
 func (m *Model) Find(name string) (*Service, error) {
 	if s, ok := m.services[name]; ok {
 		return s, nil
 	}
+	firstField := func(s *Service) bool {
+		r, ok := lang.Unwrap(s.Name).(*lang.Record)
+		return ok && len(r.Fields) > 0 && lang.Text(r.Fields[0]) == name
+	}
+	contains := func(s *Service) bool { return strings.Contains(Key(s.Name), name) }
 	var hits []*Service
-	for _, s := range m.Services() {
-		k := Key(s.Name)
-		if r, ok := lang.Unwrap(s.Name).(*lang.Record); ok && len(r.Fields) > 0 && lang.Text(r.Fields[0]) == name {
-			hits = append(hits, s)
-			continue
+	for _, match := range []func(*Service) bool{firstField, contains} {
+		for _, internal := range []bool{false, true} {
+			hits = hits[:0]
+			for _, s := range m.Services() {
+				if Internal(s.Name) == internal && match(s) {
+					hits = append(hits, s)
+				}
+			}
+			if len(hits) == 1 {
+				return hits[0], nil
+			}
+			if len(hits) > 1 {
+				var names []string
+				for _, h := range hits {
+					names = append(names, Key(h.Name))
+				}
+				return nil, fmt.Errorf("%q matches %d services: %s", name, len(hits), strings.Join(names, ", "))
+			}
 		}
-		if strings.Contains(k, name) {
-			hits = append(hits, s)
-		}
 	}
-	switch len(hits) {
-	case 0:
-		return nil, fmt.Errorf("no service matches %q", name)
-	case 1:
-		return hits[0], nil
-	}
-	var names []string
-	for _, h := range hits {
-		names = append(names, Key(h.Name))
-	}
-	return nil, fmt.Errorf("%q matches %d services: %s", name, len(hits), strings.Join(names, ", "))
+	return nil, fmt.Errorf("no service matches %q", name)
 }
 
 // Patterns are the shapes of assertion the model reads, as record labels with
@@ -188,7 +206,6 @@ var Patterns = []struct {
 	{"run-service", 1},
 	{"service-state", 2},
 	{"depends-on", 2},
-	{"process-running", 2},
 }
 
 // Assert records an assertion seen in $config.
@@ -230,7 +247,9 @@ func (m *Model) change(v lang.Value, delta int) {
 		s := m.service(r.Fields[0])
 		s.Running = present
 		if !present {
-			s.ended = true // a later start is a restart
+			// Stopped while still required (restart-service, a dependency
+			// lost): its next start is a restart.
+			s.ended = s.Required
 			m.emit(Event{Service: s.Name, Kind: "stopped"})
 		}
 	case label == "service-state" && len(r.Fields) == 2:
@@ -261,46 +280,34 @@ func (m *Model) change(v lang.Value, delta int) {
 		} else if !present && i >= 0 {
 			s.Deps = slices.Delete(s.Deps, i, i+1)
 		}
-	case label == "process-running" && len(r.Fields) == 2:
-		name, ok := processService(r.Fields[0])
-		pid, isInt := r.Fields[1].(lang.Int)
-		if !ok || !isInt {
-			return
-		}
-		s := m.service(name)
-		if present && !slices.Contains(s.PIDs, int(pid)) {
-			s.PIDs = append(s.PIDs, int(pid))
-			slices.Sort(s.PIDs)
-		} else if !present {
-			if i := slices.Index(s.PIDs, int(pid)); i >= 0 {
-				s.PIDs = slices.Delete(s.PIDs, i, i+1)
-			}
-		}
 	}
 }
 
-// processService finds the daemon a process request belongs to. The daemon
-// class names each run <daemon-run-process <daemon-process ID SPEC> RUN>.
-func processService(proc lang.Value) (lang.Value, bool) {
-	r, ok := proc.(*lang.Record)
-	if !ok || len(r.Fields) == 0 {
-		return nil, false
+// ProcessStarted records a process of the service name, with its pid (the
+// daemon supervisor tells the model; see stdlib.DaemonEvents).
+func (m *Model) ProcessStarted(name lang.Value, pid int) {
+	s := m.service(name)
+	if !slices.Contains(s.PIDs, pid) {
+		s.PIDs = append(s.PIDs, pid)
+		slices.Sort(s.PIDs)
 	}
-	for {
-		inner, ok := r.Fields[0].(*lang.Record)
-		if !ok || len(inner.Fields) == 0 {
-			return nil, false
-		}
-		if lang.Text(inner.Label) == "daemon-process" {
-			return lang.NewRecord(lang.Symbol("daemon"), inner.Fields[0]), true
-		}
-		r = inner
+}
+
+// ProcessExited records the exit of a process of the service name (pid 0:
+// a program that could not start).
+func (m *Model) ProcessExited(name lang.Value, pid int, status lang.Value) {
+	s := m.service(name)
+	if i := slices.Index(s.PIDs, pid); i >= 0 {
+		s.PIDs = slices.Delete(s.PIDs, i, i+1)
 	}
+	s.Exits++
+	s.LastExit = status
+	s.lastExit = m.now()
+	m.emit(Event{Service: s.Name, Kind: "exited", Status: status})
 }
 
 // Log records a message seen on $log: <log TIMESTAMP {service: NAME, ...}>.
-// Lines of a service's output are kept as its latest lines; "process exited"
-// lines count exits and keep the status.
+// Lines of a service's output are kept as its latest lines.
 func (m *Model) Log(v lang.Value) {
 	r, ok := lang.Strip(v).(*lang.Record)
 	if !ok || lang.Text(r.Label) != "log" || len(r.Fields) != 2 {
@@ -317,11 +324,7 @@ func (m *Model) Log(v lang.Value) {
 	s := m.service(name)
 	line, _ := d.Get(lang.Symbol("line"))
 	text := strings.TrimRight(lang.Text(line), "\n")
-	if st, ok := d.Get(lang.Symbol("status")); ok && text == "process exited" {
-		m.exited(s, st)
-	}
-	if why, ok := d.Get(lang.Symbol("error")); ok && text == "cannot run process" {
-		m.exited(s, lang.NewRecord(lang.Symbol("error"), why))
+	if why, ok := d.Get(lang.Symbol("error")); ok {
 		text += ": " + lang.Text(why)
 	}
 	if text == "" {
@@ -383,8 +386,12 @@ func (m *Model) verdict(s *Service) string {
 	if s.Exits > 0 {
 		fmt.Fprintf(&b, ", exited %d time%s, last exit %s", s.Exits, plural(s.Exits), lang.Format(s.LastExit))
 	}
-	if n := len(s.Log); n > 0 && st != "ready" && st != "up" {
-		fmt.Fprintf(&b, ": %s", s.Log[n-1])
+	if n := len(s.Log); n > 0 && st != "ready" && st != "up" && !strings.Contains(b.String(), s.Log[n-1]) {
+		last := s.Log[n-1]
+		if r, ok := s.LastExit.(*lang.Record); ok && len(r.Fields) == 1 && strings.Contains(last, lang.Text(r.Fields[0])) {
+			return b.String() // the line only repeats the error
+		}
+		fmt.Fprintf(&b, ": %s", last)
 	}
 	return b.String()
 }
@@ -442,9 +449,24 @@ func (m *Model) stateAdded(s *Service, st string) {
 	}
 }
 
-func (m *Model) exited(s *Service, status lang.Value) {
-	s.Exits++
-	s.LastExit = status
-	s.lastExit = m.now()
-	m.emit(Event{Service: s.Name, Kind: "exited", Status: status})
+// Without returns a copy of the model that leaves out the services drop
+// picks, and the dependencies on them.
+func (m *Model) Without(drop func(name lang.Value) bool) *Model {
+	out := New(m.now)
+	for _, k := range m.order {
+		s := m.services[k]
+		if drop(s.Name) {
+			continue
+		}
+		c := *s
+		c.Deps = nil
+		for _, d := range s.Deps {
+			if !drop(d.On) {
+				c.Deps = append(c.Deps, d)
+			}
+		}
+		out.services[k] = &c
+		out.order = append(out.order, k)
+	}
+	return out
 }

@@ -73,30 +73,41 @@ func (f *Framer) Feed(p []byte) ([]lang.Value, error) {
 }
 
 func (f *Framer) binaryPackets() ([]lang.Value, error) {
-	var out []lang.Value
+	// Find every complete packet first, then decode them from one copy with
+	// one decoder: small packets share the decoder's allocations, and the
+	// values do not hold the (possibly much larger) read buffer.
+	end, count := 0, 0
+	var scanErr error
 	for {
-		n, err := f.scan.run(f.buf, f.max())
+		n, err := f.scan.run(f.buf[end:], f.max())
 		if err != nil {
-			return out, err
+			scanErr = err
+			break
 		}
 		if n == 0 {
-			if len(f.buf) > f.max() {
-				return out, fmt.Errorf("packet larger than %d bytes", f.max())
+			if len(f.buf)-end > f.max() {
+				scanErr = fmt.Errorf("packet larger than %d bytes", f.max())
 			}
-			return out, nil
+			break
 		}
-		// The packet is copied out so that the values decoded from it do
-		// not hold the (possibly much larger) read buffer.
-		pkt := bytes.Clone(f.buf[:n])
-		f.buf = f.buf[n:]
+		end += n
+		count++
 		f.scan = scanState{}
-		d := lang.NewDecoder(pkt)
-		v, err := d.Next()
-		if err != nil {
-			return out, err
-		}
-		out = append(out, v)
 	}
+	var out []lang.Value
+	if count > 0 {
+		d := lang.NewDecoder(bytes.Clone(f.buf[:end]))
+		out = make([]lang.Value, 0, count)
+		for range count {
+			v, err := d.Next()
+			if err != nil {
+				return out, err
+			}
+			out = append(out, v)
+		}
+		f.buf = f.buf[end:]
+	}
+	return out, scanErr
 }
 
 func (f *Framer) textPackets() ([]lang.Value, error) {

@@ -1,0 +1,133 @@
+package status
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/synd-lang/synd/lang"
+)
+
+// stateColours are the ANSI colours of states.
+var stateColours = map[string]string{
+	"ready": "32", "up": "32", "complete": "34", "started": "33", "waiting": "33", "failed": "31;1", "down": "90",
+}
+
+func paint(on bool, state, text string) string {
+	if !on {
+		return text
+	}
+	c, ok := stateColours[state]
+	if !ok {
+		c = "35"
+	}
+	return "\x1b[" + c + "m" + text + "\x1b[0m"
+}
+
+// ago is a short age: 42s, 3m12s, 5h3m, 2d4h.
+func ago(since time.Time) string {
+	d := time.Since(since)
+	if d < 0 {
+		d = 0
+	}
+	switch {
+	case d < time.Minute:
+		return strconv.Itoa(int(d.Seconds())) + "s"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%ds", int(d.Minutes()), int(d.Seconds())%60)
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh%dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%dd%dh", int(d.Hours())/24, int(d.Hours())%24)
+}
+
+// WriteList prints one line per service; a name too long for the terminal
+// is cut with an ellipsis.
+func WriteList(w io.Writer, list []*Service, colour bool, width int) {
+	nameW := len("SERVICE")
+	for _, s := range list {
+		nameW = max(nameW, len(Key(s.Name)))
+	}
+	const rest = 10 + 12 + 9 + 9 + 12 // the other columns
+	if width > 0 && nameW+rest > width {
+		nameW = max(20, width-rest)
+	}
+	fmt.Fprintf(w, "%-*s  %-9s %-11s %-8s %-8s %s\n", nameW, "SERVICE", "STATE", "PIDS", "RESTARTS", "SINCE", "LAST EXIT")
+	for _, s := range list {
+		name := Key(s.Name)
+		if len(name) > nameW {
+			name = name[:nameW-1] + "…"
+		}
+		pids := "-"
+		if len(s.PIDs) > 0 {
+			var ps []string
+			for _, p := range s.PIDs {
+				ps = append(ps, strconv.Itoa(p))
+			}
+			pids = strings.Join(ps, ",")
+		}
+		last := "-"
+		if s.LastExit != nil {
+			last = lang.Format(s.LastExit)
+		}
+		st := s.State()
+		fmt.Fprintf(w, "%-*s  %s %-11s %-8d %-8s %s\n", nameW, name, paint(colour, st, fmt.Sprintf("%-9s", st)), pids, s.Restarts, ago(s.Since), last)
+	}
+}
+
+// WriteDetail prints one service as systemctl status does.
+func WriteDetail(w io.Writer, m *Model, s *Service, colour bool) {
+	st := s.State()
+	fmt.Fprintf(w, "%s %s\n", paint(colour, st, "●"), Key(s.Name))
+	fmt.Fprintf(w, "     State: %s", paint(colour, st, st))
+	if len(s.States) > 0 {
+		fmt.Fprintf(w, " (%s)", strings.Join(s.States, ", "))
+	}
+	fmt.Fprintf(w, " since %s; %s ago\n", s.Since.Local().Format("2006-01-02 15:04:05 MST"), ago(s.Since))
+	fmt.Fprintf(w, "  Required: %s   Running: %s\n", yesNo(s.Required), yesNo(s.Running))
+	if len(s.PIDs) > 0 {
+		var ps []string
+		for _, p := range s.PIDs {
+			ps = append(ps, strconv.Itoa(p))
+		}
+		fmt.Fprintf(w, "      PIDs: %s\n", strings.Join(ps, ", "))
+	}
+	fmt.Fprintf(w, "  Restarts: %d   Exits: %d", s.Restarts, s.Exits)
+	if s.LastExit != nil {
+		fmt.Fprintf(w, ", last exit %s", lang.Format(s.LastExit))
+	}
+	fmt.Fprintln(w)
+	if len(s.Deps) > 0 {
+		fmt.Fprintln(w, "Depends on:")
+		for _, d := range s.Deps {
+			mark, state := "✓", "ready"
+			if !m.Met(d) {
+				mark, state = "✗", "failed"
+			}
+			fmt.Fprintf(w, "  %s %s %s\n", paint(colour, state, mark), Key(d.On), d.State)
+		}
+	}
+	if !s.Required || st != "ready" && st != "up" && st != "complete" {
+		if why := m.Why(s); len(why) > 0 && (len(why) > 1 || st != "down") {
+			fmt.Fprintln(w, "Why:")
+			for _, line := range why {
+				fmt.Fprintf(w, "  %s\n", line)
+			}
+		}
+	}
+	if len(s.Log) > 0 {
+		fmt.Fprintln(w, "Log:")
+		for _, l := range s.Log {
+			fmt.Fprintf(w, "  %s\n", l)
+		}
+	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
