@@ -103,6 +103,7 @@ func (c *Checker) CheckValue(v lang.Value, hole func(lang.Value) bool) *Diagnost
 		return nil
 	}
 	var best *failure
+	var bestM *matcher
 	var bestDef string
 	for _, cd := range cands {
 		opts := c.Options
@@ -115,13 +116,11 @@ func (c *Checker) CheckValue(v lang.Value, hole func(lang.Value) bool) *Diagnost
 			return nil
 		}
 		if best == nil || f.score() > best.score() {
-			best, bestDef = f, qualified(cd.mod, cd.def.Name)
+			best, bestM, bestDef = f, m, qualified(cd.mod, cd.def.Name)
 		}
 	}
 	best.err.Definition = bestDef
-	if len(best.options) > 1 {
-		best.err.Expected = "one of " + strings.Join(best.options, ", ")
-	}
+	bestM.finish(best)
 	return &Diagnostic{Pos: best.err.Pos, Msg: best.err.Message() + " (schema " + bestDef + ")", Definition: bestDef}
 }
 

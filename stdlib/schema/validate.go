@@ -13,11 +13,14 @@ import (
 // any number of goroutines may validate against it once it is built.
 type Set struct {
 	modules map[string]*Schema
+	defs    map[string]map[string]*Definition // by module, then name
 	order   []string
 }
 
 // NewSet returns an empty set.
-func NewSet() *Set { return &Set{modules: map[string]*Schema{}} }
+func NewSet() *Set {
+	return &Set{modules: map[string]*Schema{}, defs: map[string]map[string]*Definition{}}
+}
 
 // SetOfBundle returns a set holding a bundle's modules.
 func SetOfBundle(b *Bundle) *Set {
@@ -35,6 +38,13 @@ func (s *Set) Add(key string, sc *Schema) {
 		s.order = append(s.order, key)
 	}
 	s.modules[key] = sc
+	byName := make(map[string]*Definition, len(sc.Definitions))
+	for _, d := range sc.Definitions {
+		if _, dup := byName[d.Name]; !dup {
+			byName[d.Name] = d
+		}
+	}
+	s.defs[key] = byName
 }
 
 // Module returns the schema at a module path, or nil.
@@ -57,8 +67,8 @@ func (s *Set) Bundle() *Bundle {
 func (s *Set) Resolve(name string) (module string, def *Definition, err error) {
 	if i := strings.LastIndexByte(name, '.'); i >= 0 {
 		mod, n := name[:i], name[i+1:]
-		if sc := s.modules[mod]; sc != nil {
-			if d := sc.Lookup(n); d != nil {
+		if byName := s.defs[mod]; byName != nil {
+			if d := byName[n]; d != nil {
 				return mod, d, nil
 			}
 			return "", nil, fmt.Errorf("module %s has no definition %s", mod, n)
@@ -67,7 +77,7 @@ func (s *Set) Resolve(name string) (module string, def *Definition, err error) {
 	}
 	var found []string
 	for _, k := range s.order {
-		if d := s.modules[k].Lookup(name); d != nil {
+		if d := s.defs[k][name]; d != nil {
 			module, def = k, d
 			found = append(found, k)
 		}
@@ -85,7 +95,10 @@ func (s *Set) Resolve(name string) (module string, def *Definition, err error) {
 func (s *Set) lookup(from string, r *Ref) (string, *Definition) {
 	mod := from
 	if len(r.Module) > 0 {
-		mod = ModuleKey(r.Module)
+		mod = r.Module[0]
+		if len(r.Module) > 1 {
+			mod = ModuleKey(r.Module)
+		}
 		if s.modules[mod] == nil {
 			// syndicate's schemas name a module by its capitalised file
 			// name as well (TransportAddress.Tcp for transportAddress.prs).
@@ -97,11 +110,7 @@ func (s *Set) lookup(from string, r *Ref) (string, *Definition) {
 			}
 		}
 	}
-	sc := s.modules[mod]
-	if sc == nil {
-		return mod, nil
-	}
-	return mod, sc.Lookup(r.Name)
+	return mod, s.defs[mod][r.Name]
 }
 
 // Options change how values are validated.
@@ -251,9 +260,7 @@ func (s *Set) Check(mod string, d *Definition, v lang.Value, opts Options) *Vali
 		return nil
 	}
 	f.err.Definition = qualified(mod, d.Name)
-	if len(f.options) > 1 {
-		f.err.Expected = "one of " + strings.Join(f.options, ", ")
-	}
+	m.finish(f)
 	return &f.err
 }
 
@@ -271,7 +278,7 @@ type matcher struct {
 	// value at which they are: meeting one again at the same depth means
 	// the schema refers to itself without consuming any of the value
 	// (`A = B . B = A .`), which would never end.
-	active map[activeKey]bool
+	active []activeKey
 }
 
 type activeKey struct {
@@ -279,20 +286,65 @@ type activeKey struct {
 	depth int
 }
 
+// ctx is where in the value the matcher is: a chain of steps back to the
+// root, turned into a path only when something fails.
 type ctx struct {
-	path []Step
-	pos  lang.Position
+	parent *ctx
+	last   Step
+	depth  int
+	pos    lang.Position
 }
 
 func (c ctx) step(s Step, v lang.Value) ctx {
-	p := make([]Step, len(c.path)+1)
-	copy(p, c.path)
-	p[len(c.path)] = s
 	pos := lang.PositionOf(v)
 	if !pos.IsValid() {
 		pos = c.pos
 	}
-	return ctx{path: p, pos: pos}
+	parent := c
+	return ctx{parent: &parent, last: s, depth: c.depth + 1, pos: pos}
+}
+
+// path returns the steps from the root.
+func (c ctx) path() []Step {
+	p := make([]Step, c.depth)
+	for x := &c; x.depth > 0; x = x.parent {
+		p[x.depth-1] = x.last
+	}
+	return p
+}
+
+// expectation is what a pattern expects, worded only when it is shown.
+type expectation struct {
+	text string
+	mod  string
+	p    Pattern
+}
+
+func textExp(s string) expectation { return expectation{text: s} }
+
+func (m *matcher) expect(mod string, p Pattern) expectation {
+	return expectation{mod: mod, p: p}
+}
+
+func (m *matcher) word(e expectation) string {
+	if e.text != "" || e.p == nil {
+		return e.text
+	}
+	return m.describe(e.mod, e.p)
+}
+
+// finish words a failure's expectation.
+func (m *matcher) finish(f *failure) {
+	var opts []string
+	for _, o := range f.options {
+		if w := m.word(o); !contains(opts, w) {
+			opts = append(opts, w)
+		}
+	}
+	f.err.Expected = f.prefix + strings.Join(opts, ", ")
+	if len(opts) > 1 {
+		f.err.Expected = f.prefix + "one of " + strings.Join(opts, ", ")
+	}
 }
 
 // failure is a mismatch being reported upward. options is the list of
@@ -301,7 +353,8 @@ func (c ctx) step(s Step, v lang.Value) ctx {
 // making the failure "closer" than a kind mismatch at the same depth.
 type failure struct {
 	err     ValidationError
-	options []string
+	options []expectation
+	prefix  string
 	shaped  bool
 }
 
@@ -313,20 +366,19 @@ func (f *failure) score() int {
 	return s
 }
 
-func (m *matcher) fail(c ctx, v lang.Value, expected string) *failure {
-	return &failure{err: ValidationError{Path: c.path, Found: v, Expected: expected, Pos: c.pos}, options: []string{expected}}
+func (m *matcher) fail(c ctx, v lang.Value, e expectation) *failure {
+	return &failure{err: ValidationError{Path: c.path(), Found: v, Pos: c.pos}, options: []expectation{e}}
 }
 
 func (m *matcher) def(mod string, d *Definition, v lang.Value, c ctx, partOfAnd bool) *failure {
-	key := activeKey{d, len(c.path)}
-	if m.active[key] {
-		return m.fail(c, v, fmt.Sprintf("a value (the schema's definitions of %s refer to each other without end)", d.Name))
+	key := activeKey{d, c.depth}
+	for _, a := range m.active {
+		if a == key {
+			return m.fail(c, v, textExp(fmt.Sprintf("a value (the schema's definitions of %s refer to each other without end)", d.Name)))
+		}
 	}
-	if m.active == nil {
-		m.active = map[activeKey]bool{}
-	}
-	m.active[key] = true
-	defer delete(m.active, key)
+	m.active = append(m.active, key)
+	defer func() { m.active = m.active[:len(m.active)-1] }()
 	var f *failure
 	switch {
 	case d.Or != nil:
@@ -365,20 +417,15 @@ func (m *matcher) or(mod string, d *Definition, v lang.Value, c ctx, partOfAnd b
 			best = f
 		}
 	}
-	if best.score() == 2*len(c.path) {
+	if best.score() == 2*c.depth {
 		// Nothing got anywhere: the schema expects one of the alternatives.
-		var opts []string
+		var opts []expectation
 		for _, f := range fails {
-			for _, o := range f.options {
-				if !contains(opts, o) {
-					opts = append(opts, o)
-				}
-			}
+			opts = append(opts, f.options...)
 		}
 		merged := *best
 		merged.err.Alternatives = nil
 		merged.options = opts
-		merged.err.Expected = "one of " + strings.Join(opts, ", ")
 		return &merged
 	}
 	return best
@@ -409,26 +456,26 @@ func (m *matcher) pattern(mod string, p Pattern, v lang.Value, c ctx, partOfAnd 
 		for _, k := range atomKinds {
 			if k.kind == p.Kind {
 				if x.Kind() != k.lang {
-					return m.fail(c, v, m.describe(mod, p))
+					return m.fail(c, v, m.expect(mod, p))
 				}
 				return nil
 			}
 		}
-		return m.fail(c, v, m.describe(mod, p))
+		return m.fail(c, v, m.expect(mod, p))
 	case Embedded:
 		if _, ok := x.(lang.Embedded); !ok {
-			return m.fail(c, v, m.describe(mod, p))
+			return m.fail(c, v, m.expect(mod, p))
 		}
 		return nil
 	case Lit:
-		if !lang.Equal(lang.Strip(x), p.Value) {
-			return m.fail(c, v, m.describe(mod, p))
+		if !lang.Equal(x, p.Value) {
+			return m.fail(c, v, m.expect(mod, p))
 		}
 		return nil
 	case SeqOf:
 		seq, ok := x.(lang.Sequence)
 		if !ok {
-			return m.fail(c, v, m.describe(mod, p))
+			return m.fail(c, v, m.expect(mod, p))
 		}
 		for i, e := range seq {
 			if f := m.pattern(mod, p.Elem, e, c.step(Step{Kind: IndexStep, Index: i}, e), false); f != nil {
@@ -439,7 +486,7 @@ func (m *matcher) pattern(mod string, p Pattern, v lang.Value, c ctx, partOfAnd 
 	case SetOf:
 		set, ok := x.(*lang.Set)
 		if !ok {
-			return m.fail(c, v, m.describe(mod, p))
+			return m.fail(c, v, m.expect(mod, p))
 		}
 		for _, e := range set.Elements() {
 			if f := m.pattern(mod, p.Elem, e, c.step(Step{Kind: ElemStep, Key: e}, e), false); f != nil {
@@ -450,11 +497,11 @@ func (m *matcher) pattern(mod string, p Pattern, v lang.Value, c ctx, partOfAnd 
 	case DictOf:
 		d, ok := x.(*lang.Dictionary)
 		if !ok {
-			return m.fail(c, v, m.describe(mod, p))
+			return m.fail(c, v, m.expect(mod, p))
 		}
 		for _, e := range d.Entries() {
 			if f := m.pattern(mod, p.Key, e.Key, c.step(Step{Kind: KeyStep, Key: e.Key}, e.Key), false); f != nil {
-				f.err.Expected = "a key that is " + f.err.Expected
+				f.prefix = "a key that is "
 				return f
 			}
 			if f := m.pattern(mod, p.Value, e.Value, c.step(Step{Kind: KeyStep, Key: e.Key}, e.Value), false); f != nil {
@@ -465,17 +512,17 @@ func (m *matcher) pattern(mod string, p Pattern, v lang.Value, c ctx, partOfAnd 
 	case *Ref:
 		rmod, d := m.set.lookup(mod, p)
 		if d == nil {
-			return m.fail(c, v, fmt.Sprintf("a %s (which no loaded schema defines)", p))
+			return m.fail(c, v, textExp(fmt.Sprintf("a %s (which no loaded schema defines)", p)))
 		}
 		return m.def(rmod, d, v, c, partOfAnd)
 	case Rec:
 		r, ok := x.(*lang.Record)
 		if !ok {
-			return m.fail(c, v, m.describe(mod, p))
+			return m.fail(c, v, m.expect(mod, p))
 		}
 		if f := m.pattern(mod, p.Label.Pattern, r.Label, c.step(Step{Kind: LabelStep}, r.Label), false); f != nil {
 			if _, lit := p.Label.Pattern.(Lit); lit {
-				return m.fail(c, v, m.describe(mod, p))
+				return m.fail(c, v, m.expect(mod, p))
 			}
 			return f
 		}
@@ -483,18 +530,18 @@ func (m *matcher) pattern(mod string, p Pattern, v lang.Value, c ctx, partOfAnd 
 	case Tuple, TuplePrefix:
 		seq, ok := x.(lang.Sequence)
 		if !ok {
-			return m.fail(c, v, m.describe(mod, p))
+			return m.fail(c, v, m.expect(mod, p))
 		}
 		return m.items(mod, p, seq, nil, v, c)
 	case Dict:
 		d, ok := x.(*lang.Dictionary)
 		if !ok {
-			return m.fail(c, v, m.describe(mod, p))
+			return m.fail(c, v, m.expect(mod, p))
 		}
 		for _, e := range p.Entries {
 			val, ok := d.Get(e.Key)
 			if !ok {
-				f := m.fail(c.step(Step{Kind: KeyStep, Key: e.Key, Name: e.Pattern.Name}, nil), nil, m.describe(mod, e.Pattern.Pattern))
+				f := m.fail(c.step(Step{Kind: KeyStep, Key: e.Key, Name: e.Pattern.Name}, nil), nil, m.expect(mod, e.Pattern.Pattern))
 				f.shaped = true
 				return f
 			}
@@ -504,7 +551,7 @@ func (m *matcher) pattern(mod string, p Pattern, v lang.Value, c ctx, partOfAnd 
 		}
 		return nil
 	}
-	return m.fail(c, v, fmt.Sprintf("something this validator does not know (%T)", p))
+	return m.fail(c, v, textExp(fmt.Sprintf("something this validator does not know (%T)", p)))
 }
 
 // keyAt returns the key of d equal to k as it was written (with its
@@ -554,7 +601,7 @@ func (m *matcher) items(mod string, p Pattern, seq lang.Sequence, r *lang.Record
 		if r != nil {
 			expected = fmt.Sprintf("%s: %s", count, m.describe(mod, Rec{Label: NamedPattern{Pattern: Lit{Value: lang.Strip(r.Label)}}, Fields: NamedPattern{Pattern: p}}))
 		}
-		f := m.fail(c, v, expected)
+		f := m.fail(c, v, textExp(expected))
 		f.shaped = true
 		return f
 	}
@@ -610,8 +657,8 @@ func (m *matcher) closed(mod string, d *Definition, v lang.Value, c ctx) *failur
 			for i, x := range keys {
 				names[i] = lang.Format(x)
 			}
-			f := m.fail(c.step(Step{Kind: KeyStep, Key: e.Key}, e.Key), e.Key, fmt.Sprintf("%s knows %s", d.Name, strings.Join(names, ", ")))
-			f.err.Path = c.path
+			f := m.fail(c.step(Step{Kind: KeyStep, Key: e.Key}, e.Key), e.Key, textExp(fmt.Sprintf("%s knows %s", d.Name, strings.Join(names, ", "))))
+			f.err.Path = c.path()
 			f.err.Unknown = true
 			f.shaped = true
 			return f

@@ -121,8 +121,8 @@ func FromValue(v lang.Value) (*Schema, error) {
 		return nil, fmt.Errorf("a schema is <schema {...}>, not %s", brief(v))
 	}
 	s := &Schema{}
-	ver, _ := d.Get(sym("version"))
-	if !lang.Equal(ver, lang.Int(1)) {
+	ver, ok := d.Get(sym("version"))
+	if !ok || !lang.Equal(ver, lang.Int(1)) {
 		return nil, fmt.Errorf("schema version: only 1 is known, not %s", brief(ver))
 	}
 	s.Version = 1

@@ -67,3 +67,23 @@ func TestCheckScriptWithProtocolSchemas(t *testing.T) {
 		})
 	}
 }
+
+// FuzzCheckScript: checking any script that reads never panics or hangs,
+// and every diagnostic has a position in the script.
+func FuzzCheckScript(f *testing.F) {
+	f.Add(`<daemon x {argv: ["a" 5], restart: alwyas}>`)
+	f.Add(`? <x> [<depends-on a> $x =~ {} <require-service <relay-listener <tcp "h" "p"> $g>>]`)
+	f.Add(`let ?x = join ", " [1 2] ! <restart-service>`)
+	c := schema.NewChecker(Set(), ConfigModules()...)
+	f.Fuzz(func(t *testing.T, src string) {
+		vs, err := parser.ParseAll("f.pr", []byte(src), parser.Options{Positions: true})
+		if err != nil {
+			return
+		}
+		for _, d := range c.CheckScript(vs) {
+			if !d.Pos.IsValid() {
+				t.Fatalf("diagnostic without a position for %q: %s", src, d.Msg)
+			}
+		}
+	})
+}
