@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/synd-lang/synd/parser"
+	"github.com/synd-lang/synd/stdlib/schema"
 )
 
 func TestSchemaCheckCommand(t *testing.T) {
@@ -131,4 +132,37 @@ func TestCheckSchemasAcceptRepository(t *testing.T) {
 		}))
 	}
 	assert.Greater(t, n, 20)
+}
+
+// A .prb bundle is read like the text form: checked, and validated against.
+func TestSchemaBundleFile(t *testing.T) {
+	s, err := schema.ParseText("point.prs", []byte("version 1 .\nPoint = <point @x int @y int> .\n"))
+	require.NoError(t, err)
+	bin, err := schema.EncodeBundle(&schema.Bundle{Modules: map[string]*schema.Schema{"geo": s}})
+	require.NoError(t, err)
+	prb := filepath.Join(t.TempDir(), "geo.prb")
+	require.NoError(t, os.WriteFile(prb, bin, 0o644))
+
+	code, out, errOut := synd(t, "", "schema", "check", "-text", prb)
+	assert.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "Point = <point @x int @y int> .")
+	code, out, _ = synd(t, "<point 1 two>", "schema", "validate", prb, "Point")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "-:1:10: field 2 (y) of <point> expects an integer; found `two`")
+
+	code, _, errOut = synd(t, "", "schema", "check", writeFile(t, "junk.prb", "\xb4\xb3\x03foo\x84"))
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "a bundle is <bundle {...}>")
+}
+
+// synd stdlib still prints the embedded schemas.
+func TestStdlibPrintsSchemas(t *testing.T) {
+	code, out, _ := synd(t, "", "stdlib")
+	assert.Equal(t, 0, code)
+	for _, name := range []string{"service.prs", "externalServices.prs", "internalServices.prs", "gatekeeper.prs", "sturdy.prs", "noise.prs", "transportAddress.prs", "timer.prs", "rpc.prs", "protocol.prs", "dataspacePatterns.prs", "connection.prs"} {
+		assert.Contains(t, out, name+"\n")
+	}
+	code, out, _ = synd(t, "", "stdlib", "externalServices.prs")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "RestartPolicy =")
 }

@@ -285,3 +285,23 @@ func unescape(v lang.Value) lang.Value {
 	}
 	return v
 }
+
+// Explain returns the definitions that give records this label, in the text
+// form with their comments, each headed by its module: what an editor shows
+// on hover. It is empty for a label no definition gives.
+func (c *Checker) Explain(label lang.Value) string {
+	var b strings.Builder
+	for i, cd := range c.labels[lang.Key(lang.Strip(label))] {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString("# " + cd.mod + ".prs\n")
+		if cd.def.Doc != "" {
+			for _, line := range strings.Split(cd.def.Doc, "\n") {
+				b.WriteString("# " + line + "\n")
+			}
+		}
+		b.WriteString(DefinitionText(cd.def) + "\n")
+	}
+	return b.String()
+}

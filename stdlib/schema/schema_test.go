@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -197,4 +199,23 @@ func TestUnresolved(t *testing.T) {
 		"t.prs:1:39: t.B refers to other.C, which no loaded schema defines",
 		"t.prs:1:53: t.B refers to D, which no loaded schema defines",
 	}, set.Unresolved())
+}
+
+func TestParseFileInclude(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "base.prs"), []byte("version 1 .\nId = int .\n"), 0o644))
+	main := filepath.Join(dir, "main.prs")
+	require.NoError(t, os.WriteFile(main, []byte("version 1 .\ninclude \"base.prs\" .\nUser = <user @id Id> .\n"), 0o644))
+	s, err := ParseFile(main)
+	require.NoError(t, err)
+	assert.NotNil(t, s.Lookup("Id"))
+	assert.NotNil(t, s.Lookup("User"))
+
+	self := filepath.Join(dir, "self.prs")
+	require.NoError(t, os.WriteFile(self, []byte("version 1 .\ninclude \"self.prs\" .\n"), 0o644))
+	_, err = ParseFile(self)
+	assert.ErrorContains(t, err, "includes nest more than 16 deep")
+
+	_, err = ParseText("t.prs", []byte("version 1 .\ninclude \"base.prs\" .\n"))
+	assert.ErrorContains(t, err, "include needs the schema to be read from a file")
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/synd-lang/synd/lang"
 	"github.com/synd-lang/synd/parser"
 	"github.com/synd-lang/synd/stdlib/schema"
 )
@@ -86,4 +87,16 @@ func FuzzCheckScript(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestExplain(t *testing.T) {
+	c := schema.NewChecker(Set(), ConfigModules()...)
+	got := c.Explain(lang.Symbol("depends-on"))
+	assert.Contains(t, got, "# service.prs\n")
+	assert.Contains(t, got, "ServiceDependency = <depends-on @depender any @dependee ServiceState> .")
+	assert.Contains(t, got, "# DEPENDER runs only while")
+	d := c.Explain(lang.Symbol("daemon"))
+	assert.Contains(t, d, "DaemonService = <daemon @id any> .")
+	assert.Contains(t, d, "DaemonProcess = <daemon @id any @config DaemonProcessSpec> .")
+	assert.Empty(t, c.Explain(lang.Symbol("no-such-label")))
 }
