@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/synd-lang/synd/lang"
@@ -58,62 +56,7 @@ func runSchema(env *cmdEnv, args []string) int {
 }
 
 // builtinSchemas returns a new set holding the embedded protocol schemas.
-func builtinSchemas() *schema.Set {
-	set := schema.NewSet()
-	base := schemas.Set()
-	for _, m := range base.Modules() {
-		set.Add(m, base.Module(m))
-	}
-	return set
-}
-
-// loadSchemaPath reads a .prs file, a .prb bundle or a directory of .prs
-// files into set, returning the module names it added.
-func loadSchemaPath(set *schema.Set, path string) ([]string, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if st.IsDir() {
-		files, err := filepath.Glob(filepath.Join(path, "*.prs"))
-		if err != nil {
-			return nil, err
-		}
-		sort.Strings(files)
-		var mods []string
-		for _, f := range files {
-			m, err := loadSchemaPath(set, f)
-			if err != nil {
-				return nil, err
-			}
-			mods = append(mods, m...)
-		}
-		return mods, nil
-	}
-	if strings.HasSuffix(path, ".prb") {
-		bin, err := os.ReadFile(path)
-		if err != nil {
-			return nil, err
-		}
-		b, err := schema.ReadBundle(bin)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		var mods []string
-		for _, m := range b.Paths() {
-			set.Add(m, b.Modules[m])
-			mods = append(mods, m)
-		}
-		return mods, nil
-	}
-	s, err := schema.ParseFile(path)
-	if err != nil {
-		return nil, err
-	}
-	mod := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	set.Add(mod, s)
-	return []string{mod}, nil
-}
+func builtinSchemas() *schema.Set { return schemas.Set().Clone() }
 
 func runSchemaCheck(env *cmdEnv, args []string) int {
 	fs := newFlags(env, "schema check", schemaUsage)
@@ -130,7 +73,7 @@ func runSchemaCheck(env *cmdEnv, args []string) int {
 	var mods []string
 	bad := false
 	for _, p := range fs.Args() {
-		m, err := loadSchemaPath(set, p)
+		m, err := set.Load(p)
 		if err != nil {
 			fmt.Fprintln(env.stderr, err)
 			bad = true
@@ -184,7 +127,7 @@ func runSchemaValidate(env *cmdEnv, args []string) int {
 	set := builtinSchemas()
 	src, def := fs.Arg(0), fs.Arg(1)
 	if set.Module(src) == nil {
-		mods, err := loadSchemaPath(set, src)
+		mods, err := set.Load(src)
 		if err != nil {
 			fmt.Fprintf(env.stderr, "synd schema validate: %v\n", err)
 			return 1

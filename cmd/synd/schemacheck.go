@@ -34,16 +34,10 @@ func (s *schemaChecks) checker(dir string) (*schema.Checker, error) {
 	if c, ok := s.byDir[dir]; ok {
 		return c, nil
 	}
-	set := builtinSchemas()
-	mods := schemas.ConfigModules()
-	for _, d := range append(append([]string(nil), s.dirs...), dir) {
-		m, err := loadSchemaPath(set, d)
-		if err != nil {
-			return nil, err
-		}
-		mods = append(mods, m...)
+	c, err := schemas.NewChecker(append(append([]string(nil), s.dirs...), dir)...)
+	if err != nil {
+		return nil, err
 	}
-	c := schema.NewChecker(set, mods...)
 	s.byDir[dir] = c
 	return c, nil
 }

@@ -2,6 +2,8 @@ package schema
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -45,6 +47,62 @@ func (s *Set) Add(key string, sc *Schema) {
 		}
 	}
 	s.defs[key] = byName
+}
+
+// Clone returns a new set holding the same modules, to add to.
+func (s *Set) Clone() *Set {
+	c := NewSet()
+	for _, k := range s.order {
+		c.Add(k, s.modules[k])
+	}
+	return c
+}
+
+// Load reads a .prs file, a .prb bundle or a directory of .prs files into
+// the set and returns the module paths it added: a .prs file is the module
+// named by its file name without the extension.
+func (s *Set) Load(path string) ([]string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		files, err := filepath.Glob(filepath.Join(path, "*.prs"))
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(files)
+		var mods []string
+		for _, f := range files {
+			m, err := s.Load(f)
+			if err != nil {
+				return nil, err
+			}
+			mods = append(mods, m...)
+		}
+		return mods, nil
+	}
+	if strings.HasSuffix(path, ".prb") {
+		bin, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		b, err := ReadBundle(bin)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		for _, m := range b.Paths() {
+			s.Add(m, b.Modules[m])
+		}
+		return b.Paths(), nil
+	}
+	sc, err := ParseFile(path)
+	if err != nil {
+		return nil, err
+	}
+	mod := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	s.Add(mod, sc)
+	return []string{mod}, nil
 }
 
 // Module returns the schema at a module path, or nil.

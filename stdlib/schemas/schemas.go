@@ -91,3 +91,19 @@ func ValidateRecord(v lang.Value) error {
 	}
 	return nil
 }
+
+// NewChecker returns a checker for scripts: the records of ConfigModules,
+// and every record the schemas at paths (.prs or .prb files, directories of
+// .prs files) define, are checked strictly, as synd check does.
+func NewChecker(paths ...string) (*schema.Checker, error) {
+	set := Set().Clone()
+	mods := ConfigModules()
+	for _, p := range paths {
+		m, err := set.Load(p)
+		if err != nil {
+			return nil, err
+		}
+		mods = append(mods, m...)
+	}
+	return schema.NewChecker(set, mods...), nil
+}

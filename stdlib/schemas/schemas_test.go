@@ -328,3 +328,18 @@ func TestValidateRecord(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "`restart:` expects one of always, on-error, all, never")
 }
+
+// NewChecker adds user schemas to a copy: the shared set is unchanged.
+func TestNewCheckerWithUserSchemas(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(dir+"/mine.prs", []byte("version 1 .\nGadget = <gadget @n int> .\n"), 0o644))
+	before := len(Set().Modules())
+	c, err := NewChecker(dir)
+	require.NoError(t, err)
+	assert.Equal(t, before, len(Set().Modules()))
+	assert.NotNil(t, c.CheckValue(parseValue(t, `<gadget x>`), nil))
+	assert.Nil(t, c.CheckValue(parseValue(t, `<gadget 1>`), nil))
+	assert.NotNil(t, c.CheckValue(parseValue(t, `<depends-on x>`), nil))
+	_, err = NewChecker(dir + "/missing")
+	assert.Error(t, err)
+}
