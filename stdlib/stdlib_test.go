@@ -1,6 +1,7 @@
 package stdlib_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -114,5 +115,46 @@ func TestConnectionSchemaMatchesClass(t *testing.T) {
 	// pattern, a template or a capability's caveats), so none is stale.
 	for l := range labels {
 		assert.Contains(t, string(class), "<"+l, "the class uses <%s ...>", l)
+	}
+}
+
+// A bad daemon spec is reported naming the field at fault (issue 17.18), in
+// externalServices.prs's words where the schema decides (issue 16.1), as
+// syndicate-server's daemon.rs run checks readyOnStart, restart and protocol
+// and FullProcess::build_command checks dir, clearEnv and env.
+func TestElaborateDaemonSpec(t *testing.T) {
+	p, err := stdlib.ElaborateDaemonSpec(val(t, `<one-shot "setup">`))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"sh", "-c", "setup"}, p.Process.Argv)
+	assert.False(t, p.ReadyOnStart)
+	assert.Equal(t, stdlib.RestartOnError, p.Restart)
+	p, err = stdlib.ElaborateDaemonSpec(val(t, `{argv: "serve --now", restart: never, readyOnStart: #f, protocol: text/syndicate}`))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"sh", "-c", "serve --now"}, p.Process.Argv)
+	assert.Equal(t, stdlib.RestartNever, p.Restart)
+	assert.Equal(t, "text/syndicate", p.Process.Protocol)
+
+	for _, tc := range []struct {
+		spec, err string
+		shape     bool
+	}{
+		{`{argv: ["x"], restart: bogus}`, "`restart:` expects one of always, on-error, all, never; found `bogus`", false},
+		{`{argv: ["x"], restart: "always"}`, "`restart:` expects one of always, on-error, all, never; found `\"always\"`", false},
+		{`{argv: ["x"], readyOnStart: "yes"}`, "`readyOnStart:` expects a boolean (#t or #f); found `\"yes\"`", false},
+		{`{argv: ["x"], dir: 1}`, "`dir:` expects a string; found `1`", false},
+		{`{argv: ["x"], clearEnv: 0}`, "`clearEnv:` expects a boolean (#t or #f); found `0`", false},
+		{`{argv: ["x"], protocol: http}`, "`protocol:` expects one of none, application/syndicate, text/syndicate; found `http`", false},
+		{`{argv: ["x"], env: {"1X": "y"}}`, `env: "1X" is not a valid variable name`, false},
+		{`{argv: ["x"], env: {A: 1}}`, "`A:` expects one of a string, #f; found `1` (in `env:`)", false},
+		{`{argv: ["x"], env: {A: "1", "A": "2"}}`, "env: A is given twice", false},
+		{`{argv: []}`, "`argv:` expects at least 1 item (@program string @args string ...); found `[]`", true},
+		{`{restart: never}`, "`argv:` is missing", true},
+		{`[1 2]`, "item 1 (program) expects a string; found `1`", true},
+		{`<one-shot 3>`, "field 1 (setup) of <one-shot> expects one of a string, [@program string @args string ...]; found `3`", true},
+		{`42`, "not a daemon process spec: the value expects one of a string, [@program string @args string ...], <one-shot @setup CommandLine>, a dictionary {argv: CommandLine}; found `42`", true},
+	} {
+		_, err := stdlib.ElaborateDaemonSpec(val(t, tc.spec))
+		assert.ErrorContains(t, err, tc.err, tc.spec)
+		assert.Equal(t, tc.shape, errors.Is(err, stdlib.ErrDaemonShape), tc.spec)
 	}
 }

@@ -289,3 +289,78 @@ func TestOperate(t *testing.T) {
 	_, err = o.synd("status", "--socket", o.socket)
 	assert.ErrorContains(t, err, "cannot reach synd serve")
 }
+
+// TestOperateOnTerminal runs synd status and synd repl --attach in a real
+// terminal under tmux: states in colour, names cut to the terminal's width,
+// the attached REPL's banner and its :services.
+func TestOperateOnTerminal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs a terminal (tmux) and real daemons; skipped with -short")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed")
+	}
+	bin := buildSynd(t)
+	o := serveChain(t, bin)
+	o.waitStatus("bottom ready", func(s map[string]map[string]any) bool { return state(s, "<daemon bottom>") == "ready" })
+
+	sock := filepath.Join(t.TempDir(), "tmux.sock")
+	tmux := func(args ...string) string {
+		out, err := exec.Command("tmux", append([]string{"-S", sock}, args...)...).CombinedOutput()
+		require.NoError(t, err, "tmux %v: %s", args, out)
+		return string(out)
+	}
+	home := t.TempDir()
+	tmux("new-session", "-d", "-x", "60", "-y", "30", "env", "HOME="+home, "XDG_CONFIG_HOME="+home, "TERM=xterm-256color", "sh")
+	defer exec.Command("tmux", "-S", sock, "kill-server").Run()
+	keys := func(k ...string) { tmux(append([]string{"send-keys", "-t", "0"}, k...)...) }
+	waitFor := func(want string, escapes bool) string {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			args := []string{"capture-pane", "-p", "-J"} // -J: a wrapped line is one line
+			if escapes {
+				args = append(args, "-e")
+			}
+			s := tmux(args...)
+			if strings.Contains(s, want) {
+				return s
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("waited for %q; screen:\n%s", want, s)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+
+	// Wait for the shell's prompt, so that it is not printed amid the output.
+	keys("echo ready-$((1+1))", "Enter")
+	waitFor("ready-2", false)
+	keys("clear", "Enter")
+	time.Sleep(200 * time.Millisecond)
+	// The markers echoed are computed, so that the typed command line does
+	// not already show them.
+	keys(bin+" status --socket "+o.socket+"; echo status-$((1+1))", "Enter")
+	plain := waitFor("status-2", false)
+	coloured := waitFor("status-2", true)
+	assert.Regexp(t, "\x1b\\[32m(\x1b\\[[0-9;]*m)*ready", coloured, "ready is green")
+	for _, line := range strings.Split(plain, "\n") {
+		if strings.Contains(line, "status --socket") {
+			continue // the command typed
+		}
+		assert.LessOrEqual(t, len([]rune(line)), 60, "lines fit the terminal: %q", line)
+	}
+	assert.Contains(t, plain, "…", "a name too long for the terminal is cut")
+
+	keys("clear; NO_COLOR=1 "+bin+" status --socket "+o.socket+"; echo nocolour-$((1+1))", "Enter")
+	s := waitFor("nocolour-2", true)
+	assert.NotRegexp(t, "\x1b\\[3[0-9]m", s, "NO_COLOR is honoured")
+
+	keys("clear; "+bin+" repl --attach "+o.socket+"; echo repl-$((1+1))", "Enter")
+	waitFor("synd repl attached to the server at", false)
+	keys(":services bottom", "Enter")
+	s = waitFor("<daemon bottom>", false)
+	assert.Contains(t, s, "LAST EXIT\n", "the REPL's table fits the terminal too")
+	keys("C-d")
+	waitFor("repl-2", false)
+}

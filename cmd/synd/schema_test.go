@@ -1,7 +1,8 @@
 package main
 
 import (
-	"io/fs"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +11,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/synd-lang/synd/parser"
 	"github.com/synd-lang/synd/stdlib/schema"
 )
 
@@ -65,11 +65,10 @@ func TestSchemaValidateCommand(t *testing.T) {
 // the schema's words (issue 16's must-show list).
 func TestCheckSchemas(t *testing.T) {
 	for _, tc := range []struct{ src, want string }{
-		{"<daemon d {argv: \"x\", restart: alwyas}>\n", "bad.pr:1:32: `restart:` expects one of always, on-error, all, never; found `alwyas`"},
-		{"<daemon d {argv: 42}>\n", "bad.pr:1:18: `argv:` expects one of a string, [@program string @args string ...]; found `42`"},
-		{"<daemon d {argv: [\"x\" #t]}>\n", "bad.pr:1:23: item 2 (args) expects a string; found `#t`"},
-		{"<depends-on <daemon d>>\n", "bad.pr:1:1: <depends-on …> expects 2 fields: <depends-on @depender any @dependee ServiceState>"},
-		{"<daemon d {argv: \"x\", restartt: always}>\n", "bad.pr:1:23: unknown key `restartt:`; FullDaemonProcess knows argv, clearEnv, dir, env, protocol, readyOnStart, restart"},
+		{"<daemon d {argv: \"x\", restart: alwyas}>\n", "bad.pr:1:32: error: `restart:` expects one of always, on-error, all, never; found `alwyas`"},
+		{"<daemon d {argv: 42}>\n", "bad.pr:1:18: error: `argv:` expects one of a string, [@program string @args string ...]; found `42`"},
+		{"<daemon d {argv: [\"x\" #t]}>\n", "bad.pr:1:23: error: item 2 (args) expects a string; found `#t`"},
+		{"<depends-on <daemon d>>\n", "bad.pr:1:1: error: <depends-on …> expects 2 fields: <depends-on @depender any @dependee ServiceState>"},
 	} {
 		bad := writeFile(t, "bad.pr", tc.src)
 		code, _, errOut := synd(t, "", "check", bad)
@@ -77,30 +76,40 @@ func TestCheckSchemas(t *testing.T) {
 		assert.Contains(t, errOut, tc.want)
 	}
 
+	// An unknown daemon option is a warning (syndicate-server ignores it):
+	// in the schema's words, or as a typo when it is close to a known one.
+	bad := writeFile(t, "bad.pr", "<daemon d {argv: \"x\", colour: blue}>\n<daemon e {argv: \"x\", restartt: always}>\n")
+	code, _, errOut := synd(t, "", "check", bad)
+	assert.Equal(t, 0, code)
+	assert.Contains(t, errOut, "bad.pr:1:23: warning: unknown key `colour:`; FullDaemonProcess knows argv, clearEnv, dir, env, protocol, readyOnStart, restart")
+	assert.Contains(t, errOut, "bad.pr:2:23: warning: unknown daemon option restartt; did you mean restart?")
+	assert.NotContains(t, errOut, "`restartt:`")
+
 	// A config directory's schemas, and --schema DIR's, are used too.
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "mine.prs"), []byte("version 1 .\nWidget = <widget @size int> .\n"), 0o644))
 	script := filepath.Join(dir, "a.pr")
 	require.NoError(t, os.WriteFile(script, []byte("<widget big>\n"), 0o644))
-	code, _, errOut := synd(t, "", "check", script)
+	code, _, errOut = synd(t, "", "check", script)
 	assert.Equal(t, 1, code)
-	assert.Contains(t, errOut, "a.pr:1:9: field 1 (size) of <widget> expects an integer; found `big`")
+	assert.Contains(t, errOut, "a.pr:1:9: error: field 1 (size) of <widget> expects an integer; found `big`")
 
 	other := writeFile(t, "b.pr", "<widget 3>\n<widget x>\n")
 	code, _, _ = synd(t, "", "check", other)
 	assert.Equal(t, 0, code) // no schema knows <widget> there
 	code, _, errOut = synd(t, "", "check", "--schema", dir, other)
 	assert.Equal(t, 1, code)
-	assert.Contains(t, errOut, "b.pr:2:9: field 1 (size) of <widget> expects an integer")
+	assert.Contains(t, errOut, "b.pr:2:9: error: field 1 (size) of <widget> expects an integer")
 }
 
-// Every script of the repository that compiles passes the schema check,
-// except the ones that are wrong on purpose.
+// Every script of the repository passes the schema check, except the ones
+// that are wrong on purpose, checked as one tree as synd check checks a
+// config.
 func TestCheckSchemasAcceptRepository(t *testing.T) {
 	wrongOnPurpose := map[string]string{
 		// a daemon whose argv is not strings, to test the runtime's report
 		"testdata/services/daemon_policies.pr": "13:19: item 1 (program) expects a string",
-		// daemon specs the runtime must reject in the schema's words
+		// records the runtime must reject in the schema's words
 		"testdata/services/daemon_schema.pr":         "7:52: `restart:` expects one of always, on-error, all, never; found `alwyas`",
 		"testdata/services/depends_on_schema.pr":     "5:27: field 2 (dependee) of <depends-on> expects 2 fields",
 		"testdata/services/relay_listener_schema.pr": "4:51: field 2 (port) of <tcp> expects an integer",
@@ -108,30 +117,33 @@ func TestCheckSchemasAcceptRepository(t *testing.T) {
 		// a <require-service> without its field, to test a caveat's arity
 		"testdata/conformance/08_or_accept.pr": "17:3: <require-service …> expects 1 field",
 	}
-	n := 0
-	for _, root := range []string{"../../examples", "../../testdata"} {
-		require.NoError(t, filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".pr") {
-				return err
-			}
-			src, err := os.ReadFile(p)
-			require.NoError(t, err)
-			if _, err := parser.CompileFile(p, src); err != nil {
-				return nil // testdata/errors and the like: not for this check
-			}
-			n++
-			code, _, errOut := synd(t, "", "check", p)
-			rel := strings.TrimPrefix(p, "../../")
-			if want, ok := wrongOnPurpose[rel]; ok {
-				assert.Equal(t, 1, code, rel)
-				assert.Contains(t, errOut, want, rel)
-				return nil
-			}
-			assert.Equal(t, 0, code, "%s: %s", rel, errOut)
-			return nil
-		}))
+	_, out, errOut := synd(t, "", "check", "--json", "../../examples", "../../testdata")
+	var report struct {
+		Files       int
+		Diagnostics []struct {
+			File, Check, Message string
+			Line, Column         int
+		}
 	}
-	assert.Greater(t, n, 20)
+	require.NoError(t, json.Unmarshal([]byte(out), &report), errOut)
+	assert.Greater(t, report.Files, 20)
+	seen := map[string]bool{}
+	for _, d := range report.Diagnostics {
+		if d.Check != "schema" {
+			continue
+		}
+		rel := strings.TrimPrefix(d.File, "../../")
+		want, ok := wrongOnPurpose[rel]
+		if !assert.True(t, ok, "%s:%d:%d: %s", rel, d.Line, d.Column, d.Message) {
+			continue
+		}
+		if strings.Contains(fmt.Sprintf("%d:%d: %s", d.Line, d.Column, d.Message), want) {
+			seen[rel] = true
+		}
+	}
+	for f := range wrongOnPurpose {
+		assert.True(t, seen[f], "%s: no diagnostic %q", f, wrongOnPurpose[f])
+	}
 }
 
 // A .prb bundle is read like the text form: checked, and validated against.

@@ -2,10 +2,10 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"path/filepath"
 
-	"github.com/synd-lang/synd/parser"
+	"github.com/synd-lang/synd/check"
+	"github.com/synd-lang/synd/lang"
 	"github.com/synd-lang/synd/stdlib/schema"
 	"github.com/synd-lang/synd/stdlib/schemas"
 )
@@ -42,22 +42,39 @@ func (s *schemaChecks) checker(dir string) (*schema.Checker, error) {
 	return c, nil
 }
 
-// report checks the script file (already known to compile) and prints each
-// mistake; it reports whether there was any.
-func (s *schemaChecks) report(env *cmdEnv, file string, src []byte) bool {
-	c, err := s.checker(filepath.Dir(file))
+// pass returns the check pass that validates records against the schemas.
+func (s *schemaChecks) pass() check.Pass { return schemaPass{s} }
+
+// schemaPass is the check.Pass of records against schemas. A mistake is an
+// error (syndicate-server rejects such a record), except a dictionary key no
+// schema knows, which is a warning (syndicate-server ignores it).
+type schemaPass struct{ s *schemaChecks }
+
+// Name implements check.Pass.
+func (schemaPass) Name() string { return "schema" }
+
+// Check implements check.Pass.
+func (p schemaPass) Check(f *check.File, report func(check.Diagnostic)) {
+	if f.Script == nil {
+		return // the compiler's errors come first
+	}
+	c, err := p.s.checker(filepath.Dir(f.Name))
 	if err != nil {
-		fmt.Fprintln(env.stderr, err)
-		return true
+		report(check.Diagnostic{Pos: lang.Position{File: f.Name, Line: 1, Column: 1}, Severity: check.Error, Message: err.Error()})
+		return
 	}
-	values, err := parser.ParseAll(file, src, parser.Options{Positions: true})
-	if err != nil {
-		fmt.Fprintln(env.stderr, err)
-		return true
+	// A key the typo pass already reports (with a suggestion) is not
+	// reported twice.
+	typos := map[lang.Position]bool{}
+	check.NewTypos(check.WellKnownLabels()).Check(f, func(d check.Diagnostic) { typos[d.Pos] = true })
+	for _, d := range c.CheckScript(f.Values) {
+		sev := check.Error
+		if d.Unknown {
+			if typos[d.Pos] {
+				continue
+			}
+			sev = check.Warning
+		}
+		report(check.Diagnostic{Pos: d.Pos, Severity: sev, Message: d.Msg})
 	}
-	ds := c.CheckScript(values)
-	for _, d := range ds {
-		fmt.Fprintln(env.stderr, d.Error())
-	}
-	return len(ds) > 0
 }

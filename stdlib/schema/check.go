@@ -12,6 +12,7 @@ type Diagnostic struct {
 	Pos        lang.Position
 	Msg        string
 	Definition string // the definition that came closest, module.Name
+	Unknown    bool   // the mistake is a dictionary key no schema knows
 }
 
 // Error formats the diagnostic as file:line:col: message.
@@ -121,7 +122,7 @@ func (c *Checker) CheckValue(v lang.Value, hole func(lang.Value) bool) *Diagnost
 	}
 	best.err.Definition = bestDef
 	bestM.finish(best)
-	return &Diagnostic{Pos: best.err.Pos, Msg: best.err.Message() + " (schema " + bestDef + ")", Definition: bestDef}
+	return &Diagnostic{Pos: best.err.Pos, Msg: best.err.Message() + " (schema " + bestDef + ")", Definition: bestDef, Unknown: best.err.Unknown}
 }
 
 // CheckScript checks the records a script asserts (`<...>`, `+= ...`) and
