@@ -178,3 +178,18 @@ func TestStdlibPrintsSchemas(t *testing.T) {
 	assert.Equal(t, 0, code)
 	assert.Contains(t, out, "RestartPolicy =")
 }
+
+// The language server reports schema mistakes as you type.
+func TestSchemaLSPChecker(t *testing.T) {
+	c := schemaLSPChecker()
+	ps := c.Check("/tmp/x.pr", []byte("<daemon d {argv: \"x\", restart: alwyas, colour: blue}>\n"))
+	require.Len(t, ps, 1) // the first mistake of a record
+	assert.Equal(t, 32, ps[0].Pos.Column)
+	assert.Contains(t, ps[0].Msg, "`restart:` expects one of always, on-error, all, never; found `alwyas`")
+	assert.Empty(t, c.Check("/tmp/x.pr", []byte("<daemon d \"x\">\n")))
+	assert.Empty(t, c.Check("/tmp/x.pr", []byte("<daemon d [")))
+	ps = c.Check("/tmp/x.pr", []byte("<daemon d {argv: \"x\", colour: blue}>\n"))
+	require.Len(t, ps, 1)
+	assert.Equal(t, "unknown key `colour:`; FullDaemonProcess knows argv, clearEnv, dir, env, protocol, readyOnStart, restart (in field 2 (config) of <daemon>) [closest: DaemonProcessSpec.full] (schema externalServices.DaemonProcess)", ps[0].Msg)
+	assert.NotZero(t, ps[0].Severity)
+}

@@ -3,9 +3,14 @@ package main
 import (
 	"flag"
 	"path/filepath"
+	"sync"
+
+	"go.lsp.dev/protocol"
 
 	"github.com/synd-lang/synd/check"
+	"github.com/synd-lang/synd/internal/lsp"
 	"github.com/synd-lang/synd/lang"
+	"github.com/synd-lang/synd/parser"
 	"github.com/synd-lang/synd/stdlib/schema"
 	"github.com/synd-lang/synd/stdlib/schemas"
 )
@@ -16,6 +21,7 @@ import (
 // each script.
 type schemaChecks struct {
 	dirs  []string
+	mu    sync.Mutex // guards byDir: an editor checks files concurrently
 	byDir map[string]*schema.Checker
 }
 
@@ -31,6 +37,8 @@ func schemaFlag(fs *flag.FlagSet) *schemaChecks {
 
 // checker returns the checker for scripts in dir.
 func (s *schemaChecks) checker(dir string) (*schema.Checker, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if c, ok := s.byDir[dir]; ok {
 		return c, nil
 	}
@@ -77,4 +85,29 @@ func (p schemaPass) Check(f *check.File, report func(check.Diagnostic)) {
 		}
 		report(check.Diagnostic{Pos: d.Pos, Severity: sev, Message: d.Msg})
 	}
+}
+
+// schemaLSPChecker is the schema check as the language server runs it on
+// the text being edited (the *.prs files beside it are schemas too).
+func schemaLSPChecker() lsp.Checker {
+	s := &schemaChecks{byDir: map[string]*schema.Checker{}}
+	return lsp.Checker{Name: "schema", Check: func(path string, src []byte) []lsp.Problem {
+		values, err := parser.ParseAll(path, src, parser.Options{Positions: true})
+		if err != nil {
+			return nil // the compiler's checker reports it
+		}
+		c, err := s.checker(filepath.Dir(path))
+		if err != nil {
+			return []lsp.Problem{{Pos: lang.Position{File: path, Line: 1, Column: 1}, Msg: err.Error()}}
+		}
+		var out []lsp.Problem
+		for _, d := range c.CheckScript(values) {
+			p := lsp.Problem{Pos: d.Pos, Msg: d.Msg}
+			if d.Unknown {
+				p.Severity = protocol.DiagnosticSeverityWarning
+			}
+			out = append(out, p)
+		}
+		return out
+	}}
 }
