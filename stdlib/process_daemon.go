@@ -46,10 +46,10 @@ func ElaborateDaemonSpec(v lang.Value) (DaemonPlan, error) {
 	// externalServices.prs decides, and words the error: a spec it does not
 	// describe at all is not a daemon spec; one that matches only through
 	// an `invalid` alternative has a field with a bad value.
-	if err := protocols.Set().Validate("externalServices.DaemonProcessSpec", v); err != nil {
-		return plan, fmt.Errorf("%w: %v", ErrDaemonShape, err)
-	}
 	if err := protocols.Validate("externalServices.DaemonProcessSpec", v); err != nil {
+		if shapeErr := protocols.Set().Validate("externalServices.DaemonProcessSpec", v); shapeErr != nil {
+			return plan, fmt.Errorf("%w: %v", ErrDaemonShape, shapeErr)
+		}
 		return plan, err
 	}
 	switch x := lang.Unwrap(v).(type) {

@@ -210,6 +210,8 @@ type Step struct {
 	Name  string     // the binding name of the pattern there, if any
 }
 
+// String describes the step as messages do: "field 2 (config) of <daemon>",
+// "item 1", "`restart:`".
 func (s Step) String() string {
 	switch s.Kind {
 	case FieldStep:
