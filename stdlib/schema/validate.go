@@ -339,6 +339,7 @@ type matcher struct {
 	// the schema refers to itself without consuming any of the value
 	// (`A = B . B = A .`), which would never end.
 	active []activeKey
+	steps  []Step // see ctx
 }
 
 type activeKey struct {
@@ -346,31 +347,31 @@ type activeKey struct {
 	depth int
 }
 
-// ctx is where in the value the matcher is: a chain of steps back to the
-// root, turned into a path only when something fails.
+// ctx is where in the value the matcher is: how deep, and the position of
+// the value there. The steps to it are in matcher.steps (the matcher goes
+// depth first, so steps[:depth] is always the way to the current value).
 type ctx struct {
-	parent *ctx
-	last   Step
-	depth  int
-	pos    lang.Position
+	depth int
+	pos   lang.Position
 }
 
-func (c ctx) step(s Step, v lang.Value) ctx {
+// step goes one step deeper, into v.
+func (m *matcher) step(c ctx, s Step, v lang.Value) ctx {
 	pos := lang.PositionOf(v)
 	if !pos.IsValid() {
 		pos = c.pos
 	}
-	parent := c
-	return ctx{parent: &parent, last: s, depth: c.depth + 1, pos: pos}
+	if c.depth < len(m.steps) {
+		m.steps[c.depth] = s
+	} else {
+		m.steps = append(m.steps, s)
+	}
+	return ctx{depth: c.depth + 1, pos: pos}
 }
 
-// path returns the steps from the root.
-func (c ctx) path() []Step {
-	p := make([]Step, c.depth)
-	for x := &c; x.depth > 0; x = x.parent {
-		p[x.depth-1] = x.last
-	}
-	return p
+// path returns a copy of the steps from the root to c.
+func (m *matcher) path(c ctx) []Step {
+	return append([]Step(nil), m.steps[:c.depth]...)
 }
 
 // expectation is what a pattern expects, worded only when it is shown.
@@ -427,7 +428,7 @@ func (f *failure) score() int {
 }
 
 func (m *matcher) fail(c ctx, v lang.Value, e expectation) *failure {
-	return &failure{err: ValidationError{Path: c.path(), Found: v, Pos: c.pos}, options: []expectation{e}}
+	return &failure{err: ValidationError{Path: m.path(c), Found: v, Pos: c.pos}, options: []expectation{e}}
 }
 
 func (m *matcher) def(mod string, d *Definition, v lang.Value, c ctx, partOfAnd bool) *failure {
@@ -538,7 +539,7 @@ func (m *matcher) pattern(mod string, p Pattern, v lang.Value, c ctx, partOfAnd 
 			return m.fail(c, v, m.expect(mod, p))
 		}
 		for i, e := range seq {
-			if f := m.pattern(mod, p.Elem, e, c.step(Step{Kind: IndexStep, Index: i}, e), false); f != nil {
+			if f := m.pattern(mod, p.Elem, e, m.step(c, Step{Kind: IndexStep, Index: i}, e), false); f != nil {
 				return f
 			}
 		}
@@ -549,7 +550,7 @@ func (m *matcher) pattern(mod string, p Pattern, v lang.Value, c ctx, partOfAnd 
 			return m.fail(c, v, m.expect(mod, p))
 		}
 		for _, e := range set.Elements() {
-			if f := m.pattern(mod, p.Elem, e, c.step(Step{Kind: ElemStep, Key: e}, e), false); f != nil {
+			if f := m.pattern(mod, p.Elem, e, m.step(c, Step{Kind: ElemStep, Key: e}, e), false); f != nil {
 				return f
 			}
 		}
@@ -560,11 +561,11 @@ func (m *matcher) pattern(mod string, p Pattern, v lang.Value, c ctx, partOfAnd 
 			return m.fail(c, v, m.expect(mod, p))
 		}
 		for _, e := range d.Entries() {
-			if f := m.pattern(mod, p.Key, e.Key, c.step(Step{Kind: KeyStep, Key: e.Key}, e.Key), false); f != nil {
+			if f := m.pattern(mod, p.Key, e.Key, m.step(c, Step{Kind: KeyStep, Key: e.Key}, e.Key), false); f != nil {
 				f.prefix = "a key that is "
 				return f
 			}
-			if f := m.pattern(mod, p.Value, e.Value, c.step(Step{Kind: KeyStep, Key: e.Key}, e.Value), false); f != nil {
+			if f := m.pattern(mod, p.Value, e.Value, m.step(c, Step{Kind: KeyStep, Key: e.Key}, e.Value), false); f != nil {
 				return f
 			}
 		}
@@ -580,7 +581,7 @@ func (m *matcher) pattern(mod string, p Pattern, v lang.Value, c ctx, partOfAnd 
 		if !ok {
 			return m.fail(c, v, m.expect(mod, p))
 		}
-		if f := m.pattern(mod, p.Label.Pattern, r.Label, c.step(Step{Kind: LabelStep}, r.Label), false); f != nil {
+		if f := m.pattern(mod, p.Label.Pattern, r.Label, m.step(c, Step{Kind: LabelStep}, r.Label), false); f != nil {
 			if _, lit := p.Label.Pattern.(Lit); lit {
 				return m.fail(c, v, m.expect(mod, p))
 			}
@@ -601,11 +602,11 @@ func (m *matcher) pattern(mod string, p Pattern, v lang.Value, c ctx, partOfAnd 
 		for _, e := range p.Entries {
 			val, ok := d.Get(e.Key)
 			if !ok {
-				f := m.fail(c.step(Step{Kind: KeyStep, Key: e.Key, Name: e.Pattern.Name}, nil), nil, m.expect(mod, e.Pattern.Pattern))
+				f := m.fail(m.step(c, Step{Kind: KeyStep, Key: e.Key, Name: e.Pattern.Name}, nil), nil, m.expect(mod, e.Pattern.Pattern))
 				f.shaped = true
 				return f
 			}
-			if f := m.pattern(mod, e.Pattern.Pattern, val, c.step(Step{Kind: KeyStep, Key: keyAt(d, e.Key), Name: e.Pattern.Name}, val), false); f != nil {
+			if f := m.pattern(mod, e.Pattern.Pattern, val, m.step(c, Step{Kind: KeyStep, Key: keyAt(d, e.Key), Name: e.Pattern.Name}, val), false); f != nil {
 				return f
 			}
 		}
@@ -672,7 +673,7 @@ func (m *matcher) items(mod string, p Pattern, seq lang.Sequence, r *lang.Record
 		return Step{Kind: IndexStep, Index: i, Name: name}
 	}
 	for i, np := range fixed {
-		if f := m.pattern(mod, np.Pattern, seq[i], c.step(step(i, np.Name), seq[i]), false); f != nil {
+		if f := m.pattern(mod, np.Pattern, seq[i], m.step(c, step(i, np.Name), seq[i]), false); f != nil {
 			return f
 		}
 	}
@@ -683,7 +684,7 @@ func (m *matcher) items(mod string, p Pattern, seq lang.Sequence, r *lang.Record
 	if so, ok := variable.Pattern.(SeqOf); ok {
 		for i, e := range rest {
 			j := len(fixed) + i
-			if f := m.pattern(mod, so.Elem, e, c.step(step(j, variable.Name), e), false); f != nil {
+			if f := m.pattern(mod, so.Elem, e, m.step(c, step(j, variable.Name), e), false); f != nil {
 				return f
 			}
 		}
@@ -717,8 +718,8 @@ func (m *matcher) closed(mod string, d *Definition, v lang.Value, c ctx) *failur
 			for i, x := range keys {
 				names[i] = lang.Format(x)
 			}
-			f := m.fail(c.step(Step{Kind: KeyStep, Key: e.Key}, e.Key), e.Key, textExp(fmt.Sprintf("%s knows %s", d.Name, strings.Join(names, ", "))))
-			f.err.Path = c.path()
+			f := m.fail(m.step(c, Step{Kind: KeyStep, Key: e.Key}, e.Key), e.Key, textExp(fmt.Sprintf("%s knows %s", d.Name, strings.Join(names, ", "))))
+			f.err.Path = m.path(c)
 			f.err.Unknown = true
 			f.shaped = true
 			return f
