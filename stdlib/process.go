@@ -13,6 +13,7 @@ import (
 	"github.com/synd-lang/synd/dataspace"
 	"github.com/synd-lang/synd/eval"
 	"github.com/synd-lang/synd/lang"
+	protocols "github.com/synd-lang/synd/stdlib/schemas"
 )
 
 // ProcessSpec says how to start an OS process.
@@ -238,6 +239,12 @@ type ProcessRunner interface {
 func StartProcesses(t *eval.Turn, ds *eval.Ref, runner ProcessRunner) {
 	t.During(ds, recPattern("process", capture, capture), func(t *eval.Turn, caps []lang.Value) {
 		id, specV := caps[0], caps[1]
+		// The spec is read as syndicate-server reads a process's: a field
+		// its schema rejects is reported in the schema's words.
+		if err := protocols.Validate("externalServices.FullProcess", specV); err != nil {
+			t.Assert(ds, rec("process-exited", id, rec("error", lang.String(err.Error()))))
+			return
+		}
 		spec, err := ParseProcessSpec(specV)
 		if err != nil {
 			t.Assert(ds, rec("process-exited", id, rec("error", lang.String(err.Error()))))

@@ -8,6 +8,7 @@ import (
 	"github.com/synd-lang/synd/dataspace"
 	"github.com/synd-lang/synd/eval"
 	"github.com/synd-lang/synd/lang"
+	protocols "github.com/synd-lang/synd/stdlib/schemas"
 )
 
 // RestartPolicy is externalServices.prs's RestartPolicy.
@@ -42,6 +43,15 @@ var ErrDaemonShape = errors.New("not a daemon process spec")
 // readyOnStart, restart and protocol. Errors name the field at fault.
 func ElaborateDaemonSpec(v lang.Value) (DaemonPlan, error) {
 	plan := DaemonPlan{ReadyOnStart: true, Restart: RestartAlways}
+	// externalServices.prs decides, and words the error: a spec it does not
+	// describe at all is not a daemon spec; one that matches only through
+	// an `invalid` alternative has a field with a bad value.
+	if err := protocols.Validate("externalServices.DaemonProcessSpec", v); err != nil {
+		if shapeErr := protocols.Set().Validate("externalServices.DaemonProcessSpec", v); shapeErr != nil {
+			return plan, fmt.Errorf("%w: %v", ErrDaemonShape, shapeErr)
+		}
+		return plan, err
+	}
 	switch x := lang.Unwrap(v).(type) {
 	case lang.String, lang.Sequence:
 		argv, err := ParseCommandLine(x)

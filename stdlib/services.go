@@ -1,9 +1,12 @@
 package stdlib
 
 import (
+	"fmt"
+
 	"github.com/synd-lang/synd/dataspace"
 	"github.com/synd-lang/synd/eval"
 	"github.com/synd-lang/synd/lang"
+	protocols "github.com/synd-lang/synd/stdlib/schemas"
 )
 
 func rec(label string, fields ...lang.Value) *lang.Record {
@@ -42,8 +45,13 @@ func StartDependencies(t *eval.Turn, ds *eval.Ref) {
 			key := lang.Key(cond)
 			d := &dependency{}
 			tr.deps[key] = d
-			if st, ok := lang.Unwrap(cond).(*lang.Record); ok && lang.Equal(st.Label, lang.Symbol("service-state")) && len(st.Fields) == 2 {
-				t.Assert(ds, rec("require-service", st.Fields[0]))
+			// As syndicate-server's dependency tracker: a dependee that is
+			// not a service.prs ServiceState is still waited for, but names
+			// no service to require; that is reported, in the schema's words.
+			if err := protocols.Validate("service.ServiceState", cond); err != nil {
+				t.System().Report(t.Facet(), fmt.Errorf("<depends-on %s ...>: cannot tell which service the dependee is: %w", lang.Format(service), err))
+			} else {
+				t.Assert(ds, rec("require-service", lang.Unwrap(cond).(*lang.Record).Fields[0]))
 			}
 			t.During(ds, dataspace.Literal(cond), func(t *eval.Turn, _ []lang.Value) {
 				d.satisfied = true

@@ -118,7 +118,8 @@ func TestConnectionSchemaMatchesClass(t *testing.T) {
 	}
 }
 
-// A bad daemon spec is reported naming the field at fault (issue 17.18), as
+// A bad daemon spec is reported naming the field at fault (issue 17.18), in
+// externalServices.prs's words where the schema decides (issue 16.1), as
 // syndicate-server's daemon.rs run checks readyOnStart, restart and protocol
 // and FullProcess::build_command checks dir, clearEnv and env.
 func TestElaborateDaemonSpec(t *testing.T) {
@@ -137,20 +138,20 @@ func TestElaborateDaemonSpec(t *testing.T) {
 		spec, err string
 		shape     bool
 	}{
-		{`{argv: ["x"], restart: bogus}`, "restart must be always, on-error, all or never, not bogus", false},
-		{`{argv: ["x"], restart: "always"}`, `restart must be always, on-error, all or never, not "always"`, false},
-		{`{argv: ["x"], readyOnStart: "yes"}`, `readyOnStart must be #t or #f, not "yes"`, false},
-		{`{argv: ["x"], dir: 1}`, "dir must be a string, not 1", false},
-		{`{argv: ["x"], clearEnv: 0}`, "clearEnv must be #t or #f, not 0", false},
-		{`{argv: ["x"], protocol: http}`, "protocol must be none, application/syndicate or text/syndicate, not http", false},
+		{`{argv: ["x"], restart: bogus}`, "`restart:` expects one of always, on-error, all, never; found `bogus`", false},
+		{`{argv: ["x"], restart: "always"}`, "`restart:` expects one of always, on-error, all, never; found `\"always\"`", false},
+		{`{argv: ["x"], readyOnStart: "yes"}`, "`readyOnStart:` expects a boolean (#t or #f); found `\"yes\"`", false},
+		{`{argv: ["x"], dir: 1}`, "`dir:` expects a string; found `1`", false},
+		{`{argv: ["x"], clearEnv: 0}`, "`clearEnv:` expects a boolean (#t or #f); found `0`", false},
+		{`{argv: ["x"], protocol: http}`, "`protocol:` expects one of none, application/syndicate, text/syndicate; found `http`", false},
 		{`{argv: ["x"], env: {"1X": "y"}}`, `env: "1X" is not a valid variable name`, false},
-		{`{argv: ["x"], env: {A: 1}}`, "env A must be a string or #f, not 1", false},
+		{`{argv: ["x"], env: {A: 1}}`, "`A:` expects one of a string, #f; found `1` (in `env:`)", false},
 		{`{argv: ["x"], env: {A: "1", "A": "2"}}`, "env: A is given twice", false},
-		{`{argv: []}`, "argv must be a shell string or a non-empty sequence of strings", true},
-		{`{restart: never}`, "a dictionary spec needs argv", true},
-		{`[1 2]`, "argv must hold strings, not 1", true},
-		{`<one-shot 3>`, "one-shot: argv must be a shell string", true},
-		{`42`, "not a daemon process spec: 42", true},
+		{`{argv: []}`, "`argv:` expects at least 1 item (@program string @args string ...); found `[]`", true},
+		{`{restart: never}`, "`argv:` is missing", true},
+		{`[1 2]`, "item 1 (program) expects a string; found `1`", true},
+		{`<one-shot 3>`, "field 1 (setup) of <one-shot> expects one of a string, [@program string @args string ...]; found `3`", true},
+		{`42`, "not a daemon process spec: the value expects one of a string, [@program string @args string ...], <one-shot @setup CommandLine>, a dictionary {argv: CommandLine}; found `42`", true},
 	} {
 		_, err := stdlib.ElaborateDaemonSpec(val(t, tc.spec))
 		assert.ErrorContains(t, err, tc.err, tc.spec)

@@ -7,7 +7,7 @@ import (
 	"github.com/synd-lang/synd/check"
 )
 
-const checkUsage = `usage: synd check [--json] [--var NAME]... FILE|DIR...
+const checkUsage = `usage: synd check [--json] [--var NAME]... [--schema DIR]... FILE|DIR...
 
 Checks scripts without running them. A DIR is checked as a config-watcher
 loads it: its *.pr files, recursively, sorted, hidden files and directories
@@ -25,6 +25,13 @@ error:
   warning  a record label or daemon option that is not well known but is
            close to one that is: <require-servce ...> (did you mean
            require-service?), {restrat: always} (did you mean restart?)
+  error    a record that breaks the schema defining its label, in the
+           schema's words: <daemon ...>, <require-service ...>,
+           <depends-on ...>, <relay-listener ...>, <config-watcher ...>, ...
+           (synd stdlib lists the schemas); the *.prs files in a checked
+           file's directory and in each --schema DIR are schemas too
+  warning  a key of such a record's dictionary that its schema does not
+           know ({colour: blue} in a daemon spec)
 
 With --json, one JSON object goes to standard output instead:
 {"files": N, "errors": N, "warnings": N, "diagnostics": [{"file", "line",
@@ -51,6 +58,7 @@ func runCheck(env *cmdEnv, args []string) int {
 	asJSON := fs.Bool("json", false, "write the diagnostics as JSON on standard output")
 	var vars dirList
 	fs.Var(&vars, "var", "a variable bound beforehand, besides config, log, gatekeeper and control (repeatable)")
+	schemas := schemaFlag(fs)
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -64,6 +72,7 @@ func runCheck(env *cmdEnv, args []string) int {
 		return exitFailure
 	}
 	c := check.New(append(append([]string{}, check.DefaultGlobals...), vars...))
+	c.Passes = append(c.Passes, schemas.pass())
 	all, err := c.CheckFiles(files)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "synd check: %v\n", err)

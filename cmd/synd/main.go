@@ -49,6 +49,7 @@ func commands() []command {
 		{"settings", "set, unset and list user settings", runSettings},
 		{"stdlib", "list or print the built-in service classes", runStdlib},
 		{"preserves", "convert Preserves data between text and binary forms", runPreserves},
+		{"schema", "check Preserves schemas and validate values against them", runSchema},
 		{"graph", "draw the service dependency graph", runGraph},
 		{"trace", "summarise a trace file written by serve -t", runTrace},
 		{"status", "show the services of a running synd serve", runStatus},

@@ -227,6 +227,9 @@ func TestCheckRepository(t *testing.T) {
 		if strings.Contains(d.Message, "$undefined") {
 			continue // tests of the run-time error
 		}
+		if d.Check == "schema" {
+			continue // TestCheckSchemasAcceptRepository knows the files wrong on purpose
+		}
 		t.Errorf("%s: %s", d.File, d.Message)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/synd-lang/synd/dataspace"
 	"github.com/synd-lang/synd/eval"
 	"github.com/synd-lang/synd/lang"
+	protocols "github.com/synd-lang/synd/stdlib/schemas"
 )
 
 var capture = dataspace.Bind{Pattern: dataspace.Discard{}}
@@ -86,6 +87,8 @@ func StartListenerService(t *eval.Turn, config *eval.Ref, limits Limits) {
 		addr, err := ParseAddress(caps[0])
 		if err == nil && addr.Network == "ws" {
 			err = fmt.Errorf("listen on <tcp HOST PORT>: it takes WebSocket upgrades too")
+		} else if serr := protocols.ValidateRecord(name); err != nil && serr != nil {
+			err = serr // internalServices.prs says what is wrong
 		}
 		if err != nil {
 			fail(err)
