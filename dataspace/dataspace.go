@@ -27,7 +27,15 @@ type Dataspace struct {
 	observers map[Handle]*observer
 	index     index
 	seq       uint64
+	// shapes remembers the compiled form of recent Observe patterns by the
+	// identity of their (immutable) wire value, so that an observer whose
+	// pattern value is reused — a script's constant pattern is built once
+	// per site — is not parsed and compiled again. Bounded by maxShapes.
+	shapes map[*lang.Record]*shape
 }
+
+// maxShapes bounds the compiled-pattern cache of a dataspace.
+const maxShapes = 1024
 
 // entry is one distinct value in the bag.
 type entry struct {
@@ -72,10 +80,10 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 	if e.count == 1 {
 		d.index.addValue(fx, v, key, e.class)
 	}
-	if target, p, ok := parseObserve(v); ok {
+	if target, sh, ok := d.parseObserve(v); ok {
 		o := &observer{handle: h, target: target}
 		d.observers[h] = o
-		d.index.addObserver(fx, o, p)
+		d.index.addObserver(fx, o, sh)
 	}
 	return nil
 }
@@ -126,8 +134,9 @@ func (d *Dataspace) Assertions() []lang.Value {
 func (d *Dataspace) each(f func(key string, v lang.Value)) { d.index.eachValue(d.index.star, f) }
 
 // parseObserve recognises <Observe PATTERN #:observer> with a valid pattern
-// and an embedded observer; anything else is not an observation.
-func parseObserve(v lang.Value) (target any, p Pattern, ok bool) {
+// and an embedded observer, and returns the compiled pattern; anything else
+// is not an observation.
+func (d *Dataspace) parseObserve(v lang.Value) (target any, sh *shape, ok bool) {
 	r, isRec := v.(*lang.Record)
 	if !isRec || len(r.Fields) != 2 || !lang.Equal(r.Label, SymObserve) {
 		return nil, nil, false
@@ -136,9 +145,20 @@ func parseObserve(v lang.Value) (target any, p Pattern, ok bool) {
 	if !isEmb {
 		return nil, nil, false
 	}
+	pr, _ := r.Fields[0].(*lang.Record)
+	if sh := d.shapes[pr]; sh != nil {
+		return emb.Ref, sh, true
+	}
 	p, err := ParsePattern(r.Fields[0])
 	if err != nil {
 		return nil, nil, false
 	}
-	return emb.Ref, p, true
+	sh = compile(p)
+	if pr != nil {
+		if len(d.shapes) >= maxShapes || d.shapes == nil {
+			d.shapes = make(map[*lang.Record]*shape)
+		}
+		d.shapes[pr] = sh
+	}
+	return emb.Ref, sh, true
 }

@@ -33,15 +33,23 @@ type test struct {
 	val  lang.Value // label or literal, for pattern-side keys
 }
 
-// shape is a compiled pattern.
+// shape is a compiled pattern, with the keys the index files it under.
 type shape struct {
 	tests    []test
 	captures [][]lang.Value
+	sigID    string // signatureID
+	root     string // rootClass
+	ck       string // constKey
+	capsID   string // capturesID of captures
 }
 
 func compile(p Pattern) *shape {
 	s := &shape{}
 	s.add(p, nil)
+	s.root = s.rootClass()
+	s.sigID = s.signatureID()
+	s.ck = s.constKey()
+	s.capsID = capturesID(s.captures)
 	return s
 }
 
@@ -76,7 +84,7 @@ func (s *shape) add(p Pattern, path []lang.Value) {
 // signatureID describes the tests without their values, except for the root
 // class: signatures are filed by it, so it is part of their identity.
 func (s *shape) signatureID() string {
-	b := []byte(s.rootClass())
+	b := []byte(s.root)
 	for _, t := range s.tests {
 		b = append(b, byte(t.kind), byte(len(t.path)))
 		for _, k := range t.path {
@@ -378,12 +386,11 @@ func appendTupleKey(b []byte, v lang.Value, paths [][]lang.Value) []byte {
 // addObserver registers an observer, filing its pattern, and tells it of
 // every matching assertion already present (bag supplies them in the order
 // they were first asserted).
-func (ix *index) addObserver(fx Effects, o *observer, p Pattern) {
-	sh := compile(p)
-	id := sh.signatureID()
+func (ix *index) addObserver(fx Effects, o *observer, sh *shape) {
+	id := sh.sigID
 	sig := ix.sigs[id]
 	if sig == nil {
-		c := ix.className(sh.rootClass(), true)
+		c := ix.className(sh.root, true)
 		sig = &signature{tests: sh.tests, class: c, leaves: map[string]*leaf{}}
 		ix.sigs[id] = sig
 		c.sigs = append(c.sigs, sig)
@@ -403,13 +410,13 @@ func (ix *index) addObserver(fx Effects, o *observer, p Pattern) {
 		})
 	}
 	sig.nobs++
-	ck := sh.constKey()
+	ck := sh.ck
 	lf := sig.leaves[ck]
 	if lf == nil {
 		lf = &leaf{assertions: map[string]lang.Value{}}
 		sig.leaves[ck] = lf
 	}
-	cid := capturesID(sh.captures)
+	cid := sh.capsID
 	var g *captureGroup
 	for _, x := range lf.groups {
 		if x.id == cid {

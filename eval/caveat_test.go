@@ -133,3 +133,34 @@ func TestRefAttenuate(t *testing.T) {
 	run(t, s)
 	assert.Len(t, seen, 1)
 }
+
+// FuzzCaveats: caveats arrive from peers, so parsing and running any list
+// of values as caveats, on any value, must neither panic nor build a value
+// deeper than MaxValueLevels.
+func FuzzCaveats(f *testing.F) {
+	for _, s := range []string{
+		`[<rewrite <rec a [<bind <_>>]> <rec b [<ref 0>]>>] <a 1>`,
+		`[<or [<rewrite <bind String> <ref 0>> <rewrite <_> <lit x>>]>] "s"`,
+		`[<reject <and [<not <rec p [<_>]>> <arr [<_>]>]>>] [1]`,
+		`[<rewrite <dict {k: <bind <_>>}> <attenuate <ref 0> [<reject <_>>]>>] {k: 1}`,
+		`[<rewrite <bind <_>> <ref 99999999999999999999>>] 1`,
+		`[<frob>] 1`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		vs, err := parser.ParseAll("fuzz", []byte(src), parser.Options{})
+		if err != nil || len(vs) != 2 {
+			return
+		}
+		list, ok := vs[0].(lang.Sequence)
+		if !ok {
+			return
+		}
+		cs, err := eval.ParseCaveats(list)
+		if err != nil {
+			return
+		}
+		_, _ = cs.Rewrite(nil, vs[1])
+	})
+}

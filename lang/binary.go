@@ -8,7 +8,7 @@ import (
 	"math"
 	"math/big"
 	"slices"
-	"unicode/utf8"
+	"sync"
 )
 
 // Binary tags of the Preserves binary syntax.
@@ -291,18 +291,39 @@ type Decoder struct {
 
 	buf   []byte
 	pos   int
-	text  string // buf as a string, made on first need; atoms are slices of it
 	build Builder
 }
 
-// NewDecoder returns a decoder reading the values in buf. Strings, symbols
-// and byte strings it returns share one copy of buf, so holding any of them
-// keeps that copy alive.
-func NewDecoder(buf []byte) *Decoder { return &Decoder{buf: buf} }
+// NewDecoder returns a decoder reading the values in buf. The values it
+// returns share no memory with buf, which the caller may reuse at once.
+func NewDecoder(buf []byte) *Decoder {
+	d := &Decoder{}
+	d.Reset(buf)
+	return d
+}
+
+// Reset makes the decoder read buf from its start (keeping its File,
+// KeepAnnotations and MaxDepth): a connection can decode every packet with
+// one decoder, allocating in proportion to each packet. Values decoded
+// before are not affected, and the decoder holds on to none of them.
+func (d *Decoder) Reset(buf []byte) {
+	d.buf, d.pos = buf, 0
+	d.build.Reset()
+	d.build.SizeHint(len(buf))
+}
+
+// decoders are reused by Decode, so that decoding a small message allocates
+// in proportion to it rather than a decoder's worth of chunks and caches.
+var decoders = sync.Pool{New: func() any { return new(Decoder) }}
 
 // Decode reads exactly one value from buf, annotations dropped.
 func Decode(buf []byte) (Value, error) {
-	d := NewDecoder(buf)
+	d := decoders.Get().(*Decoder)
+	defer func() {
+		d.Reset(nil)
+		decoders.Put(d)
+	}()
+	d.Reset(buf)
 	v, err := d.Next()
 	if err == io.EOF {
 		return nil, d.errorf(NoInput, 0, "empty input")
@@ -356,6 +377,7 @@ func (d *Decoder) value(depth int) (Value, error) {
 	start := d.pos
 	tag := d.buf[d.pos]
 	d.pos++
+	d.build.hint = len(d.buf) - start
 	switch tag {
 	case TagFalse:
 		return Bool(false), nil
@@ -373,7 +395,7 @@ func (d *Decoder) value(depth int) (Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		return Embedded{Ref: v}, nil
+		return d.build.Embedded(v), nil
 	case TagIEEE754:
 		n, err := d.length("a double")
 		if err != nil {
@@ -387,35 +409,37 @@ func (d *Decoder) value(depth int) (Value, error) {
 		}
 		f := math.Float64frombits(binary.BigEndian.Uint64(d.buf[d.pos:]))
 		d.pos += 8
-		return Double(f), nil
+		return d.build.Double(f), nil
 	case TagInteger:
 		b, err := d.bytes("an integer")
 		if err != nil {
 			return nil, err
 		}
-		return decodeInt(b), nil
+		if len(b) <= 8 {
+			return d.build.Int(smallInt(b)), nil
+		}
+		return decodeBigInt(b), nil
 	case TagString, TagSymbol:
-		what := "a string"
+		what, k := "a string", KindString
 		if tag == TagSymbol {
-			what = "a symbol"
+			what, k = "a symbol", KindSymbol
 		}
 		b, err := d.bytes(what)
 		if err != nil {
 			return nil, err
 		}
-		if !utf8.Valid(b) {
+		v, ok := d.build.atomBytes(k, b)
+		if !ok {
 			return nil, d.errorf(SyntaxError, start, "%s is not valid UTF-8", what)
 		}
-		if tag == TagSymbol {
-			return d.build.Symbol(d.str(len(b))), nil
-		}
-		return d.build.String(d.str(len(b))), nil
+		return v, nil
 	case TagByteString:
 		b, err := d.bytes("a byte string")
 		if err != nil {
 			return nil, err
 		}
-		return ByteString(d.str(len(b))), nil
+		v, _ := d.build.atomBytes(KindByteString, b)
+		return v, nil
 	case TagRecord, TagSequence, TagSet, TagDictionary:
 		if depth >= d.maxDepth() {
 			return nil, d.errorf(SyntaxError, start, "values nest deeper than %d levels", d.maxDepth())
@@ -455,19 +479,16 @@ func (d *Decoder) annotated(start, depth int) (Value, error) {
 	return &Annotated{Annotations: anns, Value: v, Pos: Position{File: d.File, Offset: pos}}, nil
 }
 
-// str returns the n bytes just read as a string sharing d.text.
-func (d *Decoder) str(n int) string {
-	if d.text == "" {
-		d.text = string(d.buf)
-	}
-	return d.text[d.pos-n : d.pos]
-}
-
 func (d *Decoder) compound(tag byte, start, depth int) (Value, error) {
-	mark := d.build.Mark()
+	// Most compounds are small: gather their children in this frame, and
+	// move to the builder's stack only when they outgrow it.
+	var local [8]Value
+	n, mark := 0, -1
 	for {
 		if d.pos >= len(d.buf) {
-			d.build.Drop(mark)
+			if mark >= 0 {
+				d.build.Drop(mark)
+			}
 			return nil, d.endedEarly(compoundName(tag))
 		}
 		if d.buf[d.pos] == TagEnd {
@@ -476,38 +497,49 @@ func (d *Decoder) compound(tag byte, start, depth int) (Value, error) {
 		}
 		v, err := d.value(depth)
 		if err != nil {
-			d.build.Drop(mark)
+			if mark >= 0 {
+				d.build.Drop(mark)
+			}
 			return nil, err
 		}
-		d.build.Push(v)
+		switch {
+		case n < len(local):
+			local[n] = v
+			n++
+		case mark < 0:
+			mark = d.build.Mark()
+			for _, x := range local {
+				d.build.Push(x)
+			}
+			d.build.Push(v)
+		default:
+			d.build.Push(v)
+		}
 	}
+	items := local[:n]
+	if mark >= 0 {
+		items = d.build.stack[mark:]
+	}
+	d.build.hint = len(d.buf) - d.pos
 	var v Value
 	var err error
 	switch tag {
 	case TagRecord:
-		v, err = d.build.Record(mark)
+		v, err = d.build.recordOf(items)
 	case TagSequence:
-		v = d.build.Sequence(mark)
+		v = d.build.sequenceOf(items)
 	case TagSet:
-		v, err = d.build.Set(mark)
+		v, err = d.build.setOf(items)
 	default:
-		v, err = d.build.Dictionary(mark)
+		v, err = d.build.dictionaryOf(items)
+	}
+	if mark >= 0 {
+		d.build.pop(mark)
 	}
 	if err != nil {
 		return nil, d.errorf(SyntaxError, start, "%v", err)
 	}
 	return v, nil
-}
-
-// newDictionaryOwned is NewDictionary for a slice the caller gives up.
-func newDictionaryOwned(e []DictEntry) (*Dictionary, error) {
-	sortEntries(e)
-	for i := 1; i < len(e); i++ {
-		if Compare(e[i-1].Key, e[i].Key) == 0 {
-			return nil, fmt.Errorf("duplicate dictionary key %s", Format(e[i].Key))
-		}
-	}
-	return &Dictionary{entries: e}, nil
 }
 
 func compoundName(tag byte) string {
@@ -523,6 +555,11 @@ func compoundName(tag byte) string {
 }
 
 func (d *Decoder) length(what string) (int, error) {
+	if d.pos < len(d.buf) && d.buf[d.pos] < 0x80 { // the commonest: one byte
+		n := int(d.buf[d.pos])
+		d.pos++
+		return n, nil
+	}
 	n, k := binary.Uvarint(d.buf[d.pos:])
 	switch {
 	case k == 0:
@@ -547,20 +584,24 @@ func (d *Decoder) bytes(what string) ([]byte, error) {
 	return b, nil
 }
 
-func decodeInt(b []byte) Value {
+// smallInt is the integer of at most 8 big-endian two's complement bytes.
+func smallInt(b []byte) int64 {
 	if len(b) == 0 {
-		return Int(0)
+		return 0
 	}
-	if len(b) <= 8 {
-		var n int64
-		if b[0]&0x80 != 0 {
-			n = -1
-		}
-		for _, c := range b {
-			n = n<<8 | int64(c)
-		}
-		return Int(n)
+	var n int64
+	if b[0]&0x80 != 0 {
+		n = -1
 	}
+	for _, c := range b {
+		n = n<<8 | int64(c)
+	}
+	return n
+}
+
+// decodeBigInt is the integer of more than 8 bytes (which may still fit in
+// an Int, if not written in the shortest form).
+func decodeBigInt(b []byte) Value {
 	n := new(big.Int).SetBytes(b)
 	if b[0]&0x80 != 0 {
 		n.Sub(n, new(big.Int).Lsh(big.NewInt(1), uint(len(b))*8))

@@ -2,13 +2,13 @@ package parser
 
 import (
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/alecthomas/participle/v2/lexer"
 
@@ -92,13 +92,40 @@ func (d definition) LexBytes(filename string, input []byte) (lexer.Lexer, error)
 type scanner struct {
 	src       string
 	file      string
+	scratch   []byte // the bytes of the last #x"..." token
 	off       int
 	line      int
 	lineStart int
 }
 
-func (s *scanner) pos(off int) lexer.Position {
-	return lexer.Position{Filename: s.file, Offset: off, Line: s.line, Column: off - s.lineStart + 1}
+// tpos is where a token starts; the file is the scanner's.
+type tpos struct{ off, line, col int }
+
+// token is the reader's token: a participle token without the copies of
+// the file name and the larger header, which reading at speed cannot afford.
+type token struct {
+	typ lexer.TokenType
+	val string
+	pos tpos
+	// scratch says val is a view of the scanner's scratch buffer, good only
+	// until the next token.
+	scratch bool
+}
+
+func (s *scanner) pos(off int) tpos {
+	return tpos{off: off, line: s.line, col: off - s.lineStart + 1}
+}
+
+// Next implements lexer.Lexer.
+func (s *scanner) Next() (lexer.Token, error) {
+	t, err := s.scan()
+	if err != nil {
+		return lexer.Token{}, err
+	}
+	if t.scratch {
+		t.val = strings.Clone(t.val)
+	}
+	return lexer.Token{Type: t.typ, Value: t.val, Pos: lexer.Position{Filename: s.file, Offset: t.pos.off, Line: t.pos.line, Column: t.pos.col}}, nil
 }
 
 func (s *scanner) errAt(kind lang.ErrorKind, off int, msg string) *lang.Error {
@@ -123,17 +150,17 @@ func (s *scanner) errAt(kind lang.ErrorKind, off int, msg string) *lang.Error {
 	return &lang.Error{Kind: kind, Pos: lang.Position{File: s.file, Offset: off, Line: line, Column: off - ls + 1}, Msg: msg}
 }
 
-// Next implements lexer.Lexer.
-func (s *scanner) Next() (lexer.Token, error) {
+// scan reads the next token.
+func (s *scanner) scan() (token, error) {
 	s.skipSpace()
 	start := s.off
 	p := s.pos(start)
 	if s.off >= len(s.src) {
-		return lexer.Token{Type: TokEOF, Pos: p}, nil
+		return token{typ: TokEOF, pos: p}, nil
 	}
-	tok := func(t lexer.TokenType, n int, v string) (lexer.Token, error) {
+	tok := func(t lexer.TokenType, n int, v string) (token, error) {
 		s.off += n
-		return lexer.Token{Type: t, Value: v, Pos: p}, nil
+		return token{typ: t, val: v, pos: p}, nil
 	}
 	c := s.src[s.off]
 	switch c {
@@ -158,18 +185,18 @@ func (s *scanner) Next() (lexer.Token, error) {
 	case '"':
 		v, err := s.quoted('"', false)
 		if err != nil {
-			return lexer.Token{}, err
+			return token{}, err
 		}
-		return lexer.Token{Type: TokString, Value: v, Pos: p}, nil
+		return token{typ: TokString, val: v, pos: p}, nil
 	case '\'', '|':
 		// '...' is the current quoted symbol syntax; |...| the legacy one.
 		v, err := s.quoted(c, false)
 		if err != nil {
-			return lexer.Token{}, err
+			return token{}, err
 		}
-		return lexer.Token{Type: TokQuotedSym, Value: v, Pos: p}, nil
+		return token{typ: TokQuotedSym, val: v, pos: p}, nil
 	case ';':
-		return lexer.Token{}, s.errAt(lang.SyntaxError, start, "';' is reserved syntax; a symbol holding it must be quoted, as in 'a;b'")
+		return token{}, s.errAt(lang.SyntaxError, start, "';' is reserved syntax; a symbol holding it must be quoted, as in 'a;b'")
 	case '#':
 		return s.hash(p)
 	}
@@ -180,14 +207,14 @@ func (s *scanner) Next() (lexer.Token, error) {
 				break
 			}
 			if c == '\'' || c == ';' {
-				return lexer.Token{}, s.errAt(lang.SyntaxError, s.off, bareQuoteMessage(c))
+				return token{}, s.errAt(lang.SyntaxError, s.off, bareQuoteMessage(c))
 			}
 			s.off++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s.src[s.off:])
 		if r == utf8.RuneError && size == 1 {
-			return lexer.Token{}, s.errAt(lang.SyntaxError, s.off, "invalid UTF-8")
+			return token{}, s.errAt(lang.SyntaxError, s.off, "invalid UTF-8")
 		}
 		if lang.IsDelimiter(r) {
 			break
@@ -195,9 +222,9 @@ func (s *scanner) Next() (lexer.Token, error) {
 		s.off += size
 	}
 	if s.off == start { // a non-ASCII delimiter, e.g. a Unicode space handled above
-		return lexer.Token{}, s.errAt(lang.SyntaxError, start, "unexpected character")
+		return token{}, s.errAt(lang.SyntaxError, start, "unexpected character")
 	}
-	return lexer.Token{Type: TokBare, Value: s.src[start:s.off], Pos: p}, nil
+	return token{typ: TokBare, val: s.src[start:s.off], pos: p}, nil
 }
 
 var asciiDelim = func() (t [128]bool) {
@@ -239,85 +266,85 @@ func (s *scanner) restOfLine() string {
 	return strings.TrimSuffix(s.src[start:s.off], "\r")
 }
 
-func (s *scanner) hash(p lexer.Position) (lexer.Token, error) {
+func (s *scanner) hash(p tpos) (token, error) {
 	start := s.off
 	rest := s.src[start+1:]
 	if rest == "" {
 		s.off++
-		return lexer.Token{Type: TokComment, Value: "", Pos: p}, nil
+		return token{typ: TokComment, val: "", pos: p}, nil
 	}
 	switch c := rest[0]; c {
 	case ' ', '\t':
 		s.off += 2
 		text := s.restOfLine()
 		if !utf8.ValidString(text) {
-			return lexer.Token{}, s.errAt(lang.SyntaxError, start, "invalid UTF-8 in comment")
+			return token{}, s.errAt(lang.SyntaxError, start, "invalid UTF-8 in comment")
 		}
-		return lexer.Token{Type: TokComment, Value: text, Pos: p}, nil
+		return token{typ: TokComment, val: text, pos: p}, nil
 	case '\n', '\r':
 		s.off++
-		return lexer.Token{Type: TokComment, Value: "", Pos: p}, nil
+		return token{typ: TokComment, val: "", pos: p}, nil
 	case '!':
 		s.off += 2
 		text := s.restOfLine()
 		if !utf8.ValidString(text) {
-			return lexer.Token{}, s.errAt(lang.SyntaxError, start, "invalid UTF-8 in #! line")
+			return token{}, s.errAt(lang.SyntaxError, start, "invalid UTF-8 in #! line")
 		}
-		return lexer.Token{Type: TokInterpreter, Value: text, Pos: p}, nil
+		return token{typ: TokInterpreter, val: text, pos: p}, nil
 	case 't', 'f':
 		s.off += 2
 		if s.off < len(s.src) {
 			r, _ := utf8.DecodeRuneInString(s.src[s.off:])
 			if !lang.IsDelimiter(r) {
-				return lexer.Token{}, s.errAt(lang.SyntaxError, start, "#"+string(c)+" must be followed by a delimiter")
+				return token{}, s.errAt(lang.SyntaxError, start, "#"+string(c)+" must be followed by a delimiter")
 			}
 		}
-		return lexer.Token{Type: TokBool, Value: string(c), Pos: p}, nil
+		return token{typ: TokBool, val: string(c), pos: p}, nil
 	case '{':
 		s.off += 2
-		return lexer.Token{Type: TokOpenSet, Value: "#{", Pos: p}, nil
+		return token{typ: TokOpenSet, val: "#{", pos: p}, nil
 	case ':':
 		s.off += 2
-		return lexer.Token{Type: TokEmbedded, Value: "#:", Pos: p}, nil
+		return token{typ: TokEmbedded, val: "#:", pos: p}, nil
 	case '"':
 		s.off++
 		v, err := s.quoted('"', true)
 		if err != nil {
-			return lexer.Token{}, err
+			return token{}, err
 		}
-		return lexer.Token{Type: TokBytes, Value: v, Pos: p}, nil
+		return token{typ: TokBytes, val: v, pos: p}, nil
 	case '[':
 		v, err := s.base64()
 		if err != nil {
-			return lexer.Token{}, err
+			return token{}, err
 		}
-		return lexer.Token{Type: TokBytes, Value: v, Pos: p}, nil
+		return token{typ: TokBytes, val: v, pos: p}, nil
 	case 'x':
 		if strings.HasPrefix(rest, `x"`) {
 			s.off += 3
 			v, err := s.hexBytes(start)
 			if err != nil {
-				return lexer.Token{}, err
+				return token{}, err
 			}
-			return lexer.Token{Type: TokBytes, Value: v, Pos: p}, nil
+			return token{typ: TokBytes, val: v, pos: p, scratch: true}, nil
 		}
 		if strings.HasPrefix(rest, `xd"`) {
 			s.off += 4
 			v, err := s.hexBytes(start)
 			if err != nil {
-				return lexer.Token{}, err
+				return token{}, err
 			}
 			if len(v) != 8 {
-				return lexer.Token{}, s.errAt(lang.SyntaxError, start, `#xd"..." must hold exactly 16 hex digits`)
+				return token{}, s.errAt(lang.SyntaxError, start, `#xd"..." must hold exactly 16 hex digits`)
 			}
-			return lexer.Token{Type: TokHexDouble, Value: v, Pos: p}, nil
+			return token{typ: TokHexDouble, val: v, pos: p}, nil
 		}
 		if len(rest) < 3 && strings.HasPrefix(`xd"`, rest) {
 			s.off = len(s.src)
-			return lexer.Token{}, s.errAt(lang.InputEndedEarly, len(s.src), "input ended inside a #x form")
+			return token{}, s.errAt(lang.InputEndedEarly, len(s.src), "input ended inside a #x form")
 		}
 	}
-	return lexer.Token{}, s.errAt(lang.SyntaxError, start, "unknown syntax after #")
+	return token{}, s.errAt(lang.SyntaxError, start, "unknown syntax after #")
 }
 
 // quoted reads a "...", '...' or |...| body starting at the opening quote (already
@@ -507,7 +534,8 @@ func (s *scanner) advanceLines(from, to int) {
 // hexBytes reads pairs of hex digits up to a closing quote; whitespace may
 // stand between pairs. s.off is just after the opening quote.
 func (s *scanner) hexBytes(tokStart int) (string, error) {
-	var out []byte
+	out := s.scratch[:0]
+	defer func() { s.scratch = out[:0] }()
 	for {
 		s.skipSpace()
 		if s.off >= len(s.src) {
@@ -515,18 +543,34 @@ func (s *scanner) hexBytes(tokStart int) (string, error) {
 		}
 		if s.src[s.off] == '"' {
 			s.off++
-			return string(out), nil
+			if len(out) == 0 {
+				return "", nil
+			}
+			return unsafe.String(&out[0], len(out)), nil // a view of s.scratch
 		}
 		if s.off+2 > len(s.src) {
 			return "", s.errAt(lang.InputEndedEarly, len(s.src), "input ended inside a hex byte string")
 		}
-		var b [1]byte
-		if _, err := hex.Decode(b[:], []byte(s.src[s.off:s.off+2])); err != nil {
+		hi, lo := unhex(s.src[s.off]), unhex(s.src[s.off+1])
+		if hi > 15 || lo > 15 {
 			return "", s.errAt(lang.SyntaxError, s.off, "expected a pair of hex digits")
 		}
-		out = append(out, b[0])
+		out = append(out, hi<<4|lo)
 		s.off += 2
 	}
+}
+
+// unhex is the value of a hex digit, or 255.
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10
+	}
+	return 255
 }
 
 // base64 reads #[...] in the standard or URL alphabet, padding optional,

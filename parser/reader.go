@@ -8,8 +8,8 @@ import (
 	"math"
 	"math/big"
 	"strconv"
-
-	"github.com/alecthomas/participle/v2/lexer"
+	"strings"
+	"unsafe"
 
 	"github.com/synd-lang/synd/lang"
 )
@@ -30,22 +30,60 @@ type Options struct {
 type Reader struct {
 	opts  Options
 	sc    scanner
-	tok   lexer.Token
+	tok   token
 	err   error
 	ahead bool
 	depth int
 	build lang.Builder
 	keys  []keyAt // keys of the dictionaries being read, for duplicate errors
+	// copyText is set when the source is a view of a caller's buffer: text
+	// kept in values must then be copied.
+	copyText bool
+}
+
+// text returns the text of a token (a view of the source, or a string of
+// its own) as a string, symbol or byte string value.
+func (r *Reader) text(k lang.Kind, s string) lang.Value {
+	switch {
+	case r.copyText && k == lang.KindSymbol:
+		return r.build.CopySymbol(s)
+	case r.copyText && k == lang.KindString:
+		return r.build.CopyString(s)
+	case r.copyText:
+		return r.build.CopyByteString(s)
+	case k == lang.KindSymbol:
+		return r.build.Symbol(s)
+	case k == lang.KindString:
+		return r.build.String(s)
+	}
+	return r.build.ByteString(s)
+}
+
+// keep returns s as a string the reader's values may hold.
+func (r *Reader) keep(s string) string {
+	if r.copyText {
+		return strings.Clone(s)
+	}
+	return s
 }
 
 type keyAt struct {
 	key lang.Value
-	pos lexer.Position
+	pos tpos
 }
 
 // NewReader returns a reader for src; file names it in positions and errors.
+// src must not change while the reader reads it; the values read share no
+// memory with it, so the caller may reuse it afterwards.
 func NewReader(file string, src []byte, opts Options) *Reader {
-	return NewStringReader(file, string(src), opts)
+	if len(src) == 0 {
+		return NewStringReader(file, "", opts)
+	}
+	// Read through a view of src, copying only the text values keep (and
+	// not even that for recent strings and symbols that repeat).
+	r := NewStringReader(file, unsafe.String(&src[0], len(src)), opts)
+	r.copyText = true
+	return r
 }
 
 // NewStringReader is NewReader for text held in a string.
@@ -53,7 +91,9 @@ func NewStringReader(file, src string, opts Options) *Reader {
 	if opts.MaxDepth <= 0 {
 		opts.MaxDepth = lang.DefaultMaxDepth
 	}
-	return &Reader{opts: opts, sc: scanner{src: src, file: file, line: 1}}
+	r := &Reader{opts: opts, sc: scanner{src: src, file: file, line: 1}}
+	r.build.SizeHint(len(src))
+	return r
 }
 
 // Parse reads exactly one value from src. Empty input (or only comments) is an
@@ -67,11 +107,11 @@ func Parse(file string, src []byte, opts Options) (lang.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t := r.peekSkippingComments(); t.Type != TokEOF {
+	if t := r.peekSkippingComments(); t.typ != TokEOF {
 		if r.err != nil {
 			return nil, r.err
 		}
-		return nil, r.errorAt(lang.SyntaxError, t.Pos, "unexpected %s after the value", describe(t))
+		return nil, r.errorAt(lang.SyntaxError, t.pos, "unexpected %s after the value", describe(t))
 	}
 	return v, nil
 }
@@ -103,7 +143,7 @@ func (r *Reader) Next() (lang.Value, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	if t.Type == TokEOF {
+	if t.typ == TokEOF {
 		return nil, io.EOF
 	}
 	v, err := r.value(anns)
@@ -117,18 +157,18 @@ func (r *Reader) Next() (lang.Value, error) {
 // Offset is the byte offset just after the last token consumed.
 func (r *Reader) Offset() int { return r.sc.off }
 
-func (r *Reader) peek() lexer.Token {
+func (r *Reader) peek() token {
 	if !r.ahead {
-		r.tok, r.err = r.sc.Next()
+		r.tok, r.err = r.sc.scan()
 		if r.err != nil {
-			r.tok = lexer.Token{Type: TokEOF, Pos: r.sc.pos(r.sc.off)}
+			r.tok = token{typ: TokEOF, pos: r.sc.pos(r.sc.off)}
 		}
 		r.ahead = true
 	}
 	return r.tok
 }
 
-func (r *Reader) next() lexer.Token {
+func (r *Reader) next() token {
 	t := r.peek()
 	r.ahead = false
 	return t
@@ -140,16 +180,16 @@ func (r *Reader) leadingComments() []lang.Value {
 	var anns []lang.Value
 	for {
 		t := r.peek()
-		switch t.Type {
+		switch t.typ {
 		case TokComment:
 			r.next()
 			if r.opts.Annotations {
-				anns = append(anns, lang.String(t.Value))
+				anns = append(anns, lang.String(r.keep(t.val)))
 			}
 		case TokInterpreter:
 			r.next()
 			if r.opts.Annotations {
-				anns = append(anns, lang.NewRecord(lang.Symbol("interpreter"), lang.String(t.Value)))
+				anns = append(anns, lang.NewRecord(lang.Symbol("interpreter"), lang.String(r.keep(t.val))))
 			}
 		default:
 			return anns
@@ -157,25 +197,25 @@ func (r *Reader) leadingComments() []lang.Value {
 	}
 }
 
-func (r *Reader) peekSkippingComments() lexer.Token {
+func (r *Reader) peekSkippingComments() token {
 	r.leadingComments()
 	return r.peek()
 }
 
-func (r *Reader) errorAt(kind lang.ErrorKind, p lexer.Position, format string, args ...any) *lang.Error {
-	return &lang.Error{Kind: kind, Pos: toPos(p), Msg: fmt.Sprintf(format, args...)}
+func (r *Reader) errorAt(kind lang.ErrorKind, p tpos, format string, args ...any) *lang.Error {
+	return &lang.Error{Kind: kind, Pos: r.toPos(p), Msg: fmt.Sprintf(format, args...)}
 }
 
-func toPos(p lexer.Position) lang.Position {
-	return lang.Position{File: p.Filename, Offset: p.Offset, Line: p.Line, Column: p.Column}
+func (r *Reader) toPos(p tpos) lang.Position {
+	return lang.Position{File: r.sc.file, Offset: p.off, Line: p.line, Column: p.col}
 }
 
-func describe(t lexer.Token) string {
-	switch t.Type {
+func describe(t token) string {
+	switch t.typ {
 	case TokEOF:
 		return "end of input"
 	case TokBare:
-		return strconv.Quote(t.Value)
+		return strconv.Quote(t.val)
 	case TokString:
 		return "string"
 	case TokQuotedSym:
@@ -183,9 +223,9 @@ func describe(t lexer.Token) string {
 	case TokBytes:
 		return "byte string"
 	case TokBool:
-		return "#" + t.Value
+		return "#" + t.val
 	}
-	return "'" + tokenNames[t.Type] + "'"
+	return "'" + tokenNames[t.typ] + "'"
 }
 
 // value reads one value whose leading comments (as annotations) are anns.
@@ -194,12 +234,12 @@ func (r *Reader) value(anns []lang.Value) (lang.Value, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	start := t.Pos
-	for t.Type == TokAt || t.Type == TokComment || t.Type == TokInterpreter {
-		switch t.Type {
+	start := t.pos
+	for t.typ == TokAt || t.typ == TokComment || t.typ == TokInterpreter {
+		switch t.typ {
 		case TokAt:
-			if n := r.peek(); n.Type == TokComma {
-				return nil, r.errorAt(lang.SyntaxError, n.Pos, "a comma may not follow @")
+			if n := r.peek(); n.typ == TokComma {
+				return nil, r.errorAt(lang.SyntaxError, n.pos, "a comma may not follow @")
 			}
 			a, err := r.nested(nil)
 			if err != nil {
@@ -210,24 +250,24 @@ func (r *Reader) value(anns []lang.Value) (lang.Value, error) {
 			}
 		case TokComment:
 			if r.opts.Annotations {
-				anns = append(anns, lang.String(t.Value))
+				anns = append(anns, lang.String(r.keep(t.val)))
 			}
 		case TokInterpreter:
 			if r.opts.Annotations {
-				anns = append(anns, lang.NewRecord(lang.Symbol("interpreter"), lang.String(t.Value)))
+				anns = append(anns, lang.NewRecord(lang.Symbol("interpreter"), lang.String(r.keep(t.val))))
 			}
 		}
 		t = r.next()
 		if r.err != nil {
 			return nil, r.err
 		}
-		switch t.Type {
+		switch t.typ {
 		case TokComma:
-			return nil, r.errorAt(lang.SyntaxError, t.Pos, "a comma may not stand between an annotation and its value")
+			return nil, r.errorAt(lang.SyntaxError, t.pos, "a comma may not stand between an annotation and its value")
 		case TokEOF:
-			return nil, r.errorAt(lang.InputEndedEarly, t.Pos, "input ended after an annotation; expected the annotated value")
+			return nil, r.errorAt(lang.InputEndedEarly, t.pos, "input ended after an annotation; expected the annotated value")
 		case TokCloseRecord, TokCloseSeq, TokCloseBrace, TokColon:
-			return nil, r.errorAt(lang.SyntaxError, t.Pos, "annotation without a value before %s", describe(t))
+			return nil, r.errorAt(lang.SyntaxError, t.pos, "annotation without a value before %s", describe(t))
 		}
 	}
 	v, err := r.plain(t)
@@ -239,7 +279,7 @@ func (r *Reader) value(anns []lang.Value) (lang.Value, error) {
 	}
 	var pos lang.Position
 	if r.opts.Positions {
-		pos = toPos(start)
+		pos = r.toPos(start)
 	}
 	return r.build.Annotated(anns, v, pos), nil
 }
@@ -249,38 +289,41 @@ func (r *Reader) nested(anns []lang.Value) (lang.Value, error) {
 	r.depth++
 	defer func() { r.depth-- }()
 	if r.depth >= r.opts.MaxDepth {
-		return nil, r.errorAt(lang.SyntaxError, r.peek().Pos, "values nest deeper than %d levels", r.opts.MaxDepth)
+		return nil, r.errorAt(lang.SyntaxError, r.peek().pos, "values nest deeper than %d levels", r.opts.MaxDepth)
 	}
 	return r.value(anns)
 }
 
-func (r *Reader) plain(t lexer.Token) (lang.Value, error) {
-	switch t.Type {
+func (r *Reader) plain(t token) (lang.Value, error) {
+	switch t.typ {
 	case TokBare:
 		return r.bare(t)
 	case TokString:
-		return r.build.String(t.Value), nil
+		return r.text(lang.KindString, t.val), nil
 	case TokQuotedSym:
-		return r.build.Symbol(t.Value), nil
+		return r.text(lang.KindSymbol, t.val), nil
 	case TokBytes:
-		return lang.ByteString(t.Value), nil
+		if t.scratch {
+			return r.build.CopyByteString(t.val), nil
+		}
+		return r.text(lang.KindByteString, t.val), nil
 	case TokBool:
-		return lang.Bool(t.Value == "t"), nil
+		return lang.Bool(t.val == "t"), nil
 	case TokHexDouble:
 		var bits uint64
 		for i := 0; i < 8; i++ {
-			bits = bits<<8 | uint64(t.Value[i])
+			bits = bits<<8 | uint64(t.val[i])
 		}
-		return lang.Double(math.Float64frombits(bits)), nil
+		return r.build.Double(math.Float64frombits(bits)), nil
 	case TokEmbedded:
-		if n := r.peek(); n.Type == TokComma {
-			return nil, r.errorAt(lang.SyntaxError, n.Pos, "a comma may not follow #:")
+		if n := r.peek(); n.typ == TokComma {
+			return nil, r.errorAt(lang.SyntaxError, n.pos, "a comma may not follow #:")
 		}
 		v, err := r.nested(nil)
 		if err != nil {
 			return nil, err
 		}
-		return lang.Embedded{Ref: v}, nil
+		return r.build.Embedded(v), nil
 	case TokOpenRecord:
 		return r.record(t)
 	case TokOpenSeq:
@@ -290,36 +333,36 @@ func (r *Reader) plain(t lexer.Token) (lang.Value, error) {
 	case TokOpenDict:
 		return r.dictionary(t)
 	case TokEOF:
-		return nil, r.errorAt(lang.InputEndedEarly, t.Pos, "input ended where a value was expected")
+		return nil, r.errorAt(lang.InputEndedEarly, t.pos, "input ended where a value was expected")
 	}
-	return nil, r.errorAt(lang.SyntaxError, t.Pos, "unexpected %s; expected a value", describe(t))
+	return nil, r.errorAt(lang.SyntaxError, t.pos, "unexpected %s; expected a value", describe(t))
 }
 
-func (r *Reader) bare(t lexer.Token) (lang.Value, error) {
-	s := t.Value
+func (r *Reader) bare(t token) (lang.Value, error) {
+	s := t.val
 	if !lang.LooksNumeric(s) {
-		return r.build.Symbol(s), nil
+		return r.text(lang.KindSymbol, s), nil
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] == '.' || s[i] == 'e' || s[i] == 'E' {
 			f, err := strconv.ParseFloat(s, 64)
 			if err != nil {
-				return nil, r.errorAt(lang.SyntaxError, t.Pos, "double %s is out of range", s)
+				return nil, r.errorAt(lang.SyntaxError, t.pos, "double %s is out of range", s)
 			}
-			return lang.Double(f), nil
+			return r.build.Double(f), nil
 		}
 	}
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return lang.Int(n), nil
+		return r.build.Int(n), nil
 	}
 	n, ok := new(big.Int).SetString(s, 10)
 	if !ok {
-		return nil, r.errorAt(lang.SyntaxError, t.Pos, "invalid integer %s", s)
+		return nil, r.errorAt(lang.SyntaxError, t.pos, "invalid integer %s", s)
 	}
 	return lang.NewInteger(n), nil
 }
 
-func (r *Reader) record(open lexer.Token) (lang.Value, error) {
+func (r *Reader) record(open token) (lang.Value, error) {
 	mark := r.build.Mark()
 	for {
 		anns := r.leadingComments()
@@ -328,20 +371,20 @@ func (r *Reader) record(open lexer.Token) (lang.Value, error) {
 			r.build.Drop(mark)
 			return nil, r.err
 		}
-		switch t.Type {
+		switch t.typ {
 		case TokCloseRecord:
 			r.next()
 			rec, err := r.build.Record(mark)
 			if err != nil {
-				return nil, r.errorAt(lang.SyntaxError, open.Pos, "a record needs a label")
+				return nil, r.errorAt(lang.SyntaxError, open.pos, "a record needs a label")
 			}
 			return rec, nil
 		case TokComma:
 			r.build.Drop(mark)
-			return nil, r.errorAt(lang.SyntaxError, t.Pos, "commas are not allowed in records")
+			return nil, r.errorAt(lang.SyntaxError, t.pos, "commas are not allowed in records")
 		case TokEOF:
 			r.build.Drop(mark)
-			return nil, r.errorAt(lang.InputEndedEarly, t.Pos, "input ended inside the record opened at %d:%d", open.Pos.Line, open.Pos.Column)
+			return nil, r.errorAt(lang.InputEndedEarly, t.pos, "input ended inside the record opened at %d:%d", open.pos.line, open.pos.col)
 		}
 		v, err := r.nested(anns)
 		if err != nil {
@@ -354,7 +397,7 @@ func (r *Reader) record(open lexer.Token) (lang.Value, error) {
 
 // sequence reads the elements of a sequence or set (closer '}'); commas
 // count as whitespace.
-func (r *Reader) sequence(open lexer.Token, set bool) (lang.Value, error) {
+func (r *Reader) sequence(open token, set bool) (lang.Value, error) {
 	what, closer := "sequence", TokCloseSeq
 	if set {
 		what, closer = "set", TokCloseBrace
@@ -370,7 +413,7 @@ func (r *Reader) sequence(open lexer.Token, set bool) (lang.Value, error) {
 		if r.err != nil {
 			return fail(r.err)
 		}
-		switch t.Type {
+		switch t.typ {
 		case closer:
 			r.next()
 			if !set {
@@ -378,16 +421,16 @@ func (r *Reader) sequence(open lexer.Token, set bool) (lang.Value, error) {
 			}
 			s, err := r.build.Set(mark)
 			if err != nil {
-				return nil, r.errorAt(lang.SyntaxError, open.Pos, "%v", err)
+				return nil, r.errorAt(lang.SyntaxError, open.pos, "%v", err)
 			}
 			return s, nil
 		case TokComma:
 			r.next()
 			continue
 		case TokEOF:
-			return fail(r.errorAt(lang.InputEndedEarly, t.Pos, "input ended inside the %s opened at %d:%d", what, open.Pos.Line, open.Pos.Column))
+			return fail(r.errorAt(lang.InputEndedEarly, t.pos, "input ended inside the %s opened at %d:%d", what, open.pos.line, open.pos.col))
 		case TokCloseRecord, TokCloseSeq, TokCloseBrace:
-			return fail(r.errorAt(lang.SyntaxError, t.Pos, "unexpected %s inside the %s opened at %d:%d", describe(t), what, open.Pos.Line, open.Pos.Column))
+			return fail(r.errorAt(lang.SyntaxError, t.pos, "unexpected %s inside the %s opened at %d:%d", describe(t), what, open.pos.line, open.pos.col))
 		}
 		v, err := r.nested(anns)
 		if err != nil {
@@ -397,7 +440,7 @@ func (r *Reader) sequence(open lexer.Token, set bool) (lang.Value, error) {
 	}
 }
 
-func (r *Reader) dictionary(open lexer.Token) (lang.Value, error) {
+func (r *Reader) dictionary(open token) (lang.Value, error) {
 	mark, keyMark := r.build.Mark(), len(r.keys)
 	fail := func(err error) (lang.Value, error) {
 		r.build.Drop(mark)
@@ -410,14 +453,14 @@ func (r *Reader) dictionary(open lexer.Token) (lang.Value, error) {
 		if r.err != nil {
 			return fail(r.err)
 		}
-		switch t.Type {
+		switch t.typ {
 		case TokCloseBrace:
 			r.next()
 			keys := r.keys[keyMark:]
-			dupAt := open.Pos
+			dupAt := open.pos
 			d, err := r.build.Dictionary(mark)
 			if err != nil {
-				dupAt = duplicateKeyPos(keys, open.Pos)
+				dupAt = duplicateKeyPos(keys, open.pos)
 			}
 			clear(keys)
 			r.keys = r.keys[:keyMark]
@@ -429,11 +472,11 @@ func (r *Reader) dictionary(open lexer.Token) (lang.Value, error) {
 			r.next()
 			continue
 		case TokEOF:
-			return fail(r.errorAt(lang.InputEndedEarly, t.Pos, "input ended inside the dictionary opened at %d:%d", open.Pos.Line, open.Pos.Column))
+			return fail(r.errorAt(lang.InputEndedEarly, t.pos, "input ended inside the dictionary opened at %d:%d", open.pos.line, open.pos.col))
 		case TokColon:
-			return fail(r.errorAt(lang.SyntaxError, t.Pos, "expected a dictionary key before ':'"))
+			return fail(r.errorAt(lang.SyntaxError, t.pos, "expected a dictionary key before ':'"))
 		case TokCloseRecord, TokCloseSeq:
-			return fail(r.errorAt(lang.SyntaxError, t.Pos, "unexpected %s inside the dictionary opened at %d:%d", describe(t), open.Pos.Line, open.Pos.Column))
+			return fail(r.errorAt(lang.SyntaxError, t.pos, "unexpected %s inside the dictionary opened at %d:%d", describe(t), open.pos.line, open.pos.col))
 		}
 		k, err := r.nested(anns)
 		if err != nil {
@@ -444,27 +487,27 @@ func (r *Reader) dictionary(open lexer.Token) (lang.Value, error) {
 		if r.err != nil {
 			return fail(r.err)
 		}
-		switch c.Type {
+		switch c.typ {
 		case TokColon:
 		case TokEOF:
-			return fail(r.errorAt(lang.InputEndedEarly, c.Pos, "input ended after a dictionary key; expected ':'"))
+			return fail(r.errorAt(lang.InputEndedEarly, c.pos, "input ended after a dictionary key; expected ':'"))
 		case TokComma:
-			return fail(r.errorAt(lang.SyntaxError, c.Pos, "a comma may not stand between a dictionary key and its ':'"))
+			return fail(r.errorAt(lang.SyntaxError, c.pos, "a comma may not stand between a dictionary key and its ':'"))
 		default:
-			return fail(r.errorAt(lang.SyntaxError, c.Pos, "expected ':' after the dictionary key, found %s", describe(c)))
+			return fail(r.errorAt(lang.SyntaxError, c.pos, "expected ':' after the dictionary key, found %s", describe(c)))
 		}
 		vanns := r.leadingComments()
 		n := r.peek()
-		switch n.Type {
+		switch n.typ {
 		case TokComma:
-			return fail(r.errorAt(lang.SyntaxError, n.Pos, "a comma may not stand between ':' and the dictionary value"))
+			return fail(r.errorAt(lang.SyntaxError, n.pos, "a comma may not stand between ':' and the dictionary value"))
 		case TokEOF:
 			if r.err != nil {
 				return fail(r.err)
 			}
-			return fail(r.errorAt(lang.InputEndedEarly, n.Pos, "input ended after ':'; expected the dictionary value"))
+			return fail(r.errorAt(lang.InputEndedEarly, n.pos, "input ended after ':'; expected the dictionary value"))
 		case TokCloseBrace:
-			return fail(r.errorAt(lang.SyntaxError, n.Pos, "expected a value after ':'"))
+			return fail(r.errorAt(lang.SyntaxError, n.pos, "expected a value after ':'"))
 		}
 		v, err := r.nested(vanns)
 		if err != nil {
@@ -472,13 +515,13 @@ func (r *Reader) dictionary(open lexer.Token) (lang.Value, error) {
 		}
 		r.build.Push(k)
 		r.build.Push(v)
-		r.keys = append(r.keys, keyAt{k, t.Pos})
+		r.keys = append(r.keys, keyAt{k, t.pos})
 	}
 }
 
 // duplicateKeyPos finds the position of the second occurrence of a repeated
 // key, for the error message.
-func duplicateKeyPos(keys []keyAt, fallback lexer.Position) lexer.Position {
+func duplicateKeyPos(keys []keyAt, fallback tpos) tpos {
 	seen := make(map[string]bool, len(keys))
 	for _, k := range keys {
 		id := lang.Key(k.key)

@@ -315,3 +315,23 @@ func TestSymbolRoundTrip(t *testing.T) {
 		check(b.String())
 	}
 }
+
+// TestReaderDoesNotAliasInput: NewReader reads a []byte through a view of
+// it, so every text a value keeps must be its own copy; the caller (the
+// relay, the REPL) reuses its buffer at once.
+func TestReaderDoesNotAliasInput(t *testing.T) {
+	src := `<rec "a long string that is not cached by the builder at all" sym 'quoted sym' #"bytes" #x"0102" # note
+ @ann |legacy| "short" 12345678901234567890123 1.5>`
+	buf := []byte(src)
+	v, err := parser.Parse("alias", buf, parser.Options{Annotations: true, Positions: true})
+	require.NoError(t, err)
+	before := (&lang.TextWriter{Annotations: true}).Append(nil, v)
+	for i := range buf {
+		buf[i] = 'X'
+	}
+	after := (&lang.TextWriter{Annotations: true}).Append(nil, v)
+	assert.Equal(t, string(before), string(after))
+	want, err := parser.Parse("alias", []byte(src), parser.Options{Annotations: true})
+	require.NoError(t, err)
+	assert.True(t, lang.Equal(want, v))
+}

@@ -662,8 +662,14 @@ func (r *REPL) cmdServices(pattern string) {
 			list = append(list, s)
 		}
 	}
+	width := 0
+	r.mu.Lock()
+	if r.rl != nil {
+		width = readline.GetScreenWidth()
+	}
+	r.mu.Unlock()
 	var b strings.Builder
-	status.WriteList(&b, list, false, 0)
+	status.WriteList(&b, list, false, width)
 	r.printf("%s", b.String())
 }
 

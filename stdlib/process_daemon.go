@@ -127,7 +127,11 @@ const (
 //   - ! <restart-service <daemon ID>> stops everything and starts afresh;
 //   - each output line becomes <log TIMESTAMP {pid, service, stream, line}>
 //     on LOG, the line with its newline.
-func StartDaemons(t *eval.Turn, ds *eval.Ref, runner ProcessRunner) {
+//
+// events, if not nil, is told of each process started and exited, in the
+// turn that notices it: what a host's status report needs, and scripts do
+// not see.
+func StartDaemons(t *eval.Turn, ds *eval.Ref, runner ProcessRunner, events DaemonEvents) {
 	t.During(ds, recPattern("daemon-supervisor", capture, capture), func(t *eval.Turn, caps []lang.Value) {
 		log, ok := lang.Unwrap(caps[1]).(lang.Embedded)
 		logRef, ok2 := log.Ref.(*eval.Ref)
@@ -135,7 +139,7 @@ func StartDaemons(t *eval.Turn, ds *eval.Ref, runner ProcessRunner) {
 			t.Fail(&primitiveError{"daemon-supervisor needs a log reference, not " + lang.Format(caps[1])})
 			return
 		}
-		s := &supervisor{ds: ds, log: logRef, runner: runner, id: caps[0], facet: t.Facet()}
+		s := &supervisor{ds: ds, log: logRef, runner: runner, events: events, id: caps[0], facet: t.Facet()}
 		s.name = rec("daemon", s.id)
 		s.setState(t, "started")
 		t.OnMessage(ds, recPattern("restart-service", dataspace.Literal(s.name)), func(t *eval.Turn, _ []lang.Value) {
@@ -155,9 +159,20 @@ func StartDaemons(t *eval.Turn, ds *eval.Ref, runner ProcessRunner) {
 	})
 }
 
+// DaemonEvents hears of the processes of daemons: name is <daemon ID>.
+type DaemonEvents interface {
+	// ProcessStarted is told of a process that started.
+	ProcessStarted(name lang.Value, pid int)
+	// ProcessExited is told of a process's exit, with its status (an
+	// integer, <signal NAME>), or of a program that could not start (pid 0,
+	// status <error WHY>).
+	ProcessExited(name lang.Value, pid int, status lang.Value)
+}
+
 type supervisor struct {
 	ds, log  *eval.Ref
 	runner   ProcessRunner
+	events   DaemonEvents
 	id, name lang.Value
 	facet    *eval.Facet
 	state    eval.Handle
@@ -333,6 +348,7 @@ func (inst *daemonInstance) run(t *eval.Turn, c *daemonConfig) {
 	t.InFacet(c.facet, func() {
 		var proc *eval.Facet
 		proc = t.NewFacetHeld(func(t *eval.Turn) {
+			var pid lang.Value = lang.Symbol("unknown")
 			exited := false
 			exit := func(t *eval.Turn, status lang.Value, why error) {
 				if exited {
@@ -341,9 +357,16 @@ func (inst *daemonInstance) run(t *eval.Turn, c *daemonConfig) {
 				exited = true
 				c.running = false
 				t.StopFacet(proc)
+				if s.events != nil {
+					p, _ := pid.(lang.Int)
+					st := status
+					if why != nil {
+						st = rec("error", lang.String(why.Error()))
+					}
+					s.events.ProcessExited(s.name, int(p), st)
+				}
 				inst.exited(t, c, status, why)
 			}
-			var pid lang.Value = lang.Symbol("unknown")
 			p, stop, _, err := s.runner.Start(t, c.plan.Process, ProcessEvents{
 				Output: func(t *eval.Turn, stream, line string) {
 					t.Message(s.log, rec("log", timestamp(t), lang.DictionaryOf(
@@ -362,6 +385,9 @@ func (inst *daemonInstance) run(t *eval.Turn, c *daemonConfig) {
 			}
 			pid = lang.Int(p)
 			c.running = true
+			if s.events != nil {
+				s.events.ProcessStarted(s.name, p)
+			}
 			t.OnStop(func(*eval.Turn) {
 				if !exited {
 					exited = true

@@ -1,6 +1,7 @@
 package stdlib_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -114,5 +115,45 @@ func TestConnectionSchemaMatchesClass(t *testing.T) {
 	// pattern, a template or a capability's caveats), so none is stale.
 	for l := range labels {
 		assert.Contains(t, string(class), "<"+l, "the class uses <%s ...>", l)
+	}
+}
+
+// A bad daemon spec is reported naming the field at fault (issue 17.18), as
+// syndicate-server's daemon.rs run checks readyOnStart, restart and protocol
+// and FullProcess::build_command checks dir, clearEnv and env.
+func TestElaborateDaemonSpec(t *testing.T) {
+	p, err := stdlib.ElaborateDaemonSpec(val(t, `<one-shot "setup">`))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"sh", "-c", "setup"}, p.Process.Argv)
+	assert.False(t, p.ReadyOnStart)
+	assert.Equal(t, stdlib.RestartOnError, p.Restart)
+	p, err = stdlib.ElaborateDaemonSpec(val(t, `{argv: "serve --now", restart: never, readyOnStart: #f, protocol: text/syndicate}`))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"sh", "-c", "serve --now"}, p.Process.Argv)
+	assert.Equal(t, stdlib.RestartNever, p.Restart)
+	assert.Equal(t, "text/syndicate", p.Process.Protocol)
+
+	for _, tc := range []struct {
+		spec, err string
+		shape     bool
+	}{
+		{`{argv: ["x"], restart: bogus}`, "restart must be always, on-error, all or never, not bogus", false},
+		{`{argv: ["x"], restart: "always"}`, `restart must be always, on-error, all or never, not "always"`, false},
+		{`{argv: ["x"], readyOnStart: "yes"}`, `readyOnStart must be #t or #f, not "yes"`, false},
+		{`{argv: ["x"], dir: 1}`, "dir must be a string, not 1", false},
+		{`{argv: ["x"], clearEnv: 0}`, "clearEnv must be #t or #f, not 0", false},
+		{`{argv: ["x"], protocol: http}`, "protocol must be none, application/syndicate or text/syndicate, not http", false},
+		{`{argv: ["x"], env: {"1X": "y"}}`, `env: "1X" is not a valid variable name`, false},
+		{`{argv: ["x"], env: {A: 1}}`, "env A must be a string or #f, not 1", false},
+		{`{argv: ["x"], env: {A: "1", "A": "2"}}`, "env: A is given twice", false},
+		{`{argv: []}`, "argv must be a shell string or a non-empty sequence of strings", true},
+		{`{restart: never}`, "a dictionary spec needs argv", true},
+		{`[1 2]`, "argv must hold strings, not 1", true},
+		{`<one-shot 3>`, "one-shot: argv must be a shell string", true},
+		{`42`, "not a daemon process spec: 42", true},
+	} {
+		_, err := stdlib.ElaborateDaemonSpec(val(t, tc.spec))
+		assert.ErrorContains(t, err, tc.err, tc.spec)
+		assert.Equal(t, tc.shape, errors.Is(err, stdlib.ErrDaemonShape), tc.spec)
 	}
 }

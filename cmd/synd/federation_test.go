@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/synd-lang/synd/lang"
+	"github.com/synd-lang/synd/stdlib/gatekeeper"
 	"github.com/synd-lang/synd/stdlib/sturdy"
 )
 
@@ -198,4 +199,119 @@ func TestInferior(t *testing.T) {
 	p := startNode(t, bin, "-c", parent)
 	p.waitCount(`parent sees ready n=1`, 1)
 	p.waitCount(`parent sees child saw x="hi"`, 1)
+}
+
+// TestConnect: synd connect resolves a route to node B's dataspace and runs
+// a script against it, or the REPL; a route that does not resolve is an
+// error naming the answer.
+func TestConnect(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs real processes; skipped with -short")
+	}
+	bin := buildSynd(t)
+	root, err := sturdy.Mint(lang.Symbol("world"), []byte("secret"))
+	require.NoError(t, err)
+	sock := filepath.Join(t.TempDir(), "b.sock")
+	route := fmt.Sprintf(`<route [<unix %q>] %s>`, sock, lang.Format(root.Value()))
+	b := startNode(t, bin, "-c", configDir(t, nodeB), "-s", sock)
+	deadline := time.Now().Add(10 * time.Second)
+	for _, err := os.Stat(sock); err != nil && time.Now().Before(deadline); _, err = os.Stat(sock) {
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	script := filepath.Join(configDir(t, `
+$remote <from-a "script">
+$remote ? <from-b ?y> [ $log ! <log "-" {line: "connect sees", y: $y}> ]
+`), "main.pr")
+	c := exec.Command(bin, "connect", route, script)
+	var out strings.Builder
+	var mu sync.Mutex
+	c.Stdout = writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return out.Write(p) })
+	require.NoError(t, c.Start())
+	b.waitCount(`B sees x="script"`, 1)
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return strings.Contains(out.String(), "connect sees y=42") }, 10*time.Second, 20*time.Millisecond)
+	require.NoError(t, c.Process.Signal(os.Interrupt))
+	_ = c.Wait()
+
+	r := exec.Command(bin, "connect", route)
+	r.Stdin = strings.NewReader(":target $remote\n<from-a \"repl\">\n")
+	replOut, err := r.CombinedOutput()
+	require.NoError(t, err, string(replOut))
+	require.Contains(t, string(replOut), "connected: $remote")
+	b.waitCount(`B sees x="repl"`, 1)
+
+	bad, _ := sturdy.Mint(lang.Symbol("world"), []byte("wrong"))
+	badRoute := fmt.Sprintf(`<route [<unix %q>] %s>`, sock, lang.Format(bad.Value()))
+	e := exec.Command(bin, "connect", badRoute)
+	msg, err := e.CombinedOutput()
+	require.Error(t, err)
+	require.Contains(t, string(msg), "sturdyref-failed-validation")
+}
+
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestNoiseRoute: a route through a Noise step reaches a service bound with
+// <bind <noise {service, key, secretKey}> ...> on another node; a route
+// naming the wrong public key is refused (the responder cannot complete the
+// handshake, and no answer comes).
+func TestNoiseRoute(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs real processes; skipped with -short")
+	}
+	bin := buildSynd(t)
+	pub, sec, err := gatekeeper.NoiseKeyPair()
+	require.NoError(t, err)
+	otherPub, _, err := gatekeeper.NoiseKeyPair()
+	require.NoError(t, err)
+	port := freePort(t)
+	b := startNode(t, bin, "-c", configDir(t, fmt.Sprintf(`
+let ?world = dataspace
+<bind <noise {service: world key: %s secretKey: %s}> $world #f>
+$world <from-b 42>
+$world ? <from-a ?x> [
+  $log ! <log "-" {line: "B sees", x: $x}>
+]
+`, lang.Format(lang.ByteString(pub)), lang.Format(lang.ByteString(sec)))), "-p", fmt.Sprintf("127.0.0.1:%d", port))
+	route := func(key []byte) string {
+		return fmt.Sprintf(`<route [<tcp "127.0.0.1" %d>] <noise {service: world key: %s}>>`, port, lang.Format(lang.ByteString(key)))
+	}
+	a := startNode(t, bin, "-c", configDir(t, nodeA(route(pub))))
+	a.waitCount(`A sees y=42`, 1)
+	b.waitCount(`B sees x="hello"`, 1)
+
+	wrong := startNode(t, bin, "-c", configDir(t, nodeA(route(otherPub))))
+	b.waitCount(`handshake refused`, 1)
+	time.Sleep(500 * time.Millisecond)
+	require.Zero(t, wrong.count("A sees"), wrong.output())
+	require.Equal(t, 1, b.count(`B sees x="hello"`))
+}
+
+// TestTwoNodesExample runs examples/two-nodes as its README says (on a free
+// port rather than 9001), including B's restart.
+func TestTwoNodesExample(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs real processes; skipped with -short")
+	}
+	bin := buildSynd(t)
+	port := freePort(t)
+	copyDir := func(name string) string {
+		src, err := os.ReadFile(filepath.Join("../../examples/two-nodes", name))
+		require.NoError(t, err)
+		dir := t.TempDir()
+		text := strings.ReplaceAll(string(src), "9001", fmt.Sprint(port))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, filepath.Base(name)), []byte(text), 0o644))
+		return dir
+	}
+	dirB, dirA := copyDir("node-b/world.pr"), copyDir("node-a/client.pr")
+	listen := fmt.Sprintf("127.0.0.1:%d", port)
+	b := startNode(t, bin, "-c", dirB, "-p", listen)
+	a := startNode(t, bin, "-c", dirA)
+	b.waitCount(`present on B who="node A"`, 1)
+	a.waitCount(`motd from B text="welcome to node B"`, 1)
+	b.kill()
+	b2 := startNode(t, bin, "-c", dirB, "-p", listen)
+	b2.waitCount(`present on B who="node A"`, 1)
+	a.waitCount(`motd from B text="welcome to node B"`, 2)
 }

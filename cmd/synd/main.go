@@ -56,6 +56,7 @@ func commands() []command {
 		{"logs", "print or follow the log lines of a running synd serve", runLogs},
 		{"version", "print synd's version and VCS revision", runVersion},
 		{"fmt", "format .pr files in the one synd style", runFmt},
+		{"connect", "resolve a route to another node's object and run scripts or the REPL against it", runConnect},
 		{"lsp", "run the language server for editors, on stdin/stdout", runLSP},
 		{"sturdy", "mint, attenuate and check sturdy refs (capabilities)", runSturdy},
 	}

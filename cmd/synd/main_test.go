@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -152,6 +153,70 @@ func TestCheck(t *testing.T) {
 	code, _, errOut = synd(t, "", "check", bad)
 	assert.Equal(t, 1, code)
 	assert.Equal(t, 3, strings.Count(errOut, "bad.pr:"), errOut)
+}
+
+// TestCheckTree: synd check DIR walks the tree as a config-watcher does and
+// reports an undefined variable (an error) and a typo in a well-known label
+// (a warning, with "did you mean"), each with its position.
+func TestCheckTree(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "services", "net"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "services", "net", "dhcp.pr"), []byte(
+		"<require-servce <daemon udhcpc>>\n<daemon udhcpc {argv: [\"udhcpc\"] restrat: always}>\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "main.pr"), []byte(
+		"? <service-state ?svc up> [\n  $log ! <log \"-\" {line: \"up\", service: $svc, host: $hostname}>\n]\n"), 0o644))
+	code, out, errOut := synd(t, "", "check", dir)
+	assert.Equal(t, 1, code, "an undefined variable is an error")
+	assert.Empty(t, out)
+	main, dhcp := filepath.Join(dir, "main.pr"), filepath.Join(dir, "services", "net", "dhcp.pr")
+	assert.Equal(t, main+":2:53: error: undefined variable $hostname\n"+
+		dhcp+":1:2: warning: unknown record label require-servce; did you mean require-service?\n"+
+		dhcp+":2:34: warning: unknown daemon option restrat; did you mean restart?\n", errOut)
+
+	code, out, _ = synd(t, "", "check", "--json", dir)
+	assert.Equal(t, 1, code)
+	var report struct {
+		Files, Errors, Warnings int
+		Diagnostics             []struct {
+			File, Severity, Check, Message, Suggestion string
+			Line, Column                               int
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &report), out)
+	assert.Equal(t, 2, report.Files)
+	assert.Equal(t, 1, report.Errors)
+	assert.Equal(t, 2, report.Warnings)
+	require.Len(t, report.Diagnostics, 3)
+	d := report.Diagnostics[1]
+	assert.Equal(t, dhcp, d.File)
+	assert.Equal(t, []any{1, 2, "warning", "typo", "require-service"}, []any{d.Line, d.Column, d.Severity, d.Check, d.Suggestion})
+
+	// Warnings alone do not fail the check.
+	require.NoError(t, os.Remove(main))
+	code, _, _ = synd(t, "", "check", dir)
+	assert.Equal(t, 0, code)
+	code, _, errOut = synd(t, "", "check", filepath.Join(dir, "nonexistent"))
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "no such file or directory")
+}
+
+// TestCheckRepository: the repository's examples and tests pass synd check,
+// except the tests whose point is an undefined variable at run time.
+func TestCheckRepository(t *testing.T) {
+	_, out, errOut := synd(t, "", "check", "--json", "../../examples", "../../testdata")
+	var report struct {
+		Diagnostics []struct{ File, Check, Message string }
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &report), errOut)
+	for _, d := range report.Diagnostics {
+		if d.Check == "compile" && strings.Contains(d.File, "testdata/") {
+			continue // tests of compile errors
+		}
+		if strings.Contains(d.Message, "$undefined") {
+			continue // tests of the run-time error
+		}
+		t.Errorf("%s: %s", d.File, d.Message)
+	}
 }
 
 func TestTestCommand(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"github.com/synd-lang/synd/eval"
 	"github.com/synd-lang/synd/internal/control"
 	"github.com/synd-lang/synd/internal/host"
+	"github.com/synd-lang/synd/internal/status"
 	"github.com/synd-lang/synd/repl"
 )
 
@@ -74,8 +75,9 @@ func runREPL(env *cmdEnv, args []string) int {
 	if f, ok := env.stdin.(*os.File); ok && readline.IsTerminal(int(f.Fd())) {
 		terminal = true
 	}
-	h := host.New(host.Options{Out: env.stdout, Watch: true, Stdlib: *stdlibDir})
-	followStatus(h)
+	model := status.New(nil)
+	h := host.New(host.Options{Out: env.stdout, Watch: true, Stdlib: *stdlibDir, DaemonEvents: model})
+	answerStatus(h, model)
 	if terminal {
 		fmt.Fprintln(env.stdout, "synd repl: a system of its own, booted here (synd repl --attach works in a running synd serve instead); :help lists the commands.")
 	}

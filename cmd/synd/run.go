@@ -6,10 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 
 	"github.com/synd-lang/synd/internal/host"
-	"github.com/synd-lang/synd/parser"
 )
 
 // newFlags makes a subcommand's flag set with a usage text. The flag
@@ -110,42 +108,6 @@ func runRun(env *cmdEnv, args []string) int {
 		return 1
 	}
 	if h.Errors() > 0 {
-		return 1
-	}
-	return 0
-}
-
-const checkUsage = `usage: synd check FILE...
-
-Parses and compiles each script FILE without running it, printing every error
-found as FILE:LINE:COL: message. Exits 1 if there is any.
-
-Flags:
-`
-
-func runCheck(env *cmdEnv, args []string) int {
-	fs := newFlags(env, "check", checkUsage)
-	if code := parseFlags(fs, args); code >= 0 {
-		return code
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return 2
-	}
-	bad := false
-	for _, f := range fs.Args() {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			fmt.Fprintln(env.stderr, err)
-			bad = true
-			continue
-		}
-		if _, err := parser.CompileFile(f, src); err != nil {
-			fmt.Fprintln(env.stderr, err)
-			bad = true
-		}
-	}
-	if bad {
 		return 1
 	}
 	return 0

@@ -65,7 +65,15 @@ func (o *opsFlags) setUp(out io.Writer, opts *host.Options) (*opsRun, error) {
 		return nil, usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", o.logLevel)}
 	}
 	hopts := &slog.HandlerOptions{Level: level}
-	r := &opsRun{flags: o}
+	r := &opsRun{flags: o, model: status.New(nil)}
+	opts.DaemonEvents = r.model
+	opts.OnLoad = func(file string, reloaded bool) {
+		if reloaded {
+			r.logger.Info("config file reloaded", "file", file)
+		} else {
+			r.logger.Info("config file loaded", "file", file)
+		}
+	}
 	switch o.logFormat {
 	case "text":
 		r.logger = slog.New(slog.NewTextHandler(out, hopts))
@@ -93,7 +101,6 @@ func (o *opsFlags) setUp(out io.Writer, opts *host.Options) (*opsRun, error) {
 // start follows the booted host's services, logging each lifecycle event,
 // and opens the control socket.
 func (r *opsRun) start(h *host.Host) {
-	r.model = status.New(h.Sys.Now)
 	events := status.Logger(r.logger)
 	r.model.OnEvent = func(e status.Event) {
 		if !status.Internal(e.Service) {
@@ -106,15 +113,10 @@ func (r *opsRun) start(h *host.Host) {
 	}
 }
 
-// followStatus keeps a status model of the host's services and answers
-// status requests with it (see status.Answer): :services and :why in the
-// REPL, synd status through a control socket.
-func followStatus(h *host.Host) *status.Model {
-	m := status.New(h.Sys.Now)
-	answerStatus(h, m)
-	return m
-}
-
+// answerStatus keeps m, a status model of the host's services (also told
+// of daemon processes, as host.Options.DaemonEvents), and answers status
+// requests with it (see status.Answer): synd status through a control
+// socket, :services and :why in the REPL.
 func answerStatus(h *host.Host, m *status.Model) {
 	h.Sys.Post(h.Root, func(t *eval.Turn) {
 		status.Follow(t, h.Config, h.Log, m, nil)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/synd-lang/synd/lang"
 	"github.com/synd-lang/synd/parser"
+	"github.com/synd-lang/synd/stdlib/gatekeeper"
 	"github.com/synd-lang/synd/stdlib/sturdy"
 )
 
@@ -13,6 +14,7 @@ const sturdyUsage = `usage: synd sturdy mint --oid OID (--phrase TEXT | --key KE
        synd sturdy attenuate --caveat CAVEAT [--caveat CAVEAT]... REF
        synd sturdy check (--phrase TEXT | --key KEY) REF
        synd sturdy key
+       synd sturdy noise-key
 
 Sturdy refs are the capabilities a gatekeeper hands out (as syndicate-rs's
 syndicate-macaroon makes them): <ref {oid: OID, sig: #[...], caveats: [...]}>.
@@ -23,6 +25,8 @@ syndicate-macaroon makes them): <ref {oid: OID, sig: #[...], caveats: [...]}>.
   attenuate  adds caveats to REF (no key needed)
   check      says whether REF's signature is good for the key
   key        prints a new random 16-byte key
+  noise-key  prints a new Noise key pair, {key: PUBLIC secretKey: SECRET},
+             for <bind <noise {service: S key: PUBLIC secretKey: SECRET}> ...>
 
 OID, CAVEAT and REF are Preserves text; a bind for the minted ref is
 <bind <ref {oid: OID, key: KEY}> #:TARGET #f>.
@@ -145,6 +149,13 @@ func runSturdy(env *cmdEnv, args []string) int {
 			return fail(err)
 		}
 		fmt.Fprintln(env.stdout, lang.Format(lang.ByteString(k)))
+	case "noise-key":
+		pub, sec, err := gatekeeper.NoiseKeyPair()
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintln(env.stdout, lang.Format(lang.DictionaryOf(
+			lang.Symbol("key"), lang.ByteString(pub), lang.Symbol("secretKey"), lang.ByteString(sec))))
 	default:
 		return usage()
 	}

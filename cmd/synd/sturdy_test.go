@@ -40,4 +40,7 @@ func TestSturdyCommand(t *testing.T) {
 	code, out, _ = synd(t, "", "sturdy", "key")
 	require.Equal(t, 0, code)
 	require.Regexp(t, `^#x"[0-9a-f]{32}"\n$`, out)
+	code, out, _ = synd(t, "", "sturdy", "noise-key")
+	require.Equal(t, 0, code)
+	require.Regexp(t, `^\{key: #x"[0-9a-f]{64}" secretKey: #x"[0-9a-f]{64}"\}\n$`, out)
 }

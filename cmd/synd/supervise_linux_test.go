@@ -30,13 +30,20 @@ type served struct {
 // serve on it (no user settings). It is killed when the test ends.
 func serveConfig(t *testing.T, files map[string]string, extra ...string) *served {
 	t.Helper()
-	bin := buildSynd(t)
 	dir := t.TempDir()
 	for name, text := range files {
 		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755))
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644))
 	}
-	args := append([]string{"serve", "-c", dir, "--settings", filepath.Join(t.TempDir(), "none")}, extra...)
+	return serveDir(t, dir, extra...)
+}
+
+// serveDir starts synd serve -c dir (no user settings), killed when the test
+// ends.
+func serveDir(t *testing.T, dir string, extra ...string) *served {
+	t.Helper()
+	bin := buildSynd(t)
+	args := append([]string{"serve", "--no-banner", "-c", dir, "--settings", filepath.Join(t.TempDir(), "none")}, extra...)
 	cmd := exec.Command(bin, args...)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -86,6 +93,35 @@ func (s *served) waitLine(t *testing.T, re *regexp.Regexp, timeout time.Duration
 			t.Fatalf("no line matching %s within %s", re, timeout)
 		}
 	}
+}
+
+// waitAll waits for a line matching each of res, in any order, and returns
+// the submatches of each.
+func (s *served) waitAll(t *testing.T, timeout time.Duration, res ...string) [][]string {
+	t.Helper()
+	got := make([][]string, len(res))
+	left := len(res)
+	deadline := time.After(timeout)
+	for left > 0 {
+		select {
+		case l, ok := <-s.lines:
+			if !ok {
+				t.Fatalf("synd serve ended while waiting for %q", res)
+			}
+			for i, re := range res {
+				if got[i] == nil {
+					if m := regexp.MustCompile(re).FindStringSubmatch(l); m != nil {
+						got[i] = m
+						left--
+						break
+					}
+				}
+			}
+		case <-deadline:
+			t.Fatalf("within %s, no line matching each of %q (got %q)", timeout, res, got)
+		}
+	}
+	return got
 }
 
 // procStatus reads a field (in kB or a count) of /proc/PID/status.

@@ -46,11 +46,11 @@ func TestExamples(t *testing.T) {
 	}{
 		{"examples/hello.pr", []string{"hello, world"}},
 		{"examples/connections/main.pr", []string{
-			`client: notified app=board to=<main board> user=alice value=<posted <user alice mail> "lunch at noon?">`,
-			`client: notified app=board to=<main board> user=bob value=<posted <user bob mail> "anyone there?">`,
-			`client: notified app=mail to=<system greeter> user=bob value=<greeting "Hello, bob! (greeter serves <user bob mail>)">`,
-			`00:00:01+00:00 client: failed app=mail to=<system nobody> user=alice why=timeout`,
-			`client: refused app=mail to=<scoped board "noticeboard"> user=alice why=<invalid-scope "11 characters, more than 8">`,
+			`client: notified app=board by=<user alice> to=<main board> user=alice value=<posted <user alice mail> "lunch at noon?">`,
+			`client: notified app=board by=<user bob> to=<main board> user=bob value=<posted <user bob mail> "anyone there?">`,
+			`client: notified app=mail by=<user bob> to=<system greeter> user=bob value=<greeting "Hello, bob! (greeter serves <user bob mail>)">`,
+			`00:00:01+00:00 client: failed app=mail by=<user alice> to=<system nobody> user=alice why=timeout`,
+			`client: refused app=mail by=<user alice> to=<scoped board "noticeboard"> user=alice why=<invalid-scope "11 characters, more than 8">`,
 		}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {

@@ -44,6 +44,13 @@ type Options struct {
 	// replaces the built-in class of the same name, and other *.pr files are
 	// loaded as extra classes.
 	Stdlib string
+	// OnLoad, if set, is told of each script file compiled for run-script
+	// (the config-watcher's files among them): once when first loaded, and
+	// again, with reloaded set, each time its text changed.
+	OnLoad func(file string, reloaded bool)
+	// DaemonEvents, if set, hears of every daemon process started and
+	// exited (see stdlib.StartDaemons).
+	DaemonEvents stdlib.DaemonEvents
 	// Tracer, if set, sees every step of the system from its boot on (see
 	// eval.System.Trace).
 	Tracer func(eval.Event)
@@ -70,6 +77,7 @@ type Host struct {
 	out        io.Writer
 	printLog   func(ts, details lang.Value)
 	printError func(err error)
+	onLoad     func(file string, reloaded bool)
 	errors     int
 	tracer     *eval.Ref
 	env        *eval.Env // set by SetEnv; nil: $config and $log
@@ -94,7 +102,7 @@ func New(opts Options) *Host {
 	h := &Host{Sys: eval.NewSystem(opts.Clock), out: opts.Out, shown: map[eval.Handle]lang.Value{}, hidden: map[eval.Handle]bool{}}
 	h.Sys.OnError = func(f *eval.Facet, err error) { h.Error(err) }
 	h.Sys.Trace = opts.Tracer
-	h.printLog, h.printError = opts.PrintLog, opts.PrintError
+	h.printLog, h.printError, h.onLoad = opts.PrintLog, opts.PrintError, opts.OnLoad
 	h.Sys.Spawn("host", func(t *eval.Turn) {
 		h.Root = t.Facet()
 		h.Root.PreventInert() // the host lives as long as the system
@@ -115,20 +123,27 @@ func New(opts Options) *Host {
 			runner = h.osRunner
 		}
 		stdlib.StartProcesses(t, h.Config, runner)
-		stdlib.StartDaemons(t, h.Config, runner)
+		stdlib.StartDaemons(t, h.Config, runner, opts.DaemonEvents)
 		stdlib.StartFiles(t, h.Config, stdlib.FileOptions{Watch: opts.Watch, Run: h.runScript, Read: readValues})
-		logPattern := dataspace.Group{Kind: dataspace.GroupRecord, Label: lang.Symbol("log"), Entries: []dataspace.GroupEntry{
-			{Key: lang.Int(0), Pattern: dataspace.Bind{Pattern: dataspace.Discard{}}},
-			{Key: lang.Int(1), Pattern: dataspace.Bind{Pattern: dataspace.Discard{}}},
-		}}
+		// <log TIMESTAMP DETAILS> and <log TIMESTAMP DETAILS BY>: the
+		// third field is the stamp a capability adds (the connection class
+		// gives each user's processes a $log that stamps <user NAME>).
+		logPattern := dataspace.Bind{Pattern: dataspace.Group{Kind: dataspace.GroupRecord, Label: lang.Symbol("log"), Entries: []dataspace.GroupEntry{
+			{Key: lang.Int(0), Pattern: dataspace.Discard{}},
+			{Key: lang.Int(1), Pattern: dataspace.Discard{}},
+		}}}
 		t.Assert(h.Log, dataspace.Observe(logPattern, t.NewRef("log-printer", &eval.Handler{
 			OnMessage: func(t *eval.Turn, v lang.Value) error {
-				caps := v.(lang.Sequence)
+				r := lang.Unwrap(v.(lang.Sequence)[0]).(*lang.Record)
+				ts, details := r.Fields[0], r.Fields[1]
+				if len(r.Fields) > 2 {
+					details = stamped(details, r.Fields[2])
+				}
 				if h.printLog != nil {
-					h.printLog(caps[0], caps[1])
+					h.printLog(ts, details)
 					return nil
 				}
-				fmt.Fprintln(h.out, FormatLog(caps[0], caps[1]))
+				fmt.Fprintln(h.out, FormatLog(ts, details))
 				return nil
 			},
 		})))
@@ -309,7 +324,10 @@ func (h *Host) RunSource(name string, src []byte, env eval.Env) error {
 }
 
 // runScript compiles a script file's text and runs it in the active facet
-// with the host's environment plus env; compile errors are reported.
+// with $config and $log plus env; compile errors are reported. Nothing else
+// of the host's environment reaches it: what SetEnv added ($control) is
+// passed on only by the loaders meant to pass it (WatchConfig puts it in
+// its config-watcher's ENV), never to the programs a service class runs.
 func (h *Host) runScript(t *eval.Turn, file string, src []byte, env *lang.Dictionary) bool {
 	// Many processes may run one program (a service's instances, clients):
 	// a text is compiled once. Scripts are not changed by running them.
@@ -326,9 +344,12 @@ func (h *Host) runScript(t *eval.Turn, file string, src []byte, env *lang.Dictio
 		}
 		c = compiledScript{string(src), s}
 		h.compiled[file] = c
+		if h.onLoad != nil {
+			h.onLoad(file, ok)
+		}
 	}
 	s := c.script
-	e := h.Env()
+	e := eval.Env{}.With("config", h.Config.Value()).With("log", h.Log.Value())
 	if env != nil {
 		for _, en := range env.Entries() {
 			e = e.With(lang.Text(en.Key), en.Value)
@@ -360,11 +381,22 @@ func (h *Host) UseSettings(dir string) {
 }
 
 // WatchConfig requires a config-watcher for dir, as syndicate-server's -c
-// does: every script under dir runs, following changes.
+// does: every script under dir runs, following changes. Its ENV holds what
+// SetEnv added to the host's environment ($control, with serve --control),
+// as syndicate-server's main passes its env to the config watcher; $config
+// and $log every script gets anyway.
 func (h *Host) WatchConfig(dir string) {
 	h.Sys.Post(h.Root, func(t *eval.Turn) {
+		var extra []lang.Value
+		env := h.Env()
+		for _, name := range env.Names() {
+			if name != "config" && name != "log" {
+				v, _ := env.Lookup(name)
+				extra = append(extra, lang.Symbol(name), v)
+			}
+		}
 		t.Assert(h.Config, lang.NewRecord(lang.Symbol("require-service"),
-			lang.NewRecord(lang.Symbol("config-watcher"), lang.String(dir), lang.DictionaryOf())))
+			lang.NewRecord(lang.Symbol("config-watcher"), lang.String(dir), lang.DictionaryOf(extra...))))
 	})
 }
 
@@ -408,6 +440,24 @@ func FormatLog(ts, details lang.Value) string {
 		b.WriteString(r)
 	}
 	return b.String()
+}
+
+// stamped adds by: STAMP to a log entry's details (replacing any by: the
+// writer put there itself); details that are not a dictionary are kept as
+// {line: DETAILS, by: STAMP}.
+func stamped(details, stamp lang.Value) lang.Value {
+	by := lang.Symbol("by")
+	d, ok := lang.Unwrap(details).(*lang.Dictionary)
+	if !ok {
+		return lang.DictionaryOf(lang.Symbol("line"), details, by, stamp)
+	}
+	kvs := make([]lang.Value, 0, 2*d.Len()+2)
+	for _, e := range d.Entries() {
+		if !lang.Equal(e.Key, by) {
+			kvs = append(kvs, e.Key, e.Value)
+		}
+	}
+	return lang.DictionaryOf(append(kvs, by, stamp)...)
 }
 
 // escapeControls writes control characters (and invalid UTF-8) as escapes.

@@ -43,23 +43,14 @@ func ago(since time.Time) string {
 	return fmt.Sprintf("%dd%dh", int(d.Hours())/24, int(d.Hours())%24)
 }
 
-// WriteList prints one line per service; a name too long for the terminal
-// is cut with an ellipsis.
+// WriteList prints one line per service. On a terminal of the given width
+// (0: no limit) the last exit and then the name are cut, with an ellipsis,
+// so that every line fits.
 func WriteList(w io.Writer, list []*Service, colour bool, width int) {
-	nameW := len("SERVICE")
+	header := []string{"SERVICE", "STATE", "PIDS", "RESTARTS", "SINCE", "LAST EXIT"}
+	rows := [][]string{header}
+	states := []string{""}
 	for _, s := range list {
-		nameW = max(nameW, len(Key(s.Name)))
-	}
-	const rest = 10 + 12 + 9 + 9 + 12 // the other columns
-	if width > 0 && nameW+rest > width {
-		nameW = max(20, width-rest)
-	}
-	fmt.Fprintf(w, "%-*s  %-9s %-11s %-8s %-8s %s\n", nameW, "SERVICE", "STATE", "PIDS", "RESTARTS", "SINCE", "LAST EXIT")
-	for _, s := range list {
-		name := Key(s.Name)
-		if len(name) > nameW {
-			name = name[:nameW-1] + "…"
-		}
 		pids := "-"
 		if len(s.PIDs) > 0 {
 			var ps []string
@@ -72,9 +63,58 @@ func WriteList(w io.Writer, list []*Service, colour bool, width int) {
 		if s.LastExit != nil {
 			last = lang.Format(s.LastExit)
 		}
-		st := s.State()
-		fmt.Fprintf(w, "%-*s  %s %-11s %-8d %-8s %s\n", nameW, name, paint(colour, st, fmt.Sprintf("%-9s", st)), pids, s.Restarts, ago(s.Since), last)
+		rows = append(rows, []string{Key(s.Name), s.State(), pids, strconv.Itoa(s.Restarts), ago(s.Since), last})
+		states = append(states, s.State())
 	}
+	widths := make([]int, len(header))
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], runeLen(c))
+		}
+	}
+	if width > 0 {
+		total := 2 * (len(widths) - 1)
+		for _, x := range widths {
+			total += x
+		}
+		// Cut the last exit, then the name, never below a readable size.
+		for _, col := range []struct{ i, least int }{{5, 9}, {0, 16}} {
+			if over := total - width; over > 0 {
+				cut := min(over, widths[col.i]-col.least)
+				if cut > 0 {
+					widths[col.i] -= cut
+					total -= cut
+				}
+			}
+		}
+	}
+	for n, r := range rows {
+		var b strings.Builder
+		for i, c := range r {
+			c = cut(c, widths[i])
+			pad := strings.Repeat(" ", widths[i]-runeLen(c))
+			if i == 1 && n > 0 {
+				b.WriteString(paint(colour, states[n], c))
+			} else {
+				b.WriteString(c)
+			}
+			if i < len(r)-1 {
+				b.WriteString(pad + "  ")
+			}
+		}
+		fmt.Fprintln(w, b.String())
+	}
+}
+
+func runeLen(s string) int { return len([]rune(s)) }
+
+// cut shortens s to n runes, the last an ellipsis.
+func cut(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n || n < 1 {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 // WriteDetail prints one service as systemctl status does.

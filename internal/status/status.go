@@ -206,7 +206,6 @@ var Patterns = []struct {
 	{"run-service", 1},
 	{"service-state", 2},
 	{"depends-on", 2},
-	{"process-running", 2},
 }
 
 // Assert records an assertion seen in $config.
@@ -281,46 +280,34 @@ func (m *Model) change(v lang.Value, delta int) {
 		} else if !present && i >= 0 {
 			s.Deps = slices.Delete(s.Deps, i, i+1)
 		}
-	case label == "process-running" && len(r.Fields) == 2:
-		name, ok := processService(r.Fields[0])
-		pid, isInt := r.Fields[1].(lang.Int)
-		if !ok || !isInt {
-			return
-		}
-		s := m.service(name)
-		if present && !slices.Contains(s.PIDs, int(pid)) {
-			s.PIDs = append(s.PIDs, int(pid))
-			slices.Sort(s.PIDs)
-		} else if !present {
-			if i := slices.Index(s.PIDs, int(pid)); i >= 0 {
-				s.PIDs = slices.Delete(s.PIDs, i, i+1)
-			}
-		}
 	}
 }
 
-// processService finds the daemon a process request belongs to. The daemon
-// class names each run <daemon-run-process <daemon-process ID SPEC> RUN>.
-func processService(proc lang.Value) (lang.Value, bool) {
-	r, ok := proc.(*lang.Record)
-	if !ok || len(r.Fields) == 0 {
-		return nil, false
+// ProcessStarted records a process of the service name, with its pid (the
+// daemon supervisor tells the model; see stdlib.DaemonEvents).
+func (m *Model) ProcessStarted(name lang.Value, pid int) {
+	s := m.service(name)
+	if !slices.Contains(s.PIDs, pid) {
+		s.PIDs = append(s.PIDs, pid)
+		slices.Sort(s.PIDs)
 	}
-	for {
-		inner, ok := r.Fields[0].(*lang.Record)
-		if !ok || len(inner.Fields) == 0 {
-			return nil, false
-		}
-		if lang.Text(inner.Label) == "daemon-process" {
-			return lang.NewRecord(lang.Symbol("daemon"), inner.Fields[0]), true
-		}
-		r = inner
+}
+
+// ProcessExited records the exit of a process of the service name (pid 0:
+// a program that could not start).
+func (m *Model) ProcessExited(name lang.Value, pid int, status lang.Value) {
+	s := m.service(name)
+	if i := slices.Index(s.PIDs, pid); i >= 0 {
+		s.PIDs = slices.Delete(s.PIDs, i, i+1)
 	}
+	s.Exits++
+	s.LastExit = status
+	s.lastExit = m.now()
+	m.emit(Event{Service: s.Name, Kind: "exited", Status: status})
 }
 
 // Log records a message seen on $log: <log TIMESTAMP {service: NAME, ...}>.
-// Lines of a service's output are kept as its latest lines; "process exited"
-// lines count exits and keep the status.
+// Lines of a service's output are kept as its latest lines.
 func (m *Model) Log(v lang.Value) {
 	r, ok := lang.Strip(v).(*lang.Record)
 	if !ok || lang.Text(r.Label) != "log" || len(r.Fields) != 2 {
@@ -337,11 +324,7 @@ func (m *Model) Log(v lang.Value) {
 	s := m.service(name)
 	line, _ := d.Get(lang.Symbol("line"))
 	text := strings.TrimRight(lang.Text(line), "\n")
-	if st, ok := d.Get(lang.Symbol("status")); ok && text == "process exited" {
-		m.exited(s, st)
-	}
-	if why, ok := d.Get(lang.Symbol("error")); ok && text == "cannot run process" {
-		m.exited(s, lang.NewRecord(lang.Symbol("error"), why))
+	if why, ok := d.Get(lang.Symbol("error")); ok {
 		text += ": " + lang.Text(why)
 	}
 	if text == "" {
@@ -464,13 +447,6 @@ func (m *Model) stateAdded(s *Service, st string) {
 	default:
 		m.emit(Event{Service: s.Name, Kind: "state", State: st})
 	}
-}
-
-func (m *Model) exited(s *Service, status lang.Value) {
-	s.Exits++
-	s.LastExit = status
-	s.lastExit = m.now()
-	m.emit(Event{Service: s.Name, Kind: "exited", Status: status})
 }
 
 // Without returns a copy of the model that leaves out the services drop

@@ -79,16 +79,15 @@ func TestDuplicateAssertionsCount(t *testing.T) {
 
 func TestProcessesAndExits(t *testing.T) {
 	m := New(clock())
-	proc := "<daemon-run-process <daemon-process web \"httpd\"> #f>"
-	m.Assert(val(t, "<process-running "+proc+" 4242>"))
+	web := val(t, "<daemon web>")
+	m.ProcessStarted(web, 4242)
 	m.Log(val(t, `<log "t" {service: <daemon web>, pid: 4242, stream: stdout, line: "listening\n"}>`))
 	s, err := m.Find("web")
 	require.NoError(t, err)
 	assert.Equal(t, []int{4242}, s.PIDs)
 	assert.Equal(t, []string{"listening"}, s.Log)
-	m.Retract(val(t, "<process-running "+proc+" 4242>"))
-	m.Log(val(t, `<log "t" {service: <daemon web>, line: "process exited", status: 3}>`))
-	m.Log(val(t, `<log "t" {service: <daemon web>, line: "cannot run process", error: "no such file", spec: "x"}>`))
+	m.ProcessExited(web, 4242, lang.Int(3))
+	m.ProcessExited(web, 0, val(t, `<error "no such file">`))
 	assert.Empty(t, s.PIDs)
 	assert.Equal(t, 2, s.Exits)
 	assert.Equal(t, 0, s.Restarts, "restarts are counted from states, not exits")
@@ -113,7 +112,7 @@ func TestWhy(t *testing.T) {
 	} {
 		m.Assert(val(t, a))
 	}
-	m.Log(val(t, `<log "t" {service: <daemon udhcpc eth0>, line: "process exited", status: 127}>`))
+	m.ProcessExited(val(t, "<daemon udhcpc eth0>"), 77, lang.Int(127))
 	m.Log(val(t, `<log "t" {service: <daemon udhcpc eth0>, stream: stderr, line: "udhcpc: not found\n"}>`))
 	s, err := m.Find("docker")
 	require.NoError(t, err)
@@ -180,7 +179,7 @@ func TestEvents(t *testing.T) {
 	m.Assert(val(t, "<run-service "+svc+">"))
 	m.Assert(val(t, "<service-state "+svc+" started>"))
 	m.Assert(val(t, "<service-state "+svc+" ready>"))
-	m.Log(val(t, `<log "t" {service: <daemon web>, line: "process exited", status: 1}>`))
+	m.ProcessExited(val(t, "<daemon web>"), 12, lang.Int(1))
 	m.Retract(val(t, "<service-state "+svc+" ready>"))
 	m.Retract(val(t, "<service-state "+svc+" started>"))
 	m.Assert(val(t, "<service-state "+svc+" failed>"))
@@ -218,11 +217,12 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		"<run-service <daemon docker>>",
 		"<depends-on <daemon docker> <service-state <milestone network> up>>",
 		"<service-state <daemon docker> started>",
-		"<process-running <daemon-run-process <daemon-process docker \"dockerd\"> #f> 99>",
 	} {
 		m.Assert(val(t, a))
 	}
-	m.Log(val(t, `<log "t" {service: <daemon docker>, line: "process exited", status: 2}>`))
+	m.ProcessStarted(val(t, "<daemon docker>"), 98)
+	m.ProcessExited(val(t, "<daemon docker>"), 98, lang.Int(2))
+	m.ProcessStarted(val(t, "<daemon docker>"), 99)
 	snap := m.Snapshot()
 	text := lang.Format(snap)
 	back, err := parser.Parse("snap", []byte(text), parser.Options{})

@@ -2,7 +2,8 @@
 // gatekeeper.prs describes: a gatekeeper entity answers <resolve STEP
 // #:OBSERVER> with <ok #:OBJECT> or <error DETAIL>, drawing on <bind
 // DESCRIPTION #:TARGET OBSERVER> assertions in its bindspace. Sturdy-ref
-// steps (<ref {oid, sig, caveats}>) are understood.
+// steps (<ref {oid, sig, caveats}>) and Noise steps (<noise SERVICE>) are
+// understood.
 package gatekeeper
 
 import (
@@ -43,6 +44,7 @@ func errorResult(d lang.Value) lang.Value { return lang.NewRecord(symError, d) }
 // from them.
 func New(t *eval.Turn, bindspace *eval.Ref) *eval.Ref {
 	handleSturdyBinds(t, bindspace)
+	handleNoiseBinds(t, bindspace)
 	g := &entity{ds: bindspace, facets: map[eval.Handle]*eval.Facet{}}
 	return t.NewRef("gatekeeper", g)
 }
@@ -95,6 +97,12 @@ func (g *entity) resolve(t *eval.Turn, step lang.Value, observer *eval.Ref) {
 				g.takeSturdyStep(t, step, sr, observer)
 				return
 			}
+		}
+		t.Assert(observer, errorResult(lang.Symbol("invalid")))
+	case stepType == symNoise:
+		if len(r.Fields) == 1 {
+			g.takeNoiseStep(t, step, lang.Unwrap(r.Fields[0]), observer)
+			return
 		}
 		t.Assert(observer, errorResult(lang.Symbol("invalid")))
 	default:

@@ -156,3 +156,27 @@ func TestAnswerBeforeBind(t *testing.T) {
 
 // seenObserver returns the ref inside the <ok #:ref> a box was told.
 func (w *world) seenObserver(b *box) *eval.Ref { return b.refs[0] }
+
+// TestNoiseBind: a noise bind is answered with its path step, without the
+// secret key; a bad description with an error (resolution/noise.rs
+// handle_noise_binds).
+func TestNoiseBind(t *testing.T) {
+	w := setup(t)
+	pub, sec, err := gatekeeper.NoiseKeyPair()
+	require.NoError(t, err)
+	good, bad := &box{}, &box{}
+	w.do(func(tn *eval.Turn) {
+		spec := lang.DictionaryOf(lang.Symbol("service"), lang.Symbol("world"), lang.Symbol("key"), lang.ByteString(pub), lang.Symbol("secretKey"), lang.ByteString(sec))
+		tn.Assert(w.binds, lang.NewRecord(lang.Symbol("bind"), lang.NewRecord(lang.Symbol("noise"), spec), w.world.Value(), tn.NewRef("good", good.entity()).Value()))
+		tn.Assert(w.binds, lang.NewRecord(lang.Symbol("bind"), parse(t, `<noise {service: x key: #[AAAA]}>`), w.world.Value(), tn.NewRef("bad", bad.entity()).Value()))
+	})
+	want := lang.Format(lang.NewRecord(lang.Symbol("bound"), lang.NewRecord(lang.Symbol("noise"),
+		lang.DictionaryOf(lang.Symbol("service"), lang.Symbol("world"), lang.Symbol("key"), lang.ByteString(pub)))))
+	require.Equal(t, []string{want}, good.got)
+	require.Len(t, bad.got, 1)
+	require.Contains(t, bad.got[0], "<error ")
+	// A resolve of a bound service answers with a responder session object.
+	b, _ := w.resolve(t, `<noise world>`)
+	require.Len(t, b.got, 1)
+	require.Regexp(t, `^<ok #:<ref \d+ noise-responder>>$`, b.got[0])
+}

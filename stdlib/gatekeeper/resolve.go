@@ -21,8 +21,10 @@ func rec(label string, fields ...lang.Value) *lang.Record {
 //     step that failed). When a link drops, everything built on it is
 //     withdrawn and the path is followed again on the next link.
 //   - <q <resolve-path-step #:ORIGIN <ref PARAMETERS>>> is answered with the
-//     result of <resolve <ref PARAMETERS> #:k> asserted at ORIGIN.
+//     result of <resolve <ref PARAMETERS> #:k> asserted at ORIGIN; a <noise
+//     SPEC> step runs a Noise handshake with the service (see noise.go).
 func StartResolution(t *eval.Turn, config *eval.Ref) {
+	handleNoisePathSteps(t, config)
 	t.During(config, recPattern(lang.Symbol("q"), recPattern(lang.Symbol("resolve-path"), capture)), func(t *eval.Turn, caps []lang.Value) {
 		route := lang.Unwrap(caps[0])
 		r, isRec := route.(*lang.Record)

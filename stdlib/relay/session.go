@@ -107,6 +107,7 @@ func Start(t *eval.Turn, r io.Reader, w io.Writer, closer func(), opts Options) 
 		inflight: make(chan struct{}, maxInflight), done: make(chan struct{}), readerDone: make(chan struct{}),
 	}
 	s.closer = func() { s.closeOnce.Do(closer) }
+	s.sys.Hold() // the peer may speak while the session lasts
 	t.NewFacet(func(t *eval.Turn) {
 		s.facet = t.Facet()
 		s.facet.Label = "relay " + opts.Name
@@ -174,6 +175,7 @@ func (s *Session) shutdown() {
 	}
 	s.closed = true
 	s.release()
+	s.sys.Release()
 	close(s.done)
 	s.out.close()
 	grace := s.opts.Grace

@@ -2,6 +2,7 @@ package relay_test
 
 import (
 	"context"
+	"strings"
 	"net"
 	"sync"
 	"testing"
@@ -349,4 +350,34 @@ func TestPeerThatNeverReads(t *testing.T) {
 	require.NotEmpty(t, n.errors())
 	require.Contains(t, n.errors()[0].Error(), "not reading")
 	eventually(t, func() bool { return len(n.contents()) == 0 })
+}
+
+// TestAttenuationHoldsOverTheWire (issue 17 point 9): a peer given only a
+// write capability for <pub _> (our dataspace attenuated) cannot read
+// through it: its Observe is not a <pub _> record, so the caveat drops it
+// and the peer hears nothing, while its <pub _> assertions pass.
+func TestAttenuationHoldsOverTheWire(t *testing.T) {
+	n := newNode(t)
+	p, _ := serve(t, n, relay.Options{})
+	// The peer observes <cap _> with its object 5, so we can hand it one.
+	p.send(t, `[[0 <A <Observe <group <rec cap> {0: <bind <_>>}> #:[0 5]> 1>]]`)
+	caveats, err := eval.ParseCaveats([]lang.Value{mustParse(t, `<rewrite <rec pub [<bind <_>>]> <rec pub [<ref 0>]>>`)})
+	require.NoError(t, err)
+	n.in(func(t *eval.Turn) {
+		t.Assert(n.ds, lang.NewRecord(lang.Symbol("pub"), lang.Int(1)))
+		t.Assert(n.ds, lang.NewRecord(lang.Symbol("cap"), n.ds.Attenuate(t.System(), caveats).Value()))
+	})
+	got := lang.Format(p.next(t))
+	require.Regexp(t, `^\[\[5 <A \[#:\[0 \d+\]\] 1>\]\]$`, got)
+	oid := strings.TrimSuffix(strings.Split(got, "#:[0 ")[1], "]] 1>]]")
+	p.send(t, `[[`+oid+` <A <Observe <group <rec pub> {0: <bind <_>>}> #:[0 6]> 2>] [`+oid+` <A <pub 2> 3>] [`+oid+` <S #:[0 7]>]]`)
+	// The sync's answer comes, and nothing for the observer before it.
+	require.Equal(t, `[[7 <M #t>]]`, lang.Format(p.next(t)))
+	require.Contains(t, n.contents(), "<pub 2>")
+}
+
+func mustParse(t *testing.T, s string) lang.Value {
+	v, err := parser.Parse("test", []byte(s), parser.Options{})
+	require.NoError(t, err)
+	return v
 }
