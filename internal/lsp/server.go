@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
@@ -80,6 +81,15 @@ type Server struct {
 	roots []string
 	conn  jsonrpc2.Conn
 	exit  chan struct{}
+	files map[string]cachedFile // workspace files read from disk, by path
+}
+
+// cachedFile is a workspace file as last read, with what says whether it
+// has changed since.
+type cachedFile struct {
+	mod  time.Time
+	size int64
+	doc  *document
 }
 
 // NewServer makes a server; Serve runs it.
@@ -97,10 +107,11 @@ func NewServer(opts Options) *Server {
 		opts.MaxFiles = 10000
 	}
 	return &Server{
-		opts: opts,
-		docs: newLabelDocs(opts.Schemas, opts.Classes),
-		open: map[protocol.DocumentURI]*document{},
-		exit: make(chan struct{}),
+		opts:  opts,
+		docs:  newLabelDocs(opts.Schemas, opts.Classes),
+		open:  map[protocol.DocumentURI]*document{},
+		exit:  make(chan struct{}),
+		files: map[string]cachedFile{},
 	}
 }
 
@@ -426,6 +437,7 @@ func (s *Server) workspace() []*document {
 	roots := append([]string(nil), s.roots...)
 	s.mu.Unlock()
 	n := 0
+	fresh := map[string]cachedFile{} // the cache's next contents: files gone from disk leave it
 	for _, root := range roots {
 		_ = filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {
 			if err != nil {
@@ -443,18 +455,29 @@ func (s *Server) workspace() []*document {
 			if n++; n > s.opts.MaxFiles {
 				return filepath.SkipAll
 			}
-			if info, err := e.Info(); err != nil || info.Size() > 4<<20 {
-				return nil
-			}
-			src, err := os.ReadFile(path)
-			if err != nil {
+			info, err := e.Info()
+			if err != nil || info.Size() > 4<<20 {
 				return nil
 			}
 			seen[path] = true
-			docs = append(docs, newDocument(protocol.DocumentURI(uri.File(path)), path, string(src)))
+			s.mu.Lock()
+			c, ok := s.files[path]
+			s.mu.Unlock()
+			if !ok || !c.mod.Equal(info.ModTime()) || c.size != info.Size() {
+				src, err := os.ReadFile(path)
+				if err != nil {
+					return nil
+				}
+				c = cachedFile{mod: info.ModTime(), size: info.Size(), doc: newDocument(protocol.DocumentURI(uri.File(path)), path, string(src))}
+			}
+			fresh[path] = c
+			docs = append(docs, c.doc)
 			return nil
 		})
 	}
+	s.mu.Lock()
+	s.files = fresh
+	s.mu.Unlock()
 	sort.SliceStable(docs, func(i, j int) bool { return docs[i].path < docs[j].path })
 	return docs
 }
