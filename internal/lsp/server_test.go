@@ -187,6 +187,11 @@ func TestSession(t *testing.T) {
 	assert.Equal(t, protocol.DocumentURI(uri.File(daemons)), locs[0].URI)
 	assert.Equal(t, protocol.Position{Line: 2, Character: 0}, locs[0].Range.Start)
 	assert.Equal(t, protocol.Position{Line: 5, Character: 2}, locs[0].Range.End)
+	// A workspace file changed on disk is read again.
+	require.NoError(t, os.WriteFile(daemons, []byte("# moved down\n"+daemonsPr), 0o644))
+	c.call(protocol.MethodTextDocumentDefinition, docPos(services, at(servicesPr, "<daemon web>>", 9)), &locs)
+	require.Len(t, locs, 1)
+	assert.Equal(t, protocol.Position{Line: 3, Character: 0}, locs[0].Range.Start)
 	// ... also with the cursor on require-service.
 	c.call(protocol.MethodTextDocumentDefinition, docPos(services, at(servicesPr, "require-service", 2)), &locs)
 	require.Len(t, locs, 1)
