@@ -23,6 +23,7 @@ import (
 	"github.com/synd-lang/synd/internal/host"
 	"github.com/synd-lang/synd/lang"
 	"github.com/synd-lang/synd/parser"
+	"github.com/synd-lang/synd/parser/format"
 	"github.com/synd-lang/synd/stdlib"
 )
 
@@ -131,6 +132,9 @@ func TestExamples(t *testing.T) {
 		for _, ex := range examples(t, page) {
 			n++
 			t.Run(fmt.Sprintf("%s:%d", filepath.Base(ex.page), ex.line), func(t *testing.T) {
+				if tidy, err := format.Source("example.pr", []byte(ex.script)); err == nil {
+					assert.Equal(t, string(tidy), ex.script, "%s:%d: the example is laid out as synd fmt lays it out", ex.page, ex.line)
+				}
 				if ex.output == nil {
 					// A script shown without output must at least compile.
 					_, err := parser.CompileFile("example.pr", []byte(ex.script))
