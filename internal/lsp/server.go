@@ -1,5 +1,5 @@
-// Package lsp is synd's language server: diagnostics from the script
-// compiler (and any other Checker) as the user types, hover documentation of
+// Package lsp is synd's language server: the diagnostics of synd check
+// (and of any other Checker) as the user types, hover documentation of
 // record labels from the embedded schemas and classes, go-to-definition for
 // daemons and variables, completion, and formatting by synd fmt. It speaks
 // the Language Server Protocol over any stream (synd lsp uses stdio).
@@ -24,6 +24,7 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
+	"github.com/synd-lang/synd/check"
 	"github.com/synd-lang/synd/lang"
 	"github.com/synd-lang/synd/parser"
 	"github.com/synd-lang/synd/parser/format"
@@ -35,6 +36,7 @@ type Problem struct {
 	Pos      lang.Position // where; Offset is used when set, else Line and Column
 	Msg      string
 	Severity protocol.DiagnosticSeverity // 0 means an error
+	Code     string                      // the kind of problem, e.g. "compile", if the checker names kinds
 }
 
 // Checker finds problems in one file's text. Checkers must not change src
@@ -45,24 +47,28 @@ type Checker struct {
 	Check func(path string, src []byte) []Problem
 }
 
-// CompileChecker reports the script compiler's errors: those of
-// `synd check` for one file.
-var CompileChecker = Checker{Name: "synd", Check: func(path string, src []byte) []Problem {
-	_, err := parser.CompileFile(path, src)
-	var list parser.ErrorList
-	if !errors.As(err, &list) {
-		return nil
-	}
-	out := make([]Problem, 0, len(list))
-	for _, e := range list {
-		out = append(out, Problem{Pos: e.Pos, Msg: e.Msg})
+// SyndChecker reports what `synd check` reports for one file: the
+// compiler's errors, variables nothing binds (besides the globals synd serve
+// binds, and those a "# synd:vars" line names) and likely typos in
+// well-known labels; and whatever passes package check gains.
+var SyndChecker = Checker{Name: "synd", Check: func(path string, src []byte) []Problem {
+	var out []Problem
+	for _, d := range check.New(check.DefaultGlobals).CheckSource(path, src) {
+		p := Problem{Pos: d.Pos, Msg: d.Message, Code: d.Check}
+		if d.Severity == check.Warning {
+			p.Severity = protocol.DiagnosticSeverityWarning
+		}
+		if d.Suggestion != "" && !strings.Contains(d.Message, d.Suggestion) {
+			p.Msg += " (did you mean " + d.Suggestion + "?)"
+		}
+		out = append(out, p)
 	}
 	return out
 }}
 
 // Options configure a Server.
 type Options struct {
-	// Checkers produce the diagnostics; nil means just CompileChecker.
+	// Checkers produce the diagnostics; nil means just SyndChecker.
 	Checkers []Checker
 	// Schemas and Classes document record labels; nil means stdlib's.
 	Schemas, Classes []stdlib.Class
@@ -95,7 +101,7 @@ type cachedFile struct {
 // NewServer makes a server; Serve runs it.
 func NewServer(opts Options) *Server {
 	if opts.Checkers == nil {
-		opts.Checkers = []Checker{CompileChecker}
+		opts.Checkers = []Checker{SyndChecker}
 	}
 	if opts.Schemas == nil {
 		opts.Schemas = stdlib.Schemas()
@@ -297,7 +303,11 @@ func (s *Server) diagnose(d *document) []protocol.Diagnostic {
 			if sev == 0 {
 				sev = protocol.DiagnosticSeverityError
 			}
-			out = append(out, protocol.Diagnostic{Range: d.span(off, end), Severity: sev, Source: c.Name, Message: p.Msg})
+			diag := protocol.Diagnostic{Range: d.span(off, end), Severity: sev, Source: c.Name, Message: p.Msg}
+			if p.Code != "" {
+				diag.Code = p.Code
+			}
+			out = append(out, diag)
 		}
 	}
 	return out

@@ -157,6 +157,18 @@ func TestSession(t *testing.T) {
 	p = c.nextDiagnostics()
 	assert.Empty(t, p.Diagnostics)
 
+	// The other checks of synd check: a likely typo (a warning) and an
+	// undefined variable.
+	p = c.open(filepath.Join(root, "typo.pr"), "<require-servce <daemon web>>\n$nope ! <x>\n")
+	require.Len(t, p.Diagnostics, 2)
+	assert.Equal(t, protocol.DiagnosticSeverityWarning, p.Diagnostics[0].Severity)
+	assert.Equal(t, "typo", p.Diagnostics[0].Code)
+	assert.Contains(t, p.Diagnostics[0].Message, "require-service")
+	assert.Equal(t, protocol.Range{Start: protocol.Position{Line: 0, Character: 1}, End: protocol.Position{Line: 0, Character: 15}}, p.Diagnostics[0].Range)
+	assert.Equal(t, protocol.DiagnosticSeverityError, p.Diagnostics[1].Severity)
+	assert.Equal(t, "undefined", p.Diagnostics[1].Code)
+	assert.Contains(t, p.Diagnostics[1].Message, "$nope")
+
 	// A syntax error while typing is a diagnostic too, where it is.
 	p = c.open(filepath.Join(root, "typing.pr"), "<a>\n<b [c>\n")
 	require.Len(t, p.Diagnostics, 1)
@@ -253,7 +265,7 @@ func TestCheckersArePluggable(t *testing.T) {
 		}
 		return nil
 	}}
-	c := startSession(t, Options{Checkers: []Checker{CompileChecker, extra}}, root)
+	c := startSession(t, Options{Checkers: []Checker{SyndChecker, extra}}, root)
 	p := c.open(filepath.Join(root, "a.pr"), "<ok>\n<forbidden>\n")
 	require.Len(t, p.Diagnostics, 1)
 	assert.Equal(t, "house-rules", p.Diagnostics[0].Source)
