@@ -79,8 +79,9 @@ type Options struct {
 
 // Server is one language-server session.
 type Server struct {
-	opts Options
-	docs *labelDocs
+	opts      Options
+	docs      *labelDocs
+	wellKnown []string // labels synd check knows (check.WellKnownLabels)
 
 	mu    sync.Mutex
 	open  map[protocol.DocumentURI]*document
@@ -113,11 +114,12 @@ func NewServer(opts Options) *Server {
 		opts.MaxFiles = 10000
 	}
 	return &Server{
-		opts:  opts,
-		docs:  newLabelDocs(opts.Schemas, opts.Classes),
-		open:  map[protocol.DocumentURI]*document{},
-		exit:  make(chan struct{}),
-		files: map[string]cachedFile{},
+		opts:      opts,
+		docs:      newLabelDocs(opts.Schemas, opts.Classes),
+		wellKnown: check.WellKnownLabels(),
+		open:      map[protocol.DocumentURI]*document{},
+		exit:      make(chan struct{}),
+		files:     map[string]cachedFile{},
 	}
 }
 
@@ -493,8 +495,9 @@ func (s *Server) workspace() []*document {
 }
 
 // complete offers what fits at the cursor: daemon spec keys and their
-// values inside `<daemon ID {...}>`, labels after `<`, variables in scope
-// after `$`.
+// values inside `<daemon ID {...}>`, labels after `<` (the schemas', the
+// protocols' and classes' that synd check knows, and the workspace's),
+// variables in scope after `$`.
 func (s *Server) complete(u protocol.DocumentURI, pos protocol.Position) *protocol.CompletionList {
 	list := &protocol.CompletionList{Items: []protocol.CompletionItem{}}
 	d := s.document(u)
@@ -531,6 +534,9 @@ func (s *Server) complete(u protocol.DocumentURI, pos protocol.Position) *protoc
 	case prev >= 0 && d.toks[prev].typ == parser.TokOpenRecord:
 		labels := map[string]bool{}
 		for _, l := range s.docs.labels() {
+			labels[l] = true
+		}
+		for _, l := range s.wellKnown {
 			labels[l] = true
 		}
 		for _, w := range s.workspace() {

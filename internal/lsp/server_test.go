@@ -234,6 +234,10 @@ func TestSession(t *testing.T) {
 	c.open(typing, text)
 	c.call(protocol.MethodTextDocumentCompletion, protocol.CompletionParams{TextDocumentPositionParams: docPos(typing, protocol.Position{Line: 0, Character: 5})}, &list)
 	assert.Contains(t, labels(list), "require-service")
+	text = "<relay-li"
+	c.open(typing, text)
+	c.call(protocol.MethodTextDocumentCompletion, protocol.CompletionParams{TextDocumentPositionParams: docPos(typing, protocol.Position{Line: 0, Character: 9})}, &list)
+	assert.Equal(t, []string{"relay-listener"}, labels(list))
 	// Variables in scope: binders of enclosing blocks, not of closed ones.
 	text = "? <a ?x> [\n  let ?y = 1\n]\n? <b ?z> [\n  <c $"
 	c.open(typing, text)
