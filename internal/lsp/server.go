@@ -262,6 +262,36 @@ func (s *Server) initialize(p *protocol.InitializeParams) {
 			s.roots = append(s.roots, path)
 		}
 	}
+	// The workspace's own schemas document its labels too, as a config
+	// directory's *.prs files do for synd check.
+	n := 0
+	for _, root := range s.roots {
+		_ = filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			if e.IsDir() {
+				if path != root && strings.HasPrefix(e.Name(), ".") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !strings.HasSuffix(path, ".prs") {
+				return nil
+			}
+			if n++; n > s.opts.MaxFiles {
+				return filepath.SkipAll
+			}
+			if info, err := e.Info(); err != nil || info.Size() > 4<<20 {
+				return nil
+			}
+			if src, err := os.ReadFile(path); err == nil {
+				rel, _ := filepath.Rel(root, path)
+				s.docs.addSchema(rel, string(src))
+			}
+			return nil
+		})
+	}
 }
 
 // uriPath is the file path of a file: URI, or "".

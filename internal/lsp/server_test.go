@@ -136,6 +136,7 @@ func TestSession(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Dir(daemons), 0o755))
 	require.NoError(t, os.WriteFile(services, []byte(servicesPr), 0o644))
 	require.NoError(t, os.WriteFile(daemons, []byte(daemonsPr), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "sub", "site.prs"), []byte("version 1 .\n# A web site this machine serves.\nSite = <site @name string @port int> .\n"), 0o644))
 	c := startSession(t, Options{}, root)
 
 	// A file with an error: the compiler's diagnostic, with its position.
@@ -183,6 +184,12 @@ func TestSession(t *testing.T) {
 	assert.Equal(t, protocol.Markdown, h.Contents.Kind)
 	assert.Contains(t, h.Contents.Value, "Expose = <expose @address Address @program string> .")
 	assert.Contains(t, h.Contents.Value, "An application (or the system) offers a service")
+	// ... and so does a schema of the workspace.
+	c.open(filepath.Join(root, "site.pr"), "<site \"blog\" 8080>\n")
+	c.call(protocol.MethodTextDocumentHover, docPos(filepath.Join(root, "site.pr"), protocol.Position{Line: 0, Character: 2}), &h)
+	assert.Contains(t, h.Contents.Value, "Site = <site @name string @port int> .")
+	assert.Contains(t, h.Contents.Value, "A web site this machine serves.")
+	assert.Contains(t, h.Contents.Value, "sub/site.prs")
 	// Hover on a label of a built-in class shows the class's documentation.
 	c.call(protocol.MethodTextDocumentHover, docPos(services, at(servicesPr, "<daemon web>>", 1)), &h)
 	assert.Contains(t, h.Contents.Value, "daemon.pr")
