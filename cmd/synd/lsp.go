@@ -11,8 +11,8 @@ import (
 const lspUsage = `usage: synd lsp
 
 Runs the synd language server on standard input and output, for editors
-(see editors/ in the repository and docs/editors.md). It reports the
-compiler's errors as you type, documents record labels from the embedded
+(see editors/ in the repository and docs/editors.md). It reports what
+synd check reports, as you type; documents record labels from the embedded
 schemas and classes on hover, goes from <require-service <daemon X>> to the
 <daemon X ...> that defines it and from $var to its binder, completes labels,
 daemon-spec keys, restart policies and variables, and formats with synd fmt.

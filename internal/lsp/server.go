@@ -1,5 +1,5 @@
-// Package lsp is synd's language server: diagnostics from the script
-// compiler (and any other Checker) as the user types, hover documentation of
+// Package lsp is synd's language server: the diagnostics of synd check
+// (and of any other Checker) as the user types, hover documentation of
 // record labels from the embedded schemas and classes, go-to-definition for
 // daemons and variables, completion, and formatting by synd fmt. It speaks
 // the Language Server Protocol over any stream (synd lsp uses stdio).
@@ -18,11 +18,13 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
+	"github.com/synd-lang/synd/check"
 	"github.com/synd-lang/synd/lang"
 	"github.com/synd-lang/synd/parser"
 	"github.com/synd-lang/synd/parser/format"
@@ -34,6 +36,7 @@ type Problem struct {
 	Pos      lang.Position // where; Offset is used when set, else Line and Column
 	Msg      string
 	Severity protocol.DiagnosticSeverity // 0 means an error
+	Code     string                      // the kind of problem, e.g. "compile", if the checker names kinds
 }
 
 // Checker finds problems in one file's text. Checkers must not change src
@@ -44,24 +47,28 @@ type Checker struct {
 	Check func(path string, src []byte) []Problem
 }
 
-// CompileChecker reports the script compiler's errors: those of
-// `synd check` for one file.
-var CompileChecker = Checker{Name: "synd", Check: func(path string, src []byte) []Problem {
-	_, err := parser.CompileFile(path, src)
-	var list parser.ErrorList
-	if !errors.As(err, &list) {
-		return nil
-	}
-	out := make([]Problem, 0, len(list))
-	for _, e := range list {
-		out = append(out, Problem{Pos: e.Pos, Msg: e.Msg})
+// SyndChecker reports what `synd check` reports for one file: the
+// compiler's errors, variables nothing binds (besides the globals synd serve
+// binds, and those a "# synd:vars" line names) and likely typos in
+// well-known labels; and whatever passes package check gains.
+var SyndChecker = Checker{Name: "synd", Check: func(path string, src []byte) []Problem {
+	var out []Problem
+	for _, d := range check.New(check.DefaultGlobals).CheckSource(path, src) {
+		p := Problem{Pos: d.Pos, Msg: d.Message, Code: d.Check}
+		if d.Severity == check.Warning {
+			p.Severity = protocol.DiagnosticSeverityWarning
+		}
+		if d.Suggestion != "" && !strings.Contains(d.Message, d.Suggestion) {
+			p.Msg += " (did you mean " + d.Suggestion + "?)"
+		}
+		out = append(out, p)
 	}
 	return out
 }}
 
 // Options configure a Server.
 type Options struct {
-	// Checkers produce the diagnostics; nil means just CompileChecker.
+	// Checkers produce the diagnostics; nil means just SyndChecker.
 	Checkers []Checker
 	// Schemas and Classes document record labels; nil means stdlib's.
 	Schemas, Classes []stdlib.Class
@@ -72,20 +79,30 @@ type Options struct {
 
 // Server is one language-server session.
 type Server struct {
-	opts Options
-	docs *labelDocs
+	opts      Options
+	docs      *labelDocs
+	wellKnown []string // labels synd check knows (check.WellKnownLabels)
 
 	mu    sync.Mutex
 	open  map[protocol.DocumentURI]*document
 	roots []string
 	conn  jsonrpc2.Conn
 	exit  chan struct{}
+	files map[string]cachedFile // workspace files read from disk, by path
+}
+
+// cachedFile is a workspace file as last read, with what says whether it
+// has changed since.
+type cachedFile struct {
+	mod  time.Time
+	size int64
+	doc  *document
 }
 
 // NewServer makes a server; Serve runs it.
 func NewServer(opts Options) *Server {
 	if opts.Checkers == nil {
-		opts.Checkers = []Checker{CompileChecker}
+		opts.Checkers = []Checker{SyndChecker}
 	}
 	if opts.Schemas == nil {
 		opts.Schemas = stdlib.Schemas()
@@ -97,10 +114,12 @@ func NewServer(opts Options) *Server {
 		opts.MaxFiles = 10000
 	}
 	return &Server{
-		opts: opts,
-		docs: newLabelDocs(opts.Schemas, opts.Classes),
-		open: map[protocol.DocumentURI]*document{},
-		exit: make(chan struct{}),
+		opts:      opts,
+		docs:      newLabelDocs(opts.Schemas, opts.Classes),
+		wellKnown: check.WellKnownLabels(),
+		open:      map[protocol.DocumentURI]*document{},
+		exit:      make(chan struct{}),
+		files:     map[string]cachedFile{},
 	}
 }
 
@@ -245,6 +264,36 @@ func (s *Server) initialize(p *protocol.InitializeParams) {
 			s.roots = append(s.roots, path)
 		}
 	}
+	// The workspace's own schemas document its labels too, as a config
+	// directory's *.prs files do for synd check.
+	n := 0
+	for _, root := range s.roots {
+		_ = filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			if e.IsDir() {
+				if path != root && strings.HasPrefix(e.Name(), ".") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !strings.HasSuffix(path, ".prs") {
+				return nil
+			}
+			if n++; n > s.opts.MaxFiles {
+				return filepath.SkipAll
+			}
+			if info, err := e.Info(); err != nil || info.Size() > 4<<20 {
+				return nil
+			}
+			if src, err := os.ReadFile(path); err == nil {
+				rel, _ := filepath.Rel(root, path)
+				s.docs.addSchema(rel, string(src))
+			}
+			return nil
+		})
+	}
 }
 
 // uriPath is the file path of a file: URI, or "".
@@ -288,7 +337,11 @@ func (s *Server) diagnose(d *document) []protocol.Diagnostic {
 			if sev == 0 {
 				sev = protocol.DiagnosticSeverityError
 			}
-			out = append(out, protocol.Diagnostic{Range: d.span(off, end), Severity: sev, Source: c.Name, Message: p.Msg})
+			diag := protocol.Diagnostic{Range: d.span(off, end), Severity: sev, Source: c.Name, Message: p.Msg}
+			if p.Code != "" {
+				diag.Code = p.Code
+			}
+			out = append(out, diag)
 		}
 	}
 	return out
@@ -428,6 +481,7 @@ func (s *Server) workspace() []*document {
 	roots := append([]string(nil), s.roots...)
 	s.mu.Unlock()
 	n := 0
+	fresh := map[string]cachedFile{} // the cache's next contents: files gone from disk leave it
 	for _, root := range roots {
 		_ = filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {
 			if err != nil {
@@ -445,25 +499,37 @@ func (s *Server) workspace() []*document {
 			if n++; n > s.opts.MaxFiles {
 				return filepath.SkipAll
 			}
-			if info, err := e.Info(); err != nil || info.Size() > 4<<20 {
-				return nil
-			}
-			src, err := os.ReadFile(path)
-			if err != nil {
+			info, err := e.Info()
+			if err != nil || info.Size() > 4<<20 {
 				return nil
 			}
 			seen[path] = true
-			docs = append(docs, newDocument(protocol.DocumentURI(uri.File(path)), path, string(src)))
+			s.mu.Lock()
+			c, ok := s.files[path]
+			s.mu.Unlock()
+			if !ok || !c.mod.Equal(info.ModTime()) || c.size != info.Size() {
+				src, err := os.ReadFile(path)
+				if err != nil {
+					return nil
+				}
+				c = cachedFile{mod: info.ModTime(), size: info.Size(), doc: newDocument(protocol.DocumentURI(uri.File(path)), path, string(src))}
+			}
+			fresh[path] = c
+			docs = append(docs, c.doc)
 			return nil
 		})
 	}
+	s.mu.Lock()
+	s.files = fresh
+	s.mu.Unlock()
 	sort.SliceStable(docs, func(i, j int) bool { return docs[i].path < docs[j].path })
 	return docs
 }
 
 // complete offers what fits at the cursor: daemon spec keys and their
-// values inside `<daemon ID {...}>`, labels after `<`, variables in scope
-// after `$`.
+// values inside `<daemon ID {...}>`, labels after `<` (the schemas', the
+// protocols' and classes' that synd check knows, and the workspace's),
+// variables in scope after `$`.
 func (s *Server) complete(u protocol.DocumentURI, pos protocol.Position) *protocol.CompletionList {
 	list := &protocol.CompletionList{Items: []protocol.CompletionItem{}}
 	d := s.document(u)
@@ -500,6 +566,9 @@ func (s *Server) complete(u protocol.DocumentURI, pos protocol.Position) *protoc
 	case prev >= 0 && d.toks[prev].typ == parser.TokOpenRecord:
 		labels := map[string]bool{}
 		for _, l := range s.docs.labels() {
+			labels[l] = true
+		}
+		for _, l := range s.wellKnown {
 			labels[l] = true
 		}
 		for _, w := range s.workspace() {

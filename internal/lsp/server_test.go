@@ -137,6 +137,7 @@ func TestSession(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Dir(daemons), 0o755))
 	require.NoError(t, os.WriteFile(services, []byte(servicesPr), 0o644))
 	require.NoError(t, os.WriteFile(daemons, []byte(daemonsPr), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "sub", "site.prs"), []byte("version 1 .\n# A web site this machine serves.\nSite = <site @name string @port int> .\n"), 0o644))
 	c := startSession(t, Options{}, root)
 
 	// A file with an error: the compiler's diagnostic, with its position.
@@ -158,6 +159,18 @@ func TestSession(t *testing.T) {
 	p = c.nextDiagnostics()
 	assert.Empty(t, p.Diagnostics)
 
+	// The other checks of synd check: a likely typo (a warning) and an
+	// undefined variable.
+	p = c.open(filepath.Join(root, "typo.pr"), "<require-servce <daemon web>>\n$nope ! <x>\n")
+	require.Len(t, p.Diagnostics, 2)
+	assert.Equal(t, protocol.DiagnosticSeverityWarning, p.Diagnostics[0].Severity)
+	assert.Equal(t, "typo", p.Diagnostics[0].Code)
+	assert.Contains(t, p.Diagnostics[0].Message, "require-service")
+	assert.Equal(t, protocol.Range{Start: protocol.Position{Line: 0, Character: 1}, End: protocol.Position{Line: 0, Character: 15}}, p.Diagnostics[0].Range)
+	assert.Equal(t, protocol.DiagnosticSeverityError, p.Diagnostics[1].Severity)
+	assert.Equal(t, "undefined", p.Diagnostics[1].Code)
+	assert.Contains(t, p.Diagnostics[1].Message, "$nope")
+
 	// A syntax error while typing is a diagnostic too, where it is.
 	p = c.open(filepath.Join(root, "typing.pr"), "<a>\n<b [c>\n")
 	require.Len(t, p.Diagnostics, 1)
@@ -172,6 +185,12 @@ func TestSession(t *testing.T) {
 	assert.Equal(t, protocol.Markdown, h.Contents.Kind)
 	assert.Contains(t, h.Contents.Value, "Expose = <expose @address Address @program string> .")
 	assert.Contains(t, h.Contents.Value, "An application (or the system) offers a service")
+	// ... and so does a schema of the workspace.
+	c.open(filepath.Join(root, "site.pr"), "<site \"blog\" 8080>\n")
+	c.call(protocol.MethodTextDocumentHover, docPos(filepath.Join(root, "site.pr"), protocol.Position{Line: 0, Character: 2}), &h)
+	assert.Contains(t, h.Contents.Value, "Site = <site @name string @port int> .")
+	assert.Contains(t, h.Contents.Value, "A web site this machine serves.")
+	assert.Contains(t, h.Contents.Value, "sub/site.prs")
 	// Hover on a label of a built-in class shows the class's documentation.
 	c.call(protocol.MethodTextDocumentHover, docPos(services, at(servicesPr, "<daemon web>>", 1)), &h)
 	assert.Contains(t, h.Contents.Value, "daemon.pr")
@@ -188,6 +207,11 @@ func TestSession(t *testing.T) {
 	assert.Equal(t, protocol.DocumentURI(uri.File(daemons)), locs[0].URI)
 	assert.Equal(t, protocol.Position{Line: 2, Character: 0}, locs[0].Range.Start)
 	assert.Equal(t, protocol.Position{Line: 5, Character: 2}, locs[0].Range.End)
+	// A workspace file changed on disk is read again.
+	require.NoError(t, os.WriteFile(daemons, []byte("# moved down\n"+daemonsPr), 0o644))
+	c.call(protocol.MethodTextDocumentDefinition, docPos(services, at(servicesPr, "<daemon web>>", 9)), &locs)
+	require.Len(t, locs, 1)
+	assert.Equal(t, protocol.Position{Line: 3, Character: 0}, locs[0].Range.Start)
 	// ... also with the cursor on require-service.
 	c.call(protocol.MethodTextDocumentDefinition, docPos(services, at(servicesPr, "require-service", 2)), &locs)
 	require.Len(t, locs, 1)
@@ -218,6 +242,10 @@ func TestSession(t *testing.T) {
 	c.open(typing, text)
 	c.call(protocol.MethodTextDocumentCompletion, protocol.CompletionParams{TextDocumentPositionParams: docPos(typing, protocol.Position{Line: 0, Character: 5})}, &list)
 	assert.Contains(t, labels(list), "require-service")
+	text = "<relay-li"
+	c.open(typing, text)
+	c.call(protocol.MethodTextDocumentCompletion, protocol.CompletionParams{TextDocumentPositionParams: docPos(typing, protocol.Position{Line: 0, Character: 9})}, &list)
+	assert.Equal(t, []string{"relay-listener"}, labels(list))
 	// Variables in scope: binders of enclosing blocks, not of closed ones.
 	text = "? <a ?x> [\n  let ?y = 1\n]\n? <b ?z> [\n  <c $"
 	c.open(typing, text)
@@ -249,7 +277,7 @@ func TestCheckersArePluggable(t *testing.T) {
 		}
 		return nil
 	}}
-	c := startSession(t, Options{Checkers: []Checker{CompileChecker, extra}}, root)
+	c := startSession(t, Options{Checkers: []Checker{SyndChecker, extra}}, root)
 	p := c.open(filepath.Join(root, "a.pr"), "<ok>\n<forbidden>\n")
 	require.Len(t, p.Diagnostics, 1)
 	assert.Equal(t, "house-rules", p.Diagnostics[0].Source)

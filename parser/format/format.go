@@ -72,8 +72,8 @@ func lex(file, src string) ([]token, error) {
 	if err != nil {
 		return nil, err
 	}
-	var toks []token
-	var offs []int
+	toks := make([]token, 0, len(src)/8)
+	offs := make([]int, 0, len(src)/8)
 	for {
 		t, err := lx.Next()
 		if err != nil {
@@ -114,6 +114,7 @@ func isLineToken(t lexer.TokenType) bool {
 // layout writes the tokens in the canonical style.
 func layout(toks []token) []byte {
 	var b bytes.Buffer
+	b.Grow(len(toks) * 8)
 	var stack []int // indentation level of the line each open bracket is on
 	line := 0       // indentation level of the current line
 	for i, t := range toks {
