@@ -28,7 +28,7 @@ func runLSP(env *cmdEnv, args []string) int {
 		return 2
 	}
 	rwc := stdio{Reader: env.stdin, Writer: env.stdout}
-	if err := lsp.NewServer(lsp.Options{Checkers: []lsp.Checker{lsp.CompileChecker, schemaLSPChecker()}}).Serve(context.Background(), rwc); err != nil {
+	if err := lsp.NewServer(lsp.Options{Checkers: []lsp.Checker{lsp.SyndChecker, schemaLSPChecker()}}).Serve(context.Background(), rwc); err != nil {
 		fmt.Fprintf(env.stderr, "synd lsp: %v\n", err)
 		return 1
 	}
