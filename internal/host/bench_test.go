@@ -77,7 +77,7 @@ func countReady(h *host.Host, label string) int {
 // until every one is ready.
 func BenchmarkMilestoneDAG(b *testing.B) {
 	src := milestoneDAG()
-	defer gcshare.Start().Report(b)
+	defer gcshare.Start(0).Report(b)
 	for b.Loop() {
 		h := runToQuiescence(b, host.Options{Clock: eval.NewVirtualClock(host.GoldenEpoch()), Out: io.Discard, Processes: &stdlib.SimulatedRunner{}}, "dag.pr", src)
 		if n := countReady(h, "ready"); n != 1000 {
@@ -140,7 +140,7 @@ $reply ? <ended> $log ! <log "-" {line: "ended"}>
 			fmt.Fprintf(&src, "<app-process u%d app %q %d>\n", u, client, c)
 		}
 	}
-	defer gcshare.Start().Report(b)
+	defer gcshare.Start(0).Report(b)
 	for b.Loop() {
 		var out strings.Builder
 		h := runToQuiescence(b, host.Options{Clock: eval.NewVirtualClock(host.GoldenEpoch()), Out: &out}, "connections.pr", []byte(src.String()))

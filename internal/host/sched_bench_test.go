@@ -87,7 +87,7 @@ func milestoneDAGOf(levels, width int) []byte {
 // in 10 levels and runs until every one is ready.
 func BenchmarkMilestoneBoot10000(b *testing.B) {
 	src := milestoneDAGOf(10, 1000)
-	defer gcshare.Start().Report(b)
+	defer gcshare.Start(0).Report(b)
 	for b.Loop() {
 		h := runToQuiescence(b, host.Options{Clock: eval.NewVirtualClock(host.GoldenEpoch()), Out: io.Discard, Processes: &stdlib.SimulatedRunner{}}, "boot.pr", src)
 		if n := countReady(h, "ready"); n != 10000 {
