@@ -59,7 +59,6 @@ type System struct {
 	nextID     uint64
 	nextRef    uint64
 	queue      eventQueue
-	batch      int // steps since Run last looked at its context
 	cur        current
 	timers     timerHeap
 	timerSeq   uint64
