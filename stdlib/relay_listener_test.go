@@ -44,5 +44,5 @@ func TestRelayListenerService(t *testing.T) {
 	require.Contains(t, o, `addr=<unix "`+sock+`"> state=ready`, o)
 	require.Contains(t, o, `addr=<unix "/nonexistent-dir/x.sock"> state=failed`, o)
 	require.Contains(t, o, `addr=<udp "127.0.0.1" 0> state=failed`, o)
-	require.Contains(t, o, "a transport address is <tcp HOST PORT>", o)
+	require.Contains(t, o, "expects <tcp @host string @port int>", o)
 }
