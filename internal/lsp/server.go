@@ -574,7 +574,7 @@ func (s *Server) complete(u protocol.DocumentURI, pos protocol.Position) *protoc
 		for _, w := range s.workspace() {
 			if v, err := parser.ParseAll(w.path, []byte(w.text), parser.Options{}); err == nil {
 				for _, x := range v {
-					recordLabels(x, labels)
+					check.RecordLabels(x, labels)
 				}
 			}
 		}
