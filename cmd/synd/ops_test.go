@@ -10,13 +10,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/synd-lang/synd/internal/syncbuf"
 )
 
 // TestServeJSONLogsAndTraceFile runs a real server with --log-format json
@@ -168,24 +169,7 @@ type operated struct {
 	bin    string
 	socket string
 	cmd    *exec.Cmd
-	out    *lockedBuffer
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	out    *syncbuf.Buffer
 }
 
 // serveChain serves a chain of three daemons, top → middle → bottom, where
@@ -201,7 +185,7 @@ func serveChain(t *testing.T, bin string, extra ...string) *operated {
 <depends-on <daemon middle> <service-state <daemon bottom> ready>>
 <daemon bottom ["sleep" "1000"]>
 `), 0o644))
-	o := &operated{t: t, bin: bin, socket: filepath.Join(t.TempDir(), "ctl.sock"), out: &lockedBuffer{}}
+	o := &operated{t: t, bin: bin, socket: filepath.Join(t.TempDir(), "ctl.sock"), out: &syncbuf.Buffer{}}
 	o.cmd = exec.Command(bin, append([]string{"serve", "--no-banner", "--settings", t.TempDir(), "-c", dir, "--control-socket", o.socket}, extra...)...)
 	o.cmd.Stdout, o.cmd.Stderr = o.out, o.out
 	require.NoError(t, o.cmd.Start())
@@ -311,7 +295,7 @@ func TestOperate(t *testing.T) {
 	repl := exec.Command(bin, "repl", "--attach", o.socket)
 	stdin, err := repl.StdinPipe()
 	require.NoError(t, err)
-	var replOut lockedBuffer
+	var replOut syncbuf.Buffer
 	repl.Stdout, repl.Stderr = &replOut, &replOut
 	require.NoError(t, repl.Start())
 	_, err = io.WriteString(stdin, "<require-service <daemon extra>>\n<daemon extra [\"sleep\" \"999\"]>\n")
