@@ -40,7 +40,7 @@ func StartDependencies(t *eval.Turn, ds *eval.Ref) {
 	t.During(ds, recPattern("require-service", capture), func(t *eval.Turn, caps []lang.Value) {
 		service := caps[0]
 		tr := &tracker{ds: ds, facet: t.Facet(), service: service}
-		t.During(ds, recPattern("depends-on", dataspace.Literal(service), capture), func(t *eval.Turn, caps []lang.Value) {
+		t.DuringWire(ds, dependsOnPattern(service), func(t *eval.Turn, caps []lang.Value) {
 			cond := caps[0]
 			// Each distinct dependee is an obstacle until its state is
 			// asserted (dependencies.rs keeps the same obstacle count):
@@ -55,7 +55,7 @@ func StartDependencies(t *eval.Turn, ds *eval.Ref) {
 			} else {
 				t.Assert(ds, rec("require-service", dependee))
 			}
-			t.During(ds, dataspace.Literal(cond), func(t *eval.Turn, _ []lang.Value) {
+			t.DuringWire(ds, eval.LiteralPattern(cond), func(t *eval.Turn, _ []lang.Value) {
 				tr.obstacles--
 				tr.update(t, false)
 				t.OnStop(func(t *eval.Turn) {
@@ -77,6 +77,18 @@ func StartDependencies(t *eval.Turn, ds *eval.Ref) {
 		tr.syncing = true
 		t.Sync(ds, tr.synced)
 	})
+}
+
+var (
+	groupLabel      = lang.Symbol("group")
+	dependsOnType   = lang.NewRecord(lang.Symbol("rec"), lang.Symbol("depends-on"))
+	captureWireForm = capture.Value()
+)
+
+// dependsOnPattern is the wire form of <depends-on SERVICE ?dependee>,
+// built straight from the service.
+func dependsOnPattern(service lang.Value) lang.Value {
+	return lang.NewRecord(groupLabel, dependsOnType, lang.DictionaryOf(lang.Int(0), eval.LiteralPattern(service), lang.Int(1), captureWireForm))
 }
 
 // serviceStateService is the service a service.prs ServiceState names:
