@@ -260,11 +260,7 @@ func TestOperate(t *testing.T) {
 		x, ok := s["<daemon extra>"]
 		return !ok || x["required"] == false && state(s, "<daemon extra>") == "down"
 	})
-	deadline := time.Now().Add(5 * time.Second)
-	for syscall.Kill(pid, 0) == nil && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	assert.ErrorIs(t, syscall.Kill(pid, 0), syscall.ESRCH, "the REPL's daemon was stopped")
+	assert.ErrorIs(t, waitGone(pid, 5*time.Second), syscall.ESRCH, "the REPL's daemon was stopped")
 
 	require.NoError(t, o.cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, o.cmd.Wait())
