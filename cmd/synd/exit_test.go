@@ -119,9 +119,6 @@ func TestTerminalExitPaths(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs real processes on a terminal; skipped with -short")
 	}
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed")
-	}
 	bin := buildSynd(t)
 	script := writeFile(t, "sleeper.pr", daemonScript)
 	for _, tc := range []struct {
@@ -134,39 +131,20 @@ func TestTerminalExitPaths(t *testing.T) {
 		{"repl Ctrl-D", "repl", strings.Split(strings.TrimSpace(daemonScript), "\n"), "C-d", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sock := filepath.Join(t.TempDir(), "tmux.sock")
-			tmux := func(args ...string) string {
-				out, err := exec.Command("tmux", append([]string{"-S", sock}, args...)...).CombinedOutput()
-				require.NoError(t, err, "tmux %v: %s", args, out)
-				return string(out)
-			}
 			home := t.TempDir()
 			shell := fmt.Sprintf("trap true INT; HOME=%s XDG_CONFIG_HOME=%s %s %s; echo exit=$?; sleep 60", home, home, bin, tc.command)
-			tmux("new-session", "-d", "-x", "200", "-y", "50", "sh", "-c", shell)
-			defer func() { _ = exec.Command("tmux", "-S", sock, "kill-server").Run() }()
-			waitFor := func(re *regexp.Regexp) []string {
-				deadline := time.Now().Add(15 * time.Second)
-				for {
-					out, _ := exec.Command("tmux", "-S", sock, "capture-pane", "-p", "-J", "-t", "0").CombinedOutput()
-					s := string(out)
-					if m := re.FindStringSubmatch(s); m != nil {
-						return m
-					}
-					if time.Now().After(deadline) {
-						t.Fatalf("waited for %s; screen:\n%s", re, s)
-					}
-					time.Sleep(50 * time.Millisecond)
-				}
-			}
+			term := startTerminal(t, 200, 50, "sh", "-c", shell)
 			for _, l := range tc.input {
-				tmux("send-keys", "-t", "0", "-l", l)
-				tmux("send-keys", "-t", "0", "Enter")
+				term.keys("-l", l)
+				term.keys("Enter")
 			}
-			pgid, _ := strconv.Atoi(waitFor(regexp.MustCompile(` up (\d+) `))[1])
+			_, up := term.waitFor(regexp.MustCompile(` up (\d+) `), false, 15*time.Second)
+			pgid, _ := strconv.Atoi(up[1])
 			r := &running{t: t, pgid: pgid}
 			t.Cleanup(func() { _ = syscall.Kill(-pgid, syscall.SIGKILL) })
-			tmux("send-keys", "-t", "0", tc.key)
-			code, _ := strconv.Atoi(waitFor(regexp.MustCompile(`exit=(\d+)`))[1])
+			term.keys(tc.key)
+			_, exit := term.waitFor(regexp.MustCompile(`exit=(\d+)`), false, 15*time.Second)
+			code, _ := strconv.Atoi(exit[1])
 			assert.Equal(t, tc.code, code)
 			r.assertGroupGone()
 		})

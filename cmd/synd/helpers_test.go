@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -173,4 +174,65 @@ func waitGone(pid int, timeout time.Duration) error {
 		err = syscall.Kill(pid, 0)
 	}
 	return err
+}
+
+// terminal is a tmux session that a test drives as a user at a terminal
+// would. It is killed when the test ends.
+type terminal struct {
+	t    testing.TB
+	sock string
+}
+
+// startTerminal starts a width × height terminal running command under
+// tmux, or skips the test where tmux is not installed.
+func startTerminal(t testing.TB, width, height int, command ...string) *terminal {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed")
+	}
+	tm := &terminal{t: t, sock: filepath.Join(t.TempDir(), "tmux.sock")}
+	tm.tmux(append([]string{"new-session", "-d", "-x", strconv.Itoa(width), "-y", strconv.Itoa(height)}, command...)...)
+	t.Cleanup(func() { _ = exec.Command("tmux", "-S", tm.sock, "kill-server").Run() })
+	return tm
+}
+
+// tmux runs a tmux command against the terminal's server and returns its
+// output; it fails the test if the command fails.
+func (tm *terminal) tmux(args ...string) string {
+	tm.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-S", tm.sock}, args...)...).CombinedOutput()
+	if err != nil {
+		tm.t.Fatalf("tmux %v: %v: %s", args, err, out)
+	}
+	return string(out)
+}
+
+// keys types keys, as tmux send-keys names them ("Enter", "C-c"; "-l" first
+// for literal text).
+func (tm *terminal) keys(k ...string) {
+	tm.t.Helper()
+	tm.tmux(append([]string{"send-keys", "-t", "0"}, k...)...)
+}
+
+// waitFor polls the screen (-J: a wrapped line is one line; with its
+// colour escapes if escapes) until re matches it, and returns the screen
+// and the submatches. It fails the test, showing the screen, after timeout.
+func (tm *terminal) waitFor(re *regexp.Regexp, escapes bool, timeout time.Duration) (string, []string) {
+	tm.t.Helper()
+	args := []string{"-S", tm.sock, "capture-pane", "-p", "-J", "-t", "0"}
+	if escapes {
+		args = append(args, "-e")
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		out, _ := exec.Command("tmux", args...).CombinedOutput()
+		screen := string(out)
+		if m := re.FindStringSubmatch(screen); m != nil {
+			return screen, m
+		}
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("waited for %s; screen:\n%s", re, screen)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
