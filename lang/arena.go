@@ -1,0 +1,156 @@
+package lang
+
+import "unsafe"
+
+// The readers' arena: values read from text or binary are carved out of
+// chunks that the garbage collector does not scan.
+//
+// Marking the values a decoder builds (about four bytes of interfaces,
+// records and entries per input byte, half of them pointers) used to be a
+// third of the CPU time of a large decode. A chunk is one heap object: a
+// small head the collector scans, then data it does not (its type has no
+// pointers past the head). Values inside a chunk point to each other, to
+// earlier chunks, to static memory and to heap objects without the
+// collector seeing those pointers; the head makes them safe:
+//
+//   - prev links each chunk to the chunk allocated before it by the same
+//     builder (since its last Reset), so a pointer into a chunk keeps that
+//     chunk and every earlier one alive. The arena is a single bump
+//     allocator and a reader builds children before their parents, so a
+//     value only ever points into its own chunk or an earlier one.
+//   - keep lists the heap objects outside the chunks that values use (big
+//     integers, large strings and arrays, annotation lists, the text of
+//     strings given by callers): an object is kept by the chunk that is
+//     current when it enters the arena, so by every chunk that can refer to
+//     it.
+//
+// Every Builder method that stores a value it did not make checks it (see
+// Builder.hold). Values in the arena are immutable: nothing may store into
+// them after they are built (a pointer stored there would be invisible to
+// the collector).
+//
+// A value read from a large input keeps alive the chunks of everything read
+// before it since the last Reset (a decoder resets per Decode; a stream
+// reader every MB), at most about four times those input bytes.
+
+type chunkHead struct {
+	prev *chunkHead
+	keep []unsafe.Pointer
+}
+
+type chunkOf[D any] struct {
+	head chunkHead
+	data D // words the collector does not scan
+}
+
+// Chunks are sized as powers of two from 512 bytes to 16 KB, counting the
+// 8-byte header the runtime puts before objects with pointers over 512
+// bytes, so that none wastes the rest of its size class.
+const (
+	headBytes    = int(unsafe.Sizeof(chunkHead{}))
+	mallocHeader = 8
+	minChunk     = 512
+	maxChunk     = 16 << 10
+	// maxChunkData is the most one chunk holds; an arena allocation may be
+	// at most maxAlloc bytes, larger ones go to the heap (see Builder.big).
+	maxChunkData = maxChunk - headBytes - mallocHeader
+	maxAlloc     = maxChunkData / 2
+)
+
+func newChunk[D any]() (*chunkHead, unsafe.Pointer, int) {
+	c := new(chunkOf[D])
+	return &c.head, unsafe.Pointer(&c.data), int(unsafe.Sizeof(c.data))
+}
+
+// arena is a bump allocator over a chain of chunks.
+type arena struct {
+	cur  *chunkHead
+	base unsafe.Pointer // cur's data
+	off  int            // bytes of cur's data in use
+	end  int            // bytes of cur's data
+	kept unsafe.Pointer // the last pointer kept, not to keep it twice in a row
+}
+
+func (a *arena) reset() { *a = arena{} }
+
+// alloc returns size (≤ maxAlloc, a multiple of 8) zeroed bytes aligned to
+// 8. expect is about how many bytes the input still needs, erring low: a new
+// chunk is sized from it, so that small inputs allocate little.
+func (a *arena) alloc(size, expect int) unsafe.Pointer {
+	if a.end-a.off < size {
+		a.grow(size, expect)
+	}
+	p := unsafe.Add(a.base, a.off)
+	a.off += size
+	return p
+}
+
+func (a *arena) grow(size, expect int) {
+	// The smallest chunk that holds size, or the largest that expect
+	// fills, whichever is larger.
+	want := size
+	switch {
+	case expect >= maxChunkData:
+		want = maxChunkData
+	case expect >= 8<<10-headBytes-mallocHeader:
+		want = max(want, 8<<10-headBytes-mallocHeader)
+	case expect >= 4<<10-headBytes-mallocHeader:
+		want = max(want, 4<<10-headBytes-mallocHeader)
+	case expect >= 2<<10-headBytes-mallocHeader:
+		want = max(want, 2<<10-headBytes-mallocHeader)
+	case expect >= 1<<10-headBytes-mallocHeader:
+		want = max(want, 1<<10-headBytes-mallocHeader)
+	}
+	var h *chunkHead
+	switch {
+	case want <= minChunk-headBytes:
+		h, a.base, a.end = newChunk[[(minChunk - headBytes) / 8]uint64]()
+	case want <= 1<<10-headBytes-mallocHeader:
+		h, a.base, a.end = newChunk[[(1<<10 - headBytes - mallocHeader) / 8]uint64]()
+	case want <= 2<<10-headBytes-mallocHeader:
+		h, a.base, a.end = newChunk[[(2<<10 - headBytes - mallocHeader) / 8]uint64]()
+	case want <= 4<<10-headBytes-mallocHeader:
+		h, a.base, a.end = newChunk[[(4<<10 - headBytes - mallocHeader) / 8]uint64]()
+	case want <= 8<<10-headBytes-mallocHeader:
+		h, a.base, a.end = newChunk[[(8<<10 - headBytes - mallocHeader) / 8]uint64]()
+	default:
+		h, a.base, a.end = newChunk[[maxChunkData / 8]uint64]()
+	}
+	h.prev = a.cur
+	a.cur, a.off = h, 0
+}
+
+// owns reports whether p points into the current chunk.
+func (a *arena) owns(p unsafe.Pointer) bool {
+	return uintptr(p)-uintptr(a.base) < uintptr(a.end)
+}
+
+// keep makes the current chunk (and so every later one) keep p alive.
+func (a *arena) keep(p unsafe.Pointer) {
+	if p == nil || p == a.kept {
+		return
+	}
+	if a.cur == nil {
+		a.grow(0, 0)
+	}
+	a.cur.keep = append(a.cur.keep, p)
+	a.kept = p
+}
+
+// copyValues copies vs to dst, an arena slot of len(vs) values, without
+// write barriers: dst is not scanned, and the values vs points to are kept
+// by the chunk chain (see above).
+func copyValues(dst unsafe.Pointer, vs []Value) {
+	n := 2 * len(vs)
+	copy(unsafe.Slice((*uintptr)(dst), n), unsafe.Slice((*uintptr)(unsafe.Pointer(unsafe.SliceData(vs))), n))
+}
+
+// store writes *v to dst, arena memory, without write barriers (see
+// copyValues).
+func store[T any](dst unsafe.Pointer, v *T) {
+	n := unsafe.Sizeof(*v) / unsafe.Sizeof(uintptr(0))
+	copy(unsafe.Slice((*uintptr)(dst), n), unsafe.Slice((*uintptr)(unsafe.Pointer(v)), n))
+}
+
+// roundUp8 rounds n up to a multiple of 8.
+func roundUp8(n int) int { return (n + 7) &^ 7 }
