@@ -125,6 +125,41 @@ func (a *arena) owns(p unsafe.Pointer) bool {
 	return uintptr(p)-uintptr(a.base) < uintptr(a.end)
 }
 
+// maxBig is the largest allocation alloBig makes in a chunk of its own;
+// larger ones are the caller's (on the heap, kept).
+const maxBig = 1<<20 - headBytes
+
+// allocBig returns size (> maxAlloc) zeroed bytes in a chunk of their own,
+// or nil if size is over maxBig. The chunk joins the chain after the
+// current one, which keeps it: values built before it and after it may
+// point into it, and it may point to values built before it.
+func (a *arena) allocBig(size int) unsafe.Pointer {
+	var h *chunkHead
+	var p unsafe.Pointer
+	switch {
+	case size <= 32<<10-headBytes-mallocHeader:
+		h, p, _ = newChunk[[(32<<10 - headBytes - mallocHeader) / 8]uint64]()
+	case size <= 64<<10-headBytes:
+		h, p, _ = newChunk[[(64<<10 - headBytes) / 8]uint64]()
+	case size <= 128<<10-headBytes:
+		h, p, _ = newChunk[[(128<<10 - headBytes) / 8]uint64]()
+	case size <= 256<<10-headBytes:
+		h, p, _ = newChunk[[(256<<10 - headBytes) / 8]uint64]()
+	case size <= 512<<10-headBytes:
+		h, p, _ = newChunk[[(512<<10 - headBytes) / 8]uint64]()
+	case size <= maxBig:
+		h, p, _ = newChunk[[maxBig / 8]uint64]()
+	default:
+		return nil
+	}
+	if a.cur == nil {
+		a.grow(0, 0)
+	}
+	h.prev = a.cur
+	a.keep(unsafe.Pointer(h))
+	return p
+}
+
 // keep makes the current chunk (and so every later one) keep p alive.
 func (a *arena) keep(p unsafe.Pointer) {
 	if p == nil || p == a.kept {
@@ -142,14 +177,26 @@ func (a *arena) keep(p unsafe.Pointer) {
 // by the chunk chain (see above).
 func copyValues(dst unsafe.Pointer, vs []Value) {
 	n := 2 * len(vs)
-	copy(unsafe.Slice((*uintptr)(dst), n), unsafe.Slice((*uintptr)(unsafe.Pointer(unsafe.SliceData(vs))), n))
+	d := unsafe.Slice((*uintptr)(dst), n)
+	s := unsafe.Slice((*uintptr)(unsafe.Pointer(unsafe.SliceData(vs))), n)
+	if n > 16 {
+		copy(d, s)
+		return
+	}
+	for i := range d {
+		d[i] = s[i]
+	}
 }
 
 // store writes *v to dst, arena memory, without write barriers (see
 // copyValues).
 func store[T any](dst unsafe.Pointer, v *T) {
 	n := unsafe.Sizeof(*v) / unsafe.Sizeof(uintptr(0))
-	copy(unsafe.Slice((*uintptr)(dst), n), unsafe.Slice((*uintptr)(unsafe.Pointer(v)), n))
+	d := unsafe.Slice((*uintptr)(dst), n)
+	s := unsafe.Slice((*uintptr)(unsafe.Pointer(v)), n)
+	for i := range d {
+		d[i] = s[i]
+	}
 }
 
 // roundUp8 rounds n up to a multiple of 8.

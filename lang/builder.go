@@ -27,6 +27,7 @@ import (
 // changed by anyone.
 type Builder struct {
 	stack []Value
+	high  int // the most children the stack has held since the last Reset
 	mem   arena
 	atoms *[atomSlots]atomEntry
 	used  []uint16 // the atom slots filled since the last Reset
@@ -54,12 +55,12 @@ type atomEntry struct {
 // keep them), so that a builder reused for a new input holds on to nothing
 // of the old one and sizes its chunks to the new one.
 func (b *Builder) Reset() {
-	clear(b.stack[:cap(b.stack)])
-	b.stack = b.stack[:0]
+	clear(b.stack[:max(b.high, len(b.stack))])
+	b.stack, b.high = b.stack[:0], 0
 	b.mem.reset()
 	if b.atoms != nil {
 		for _, i := range b.used {
-			b.atoms[i] = atomEntry{}
+			store(unsafe.Pointer(&b.atoms[i]), &atomEntry{})
 		}
 	}
 	b.used = b.used[:0]
@@ -125,24 +126,17 @@ func (b *Builder) Drop(mark int) {
 
 // pop removes the children pushed since mark without clearing their slots:
 // later pushes overwrite them, and Reset clears the whole stack.
-func (b *Builder) pop(mark int) { b.stack = b.stack[:mark] }
-
-// big returns a heap copy of items, for a compound too large for a chunk,
-// kept by the arena.
-func (b *Builder) big(items []Value) []Value {
-	out := slices.Clone(items)
-	b.mem.keep(unsafe.Pointer(unsafe.SliceData(out)))
-	return out
+func (b *Builder) pop(mark int) {
+	b.high = max(b.high, len(b.stack))
+	b.stack = b.stack[:mark]
 }
 
 // withItems allocates a header of hdr bytes followed by a copy of items,
-// and returns the header and the copy; a copy too large for a chunk is
-// made on the heap.
+// and returns the header and the copy.
 func (b *Builder) withItems(hdr int, items []Value) (unsafe.Pointer, []Value) {
 	size := hdr + len(items)*int(unsafe.Sizeof(Value(nil)))
 	if size > maxAlloc {
-		out := b.big(items)
-		return b.mem.alloc(hdr, b.expect()), out
+		return b.mem.alloc(hdr, b.expect()), b.bigItems(items)
 	}
 	p := b.mem.alloc(size, b.expect())
 	if len(items) == 0 {
@@ -151,6 +145,19 @@ func (b *Builder) withItems(hdr int, items []Value) (unsafe.Pointer, []Value) {
 	q := unsafe.Add(p, hdr)
 	copyValues(q, items)
 	return p, unsafe.Slice((*Value)(q), len(items))
+}
+
+// bigItems copies the items of a compound too large for a chunk into a
+// chunk of their own, or, over maxBig, onto the heap (kept by the arena).
+func (b *Builder) bigItems(items []Value) []Value {
+	q := b.mem.allocBig(len(items) * int(unsafe.Sizeof(Value(nil))))
+	if q == nil {
+		out := slices.Clone(items)
+		b.mem.keep(unsafe.Pointer(unsafe.SliceData(out)))
+		return out
+	}
+	copyValues(q, items)
+	return unsafe.Slice((*Value)(q), len(items))
 }
 
 // Sequence closes a sequence of the children pushed since mark.
@@ -384,7 +391,7 @@ func (b *Builder) atomCopy(k Kind, raw []byte, check bool) (v Value, ok bool) {
 			return nil, false
 		}
 		s := b.keep(raw)
-		e.s, e.k, e.v = s, k, b.text(k, s)
+		store(unsafe.Pointer(e), &atomEntry{s, k, b.text(k, s)})
 		return e.v, true
 	}
 	if check && !utf8.Valid(raw) {
@@ -418,14 +425,16 @@ func (b *Builder) atom(k Kind, s string) Value {
 		return e.v
 	}
 	s = b.holdText(s)
-	e.s, e.k, e.v = s, k, b.text(k, s)
+	store(unsafe.Pointer(e), &atomEntry{s, k, b.text(k, s)})
 	return e.v
 }
 
 // atomSlot is the cache slot for a short string of kind k.
 func (b *Builder) atomSlot(k Kind, s []byte) *atomEntry {
 	if b.atoms == nil {
-		b.atoms = new([atomSlots]atomEntry)
+		// The cache holds only values in the arena, and is cleared
+		// with it: the collector need not scan it.
+		b.atoms = (*[atomSlots]atomEntry)(unsafe.Pointer(new([atomSlots * unsafe.Sizeof(atomEntry{}) / 8]uint64)))
 	}
 	n := len(s)
 	h := uint64(n)<<8 | uint64(k)
