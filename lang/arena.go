@@ -129,7 +129,8 @@ func (a *arena) owns(p unsafe.Pointer) bool {
 // larger ones are the caller's (on the heap, kept).
 const maxBig = 1<<20 - headBytes
 
-// allocBig returns size (> maxAlloc) zeroed bytes in a chunk of their own,
+// allocBig returns size (> maxAlloc) zeroed bytes in a chunk of their own
+// (of a size at most 1.5 times that),
 // or nil if size is over maxBig. The chunk joins the chain after the
 // current one, which keeps it: values built before it and after it may
 // point into it, and it may point to values built before it.
@@ -139,14 +140,24 @@ func (a *arena) allocBig(size int) unsafe.Pointer {
 	switch {
 	case size <= 32<<10-headBytes-mallocHeader:
 		h, p, _ = newChunk[[(32<<10 - headBytes - mallocHeader) / 8]uint64]()
+	case size <= 48<<10-headBytes:
+		h, p, _ = newChunk[[(48<<10 - headBytes) / 8]uint64]()
 	case size <= 64<<10-headBytes:
 		h, p, _ = newChunk[[(64<<10 - headBytes) / 8]uint64]()
+	case size <= 96<<10-headBytes:
+		h, p, _ = newChunk[[(96<<10 - headBytes) / 8]uint64]()
 	case size <= 128<<10-headBytes:
 		h, p, _ = newChunk[[(128<<10 - headBytes) / 8]uint64]()
+	case size <= 192<<10-headBytes:
+		h, p, _ = newChunk[[(192<<10 - headBytes) / 8]uint64]()
 	case size <= 256<<10-headBytes:
 		h, p, _ = newChunk[[(256<<10 - headBytes) / 8]uint64]()
+	case size <= 384<<10-headBytes:
+		h, p, _ = newChunk[[(384<<10 - headBytes) / 8]uint64]()
 	case size <= 512<<10-headBytes:
 		h, p, _ = newChunk[[(512<<10 - headBytes) / 8]uint64]()
+	case size <= 768<<10-headBytes:
+		h, p, _ = newChunk[[(768<<10 - headBytes) / 8]uint64]()
 	case size <= maxBig:
 		h, p, _ = newChunk[[maxBig / 8]uint64]()
 	default:

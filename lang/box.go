@@ -53,8 +53,9 @@ func boxAt[T any](tab unsafe.Pointer, p *T) Value {
 	return v
 }
 
-// smallInts are the boxed integers -128..1023, shared by every reader.
-var smallInts = func() (t [1152]Value) {
+// smallInts holds the integers -128..1023, which every reader boxes by
+// pointing into it: static memory, which costs the collector nothing.
+var smallInts = func() (t [1152]Int) {
 	for i := range t {
 		t[i] = Int(i - 128)
 	}

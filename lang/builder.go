@@ -26,8 +26,10 @@ import (
 // inputs; values it built earlier are never changed, and must not be
 // changed by anyone.
 type Builder struct {
+	// stack holds the children of the compounds being read. It is
+	// allocated without pointers and written without barriers: what it
+	// holds is in the arena or kept by it (see Push).
 	stack []Value
-	high  int // the most children the stack has held since the last Reset
 	mem   arena
 	atoms *[atomSlots]atomEntry
 	used  []uint16 // the atom slots filled since the last Reset
@@ -55,8 +57,7 @@ type atomEntry struct {
 // keep them), so that a builder reused for a new input holds on to nothing
 // of the old one and sizes its chunks to the new one.
 func (b *Builder) Reset() {
-	clear(b.stack[:max(b.high, len(b.stack))])
-	b.stack, b.high = b.stack[:0], 0
+	b.stack = b.stack[:0]
 	b.mem.reset()
 	if b.atoms != nil {
 		for _, i := range b.used {
@@ -112,24 +113,31 @@ func (b *Builder) Mark() int { return len(b.stack) }
 // Push adds a child to the compound being built.
 func (b *Builder) Push(v Value) {
 	b.hold(v)
-	b.stack = append(b.stack, v)
+	b.push(v)
 }
 
 // push is Push for a value the builder made.
-func (b *Builder) push(v Value) { b.stack = append(b.stack, v) }
+func (b *Builder) push(v Value) {
+	n := len(b.stack)
+	if n == cap(b.stack) {
+		b.growStack()
+	}
+	b.stack = b.stack[:n+1]
+	store(unsafe.Pointer(&b.stack[n]), &v)
+}
+
+func (b *Builder) growStack() {
+	c := max(64, 2*cap(b.stack))
+	mem := unsafe.Pointer(unsafe.SliceData(make([]uint64, 2*c)))
+	copyValues(mem, b.stack)
+	b.stack = unsafe.Slice((*Value)(mem), c)[:len(b.stack)]
+}
 
 // Drop abandons the children pushed since mark.
-func (b *Builder) Drop(mark int) {
-	clear(b.stack[mark:])
-	b.stack = b.stack[:mark]
-}
+func (b *Builder) Drop(mark int) { b.stack = b.stack[:mark] }
 
-// pop removes the children pushed since mark without clearing their slots:
-// later pushes overwrite them, and Reset clears the whole stack.
-func (b *Builder) pop(mark int) {
-	b.high = max(b.high, len(b.stack))
-	b.stack = b.stack[:mark]
-}
+// pop removes the children pushed since mark.
+func (b *Builder) pop(mark int) { b.stack = b.stack[:mark] }
 
 // withItems allocates a header of hdr bytes followed by a copy of items,
 // and returns the header and the copy.
@@ -295,7 +303,7 @@ func (b *Builder) Int(n int64) Value { return b.handOut(b.int(n)) }
 
 func (b *Builder) int(n int64) Value {
 	if n >= -128 && n < 1024 {
-		return smallInts[n+128]
+		return boxAt(tabInt, &smallInts[n+128])
 	}
 	p := (*Int)(b.mem.alloc(8, b.expect()))
 	*p = Int(n)
