@@ -43,23 +43,70 @@ type chunkOf[D any] struct {
 	data D // words the collector does not scan
 }
 
-// Chunks are sized as powers of two from 512 bytes to 16 KB, counting the
-// 8-byte header the runtime puts before objects with pointers over 512
-// bytes, so that none wastes the rest of its size class.
+// Chunk sizes are powers of two and the steps between them (by 1.5) from
+// 512 bytes to 1 MB, counting the 8-byte header the runtime puts before
+// objects with pointers from 512 bytes to 32 KB, so that none wastes the
+// rest of its size class.
 const (
 	headBytes    = int(unsafe.Sizeof(chunkHead{}))
 	mallocHeader = 8
 	minChunk     = 512
-	maxChunk     = 16 << 10
-	// maxChunkData is the most one chunk holds; an arena allocation may be
-	// at most maxAlloc bytes, larger ones go to the heap (see Builder.big).
-	maxChunkData = maxChunk - headBytes - mallocHeader
-	maxAlloc     = maxChunkData / 2
+	// maxGrow is the most data a chunk for many values holds: large inputs
+	// take few allocations.
+	maxGrow = 256<<10 - headBytes
+	// maxAlloc is the most one arena allocation among others takes; larger
+	// ones get a chunk of their own (see allocBig).
+	maxAlloc = 8 << 10
+	// maxBig is the largest allocation allocBig makes in a chunk of its
+	// own; larger ones are the caller's (on the heap, kept).
+	maxBig = 1<<20 - headBytes
 )
 
 func newChunk[D any]() (*chunkHead, unsafe.Pointer, int) {
 	c := new(chunkOf[D])
 	return &c.head, unsafe.Pointer(&c.data), int(unsafe.Sizeof(c.data))
+}
+
+// chunkFor allocates the smallest chunk holding size bytes of data, or
+// returns nil if size is over maxBig.
+func chunkFor(size int) (h *chunkHead, p unsafe.Pointer, n int) {
+	switch {
+	case size <= minChunk-headBytes:
+		h, p, n = newChunk[[(minChunk - headBytes) / 8]uint64]()
+	case size <= 1<<10-headBytes-mallocHeader:
+		h, p, n = newChunk[[(1<<10 - headBytes - mallocHeader) / 8]uint64]()
+	case size <= 2<<10-headBytes-mallocHeader:
+		h, p, n = newChunk[[(2<<10 - headBytes - mallocHeader) / 8]uint64]()
+	case size <= 4<<10-headBytes-mallocHeader:
+		h, p, n = newChunk[[(4<<10 - headBytes - mallocHeader) / 8]uint64]()
+	case size <= 8<<10-headBytes-mallocHeader:
+		h, p, n = newChunk[[(8<<10 - headBytes - mallocHeader) / 8]uint64]()
+	case size <= 16<<10-headBytes-mallocHeader:
+		h, p, n = newChunk[[(16<<10 - headBytes - mallocHeader) / 8]uint64]()
+	case size <= 32<<10-headBytes-mallocHeader:
+		h, p, n = newChunk[[(32<<10 - headBytes - mallocHeader) / 8]uint64]()
+	case size <= 48<<10-headBytes:
+		h, p, n = newChunk[[(48<<10 - headBytes) / 8]uint64]()
+	case size <= 64<<10-headBytes:
+		h, p, n = newChunk[[(64<<10 - headBytes) / 8]uint64]()
+	case size <= 96<<10-headBytes:
+		h, p, n = newChunk[[(96<<10 - headBytes) / 8]uint64]()
+	case size <= 128<<10-headBytes:
+		h, p, n = newChunk[[(128<<10 - headBytes) / 8]uint64]()
+	case size <= 192<<10-headBytes:
+		h, p, n = newChunk[[(192<<10 - headBytes) / 8]uint64]()
+	case size <= 256<<10-headBytes:
+		h, p, n = newChunk[[(256<<10 - headBytes) / 8]uint64]()
+	case size <= 384<<10-headBytes:
+		h, p, n = newChunk[[(384<<10 - headBytes) / 8]uint64]()
+	case size <= 512<<10-headBytes:
+		h, p, n = newChunk[[(512<<10 - headBytes) / 8]uint64]()
+	case size <= 768<<10-headBytes:
+		h, p, n = newChunk[[(768<<10 - headBytes) / 8]uint64]()
+	case size <= 1024<<10-headBytes:
+		h, p, n = newChunk[[(1024<<10 - headBytes) / 8]uint64]()
+	}
+	return
 }
 
 // arena is a bump allocator over a chain of chunks.
@@ -75,7 +122,8 @@ func (a *arena) reset() { *a = arena{} }
 
 // alloc returns size (≤ maxAlloc, a multiple of 8) zeroed bytes aligned to
 // 8. expect is about how many bytes the input still needs, erring low: a new
-// chunk is sized from it, so that small inputs allocate little.
+// chunk is sized from it (up to maxGrow), so that small
+// inputs allocate little and large ones few times.
 func (a *arena) alloc(size, expect int) unsafe.Pointer {
 	if a.end-a.off < size {
 		a.grow(size, expect)
@@ -86,38 +134,9 @@ func (a *arena) alloc(size, expect int) unsafe.Pointer {
 }
 
 func (a *arena) grow(size, expect int) {
-	// The smallest chunk that holds size, or the largest that expect
-	// fills, whichever is larger.
-	want := size
-	switch {
-	case expect >= maxChunkData:
-		want = maxChunkData
-	case expect >= 8<<10-headBytes-mallocHeader:
-		want = max(want, 8<<10-headBytes-mallocHeader)
-	case expect >= 4<<10-headBytes-mallocHeader:
-		want = max(want, 4<<10-headBytes-mallocHeader)
-	case expect >= 2<<10-headBytes-mallocHeader:
-		want = max(want, 2<<10-headBytes-mallocHeader)
-	case expect >= 1<<10-headBytes-mallocHeader:
-		want = max(want, 1<<10-headBytes-mallocHeader)
-	}
-	var h *chunkHead
-	switch {
-	case want <= minChunk-headBytes:
-		h, a.base, a.end = newChunk[[(minChunk - headBytes) / 8]uint64]()
-	case want <= 1<<10-headBytes-mallocHeader:
-		h, a.base, a.end = newChunk[[(1<<10 - headBytes - mallocHeader) / 8]uint64]()
-	case want <= 2<<10-headBytes-mallocHeader:
-		h, a.base, a.end = newChunk[[(2<<10 - headBytes - mallocHeader) / 8]uint64]()
-	case want <= 4<<10-headBytes-mallocHeader:
-		h, a.base, a.end = newChunk[[(4<<10 - headBytes - mallocHeader) / 8]uint64]()
-	case want <= 8<<10-headBytes-mallocHeader:
-		h, a.base, a.end = newChunk[[(8<<10 - headBytes - mallocHeader) / 8]uint64]()
-	default:
-		h, a.base, a.end = newChunk[[maxChunkData / 8]uint64]()
-	}
+	h, p, n := chunkFor(max(size, min(expect, maxGrow)))
 	h.prev = a.cur
-	a.cur, a.off = h, 0
+	a.cur, a.base, a.off, a.end = h, p, 0, n
 }
 
 // owns reports whether p points into the current chunk.
@@ -125,44 +144,16 @@ func (a *arena) owns(p unsafe.Pointer) bool {
 	return uintptr(p)-uintptr(a.base) < uintptr(a.end)
 }
 
-// maxBig is the largest allocation alloBig makes in a chunk of its own;
-// larger ones are the caller's (on the heap, kept).
-const maxBig = 1<<20 - headBytes
-
 // allocBig returns size (> maxAlloc) zeroed bytes in a chunk of their own
-// (of a size at most 1.5 times that),
-// or nil if size is over maxBig. The chunk joins the chain after the
-// current one, which keeps it: values built before it and after it may
-// point into it, and it may point to values built before it.
+// (at most 1.5 times that), or nil if size is over maxBig. The chunk joins
+// the chain after the current one, which keeps it: values built before it
+// and after it may point into it, and it may point to values built before
+// it.
 func (a *arena) allocBig(size int) unsafe.Pointer {
-	var h *chunkHead
-	var p unsafe.Pointer
-	switch {
-	case size <= 32<<10-headBytes-mallocHeader:
-		h, p, _ = newChunk[[(32<<10 - headBytes - mallocHeader) / 8]uint64]()
-	case size <= 48<<10-headBytes:
-		h, p, _ = newChunk[[(48<<10 - headBytes) / 8]uint64]()
-	case size <= 64<<10-headBytes:
-		h, p, _ = newChunk[[(64<<10 - headBytes) / 8]uint64]()
-	case size <= 96<<10-headBytes:
-		h, p, _ = newChunk[[(96<<10 - headBytes) / 8]uint64]()
-	case size <= 128<<10-headBytes:
-		h, p, _ = newChunk[[(128<<10 - headBytes) / 8]uint64]()
-	case size <= 192<<10-headBytes:
-		h, p, _ = newChunk[[(192<<10 - headBytes) / 8]uint64]()
-	case size <= 256<<10-headBytes:
-		h, p, _ = newChunk[[(256<<10 - headBytes) / 8]uint64]()
-	case size <= 384<<10-headBytes:
-		h, p, _ = newChunk[[(384<<10 - headBytes) / 8]uint64]()
-	case size <= 512<<10-headBytes:
-		h, p, _ = newChunk[[(512<<10 - headBytes) / 8]uint64]()
-	case size <= 768<<10-headBytes:
-		h, p, _ = newChunk[[(768<<10 - headBytes) / 8]uint64]()
-	case size <= maxBig:
-		h, p, _ = newChunk[[maxBig / 8]uint64]()
-	default:
+	if size > maxBig {
 		return nil
 	}
+	h, p, _ := chunkFor(size)
 	if a.cur == nil {
 		a.grow(0, 0)
 	}

@@ -74,7 +74,7 @@ func (b *Builder) Reset() {
 func (b *Builder) SizeHint(n int) { b.hint = n }
 
 // expect is how many arena bytes the rest of the input will probably need.
-func (b *Builder) expect() int { return b.hint * 4 }
+func (b *Builder) expect() int { return b.hint * 3 }
 
 // handOut records that v was made by the builder, and returns it.
 func (b *Builder) handOut(v Value) Value {
