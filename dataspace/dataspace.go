@@ -1,7 +1,9 @@
 package dataspace
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 
 	"github.com/synd-lang/synd/lang"
 )
@@ -23,7 +25,6 @@ type Effects interface {
 // Dataspace is a bag of assertions with indexed observation.
 type Dataspace struct {
 	byHandle  map[Handle]*entry
-	entries   htab[entry, *entry] // one entry per distinct value
 	observers map[Handle]*observer
 	index     index
 	pool      pool[entry]
@@ -38,17 +39,15 @@ type Dataspace struct {
 const maxShapes = 1024
 
 // entry is one distinct value in the bag (hash-consed: asserting an equal
-// value again counts it here). Entries are linked, in the order they
-// appeared, into their class's list and into the list of all entries, so
-// that a new observer sees them in that order without sorting.
+// value again counts it here), linked into its class's list.
 type entry struct {
 	value        lang.Value
 	hash         uint64
-	count        int
+	seq          uint64 // order of appearance
+	count        int32
 	observe      bool // a valid Observe: each of its handles has an observer
 	class        *class
-	cprev, cnext *entry // in class.entries
-	aprev, anext *entry // in index.all
+	cprev, cnext *entry // in its class's list
 }
 
 func (e *entry) hashKey() uint64 { return e.hash }
@@ -64,7 +63,7 @@ func New() *Dataspace {
 
 // find returns the entry of v, of hash h, if v is present.
 func (d *Dataspace) find(v lang.Value, h uint64) *entry {
-	return d.entries.find(h, func(e *entry) bool { return lang.Equal(e.value, v) })
+	return d.index.entries.find(h, func(e *entry) bool { return lang.Equal(e.value, v) })
 }
 
 // Assert adds v under handle h. If v is <Observe PATTERN #:observer> with a
@@ -82,7 +81,6 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 	if e == nil {
 		e = d.pool.get()
 		e.value, e.hash, e.class = v, hv, d.index.class(ck, true)
-		d.entries.insert(e)
 		d.index.link(e)
 	}
 	d.byHandle[h] = e
@@ -113,7 +111,6 @@ func (d *Dataspace) Retract(fx Effects, h Handle) {
 		}
 	}
 	if e.count--; e.count == 0 {
-		d.entries.remove(e)
 		d.index.unlink(e)
 		d.index.removeValue(fx, e, e.class.key.labelHash)
 		d.index.dropClassIfEmpty(e.class)
@@ -127,21 +124,26 @@ func (d *Dataspace) Message(fx Effects, v lang.Value) {
 }
 
 // Len is the number of distinct values present.
-func (d *Dataspace) Len() int { return d.entries.n }
+func (d *Dataspace) Len() int { return d.index.entries.n }
 
 // Count is how many times v is asserted.
 func (d *Dataspace) Count(v lang.Value) int {
 	v = strip(v)
 	if e := d.find(v, hashValue(v)); e != nil {
-		return e.count
+		return int(e.count)
 	}
 	return 0
 }
 
 // Assertions returns the distinct values present, in the order they appeared.
 func (d *Dataspace) Assertions() []lang.Value {
-	var out []lang.Value
-	d.index.eachValue(d.index.star, func(e *entry) { out = append(out, e.value) })
+	es := make([]*entry, 0, d.index.entries.n)
+	d.index.entries.each(func(e *entry) { es = append(es, e) })
+	slices.SortFunc(es, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
+	out := make([]lang.Value, len(es))
+	for i, e := range es {
+		out[i] = e.value
+	}
 	return out
 }
 

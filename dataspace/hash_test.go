@@ -199,18 +199,18 @@ func TestBagCollisions(t *testing.T) {
 	distinct := d.Len()
 	// Re-file every entry under one hash.
 	var all []*entry
-	d.entries.each(func(e *entry) { all = append(all, e) })
+	d.index.entries.each(func(e *entry) { all = append(all, e) })
 	for _, e := range all {
-		d.entries.remove(e)
+		d.index.entries.remove(e)
 		e.hash = 77
-		d.entries.insert(e)
+		d.index.entries.insert(e)
 	}
 	for _, v := range vals {
 		e := d.find(lang.Strip(v), 77)
 		require.NotNil(t, e, lang.Format(v))
 		assert.True(t, lang.Equal(e.value, v))
 	}
-	assert.Equal(t, distinct, d.entries.n)
+	assert.Equal(t, distinct, d.index.entries.n)
 }
 
 type countingEffects struct{ n int }
@@ -317,4 +317,56 @@ func TestIndexAgreesWithMatch(t *testing.T) {
 		}
 		require.Equal(t, want, got, "step %d", step)
 	}
+}
+
+// TestManyObserversOfOneGroup: observers of one pattern come and go (enough
+// for the group to compact its slots); each is told and untold exactly what
+// it should be, with the handles it was given.
+func TestManyObserversOfOneGroup(t *testing.T) {
+	d := New()
+	fx := &liveEffects{t: t, live: map[Handle][2]string{}}
+	p := Group{Kind: GroupRecord, Label: lang.Symbol("a"), Entries: []GroupEntry{{lang.Int(0), Bind{Discard{}}}}}
+	var next Handle = 1000
+	obs := map[Handle]string{}
+	addObs := func(name string) {
+		next++
+		require.NoError(t, d.Assert(fx, Observe(p, lang.String(name)), next))
+		obs[next] = name
+	}
+	for i := 0; i < 50; i++ {
+		addObs(fmt.Sprintf("o%d", i))
+	}
+	for i := 1; i <= 3; i++ {
+		require.NoError(t, d.Assert(fx, lang.NewRecord(lang.Symbol("a"), lang.Int(int64(i))), Handle(i)))
+	}
+	check := func(values int) {
+		t.Helper()
+		want := map[[2]string]bool{}
+		for _, name := range obs {
+			for i := 1; i <= values; i++ {
+				want[[2]string{name, fmt.Sprintf("[%d]", i)}] = true
+			}
+		}
+		got := map[[2]string]bool{}
+		for _, x := range fx.live {
+			got[x] = true
+		}
+		require.Equal(t, want, got)
+		require.Len(t, fx.live, len(want))
+	}
+	check(3)
+	for h := Handle(1001); h <= 1040; h++ {
+		if h%5 != 0 {
+			d.Retract(fx, h)
+			delete(obs, h)
+		}
+	}
+	check(3)
+	addObs("late")
+	require.NoError(t, d.Assert(fx, lang.NewRecord(lang.Symbol("a"), lang.Int(4)), 4))
+	check(4)
+	for h := Handle(1); h <= 4; h++ {
+		d.Retract(fx, h)
+	}
+	check(0)
 }

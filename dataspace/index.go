@@ -261,17 +261,20 @@ type signature struct {
 	class  *class
 	leaves map[uint64]*leaf // by the hash of their constants; equal hashes chained
 	nobs   int
-	// labelOnly: the only constant tested is the root's label, which is
-	// the class's, so the signature has at most one leaf: only.
-	labelOnly bool
-	only      *leaf
+	// single: every constant tested is fixed by the class (none, or the
+	// root's label or literal), so the signature has at most one leaf,
+	// only, whose values are those of the class that pass its tests: it
+	// does not list them.
+	single bool
+	only   *leaf
 }
 
 type leaf struct {
 	consts     []lang.Value
 	hash       uint64
 	next       *leaf               // the next leaf of the same hash
-	assertions map[*entry]struct{} // distinct matching values (nil while none)
+	n          int                 // how many distinct values match
+	assertions map[*entry]struct{} // which (nil while none, or single)
 	groups     []*captureGroup
 }
 
@@ -288,7 +291,7 @@ func (sig *signature) findLeaf(consts []lang.Value, h uint64, create bool) *leaf
 	}
 	lf := &leaf{consts: slices.Clone(consts), hash: h, next: sig.leaves[h]}
 	sig.leaves[h] = lf
-	if sig.labelOnly {
+	if sig.single {
 		sig.only = lf
 	}
 	return lf
@@ -296,7 +299,7 @@ func (sig *signature) findLeaf(consts []lang.Value, h uint64, create bool) *leaf
 
 // dropLeafIfEmpty forgets a leaf with no values and no observers.
 func (sig *signature) dropLeafIfEmpty(lf *leaf) {
-	if len(lf.assertions) != 0 || len(lf.groups) != 0 {
+	if lf.n != 0 || len(lf.groups) != 0 {
 		return
 	}
 	if sig.only == lf {
@@ -319,11 +322,44 @@ func (sig *signature) dropLeafIfEmpty(lf *leaf) {
 	}
 }
 
-func (lf *leaf) addEntry(e *entry) {
+func (sig *signature) addEntry(lf *leaf, e *entry) {
+	lf.n++
+	if sig.single {
+		return
+	}
 	if lf.assertions == nil {
 		lf.assertions = map[*entry]struct{}{}
 	}
 	lf.assertions[e] = struct{}{}
+}
+
+func (sig *signature) removeEntry(lf *leaf, e *entry) {
+	lf.n--
+	if lf.assertions != nil {
+		delete(lf.assertions, e)
+		if lf.n == 0 {
+			lf.assertions = nil
+		}
+	}
+}
+
+// eachEntry calls f with every value of lf, a leaf of sig, in no particular
+// order.
+func (ix *index) eachEntry(sig *signature, lf *leaf, f func(e *entry)) {
+	if !sig.single {
+		for e := range lf.assertions {
+			f(e)
+		}
+		return
+	}
+	if lf.n == 0 {
+		return
+	}
+	ix.eachValue(sig.class, func(e *entry) {
+		if ix.leafOf(sig, e.value, 0, false) == lf {
+			f(e)
+		}
+	})
 }
 
 // captureGroup holds the observers of one leaf that capture the same paths,
@@ -340,11 +376,54 @@ type captureGroup struct {
 }
 
 type tuple struct {
-	caps    lang.Value // a lang.Sequence, boxed once for every observer
-	hash    uint64     // of the captured values
-	count   int
-	handles []Handle  // parallel to captureGroup.observers (nil while none)
-	one     [1]Handle // handles' storage while the group has one observer
+	caps  lang.Value // a lang.Sequence, boxed once for every observer
+	hash  uint64     // of the captured values
+	count int32
+	// The handles of what each observer of the group was told, by slot:
+	// the first inline, the others (of a group of several) beside.
+	h1   Handle
+	more *[]Handle
+}
+
+// handle is what the observer in slot i was told of t (0 if nothing).
+func (t *tuple) handle(i int) Handle {
+	if i == 0 {
+		return t.h1
+	}
+	if t.more == nil || i > len(*t.more) {
+		return 0
+	}
+	return (*t.more)[i-1]
+}
+
+func (t *tuple) setHandle(i int, h Handle) {
+	if h == 0 && t.handle(i) == 0 {
+		return
+	}
+	if i == 0 {
+		t.h1 = h
+		return
+	}
+	if t.more == nil {
+		t.more = new([]Handle)
+	}
+	if n := i - len(*t.more); n > 0 {
+		*t.more = append(*t.more, make([]Handle, n)...)
+	}
+	(*t.more)[i-1] = h
+}
+
+// truncate forgets the handles of slots n and over.
+func (t *tuple) truncate(n int) {
+	switch {
+	case n <= 1:
+		t.more = nil
+		if n == 0 {
+			t.h1 = 0
+		}
+	case t.more != nil && len(*t.more) > n-1:
+		*t.more = (*t.more)[:n-1]
+	}
 }
 
 func (t *tuple) hashKey() uint64 { return t.hash }
@@ -361,11 +440,12 @@ type observer struct {
 
 // index is the skeleton index of one dataspace.
 type index struct {
-	sigs        map[string]*signature
-	classes     map[uint64]*class // by classKey.hash; equal hashes chained
-	star        *class            // signatures whose root is unconstrained
-	first, last *entry            // every value, in the order they appeared
-	tuplePool   pool[tuple]
+	sigs      map[string]*signature
+	classes   map[uint64]*class   // by classKey.hash; equal hashes chained
+	star      *class              // signatures whose root is unconstrained
+	entries   htab[entry, *entry] // one entry per distinct value
+	seq       uint64              // of the last entry to appear
+	tuplePool pool[tuple]
 	// Scratch slices for leaf keys and capture tuples; they may keep the
 	// last values routed alive until the next routing.
 	consts  []lang.Value
@@ -387,9 +467,12 @@ func newIndex() index {
 	return index{sigs: map[string]*signature{}, classes: map[uint64]*class{}, star: &class{}}
 }
 
-// link appends a new distinct value to its class's list and to the list of
-// all values.
+// link files a new distinct value: in the table of all values, and at the
+// end of its class's list.
 func (ix *index) link(e *entry) {
+	ix.seq++
+	e.seq = ix.seq
+	ix.entries.insert(e)
 	c := e.class
 	e.cprev = c.last
 	if c.last != nil {
@@ -399,17 +482,11 @@ func (ix *index) link(e *entry) {
 	}
 	c.last = e
 	c.nentries++
-	e.aprev = ix.last
-	if ix.last != nil {
-		ix.last.anext = e
-	} else {
-		ix.first = e
-	}
-	ix.last = e
 }
 
-// unlink removes a value that has left the bag from both lists.
+// unlink unfiles a value that has left the bag.
 func (ix *index) unlink(e *entry) {
+	ix.entries.remove(e)
 	c := e.class
 	if e.cprev != nil {
 		e.cprev.cnext = e.cnext
@@ -422,17 +499,7 @@ func (ix *index) unlink(e *entry) {
 		c.last = e.cprev
 	}
 	c.nentries--
-	if e.aprev != nil {
-		e.aprev.anext = e.anext
-	} else {
-		ix.first = e.anext
-	}
-	if e.anext != nil {
-		e.anext.aprev = e.aprev
-	} else {
-		ix.last = e.aprev
-	}
-	e.cprev, e.cnext, e.aprev, e.anext = nil, nil, nil, nil
+	e.cprev, e.cnext = nil, nil
 }
 
 // class finds the class of key k (the star class for cStar), making it if
@@ -496,20 +563,20 @@ func (ix *index) leafOf(sig *signature, v lang.Value, rootLabelHash uint64, crea
 func (ix *index) addValue(fx Effects, e *entry, rootLabelHash uint64) {
 	for _, sig := range e.class.sigs {
 		if lf := ix.leafOf(sig, e.value, rootLabelHash, true); lf != nil {
-			ix.leafAdd(fx, lf, e)
+			ix.leafAdd(fx, sig, lf, e)
 		}
 	}
 	if e.class != ix.star {
 		for _, sig := range ix.star.sigs {
 			if lf := ix.leafOf(sig, e.value, 0, true); lf != nil {
-				ix.leafAdd(fx, lf, e)
+				ix.leafAdd(fx, sig, lf, e)
 			}
 		}
 	}
 }
 
-func (ix *index) leafAdd(fx Effects, lf *leaf, e *entry) {
-	lf.addEntry(e)
+func (ix *index) leafAdd(fx Effects, sig *signature, lf *leaf, e *entry) {
+	sig.addEntry(lf, e)
 	for _, g := range lf.groups {
 		ix.groupAdd(fx, g, e.value)
 	}
@@ -532,7 +599,7 @@ func (ix *index) removeValue(fx Effects, e *entry, rootLabelHash uint64) {
 }
 
 func (ix *index) leafRemove(fx Effects, sig *signature, lf *leaf, e *entry) {
-	delete(lf.assertions, e)
+	sig.removeEntry(lf, e)
 	for _, g := range lf.groups {
 		ix.groupRemove(fx, g, e.value)
 	}
@@ -635,14 +702,13 @@ func (ix *index) groupAdd(fx Effects, g *captureGroup, v lang.Value) {
 	if g.live == 0 {
 		return
 	}
-	if len(g.observers) == 1 {
-		t.handles = t.one[:]
-	} else {
-		t.handles = make([]Handle, len(g.observers))
+	if n := len(g.observers); n > 1 {
+		more := make([]Handle, n-1)
+		t.more = &more
 	}
 	for i, o := range g.observers {
 		if o != nil {
-			t.handles[i] = fx.Assert(o.target, t.caps)
+			t.setHandle(i, fx.Assert(o.target, t.caps))
 		}
 	}
 }
@@ -657,9 +723,9 @@ func (ix *index) groupRemove(fx Effects, g *captureGroup, v lang.Value) {
 		return
 	}
 	g.tuples.remove(t)
-	for i, h := range t.handles {
-		if g.observers[i] != nil {
-			fx.Retract(h)
+	for i, o := range g.observers {
+		if o != nil {
+			fx.Retract(t.handle(i))
 		}
 	}
 	ix.tuplePool.put(t)
@@ -693,13 +759,13 @@ func (ix *index) addObserver(fx Effects, o *observer, sh *shape) {
 	if sig == nil {
 		c := ix.class(sh.root, true)
 		sig = &signature{id: id, tests: sh.tests, class: c, leaves: map[uint64]*leaf{},
-			labelOnly: sh.root.kind == cRecord && len(sh.consts) == 1}
+			single: len(sh.consts) == 0 || len(sh.consts) == 1 && (sh.root.kind == cRecord || sh.root.kind == cLiteral)}
 		ix.sigs[id] = sig
 		c.sigs = append(c.sigs, sig)
 		// A new signature starts with every present value it can file.
 		ix.eachValue(c, func(e *entry) {
 			if lf := ix.leafOf(sig, e.value, 0, true); lf != nil {
-				lf.addEntry(e)
+				sig.addEntry(lf, e)
 			}
 		})
 	}
@@ -716,18 +782,15 @@ func (ix *index) addObserver(fx Effects, o *observer, sh *shape) {
 	if g == nil {
 		g = &captureGroup{id: cid, paths: sh.captures}
 		lf.groups = append(lf.groups, g)
-		for e := range lf.assertions {
+		ix.eachEntry(sig, lf, func(e *entry) {
 			ix.groupAdd(fx, g, e.value) // no observers yet: counts only, in any order
-		}
+		})
 	}
 	o.sig, o.leaf, o.group, o.slot = sig, lf, g, len(g.observers)
 	g.observers = append(g.observers, o)
 	g.live++
 	for _, t := range g.sortedTuples() {
-		if len(t.handles) < o.slot {
-			t.handles = append(t.handles, make([]Handle, o.slot-len(t.handles))...)
-		}
-		t.handles = append(t.handles, fx.Assert(o.target, t.caps))
+		t.setHandle(o.slot, fx.Assert(o.target, t.caps))
 	}
 }
 
@@ -741,8 +804,8 @@ func (ix *index) removeObserver(fx Effects, o *observer) {
 	g.observers[i] = nil
 	g.live--
 	for _, t := range g.sortedTuples() {
-		fx.Retract(t.handles[i])
-		t.handles[i] = 0
+		fx.Retract(t.handle(i))
+		t.setHandle(i, 0)
 	}
 	if g.live > 0 && len(g.observers) > 32 && g.live < len(g.observers)/2 {
 		g.compact()
@@ -769,23 +832,22 @@ func (g *captureGroup) compact() {
 		if o == nil {
 			continue
 		}
-		g.tuples.each(func(t *tuple) { t.handles[j] = t.handles[i] })
+		g.tuples.each(func(t *tuple) { t.setHandle(j, t.handle(i)) })
 		o.slot = j
 		g.observers[j] = o
 		j++
 	}
 	clear(g.observers[j:])
 	g.observers = g.observers[:j]
-	g.tuples.each(func(t *tuple) { t.handles = t.handles[:j] })
+	g.tuples.each(func(t *tuple) { t.truncate(j) })
 }
 
 // eachValue calls f for every distinct value of class c (all values, for the
-// star class), in the order they appeared.
+// star class): in the order they appeared for a class, in no particular
+// order for the star class.
 func (ix *index) eachValue(c *class, f func(e *entry)) {
 	if c == ix.star {
-		for e := ix.first; e != nil; e = e.anext {
-			f(e)
-		}
+		ix.entries.each(f)
 		return
 	}
 	for e := c.first; e != nil; e = e.cnext {
