@@ -53,10 +53,12 @@ func (t *Turn) RunInstr(s *parser.Script, in parser.Instr, env Env, hooks Hooks)
 }
 
 type interp struct {
-	sites  map[*parser.PatternTemplate]*site // see pattern.go
-	script *parser.Script
-	hooks  Hooks
-	top    parser.Instr // the instruction whose matches hooks report
+	sites map[*parser.PatternTemplate]*site // see pattern.go
+	// caveatSites are the compiled attenuations (see attenuate_site.go).
+	caveatSites map[*parser.TAttenuate]*caveatSite
+	script      *parser.Script
+	hooks       Hooks
+	top         parser.Instr // the instruction whose matches hooks report
 }
 
 func (x *interp) notify(in parser.Instr, env Env, added bool) {
