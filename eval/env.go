@@ -143,8 +143,11 @@ func (e Env) Lookup(name string) (lang.Value, bool) {
 	if e.root == nil {
 		return nil, false
 	}
-	h := envHash(name)
-	n := e.root
+	return e.root.get(name, envHash(name))
+}
+
+// get finds the value bound to name, whose hash is h, in the trie under n.
+func (n *envNode) get(name string, h uint64) (lang.Value, bool) {
 	for shift := uint(0); ; shift += envBits {
 		bit := uint32(1) << ((h >> shift) & 31)
 		if n.bitmap&bit == 0 {

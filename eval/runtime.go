@@ -272,7 +272,21 @@ type Turn struct {
 // push queues an effect of the turn.
 func (t *Turn) push(a action) {
 	a.depth, a.acct = t.depth+1, t.acct
-	t.sys.enqueue(a)
+	if p := t.sys.slotFor(a.depth, a.acct); p != nil {
+		*p = a
+	}
+}
+
+// deliver queues a delivery of the turn from facet from to target, writing
+// it straight into its queue slot.
+func (t *Turn) deliver(kind eventKind, target *Ref, v lang.Value, h Handle, from *Facet) {
+	p := t.sys.slotFor(t.depth+1, t.acct)
+	if p == nil {
+		return
+	}
+	p.kind, p.depth, p.acct = kind, t.depth+1, t.acct
+	p.target, p.value, p.handle, p.facet = target, v, h, from
+	p.peer, p.run = nil, nil
 }
 
 // sender is the facet charged with the deliveries the turn makes from f:
@@ -318,7 +332,7 @@ func (t *Turn) Assert(target *Ref, v lang.Value) Handle {
 		return h
 	}
 	f.holdOutbound(h, outbound{target: target, value: out})
-	t.push(action{kind: evAssert, target: target, value: out, handle: h, facet: t.sender(f)})
+	t.deliver(evAssert, target, out, h, t.sender(f))
 	return h
 }
 
@@ -351,7 +365,7 @@ func (t *Turn) retractFrom(f *Facet, h Handle) bool {
 	}
 	delete(f.outbound, h)
 	if o.value != nil {
-		t.push(action{kind: evRetract, target: o.target, handle: h, facet: t.sender(f)})
+		t.deliver(evRetract, o.target, nil, h, t.sender(f))
 	}
 	return true
 }
@@ -368,7 +382,7 @@ func (t *Turn) Message(target *Ref, v lang.Value) {
 	if !ok {
 		return
 	}
-	t.push(action{kind: evMessage, target: target, value: out, facet: t.sender(t.facet)})
+	t.deliver(evMessage, target, out, 0, t.sender(t.facet))
 }
 
 // Sync asks target to reply to peer (with the message #t) once everything
