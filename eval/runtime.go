@@ -259,11 +259,22 @@ func (t *Turn) push(a action) {
 // deliver queues a delivery of the turn from facet from to target, writing
 // it straight into its queue slot.
 func (t *Turn) deliver(kind eventKind, target *Ref, v lang.Value, h Handle, from *Facet) {
-	p := t.sys.slotFor(t.depth+1, t.acct)
-	if p == nil {
-		return
+	s, depth, acct := t.sys, t.depth+1, t.acct
+	q := &s.queue
+	if (s.MaxDepth > 0 && depth > s.MaxDepth) || (s.MaxQueued > 0 && depth > runawayDepth && q.n >= s.MaxQueued) {
+		if s.isRunaway(depth) {
+			return
+		}
 	}
-	p.kind, p.depth, p.acct = kind, t.depth+1, t.acct
+	if acct != nil {
+		acct.borrow()
+	}
+	if q.n == len(q.buf) {
+		q.grow()
+	}
+	p := &q.buf[(q.head+q.n)&(len(q.buf)-1)]
+	q.n++
+	p.kind, p.depth, p.acct = kind, depth, acct
 	p.target, p.value, p.handle, p.facet = target, v, h, from
 	p.peer, p.run = nil, nil
 }
@@ -305,7 +316,10 @@ func (t *Turn) Assert(target *Ref, v lang.Value) Handle {
 			return h
 		}
 	}
-	out, ok := target.rewrite(t.sys, v)
+	out, ok := v, true
+	if target.caveats.Len() != 0 {
+		out, ok = target.rewrite(t.sys, v)
+	}
 	if !ok {
 		f.out.add(h, target, nil)
 		return h
@@ -356,9 +370,12 @@ func (t *Turn) Message(target *Ref, v lang.Value) {
 			return
 		}
 	}
-	out, ok := target.rewrite(t.sys, v)
-	if !ok {
-		return
+	out := v
+	if target.caveats.Len() != 0 {
+		var ok bool
+		if out, ok = target.rewrite(t.sys, v); !ok {
+			return
+		}
 	}
 	t.deliver(evMessage, target, out, 0, t.sender(t.facet))
 }
