@@ -219,18 +219,36 @@ func (k eventKind) String() string {
 	return [...]string{"assert", "retract", "message", "sync", "run"}[k]
 }
 
-// action is an effect waiting for the end of its turn, or a delivery waiting
-// in the scheduler's queue.
+// action is a delivery or a function to run, waiting in the scheduler's
+// queue: 56 bytes.
 type action struct {
 	kind   eventKind
 	depth  uint32 // turns in the causal chain that led to it (0: from outside)
 	target *Ref
+	// value is what an assert or a message carries; for evRun, the function
+	// (a runFn) and for evSync, the peer (a syncPeer): neither is boxed on
+	// the heap, and neither leaves the scheduler.
 	value  lang.Value
 	handle Handle
-	peer   *Ref
-	run    func(t *Turn)
 	facet  *Facet   // for evRun: where to run; for deliveries: the sender, charged with the receiver's errors
 	acct   *Account // the outside source it is charged to, if any
+}
+
+// runFn is the function of an evRun action, in its value.
+type runFn func(t *Turn)
+
+// Kind makes runFn a lang.Value, only so that it fits an action's value.
+func (runFn) Kind() lang.Kind { return lang.KindEmbedded }
+
+// syncPeer is the peer of an evSync action, in its value.
+type syncPeer struct{ ref *Ref }
+
+// Kind makes syncPeer a lang.Value, only so that it fits an action's value.
+func (syncPeer) Kind() lang.Kind { return lang.KindEmbedded }
+
+// runAction is an action running fn in facet, charged to acct (if any).
+func runAction(facet *Facet, fn func(t *Turn), acct *Account) action {
+	return action{kind: evRun, facet: facet, value: runFn(fn), acct: acct}
 }
 
 // Turn is the handling of one event by one actor. Its effects are queued and
@@ -276,7 +294,6 @@ func (t *Turn) deliver(kind eventKind, target *Ref, v lang.Value, h Handle, from
 	q.n++
 	p.kind, p.depth, p.acct = kind, depth, acct
 	p.target, p.value, p.handle, p.facet = target, v, h, from
-	p.peer, p.run = nil, nil
 }
 
 // sender is the facet charged with the deliveries the turn makes from f:
@@ -383,7 +400,7 @@ func (t *Turn) Message(target *Ref, v lang.Value) {
 // Sync asks target to reply to peer (with the message #t) once everything
 // sent to target before has been handled.
 func (t *Turn) Sync(target, peer *Ref) {
-	t.push(action{kind: evSync, target: target, peer: peer, facet: t.sender(t.facet)})
+	t.push(action{kind: evSync, target: target, value: syncPeer{peer}, facet: t.sender(t.facet)})
 }
 
 // NewRef makes a ref to entity, owned by the active facet.
