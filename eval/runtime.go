@@ -264,6 +264,17 @@ type Turn struct {
 	// queues is one step deeper and charged to the same account.
 	depth uint32
 	acct  *Account
+	// owed is how many deliveries the turn has queued that acct is yet to
+	// be charged for (see settle).
+	owed int64
+}
+
+// settle charges the turn's account for the deliveries the turn queued.
+func (t *Turn) settle() {
+	if t.owed != 0 {
+		t.acct.borrowN(t.owed)
+		t.owed = 0
+	}
 }
 
 // push queues an effect of the turn.
@@ -285,7 +296,7 @@ func (t *Turn) deliver(kind eventKind, target *Ref, v lang.Value, h Handle, from
 		}
 	}
 	if acct != nil {
-		acct.borrow()
+		t.owed++
 	}
 	if q.n == len(q.buf) {
 		q.grow()

@@ -469,6 +469,7 @@ func (s *System) step() {
 	if err != nil {
 		s.chargeError(sender, f, err)
 	}
+	t.settle()
 	t.facet, t.actor, t.depth, t.acct, t.cause = nil, nil, 0, nil, nil
 	s.cur = current{}
 }
@@ -491,6 +492,7 @@ func (s *System) recovered(r any) {
 	c := s.cur
 	s.cur = current{}
 	t := &s.turn
+	t.settle()
 	t.cause, t.depth, t.acct = nil, 0, nil
 	if c.facet == nil {
 		panic(r) // not from a turn: a bug of the scheduler itself
