@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -93,7 +94,7 @@ func (d definition) LexBytes(filename string, input []byte) (lexer.Lexer, error)
 type scanner struct {
 	src       string
 	file      string
-	scratch   []byte // the bytes of the last #x"..." token
+	scratch   []byte // the bytes of the last #x"..." or #[...] token
 	off       int
 	line      int
 	lineStart int // offset of the current line's start (negative when a stream window starts mid-line)
@@ -316,7 +317,11 @@ func (s *scanner) hash(p tpos, out *token) error {
 				return s.errAt(lang.SyntaxError, start, "#"+string(c)+" must be followed by a delimiter")
 			}
 		}
-		*out = token{typ: TokBool, val: string(c), pos: p}
+		val := "f"
+		if c == 't' {
+			val = "t"
+		}
+		*out = token{typ: TokBool, val: val, pos: p}
 		return nil
 	case '{':
 		s.off += 2
@@ -339,7 +344,7 @@ func (s *scanner) hash(p tpos, out *token) error {
 		if err != nil {
 			return err
 		}
-		*out = token{typ: TokBytes, val: v, pos: p}
+		*out = token{typ: TokBytes, val: v, pos: p, scratch: true}
 		return nil
 	case 'x':
 		if strings.HasPrefix(rest, `x"`) {
@@ -602,7 +607,8 @@ func unhex(c byte) byte {
 func (s *scanner) base64() (string, error) {
 	start := s.off
 	s.off += 2
-	var clean []byte
+	clean := s.scratch[:0]
+	defer func() { s.scratch = clean[:0] }()
 	for {
 		if s.off >= len(s.src) {
 			return "", s.errAt(lang.InputEndedEarly, s.off, "input ended inside #[...]")
@@ -618,11 +624,19 @@ func (s *scanner) base64() (string, error) {
 			if len(clean)%4 == 1 {
 				return "", s.errAt(lang.SyntaxError, start, "base64 data has an impossible length")
 			}
-			out, err := base64.RawStdEncoding.DecodeString(string(clean))
+			// Decode into the scratch buffer, after the clean text: the
+			// token is a view of it, good until the next token.
+			n := len(clean)
+			clean = slices.Grow(clean, base64.RawStdEncoding.DecodedLen(n))
+			out := clean[n : n+base64.RawStdEncoding.DecodedLen(n)]
+			m, err := base64.RawStdEncoding.Decode(out, clean[:n])
 			if err != nil {
 				return "", s.errAt(lang.SyntaxError, start, "invalid base64 data")
 			}
-			return string(out), nil
+			if m == 0 {
+				return "", nil
+			}
+			return unsafe.String(&out[0], m), nil
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
 		case c == '-':
 			clean = append(clean, '+')
