@@ -213,17 +213,17 @@ func (s *scanner) scan(out *token) error {
 	case '#':
 		return s.hash(p, out)
 	}
+bare:
 	for s.off < len(s.src) {
 		c := s.src[s.off]
-		if c < utf8.RuneSelf {
-			if asciiDelim[c] {
-				break
-			}
-			if c == '\'' || c == ';' {
-				return s.errAt(lang.SyntaxError, s.off, bareQuoteMessage(c))
-			}
+		switch bareClass[c] {
+		case bareChar:
 			s.off++
 			continue
+		case bareEnd:
+			break bare
+		case bareBad:
+			return s.errAt(lang.SyntaxError, s.off, bareQuoteMessage(c))
 		}
 		r, size := utf8.DecodeRuneInString(s.src[s.off:])
 		if r == utf8.RuneError && size == 1 {
@@ -241,9 +241,23 @@ func (s *scanner) scan(out *token) error {
 	return nil
 }
 
-var asciiDelim = func() (t [128]bool) {
+// The classes of bytes in a bare word: most continue it; ASCII delimiters
+// end it; a quote or semicolon is an error; bytes of multi-byte characters
+// need decoding (a Unicode space is a delimiter).
+const (
+	bareChar = iota
+	bareEnd
+	bareBad
+	bareMulti
+)
+
+var bareClass = func() (t [256]uint8) {
 	for _, c := range "<>[]{}\"|@:,# \t\n\r\f\v" {
-		t[c] = true
+		t[c] = bareEnd
+	}
+	t['\''], t[';'] = bareBad, bareBad
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = bareMulti
 	}
 	return
 }()
@@ -566,6 +580,15 @@ func (s *scanner) hexBytes(tokStart int) (string, error) {
 	out := s.scratch[:0]
 	defer func() { s.scratch = out[:0] }()
 	for {
+		// The common case: pairs of digits, no spaces.
+		for s.off+1 < len(s.src) {
+			hi, lo := hexValue[s.src[s.off]], hexValue[s.src[s.off+1]]
+			if hi|lo > 15 {
+				break
+			}
+			out = append(out, hi<<4|lo)
+			s.off += 2
+		}
 		s.skipSpace()
 		if s.off >= len(s.src) {
 			return "", s.errAt(lang.InputEndedEarly, s.off, "input ended inside a hex byte string")
@@ -580,7 +603,7 @@ func (s *scanner) hexBytes(tokStart int) (string, error) {
 		if s.off+2 > len(s.src) {
 			return "", s.errAt(lang.InputEndedEarly, len(s.src), "input ended inside a hex byte string")
 		}
-		hi, lo := unhex(s.src[s.off]), unhex(s.src[s.off+1])
+		hi, lo := hexValue[s.src[s.off]], hexValue[s.src[s.off+1]]
 		if hi > 15 || lo > 15 {
 			return "", s.errAt(lang.SyntaxError, s.off, "expected a pair of hex digits")
 		}
@@ -588,6 +611,14 @@ func (s *scanner) hexBytes(tokStart int) (string, error) {
 		s.off += 2
 	}
 }
+
+// hexValue maps hex digits to their value, other bytes to 255.
+var hexValue = func() (t [256]byte) {
+	for c := range t {
+		t[c] = unhex(byte(c))
+	}
+	return
+}()
 
 // unhex is the value of a hex digit, or 255.
 func unhex(c byte) byte {
