@@ -50,6 +50,9 @@ type Options struct {
 	// Relay bounds the sessions of relay listeners and outgoing
 	// connections (zero values: the relay package's defaults).
 	Relay relay.Limits
+	// OnConnection, if set, is told of each connection a relay listener
+	// accepts (see relay.ListenerServiceOptions).
+	OnConnection func(listener, peer string, closed <-chan struct{})
 	// OnLoad, if set, is told of each script file compiled for run-script
 	// (the config-watcher's files among them): once when first loaded, and
 	// again, with reloaded set, each time its text changed.
@@ -123,7 +126,7 @@ func New(opts Options) *Host {
 		h.Gatekeeper = gatekeeper.New(t, h.Config)
 		gatekeeper.StartService(t, h.Config)
 		gatekeeper.StartResolution(t, h.Config)
-		relay.StartListenerService(t, h.Config, opts.Relay)
+		relay.StartListenerService(t, h.Config, relay.ListenerServiceOptions{Limits: opts.Relay, OnConnection: opts.OnConnection})
 		relay.StartConnector(t, h.Config, opts.Relay)
 		runner := opts.Processes
 		if runner == nil {
