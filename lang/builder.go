@@ -452,17 +452,20 @@ func (b *Builder) atomSlot(k Kind, s []byte) (e *atomEntry, w, tag uint64) {
 	tag = uint64(n) | uint64(k)<<16 | uint64(b.gen)<<24
 	h := uint64(n)<<8 | uint64(k)
 	switch {
-	case n > 8:
+	case n >= 8:
 		w = binary.LittleEndian.Uint64(s)
-		h ^= bits.RotateLeft64(binary.LittleEndian.Uint64(s[n-8:]), 29)
+		h ^= w ^ bits.RotateLeft64(binary.LittleEndian.Uint64(s[n-8:]), 29)
 	case n >= 4:
-		w = uint64(binary.LittleEndian.Uint32(s)) | uint64(binary.LittleEndian.Uint32(s[n-4:]))<<32
+		lo, hi := binary.LittleEndian.Uint32(s), binary.LittleEndian.Uint32(s[n-4:])
+		w = uint64(lo) | uint64(hi)<<32
+		h ^= uint64(lo) ^ uint64(hi)<<23
 	default:
 		for _, c := range s {
 			w = w<<8 | uint64(c)
 		}
+		h = h<<24 | w
 	}
-	h = (h ^ w) * 0x9E3779B97F4A7C15
+	h *= 0x9E3779B97F4A7C15
 	return &b.atoms[h>>(64-atomBits)], w, tag
 }
 
