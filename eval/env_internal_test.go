@@ -2,7 +2,6 @@ package eval
 
 import (
 	"fmt"
-	"math/bits"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -23,26 +22,6 @@ func TestEnvTrieCollisions(t *testing.T) {
 	}
 	root := &envNode{}
 	want := map[string]lang.Value{}
-	get := func(name string, h uint64) (lang.Value, bool) {
-		n := root
-		for shift := uint(0); ; shift += envBits {
-			bit := uint32(1) << ((h >> shift) & 31)
-			if n.bitmap&bit == 0 {
-				return nil, false
-			}
-			s := n.kids[bits.OnesCount32(n.bitmap&(bit-1))]
-			if s.node != nil {
-				n = s.node
-				continue
-			}
-			for x := s.leaf; x != nil; x = x.next {
-				if x.hash == h && x.name == name {
-					return x.val, true
-				}
-			}
-			return nil, false
-		}
-	}
 	count := 0
 	for round := 0; round < 2; round++ { // the second round replaces
 		for i, h := range hashes {
@@ -57,13 +36,13 @@ func TestEnvTrieCollisions(t *testing.T) {
 			want[name] = v
 			for j, h2 := range hashes[:i+1] {
 				n2 := fmt.Sprintf("n%d", j)
-				got, ok := get(n2, h2)
+				got, ok := root.get(n2, h2)
 				require.True(t, ok, "%s after putting %s", n2, name)
 				assert.Equal(t, want[n2], got)
 			}
 		}
 	}
 	assert.Equal(t, len(hashes), count)
-	_, ok := get("absent", 0)
+	_, ok := root.get("absent", 0)
 	assert.False(t, ok)
 }

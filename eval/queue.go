@@ -4,10 +4,18 @@ package eval
 // capacity is a power of two. It grows by doubling and is never shrunk while
 // events flow, so a burst costs no re-growth on the next one; Run gives a
 // large buffer back only when the system goes idle (see release).
+//
+// Actions are written in place (slot) and read in place (take): an action
+// is never copied on its way through. A taken slot is not cleared at once;
+// sweep clears the taken slots in bulk (after each batch of turns), so the
+// values they refer to stay reachable at most until then.
 type eventQueue struct {
 	buf  []action
 	head int
 	n    int
+	// stale is how many slots just before head have been taken and not
+	// yet cleared.
+	stale int
 }
 
 // keptCapacity is the most an idle queue keeps for reuse; a burst bigger
@@ -16,33 +24,67 @@ const keptCapacity = 4096
 
 func (q *eventQueue) len() int { return q.n }
 
-func (q *eventQueue) push(a action) {
+// slot appends an action and returns it for the caller to fill in: every
+// field, as the slot may hold an old action.
+func (q *eventQueue) slot() *action {
 	if q.n == len(q.buf) {
 		q.grow()
 	}
-	q.buf[(q.head+q.n)&(len(q.buf)-1)] = a
+	p := &q.buf[(q.head+q.n)&(len(q.buf)-1)]
 	q.n++
+	if free := len(q.buf) - q.n; q.stale > free {
+		q.stale = free // the slot written was the oldest stale one
+	}
+	return p
 }
+
+// push appends a.
+func (q *eventQueue) push(a action) { *q.slot() = a }
 
 func (q *eventQueue) grow() {
 	nb := make([]action, max(64, 2*len(q.buf)))
-	k := copy(nb, q.buf[q.head:])
-	copy(nb[k:], q.buf[:q.head])
-	q.buf, q.head = nb, 0
+	if q.n > 0 {
+		end := q.head + q.n
+		if end <= len(q.buf) {
+			copy(nb, q.buf[q.head:end])
+		} else {
+			k := copy(nb, q.buf[q.head:])
+			copy(nb[k:], q.buf[:end-len(q.buf)])
+		}
+	}
+	q.buf, q.head, q.stale = nb, 0, 0
 }
 
-// pop removes the oldest action; the queue must not be empty.
-func (q *eventQueue) pop() action {
-	a := q.buf[q.head]
-	q.buf[q.head] = action{}
+// take removes the oldest action and returns a pointer to it in the
+// buffer; the queue must not be empty. The action stays readable until the
+// queue is next appended to: read what is needed before that.
+func (q *eventQueue) take() *action {
+	p := &q.buf[q.head]
 	q.head = (q.head + 1) & (len(q.buf) - 1)
 	q.n--
-	return a
+	q.stale++
+	return p
+}
+
+// sweep clears the slots taken since the last sweep, so that the queue
+// keeps nothing they referred to alive.
+func (q *eventQueue) sweep() {
+	if q.stale == 0 {
+		return
+	}
+	start := (q.head - q.stale) & (len(q.buf) - 1)
+	if start < q.head {
+		clear(q.buf[start:q.head])
+	} else {
+		clear(q.buf[start:])
+		clear(q.buf[:q.head])
+	}
+	q.stale = 0
 }
 
 // release gives back a large buffer when the queue is empty.
 func (q *eventQueue) release() {
 	if q.n == 0 && len(q.buf) > keptCapacity {
-		q.buf, q.head = nil, 0
+		q.buf, q.head, q.stale = nil, 0, 0
 	}
 }

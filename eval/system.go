@@ -341,6 +341,7 @@ func (s *System) drain(ctx context.Context) error {
 			return ErrStepLimit
 		}
 		s.runBatch()
+		s.queue.sweep()
 	}
 	return nil
 }
@@ -420,47 +421,63 @@ type current struct {
 }
 
 // step handles the next queued delivery in a turn of its own. Its effects go
-// straight onto the queue, after everything already there.
+// straight onto the queue, after everything already there. The action is
+// read in place, before anything the turn does can append to the queue.
 func (s *System) step() {
-	a := s.queue.pop()
+	a := s.queue.take()
+	kind, target, sender := a.kind, a.target, a.facet
 	if a.acct != nil {
 		a.acct.repay()
 	}
-	var f *Facet
-	if a.kind == evRun {
-		f = a.facet
-	} else {
-		f = a.target.facet
+	f := sender
+	if kind != evRun {
+		f = target.facet
 	}
 	if f == nil || !f.alive {
 		return // the receiver is gone
 	}
 	if s.Trace != nil {
 		s.Trace(Event{Kind: "turn", Facet: f})
-		if a.kind != evRun {
-			s.Trace(Event{Kind: a.kind.String(), Target: a.target, Value: a.value, Handle: a.handle})
+		if kind != evRun {
+			s.Trace(Event{Kind: kind.String(), Target: target, Value: a.value, Handle: a.handle})
 		}
 	}
 	t := &s.turn
 	t.sys, t.actor, t.facet = s, f.actor, f
-	s.cur = current{kind: a.kind, facet: f, sender: a.facet, target: a.target}
+	s.cur = current{kind: kind, facet: f, sender: sender, target: target}
 	t.depth, t.acct = a.depth, a.acct
-	if a.kind == evRun {
+	var err error
+	switch kind {
+	case evRun:
 		a.run(t)
-	} else {
-		if _, relays := a.target.entity.(*DataspaceEntity); relays {
-			// What a dataspace does with a delivery is done on behalf of
-			// its sender: a delivery it makes that fails is charged to
-			// the facet whose action caused it, not to the dataspace.
-			t.cause = a.facet
-		}
-		if err := s.deliver(t, &a); err != nil {
-			s.chargeError(a.facet, f, err)
-		}
-		t.cause = nil
+	case evMessage:
+		t.cause = relayCause(target, sender)
+		err = target.entity.Message(t, a.value)
+	case evAssert:
+		t.cause = relayCause(target, sender)
+		err = target.entity.Assert(t, a.value, a.handle)
+	case evRetract:
+		t.cause = relayCause(target, sender)
+		err = target.entity.Retract(t, a.handle)
+	case evSync:
+		err = s.sync(t, target, a.peer)
 	}
-	t.facet, t.actor, t.depth, t.acct = nil, nil, 0, nil
+	if err != nil {
+		s.chargeError(sender, f, err)
+	}
+	t.facet, t.actor, t.depth, t.acct, t.cause = nil, nil, 0, nil, nil
 	s.cur = current{}
+}
+
+// relayCause is the cause of a turn handling a delivery from sender to
+// target: what a dataspace does with a delivery is done on behalf of its
+// sender, so that a delivery it makes that fails is charged to the facet
+// whose action caused it, not to the dataspace.
+func relayCause(target *Ref, sender *Facet) *Facet {
+	if _, relays := target.entity.(*DataspaceEntity); relays {
+		return sender
+	}
+	return nil
 }
 
 // recovered handles a panic out of the current step: a panic while running
@@ -484,23 +501,13 @@ func (s *System) recovered(r any) {
 	t.facet, t.actor = nil, nil
 }
 
-// deliver hands a delivery to its entity. An error of the entity is
-// returned: it is the sender's fault (bad input), and the receiver — often a
-// dataspace or a host service owned by the root facet — keeps running.
-func (s *System) deliver(t *Turn, a *action) error {
-	switch a.kind {
-	case evAssert:
-		return a.target.entity.Assert(t, a.value, a.handle)
-	case evRetract:
-		return a.target.entity.Retract(t, a.handle)
-	case evMessage:
-		return a.target.entity.Message(t, a.value)
-	case evSync:
-		if sy, ok := a.target.entity.(Syncer); ok {
-			return sy.Sync(t, a.peer)
-		}
-		t.Message(a.peer, lang.Bool(true))
+// sync answers a sync: the entity does if it handles syncs itself, else
+// the peer is sent #t at once.
+func (s *System) sync(t *Turn, target, peer *Ref) error {
+	if sy, ok := target.entity.(Syncer); ok {
+		return sy.Sync(t, peer)
 	}
+	t.Message(peer, lang.Bool(true))
 	return nil
 }
 
@@ -537,37 +544,41 @@ const DefaultMaxQueued = 1 << 16
 // events has gone round many times before it fills the queue.
 const runawayDepth = 16
 
-// enqueue queues an effect of a turn, unless it belongs to a runaway loop.
-func (s *System) enqueue(a action) {
-	if s.isRunaway(a) {
-		return
+// slotFor returns a fresh queue slot for an effect of the current turn,
+// depth turns deep in its causal chain and charged to acct, or nil if the
+// effect belongs to a runaway loop (and is dropped).
+func (s *System) slotFor(depth uint32, acct *Account) *action {
+	if (s.MaxDepth > 0 && depth > s.MaxDepth) || (s.MaxQueued > 0 && depth > runawayDepth && s.queue.n >= s.MaxQueued) {
+		if s.isRunaway(depth) {
+			return nil
+		}
 	}
-	if a.acct != nil {
-		a.acct.borrow()
+	if acct != nil {
+		acct.borrow()
 	}
-	s.queue.push(a)
+	return s.queue.slot()
 }
 
-// isRunaway reports whether a, an effect of the current turn, belongs to a
-// runaway loop; if so, the facet responsible is reported and stopped (once)
-// and a is dropped.
-func (s *System) isRunaway(a action) bool {
-	deep := s.MaxDepth > 0 && a.depth > s.MaxDepth
-	flood := s.MaxQueued > 0 && s.queue.len() >= s.MaxQueued && a.depth > runawayDepth
+// isRunaway reports whether an effect of the current turn, depth turns deep
+// in its causal chain, belongs to a runaway loop; if so, the facet
+// responsible is reported and stopped (once) and the effect is dropped.
+func (s *System) isRunaway(depth uint32) bool {
+	deep := s.MaxDepth > 0 && depth > s.MaxDepth
+	flood := s.MaxQueued > 0 && s.queue.len() >= s.MaxQueued && depth > runawayDepth
 	if !deep && !flood {
 		return false
 	}
 	f := s.blame()
 	if f == nil {
-		return false // not from a turn (cannot happen: enqueue is for turns)
+		return false // not from a turn (cannot happen: slotFor is for turns)
 	}
 	if f.runaway {
 		return true
 	}
 	f.runaway = true
-	why := fmt.Sprintf("a chain of %d turns, each caused by the one before", a.depth)
+	why := fmt.Sprintf("a chain of %d turns, each caused by the one before", depth)
 	if flood {
-		why = fmt.Sprintf("%d events queued, %d turns deep in one chain", s.queue.len(), a.depth)
+		why = fmt.Sprintf("%d events queued, %d turns deep in one chain", s.queue.len(), depth)
 	}
 	s.reportError(f, fmt.Errorf("runaway message loop (%s): facet stopped", why))
 	s.queue.push(action{kind: evRun, facet: f, run: func(t *Turn) { t.StopFacet(f) }})

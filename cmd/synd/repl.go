@@ -102,15 +102,7 @@ func runREPL(env *cmdEnv, args []string) int {
 		Terminal:    terminal,
 		HistoryFile: repl.HistoryFile(),
 	})
-	sig.Release()
-	if code := sig.Status(); code >= 0 {
-		return code
-	}
-	if err != nil {
-		fmt.Fprintf(env.stderr, "synd repl: %v\n", err)
-		return 1
-	}
-	return 0
+	return sig.Exit(env.stderr, "repl", err)
 }
 
 // attachREPL runs the REPL in a running server's $config: what is typed is
