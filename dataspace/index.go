@@ -451,6 +451,7 @@ type index struct {
 	consts  []lang.Value
 	caps    []lang.Value
 	capSlab []lang.Value // capture tuples are carved from it, never reused
+	boxes   lang.SequenceBoxes
 }
 
 // class gathers, for one root class, the signatures filed under it and the
@@ -657,15 +658,20 @@ func (ix *index) project(v lang.Value, paths [][]lang.Value) []lang.Value {
 
 // tupleOf makes the capture tuple of v from its projection caps: a single
 // capture of a record's or sequence's field is that field's own one-element
-// window of the (immutable) value; other tuples are carved from a slab.
+// window of the (immutable) value; other tuples are carved from a slab. It
+// boxes the tuple without an allocation of its own.
 func (ix *index) tupleOf(v lang.Value, paths [][]lang.Value, caps []lang.Value) lang.Value {
+	return ix.boxes.Box(ix.tupleSeq(v, paths, caps))
+}
+
+func (ix *index) tupleSeq(v lang.Value, paths [][]lang.Value, caps []lang.Value) lang.Sequence {
 	if len(paths) == 1 && len(paths[0]) > 0 {
 		p := paths[0]
 		parent, _ := walk(v, p[:len(p)-1])
 		if i, ok := p[len(p)-1].(lang.Int); ok {
 			switch x := parent.(type) {
 			case *lang.Record:
-				return lang.Sequence(x.Fields[i : i+1 : i+1])
+				return x.Fields[i : i+1 : i+1]
 			case lang.Sequence:
 				return x[i : i+1 : i+1]
 			}
