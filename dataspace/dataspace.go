@@ -63,7 +63,7 @@ func New() *Dataspace {
 
 // find returns the entry of v, of hash h, if v is present.
 func (d *Dataspace) find(v lang.Value, h uint64) *entry {
-	return d.index.entries.find(h, func(e *entry) bool { return lang.Equal(e.value, v) })
+	return d.index.entries.find(h, func(e *entry) bool { return fastEqual(e.value, v) })
 }
 
 // Assert adds v under handle h. If v is <Observe PATTERN #:observer> with a
@@ -76,11 +76,14 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 	if _, dup := d.byHandle[h]; dup {
 		return fmt.Errorf("handle %d asserted twice", h)
 	}
-	hv, ck, labelHash := valueKeys(v)
+	hv, ck, labelHash, c := d.index.valueKeys(v)
 	e := d.find(v, hv)
 	if e == nil {
+		if c == nil {
+			c = d.index.class(ck, true)
+		}
 		e = d.pool.get()
-		e.value, e.hash, e.class = v, hv, d.index.class(ck, true)
+		e.value, e.hash, e.class = v, hv, c
 		d.index.link(e)
 	}
 	d.byHandle[h] = e

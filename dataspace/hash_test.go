@@ -48,6 +48,7 @@ func TestHashAgreesWithEqual(t *testing.T) {
 	for _, a := range cs {
 		for _, b := range cs {
 			ha, hb := hashValue(a), hashValue(b)
+			assert.Equal(t, lang.Equal(a, b), fastEqual(a, b), "fastEqual(%s, %s)", lang.Format(a), lang.Format(b))
 			if lang.Equal(a, b) {
 				assert.Equal(t, ha, hb, "%s and %s are equal", lang.Format(a), lang.Format(b))
 			} else {
