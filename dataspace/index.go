@@ -82,8 +82,12 @@ func (s *shape) add(p Pattern, path []lang.Value) {
 		default:
 			s.tests = append(s.tests, test{path: path, kind: tDictionary})
 		}
-		es := slices.Clone(x.Entries)
-		slices.SortFunc(es, func(a, b GroupEntry) int { return lang.Compare(a.Key, b.Key) })
+		es := x.Entries // as ParsePattern reads them from a dictionary: in key order
+		byKey := func(a, b GroupEntry) int { return lang.Compare(a.Key, b.Key) }
+		if !slices.IsSortedFunc(es, byKey) {
+			es = slices.Clone(es)
+			slices.SortFunc(es, byKey)
+		}
 		for _, e := range es {
 			s.add(e.Pattern, append(path[:len(path):len(path)], e.Key))
 		}
