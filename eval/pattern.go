@@ -84,8 +84,10 @@ var (
 	valRec   lang.Value = symRec
 	valLit   lang.Value = symLit
 	valBind  lang.Value = symBind
-	wireArr             = lang.NewRecord(lang.Symbol("arr"))
-	wireDict            = lang.NewRecord(lang.Symbol("dict"))
+	// valObserve labels the Observe assertions of ? and ??.
+	valObserve lang.Value = dataspace.SymObserve
+	wireArr               = lang.NewRecord(lang.Symbol("arr"))
+	wireDict              = lang.NewRecord(lang.Symbol("dict"))
 )
 
 func (x *interp) wire(n parser.PNode, env Env) (lang.Value, error) {
