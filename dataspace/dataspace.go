@@ -163,11 +163,10 @@ func (d *Dataspace) parseObserve(v lang.Value) (target any, sh *shape, ok bool) 
 	if sh := d.shapes[pr]; sh != nil {
 		return emb.Ref, sh, true
 	}
-	p, err := ParsePattern(r.Fields[0])
+	sh, err := compileWire(r.Fields[0])
 	if err != nil {
 		return nil, nil, false
 	}
-	sh = compile(p)
 	if pr != nil {
 		if len(d.shapes) >= maxShapes || d.shapes == nil {
 			d.shapes = make(map[*lang.Record]*shape)

@@ -50,6 +50,12 @@ type shape struct {
 func compile(p Pattern) *shape {
 	s := &shape{}
 	s.add(p, nil)
+	s.finish()
+	return s
+}
+
+// finish computes the keys of a shape whose tests and captures are in.
+func (s *shape) finish() {
 	s.root = s.rootClass()
 	s.sigID = s.signatureID()
 	for _, t := range s.tests {
@@ -59,7 +65,6 @@ func compile(p Pattern) *shape {
 	}
 	s.leafHash = hashConsts(s.consts)
 	s.capsID = capturesID(s.captures)
-	return s
 }
 
 func (s *shape) add(p Pattern, path []lang.Value) {
