@@ -58,6 +58,15 @@ func compile(p Pattern) *shape {
 func (s *shape) finish() {
 	s.root = s.rootClass()
 	s.sigID = s.signatureID()
+	n := 0
+	for _, t := range s.tests {
+		if t.kind == tRecord || t.kind == tLiteral {
+			n++
+		}
+	}
+	if n > 0 {
+		s.consts = make([]lang.Value, 0, n)
+	}
 	for _, t := range s.tests {
 		if t.kind == tRecord || t.kind == tLiteral {
 			s.consts = append(s.consts, t.val)
@@ -98,7 +107,8 @@ func (s *shape) add(p Pattern, path []lang.Value) {
 // signatureID describes the tests without their values, except for the root
 // class: signatures are filed by it, so it is part of their identity.
 func (s *shape) signatureID() string {
-	b := []byte{byte(s.root.kind)}
+	var buf [128]byte
+	b := append(buf[:0], byte(s.root.kind))
 	if s.root.val != nil {
 		b = appendKey(b, s.root.val)
 	}

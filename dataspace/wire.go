@@ -16,16 +16,39 @@ var errNotPattern = errors.New("not a pattern")
 // pattern is used once (a dependency's literal, a pattern with the value
 // of a variable) costs one walk.
 func compileWire(v lang.Value) (*shape, error) {
-	s := &shape{}
-	if err := s.addWire(v, nil); err != nil {
+	s := &shape{tests: make([]test, 0, 4)}
+	w := wireCompiler{s: s}
+	if err := w.add(v, nil); err != nil {
 		return nil, err
+	}
+	if len(s.tests) == 0 {
+		s.tests = nil // as compile leaves it
 	}
 	s.finish()
 	return s, nil
 }
 
-// addWire is add of ParsePattern(v).
-func (s *shape) addWire(v lang.Value, path []lang.Value) error {
+// wireCompiler carves the shape's paths out of one buffer.
+type wireCompiler struct {
+	s     *shape
+	paths []lang.Value
+}
+
+// child is path extended by key.
+func (w *wireCompiler) child(path []lang.Value, key lang.Value) []lang.Value {
+	n := len(path) + 1
+	if cap(w.paths)-len(w.paths) < n {
+		w.paths = make([]lang.Value, 0, max(8, n))
+	}
+	start := len(w.paths)
+	w.paths = append(w.paths, path...)
+	w.paths = append(w.paths, key)
+	return w.paths[start : start+n : start+n]
+}
+
+// add is shape.add of ParsePattern(v).
+func (w *wireCompiler) add(v lang.Value, path []lang.Value) error {
+	s := w.s
 	r, ok := lang.Unwrap(v).(*lang.Record)
 	if !ok {
 		return errNotPattern
@@ -41,7 +64,7 @@ func (s *shape) addWire(v lang.Value, path []lang.Value) error {
 		// ParsePattern checks the whole pattern before compile files the
 		// capture; an error discards the shape, so the order is moot.
 		s.captures = append(s.captures, path)
-		return s.addWire(r.Fields[0], path)
+		return w.add(r.Fields[0], path)
 	case label == symLit && len(r.Fields) == 1:
 		switch lang.Unwrap(r.Fields[0]).(type) {
 		case *lang.Record, lang.Sequence, *lang.Dictionary:
@@ -93,7 +116,7 @@ func (s *shape) addWire(v lang.Value, path []lang.Value) error {
 			slices.SortFunc(es, func(a, b lang.DictEntry) int { return lang.Compare(lang.Strip(a.Key), lang.Strip(b.Key)) })
 		}
 		for _, e := range es {
-			if err := s.addWire(e.Value, append(path[:len(path):len(path)], lang.Strip(e.Key))); err != nil {
+			if err := w.add(e.Value, w.child(path, lang.Strip(e.Key))); err != nil {
 				return err
 			}
 		}
