@@ -7,20 +7,36 @@ import (
 	"github.com/synd-lang/synd/lang"
 )
 
-// Env is an environment: variables bound to values. It is a persistent map
-// (a hash array mapped trie): With returns a new Env sharing all but a few
-// nodes with the old one, so extending costs O(log n) and copying an Env is
-// free. The zero Env is empty.
+// Env is an environment: variables bound to values. It is a persistent map:
+// the newest few bindings are a linked list of frames (one allocation per
+// binding, as most bindings are the one or two captures of a match) over a
+// hash array mapped trie that takes the frames in when they grow past
+// maxFrames. With returns a new Env sharing everything with the old one,
+// so extending costs O(log n) and copying an Env is free. The zero Env is
+// empty.
 //
 // A script runs in one environment that its instructions extend as they
 // go (a let, or a matching =~, extends it for everything after, blocks
 // included); the bodies of ?, ?? and ?- keep the Env they saw when the
 // instruction ran, as syndicate-server's Env is cloned for them.
 type Env struct {
-	root *envNode
-	n    int    // bindings
-	seq  uint64 // bindings made so far, to order Names
+	root   *envNode  // the older bindings
+	top    *envFrame // the newer ones, newest first; they hide root's
+	frames int       // length of the top list
+	n      int       // names bound
+	seq    uint64    // bindings made so far, to order Names
 }
+
+// envFrame is one binding made since the frames were last put in the trie.
+type envFrame struct {
+	name string
+	val  lang.Value
+	seq  uint64
+	next *envFrame
+}
+
+// maxFrames bounds the frames Lookup walks before the trie.
+const maxFrames = 8
 
 // envNode is a node of the trie: a bitmap of the 32 slots used at this
 // level and, in slot order, a child node or a leaf for each.
@@ -79,18 +95,35 @@ func (e Env) Len() int { return e.n }
 // With returns the environment extended with name bound to v (replacing any
 // binding of name). e itself is unchanged.
 func (e Env) With(name string, v lang.Value) Env {
+	if _, bound := e.Lookup(name); !bound {
+		e.n++
+	}
 	e.seq++
-	l := &envLeaf{hash: envHash(name), name: name, val: v, seq: e.seq}
+	e.top = &envFrame{name: name, val: v, seq: e.seq, next: e.top}
+	if e.frames++; e.frames > maxFrames {
+		e.root = e.flatten()
+		e.top, e.frames = nil, 0
+	}
+	return e
+}
+
+// flatten is the trie of every binding of e.
+func (e Env) flatten() *envNode {
+	var fs [maxFrames + 1]*envFrame
+	k := 0
+	for f := e.top; f != nil; f = f.next {
+		fs[k] = f
+		k++
+	}
 	root := e.root
 	if root == nil {
 		root = &envNode{}
 	}
-	var added bool
-	e.root, added = root.put(l, 0)
-	if added {
-		e.n++
+	for i := k - 1; i >= 0; i-- { // oldest first: the newest stays
+		f := fs[i]
+		root, _ = root.put(&envLeaf{hash: envHash(f.name), name: f.name, val: f.val, seq: f.seq}, 0)
 	}
-	return e
+	return root
 }
 
 func (n *envNode) put(l *envLeaf, shift uint) (*envNode, bool) {
@@ -140,6 +173,11 @@ func (n *envNode) putChain(l *envLeaf, shift uint) (*envNode, bool) {
 
 // Lookup finds the value bound to name.
 func (e Env) Lookup(name string) (lang.Value, bool) {
+	for f := e.top; f != nil; f = f.next {
+		if f.name == name {
+			return f.val, true
+		}
+	}
 	if e.root == nil {
 		return nil, false
 	}
@@ -167,7 +205,9 @@ func (n *envNode) get(name string, h uint64) (lang.Value, bool) {
 	}
 }
 
-func (e Env) each(f func(l *envLeaf)) {
+// each calls f for every binding, hidden ones included: the trie's, then
+// the frames' from oldest to newest.
+func (e Env) each(f func(name string, v lang.Value, seq uint64)) {
 	var walk func(n *envNode)
 	walk = func(n *envNode) {
 		for _, s := range n.kids {
@@ -176,20 +216,37 @@ func (e Env) each(f func(l *envLeaf)) {
 				continue
 			}
 			for x := s.leaf; x != nil; x = x.next {
-				f(x)
+				f(x.name, x.val, x.seq)
 			}
 		}
 	}
 	if e.root != nil {
 		walk(e.root)
 	}
+	var fs [maxFrames]*envFrame
+	k := 0
+	for fr := e.top; fr != nil; fr = fr.next {
+		fs[k] = fr
+		k++
+	}
+	for i := k - 1; i >= 0; i-- {
+		f(fs[i].name, fs[i].val, fs[i].seq)
+	}
 }
 
 // Names lists the bound names, each once, in the order they were last bound.
 func (e Env) Names() []string {
-	ls := make([]*envLeaf, 0, e.n)
-	e.each(func(l *envLeaf) { ls = append(ls, l) })
-	slices.SortFunc(ls, func(a, b *envLeaf) int {
+	type named struct {
+		name string
+		seq  uint64
+	}
+	last := make(map[string]uint64, e.n)
+	e.each(func(name string, _ lang.Value, seq uint64) { last[name] = max(last[name], seq) })
+	ls := make([]named, 0, len(last))
+	for name, seq := range last {
+		ls = append(ls, named{name, seq})
+	}
+	slices.SortFunc(ls, func(a, b named) int {
 		switch {
 		case a.seq < b.seq:
 			return -1
@@ -208,6 +265,7 @@ func (e Env) Names() []string {
 // Dictionary is the environment as a dictionary with symbol keys ($.).
 func (e Env) Dictionary() *lang.Dictionary {
 	kvs := make([]lang.Value, 0, 2*e.n)
-	e.each(func(l *envLeaf) { kvs = append(kvs, lang.Symbol(l.name), l.val) })
+	// Later keys replace earlier ones: a frame's binding hides the trie's.
+	e.each(func(name string, v lang.Value, _ uint64) { kvs = append(kvs, lang.Symbol(name), v) })
 	return lang.DictionaryOf(kvs...)
 }

@@ -8,7 +8,6 @@ package eval
 import (
 	"fmt"
 	"runtime/debug"
-	"slices"
 
 	"github.com/synd-lang/synd/dataspace"
 	"github.com/synd-lang/synd/lang"
@@ -101,7 +100,7 @@ type Facet struct {
 	firstChild, lastChild *Facet
 	prevSib, nextSib      *Facet
 	nchildren             int
-	outbound              map[Handle]outbound
+	out                   outbounds
 	stopHandlers          []func(t *Turn)
 	timers                int // pending timers; they keep the facet from being inert
 	preventInert          int
@@ -111,11 +110,6 @@ type Facet struct {
 	Label string
 	// Data is for the owner of the facet (the evaluator keeps its scope here).
 	Data any
-}
-
-type outbound struct {
-	target *Ref
-	value  lang.Value // as delivered (after attenuation); nil: attenuation dropped it, nothing to retract
 }
 
 // ID is the facet's number, unique in its system.
@@ -171,16 +165,10 @@ func (f *Facet) Alive() bool { return f.alive }
 // Outbound returns the assertions the facet holds, in handle order, as
 // (target, value) pairs.
 func (f *Facet) Outbound() []Assertion {
-	hs := make([]Handle, 0, len(f.outbound))
-	for h := range f.outbound {
-		hs = append(hs, h)
-	}
-	slices.Sort(hs)
-	out := make([]Assertion, 0, len(hs))
-	for _, h := range hs {
-		o := f.outbound[h]
-		if o.value != nil {
-			out = append(out, Assertion{Handle: h, Target: o.target, Value: o.value})
+	out := make([]Assertion, 0, f.out.live)
+	for _, o := range f.out.list[f.out.lo:] {
+		if o.target != nil && o.value != nil {
+			out = append(out, Assertion{Handle: o.handle, Target: o.target, Value: o.value})
 		}
 	}
 	return out
@@ -191,15 +179,6 @@ type Assertion struct {
 	Handle Handle
 	Target *Ref
 	Value  lang.Value
-}
-
-// holdOutbound records an assertion the facet holds; the map is made on
-// the first one, as most facets hold none.
-func (f *Facet) holdOutbound(h Handle, o outbound) {
-	if f.outbound == nil {
-		f.outbound = map[Handle]outbound{}
-	}
-	f.outbound[h] = o
 }
 
 // PreventInert keeps the facet from stopping when inert until the returned
@@ -217,7 +196,7 @@ func (f *Facet) PreventInert() (release func()) {
 
 // isInert: no children, no assertions, no timers, nothing preventing.
 func (f *Facet) isInert() bool {
-	return f.nchildren == 0 && len(f.outbound) == 0 && f.timers == 0 && f.preventInert == 0
+	return f.nchildren == 0 && f.out.live == 0 && f.timers == 0 && f.preventInert == 0
 }
 
 // String names the facet for messages: actor name and facet number.
@@ -328,10 +307,10 @@ func (t *Turn) Assert(target *Ref, v lang.Value) Handle {
 	}
 	out, ok := target.rewrite(t.sys, v)
 	if !ok {
-		f.holdOutbound(h, outbound{target: target})
+		f.out.add(h, target, nil)
 		return h
 	}
-	f.holdOutbound(h, outbound{target: target, value: out})
+	f.out.add(h, target, out)
 	t.deliver(evAssert, target, out, h, t.sender(f))
 	return h
 }
@@ -359,12 +338,11 @@ func (t *Turn) retractAnywhere(f *Facet, h Handle) bool {
 }
 
 func (t *Turn) retractFrom(f *Facet, h Handle) bool {
-	o, ok := f.outbound[h]
-	if !ok {
+	i := f.out.find(h)
+	if i < 0 {
 		return false
 	}
-	delete(f.outbound, h)
-	if o.value != nil {
+	if o := f.out.remove(i); o.value != nil {
 		t.deliver(evRetract, o.target, nil, h, t.sender(f))
 	}
 	return true
@@ -460,13 +438,11 @@ func (t *Turn) StopFacet(f *Facet) {
 	f.stopHandlers = nil
 	// Newest first: teardown unwinds setup, so an assertion made to guard
 	// another (a requirement after its dependencies) goes before it.
-	hs := make([]Handle, 0, len(f.outbound))
-	for h := range f.outbound {
-		hs = append(hs, h)
-	}
-	slices.Sort(hs)
-	for i := len(hs) - 1; i >= 0; i-- {
-		t.retractFrom(f, hs[i])
+	held := f.out.take()
+	for i := len(held) - 1; i >= 0; i-- {
+		if o := held[i]; o.target != nil && o.value != nil {
+			t.deliver(evRetract, o.target, nil, o.handle, t.sender(f))
+		}
 	}
 	if p := f.parent; p != nil {
 		p.removeChild(f)

@@ -170,11 +170,14 @@ func (x *interp) observe(t *Turn, self parser.Instr, targetName string, pt *pars
 	if err != nil {
 		return err
 	}
+	watched := x.hooks.Match != nil && self == x.top
 	run := func(t *Turn, caps []lang.Value) {
 		benv := bind(env, pt.Names, caps)
-		x.notify(self, benv, true)
-		if during {
-			t.OnStop(func(*Turn) { x.notify(self, benv, false) })
+		if watched {
+			x.notify(self, benv, true)
+			if during {
+				t.OnStop(func(*Turn) { x.notify(self, benv, false) })
+			}
 		}
 		if _, err := x.exec(t, body, benv); err != nil {
 			t.Fail(err)

@@ -396,7 +396,7 @@ func (d *Decoder) value(depth int) (Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		return d.build.Embedded(v), nil
+		return d.build.embedded(v), nil
 	case TagIEEE754:
 		n, err := d.length("a double")
 		if err != nil {
@@ -410,16 +410,16 @@ func (d *Decoder) value(depth int) (Value, error) {
 		}
 		f := math.Float64frombits(binary.BigEndian.Uint64(d.buf[d.pos:]))
 		d.pos += 8
-		return d.build.Double(f), nil
+		return d.build.double(f), nil
 	case TagInteger:
 		b, err := d.bytes("an integer")
 		if err != nil {
 			return nil, err
 		}
 		if len(b) <= 8 {
-			return d.build.Int(smallInt(b)), nil
+			return d.build.int(smallInt(b)), nil
 		}
-		return decodeBigInt(b), nil
+		return d.build.extern(decodeBigInt(b)), nil
 	case TagString, TagSymbol:
 		what, k := "a string", KindString
 		if tag == TagSymbol {
@@ -477,7 +477,7 @@ func (d *Decoder) annotated(start, depth int) (Value, error) {
 	if !d.KeepAnnotations {
 		return v, nil
 	}
-	return &Annotated{Annotations: anns, Value: v, Pos: Position{File: d.File, Offset: d.base + pos}}, nil
+	return d.build.annotated(anns, v, Position{File: d.File, Offset: d.base + pos}), nil
 }
 
 func (d *Decoder) compound(tag byte, start, depth int) (Value, error) {
@@ -510,11 +510,11 @@ func (d *Decoder) compound(tag byte, start, depth int) (Value, error) {
 		case mark < 0:
 			mark = d.build.Mark()
 			for _, x := range local {
-				d.build.Push(x)
+				d.build.push(x)
 			}
-			d.build.Push(v)
+			d.build.push(v)
 		default:
-			d.build.Push(v)
+			d.build.push(v)
 		}
 	}
 	items := local[:n]

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestBoxedAtoms checks the slab boxing of box.go: values boxed into chunks
+// TestBoxedAtoms checks the boxing of box.go: values boxed into the arena
 // behave exactly as values converted the ordinary way (type switches,
 // ==, map keys, Compare) and survive garbage collection.
 func TestBoxedAtoms(t *testing.T) {

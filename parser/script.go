@@ -437,6 +437,22 @@ func (k *cursor) lastPos() lang.Position {
 	return k.end
 }
 
+// unwrapPos is lang.Unwrap(v) and lang.PositionOf(v) in one pass, without
+// gathering the annotations.
+func unwrapPos(v lang.Value) (lang.Value, lang.Position) {
+	var p lang.Position
+	for {
+		a, ok := v.(*lang.Annotated)
+		if !ok {
+			return v, p
+		}
+		if !p.IsValid() {
+			p = a.Pos
+		}
+		v = a.Value
+	}
+}
+
 func symbolOf(v lang.Value) (string, bool) {
 	s, ok := lang.Unwrap(v).(lang.Symbol)
 	return string(s), ok
@@ -667,9 +683,8 @@ func (c *compiler) expr(k *cursor) Expr {
 // template compiles a value into a template; it returns nil after reporting
 // an error.
 func (c *compiler) template(v lang.Value) Template {
-	p := lang.PositionOf(v)
+	u, p := unwrapPos(v)
 	at := At{p}
-	u := lang.Unwrap(v)
 	switch x := u.(type) {
 	case lang.Symbol:
 		s := string(x)

@@ -1,10 +1,13 @@
 package stdlib
 
 import (
-	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
+
+	"github.com/synd-lang/synd/eval"
 )
 
 // MaxLine is the longest output line a process can have delivered whole: a
@@ -29,6 +32,7 @@ type window struct {
 	bytes  int
 	lines  int
 	closed bool
+	wake   func() // set by a refused admit: called once room frees or on close
 }
 
 func newWindow() *window {
@@ -37,12 +41,17 @@ func newWindow() *window {
 	return w
 }
 
+// full says whether n more bytes must wait; w.mu is held.
+func (w *window) full(n int) bool {
+	return w.lines > 0 && (w.lines >= maxUnconsumedLines || w.bytes+n > maxUnconsumedBytes)
+}
+
 // acquire waits until n more bytes may be in flight; false if the window
 // was closed (nobody will consume the output any more).
 func (w *window) acquire(n int) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for !w.closed && w.lines > 0 && (w.lines >= maxUnconsumedLines || w.bytes+n > maxUnconsumedBytes) {
+	for !w.closed && w.full(n) {
 		w.cond.Wait()
 	}
 	if w.closed {
@@ -53,69 +62,183 @@ func (w *window) acquire(n int) bool {
 	return true
 }
 
+// Outcomes of window.admit.
+const (
+	admitted    = iota // n more bytes are in flight
+	admitClosed        // nobody consumes the output any more: drop it
+	admitFull          // wait: wake will be called
+)
+
+// admit is acquire without waiting: when the window is full it keeps wake
+// and calls it (once, from whoever frees room or closes the window).
+func (w *window) admit(n int, wake func()) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch {
+	case w.closed:
+		return admitClosed
+	case w.full(n):
+		w.wake = wake
+		return admitFull
+	}
+	w.bytes += n
+	w.lines++
+	return admitted
+}
+
 func (w *window) release(n int) {
 	w.mu.Lock()
 	w.bytes -= n
 	w.lines--
+	wake := w.wake
+	w.wake = nil
 	w.mu.Unlock()
 	w.cond.Broadcast()
+	if wake != nil {
+		wake()
+	}
 }
 
 // close ends waiting for good: later output is read and dropped.
 func (w *window) close() {
 	w.mu.Lock()
 	w.closed = true
+	wake := w.wake
+	w.wake = nil
 	w.mu.Unlock()
 	w.cond.Broadcast()
+	if wake != nil {
+		wake()
+	}
 }
 
-// readLines reads r line by line, each line keeping its newline (as
-// syndicate-server's read_until does; the last may lack one), and calls emit
-// for each, through win. It reads with a small buffer that grows only while a
-// long line is being gathered; a line longer than MaxLine is cut, marked and
-// the rest of it skipped. It returns at EOF or on a read error (the pipe
-// closed under it).
-func readLines(r io.Reader, win *window, emit func(line string, release func())) {
-	br := bufio.NewReaderSize(r, 512)
-	var long []byte // a line longer than the buffer, being gathered
-	skipped := 0    // bytes of an over-long line left out
+// processOutput carries a process's output lines to ev.Output, each in a
+// turn of the facet that started the process, through a window that bounds
+// what is in flight.
+type processOutput struct {
+	win  *window
+	emit func(stream, line string)
+}
+
+// newProcessOutput makes the output of a process started in t: once t's
+// facet stops, lines are read and dropped.
+func newProcessOutput(t *eval.Turn, ev ProcessEvents) *processOutput {
+	sys, facet := t.System(), t.Facet()
+	o := &processOutput{win: newWindow()}
+	t.OnStop(func(*eval.Turn) { o.win.close() })
+	o.emit = func(stream, line string) {
+		sys.Post(facet, func(t *eval.Turn) {
+			o.win.release(len(line))
+			ev.Output(t, stream, line)
+		})
+	}
+	return o
+}
+
+// send waits for room for line, then emits it (or drops it, once nobody
+// listens, so that the pipe keeps being drained).
+func (o *processOutput) send(stream, line string) {
+	if o.win.acquire(len(line)) {
+		o.emit(stream, line)
+	}
+}
+
+// lineState gathers a stream's bytes into lines, each keeping its newline
+// (as syndicate-server's read_until does; the last may lack one). A line
+// being gathered across reads is held in a small buffer that grows with it;
+// one longer than MaxLine keeps its first MaxLine bytes and counts the rest.
+type lineState struct {
+	part    []byte // the start of a line whose end has not been read yet
+	skipped int    // bytes of an over-long line left out
+}
+
+// next returns the next line that ends in data, with the number of bytes of
+// data it took; ok is false when data holds no line end (it was all taken
+// into the line being gathered).
+func (s *lineState) next(data []byte) (line string, used int, ok bool) {
+	i := bytes.IndexByte(data, '\n')
+	if i < 0 {
+		s.take(data)
+		return "", len(data), false
+	}
+	chunk := data[:i+1]
+	if len(s.part) == 0 && s.skipped == 0 && len(chunk) <= MaxLine {
+		return string(chunk), i + 1, true // the common case: one copy
+	}
+	s.take(chunk)
+	line, _ = s.flush()
+	return line, i + 1, true
+}
+
+func (s *lineState) take(chunk []byte) {
+	if s.skipped > 0 {
+		s.skipped += len(chunk)
+		return
+	}
+	if room := MaxLine - len(s.part); len(chunk) > room {
+		s.part = append(s.part, chunk[:room]...)
+		s.skipped = len(chunk) - room
+		return
+	}
+	s.part = append(s.part, chunk...)
+}
+
+// flush ends the line being gathered (at a newline, or at the end of the
+// stream) and returns it, marked if it was cut; ok is false if there is
+// none.
+func (s *lineState) flush() (line string, ok bool) {
+	if len(s.part) == 0 && s.skipped == 0 {
+		return "", false
+	}
+	if s.skipped > 0 {
+		s.part = fmt.Appendf(s.part, "… [line cut at %d bytes: %d more left out]\n", MaxLine, s.skipped)
+	}
+	line = string(s.part)
+	if cap(s.part) > 4096 {
+		s.part = nil // a long line's buffer is not kept
+	} else {
+		s.part = s.part[:0]
+	}
+	s.skipped = 0
+	return line, true
+}
+
+// readLines reads r line by line with a small buffer and sends each line to
+// out as stream (see lineState). It returns at EOF or on a read error (the
+// pipe closed under it): the portable way, a goroutine blocked in Read per
+// stream.
+func readLines(r io.Reader, out *processOutput, stream string) {
+	buf := make([]byte, 512)
+	var ls lineState
 	for {
-		chunk, err := br.ReadSlice('\n')
-		complete := err == nil
-		if len(chunk) > 0 {
-			switch {
-			case skipped > 0:
-				skipped += len(chunk)
-			case len(long)+len(chunk) > MaxLine:
-				room := MaxLine - len(long)
-				long = append(long, chunk[:room]...)
-				skipped = len(chunk) - room
-			case complete && long == nil:
-				send(string(chunk), win, emit) // the common case: one copy
-				continue
-			default:
-				long = append(long, chunk...)
+		n, err := r.Read(buf)
+		for data := buf[:n]; len(data) > 0; {
+			line, used, ok := ls.next(data)
+			data = data[used:]
+			if ok {
+				out.send(stream, line)
 			}
 		}
-		if complete || (err != nil && err != bufio.ErrBufferFull) {
-			if skipped > 0 {
-				long = fmt.Appendf(long, "… [line cut at %d bytes: %d more left out]\n", MaxLine, skipped)
+		if err != nil {
+			if line, ok := ls.flush(); ok {
+				out.send(stream, line)
 			}
-			if len(long) > 0 {
-				send(string(long), win, emit)
-			}
-			long, skipped = nil, 0
-		}
-		if err != nil && err != bufio.ErrBufferFull {
 			return
 		}
 	}
 }
 
-func send(line string, win *window, emit func(string, func())) {
-	n := len(line)
-	if !win.acquire(n) {
-		return // nobody listens any more: drop it, keep the pipe drained
+// pumpLines reads each of rs, named by streams, with readLines in a
+// goroutine of its own; the last to return calls finished.
+func pumpLines(out *processOutput, streams []string, rs []io.Reader, finished func()) {
+	var left atomic.Int32
+	left.Store(int32(len(rs)))
+	for i, r := range rs {
+		go func() {
+			readLines(r, out, streams[i])
+			if left.Add(-1) == 0 {
+				finished()
+			}
+		}()
 	}
-	emit(line, func() { win.release(n) })
 }

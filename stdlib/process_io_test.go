@@ -1,6 +1,7 @@
 package stdlib
 
 import (
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -10,14 +11,43 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// readAll runs readLines over text and returns the lines it emits,
-// releasing each at once.
+// collector is a processOutput that keeps the lines it is sent, releasing
+// each at once.
+func collector(got *[]string) *processOutput {
+	o := &processOutput{win: newWindow()}
+	o.emit = func(_, line string) {
+		*got = append(*got, line)
+		o.win.release(len(line))
+	}
+	return o
+}
+
+// readAll runs readLines over text and returns the lines it emits.
 func readAll(text string) []string {
 	var got []string
-	readLines(strings.NewReader(text), newWindow(), func(line string, release func()) {
+	readLines(strings.NewReader(text), collector(&got), "stdout")
+	return got
+}
+
+// splitAll runs a lineState over text given in chunks of n bytes, as reads
+// of a pipe would, and returns the lines.
+func splitAll(text string, n int) []string {
+	var got []string
+	var ls lineState
+	for b := []byte(text); len(b) > 0; {
+		chunk := b[:min(n, len(b))]
+		b = b[len(chunk):]
+		for len(chunk) > 0 {
+			line, used, ok := ls.next(chunk)
+			chunk = chunk[used:]
+			if ok {
+				got = append(got, line)
+			}
+		}
+	}
+	if line, ok := ls.flush(); ok {
 		got = append(got, line)
-		release()
-	})
+	}
 	return got
 }
 
@@ -34,12 +64,22 @@ func TestReadLines(t *testing.T) {
 		{"an over-long line is cut and marked", long + "\ndone\n",
 			[]string{strings.Repeat("x", MaxLine) + "… [line cut at 1048576 bytes: 11 more left out]\n", "done\n"}},
 		{"a line of exactly MaxLine bytes is whole", strings.Repeat("w", MaxLine-1) + "\n", []string{strings.Repeat("w", MaxLine-1) + "\n"}},
+		{"an over-long last line without a newline is cut", "a\n" + strings.Repeat("v", MaxLine+3), []string{"a\n", strings.Repeat("v", MaxLine) + "… [line cut at 1048576 bytes: 3 more left out]\n"}},
+		{"lines after a cut one are whole", long + "\n" + long + "\nend\n", []string{
+			strings.Repeat("x", MaxLine) + "… [line cut at 1048576 bytes: 11 more left out]\n",
+			strings.Repeat("x", MaxLine) + "… [line cut at 1048576 bytes: 11 more left out]\n", "end\n"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := readAll(tc.in)
-			require.Equal(t, len(tc.want), len(got))
-			for i := range got {
-				assert.Equal(t, tc.want[i], got[i])
+			check := func(how string, got []string) {
+				require.Equal(t, len(tc.want), len(got), how)
+				for i := range got {
+					assert.Equal(t, tc.want[i], got[i], how)
+				}
+			}
+			check("readLines", readAll(tc.in))
+			// However the reads cut the bytes, the lines are the same.
+			for _, n := range []int{1, 3, 512, 32 << 10, len(tc.in)} {
+				check(fmt.Sprintf("chunks of %d", n), splitAll(tc.in, n))
 			}
 		})
 	}
@@ -53,11 +93,12 @@ func TestReadLinesBackpressure(t *testing.T) {
 	var releases []func()
 	emitted := make(chan struct{}, 2*maxUnconsumedLines)
 	done := make(chan struct{})
+	out := &processOutput{win: win, emit: func(_, line string) {
+		releases = append(releases, func() { win.release(len(line)) })
+		emitted <- struct{}{}
+	}}
 	go func() {
-		readLines(pr, win, func(_ string, release func()) {
-			releases = append(releases, release)
-			emitted <- struct{}{}
-		})
+		readLines(pr, out, "stdout")
 		close(done)
 	}()
 	go func() {

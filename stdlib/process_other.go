@@ -79,23 +79,7 @@ func (r *OSRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents) (int,
 	sys, facet := t.System(), t.Facet()
 	sys.Hold()
 	r.track(cmd, true)
-	win := newWindow()
-	t.OnStop(func(*eval.Turn) { win.close() })
-	var readers sync.WaitGroup
-	pump := func(stream string, rd io.Reader) {
-		defer readers.Done()
-		readLines(rd, win, func(line string, release func()) {
-			sys.Post(facet, func(t *eval.Turn) {
-				release()
-				ev.Output(t, stream, line)
-			})
-		})
-	}
-	readers.Add(2)
-	go pump("stdout", stdout)
-	go pump("stderr", stderr)
-	go func() {
-		readers.Wait()
+	pumpLines(newProcessOutput(t, ev), []string{"stdout", "stderr"}, []io.Reader{stdout, stderr}, func() {
 		err := cmd.Wait()
 		r.track(cmd, false)
 		var status lang.Value = lang.Int(0)
@@ -104,7 +88,7 @@ func (r *OSRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents) (int,
 		}
 		sys.Post(facet, func(t *eval.Turn) { ev.Exit(t, status) })
 		sys.Release()
-	}()
+	})
 	stop := func() { _ = cmd.Process.Kill() }
 	signal := func(name string) error {
 		if name != "KILL" && name != "SIGKILL" {

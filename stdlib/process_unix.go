@@ -5,7 +5,6 @@ package stdlib
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -89,8 +88,10 @@ const (
 	drainMax   = time.Second
 )
 
-// pipeReader reads one of our ends of a process's pipes. Once the process
-// has exited, each read waits at most drainQuiet for more output.
+// pipeReader reads one of our ends of a process's pipes with a goroutine
+// blocked in Read (the relay's stdout, and output pipes where there is no
+// epoll). Once the process has exited, each read waits at most drainQuiet
+// for more output.
 type pipeReader struct {
 	f      *os.File
 	exited atomic.Bool
@@ -101,6 +102,13 @@ func (p *pipeReader) Read(b []byte) (int, error) {
 		_ = p.f.SetReadDeadline(time.Now().Add(drainQuiet))
 	}
 	return p.f.Read(b)
+}
+
+func pipeFile(p *pipeReader) *os.File {
+	if p == nil {
+		return nil
+	}
+	return p.f
 }
 
 // drain switches to draining: a read blocked now or later ends once the pipe
@@ -119,70 +127,70 @@ func (r *OSRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents) (int,
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	var closers []*os.File // our ends, closed when the process is done
-	var childFiles []*os.File
+	// Our ends of the pipes: the output pipes' read ends (stdout's unless
+	// the process speaks a protocol), and with a protocol the stdin write
+	// end and the stdout read end the relay uses.
+	var outs []outputEnd
+	var streams []string
+	var stdinW *os.File
+	var stdout *pipeReader
+	var childFiles []*os.File // the child's ends, closed once it has them
+	fail := func(err error) (int, func(), func(string) error, error) {
+		for _, e := range outs {
+			e.close()
+		}
+		for _, f := range []*os.File{stdinW, pipeFile(stdout)} {
+			if f != nil {
+				f.Close()
+			}
+		}
+		return 0, nil, nil, err
+	}
 	defer func() {
 		for _, f := range childFiles {
 			f.Close()
 		}
 	}()
-	var stdinW *os.File
 	if spec.Protocol != "" {
 		rd, w, err := os.Pipe()
 		if err != nil {
-			return 0, nil, nil, err
+			return fail(err)
 		}
 		childFiles, stdinW = append(childFiles, rd), w
+		rd, w, err = os.Pipe()
+		if err != nil {
+			return fail(err)
+		}
+		stdout = &pipeReader{f: rd}
+		childFiles = append(childFiles, w)
 	} else {
 		null, err := os.Open(os.DevNull)
 		if err != nil {
-			return 0, nil, nil, err
+			return fail(err)
 		}
 		childFiles = append(childFiles, null)
+		streams = append(streams, "stdout")
 	}
-	for range 2 {
-		rd, w, err := os.Pipe()
+	streams = append(streams, "stderr")
+	for range streams {
+		ours, child, err := newOutputPipe()
 		if err != nil {
-			for _, f := range closers {
-				f.Close()
-			}
-			if stdinW != nil {
-				stdinW.Close()
-			}
-			return 0, nil, nil, err
+			return fail(err)
 		}
-		closers = append(closers, rd)
-		childFiles = append(childFiles, w)
+		outs = append(outs, ours)
+		childFiles = append(childFiles, child)
 	}
-	stdout, stderr := &pipeReader{f: closers[0]}, &pipeReader{f: closers[1]}
 	pid, err := spawn(path, spec.Argv, buildEnv(spec), spec.Dir, childFiles)
 	if err != nil {
-		for _, f := range closers {
-			f.Close()
-		}
-		if stdinW != nil {
-			stdinW.Close()
-		}
-		return 0, nil, nil, err
+		return fail(err)
 	}
 	sys, facet := t.System(), t.Facet()
 	sys.Hold()
 	r.track(pid, true)
-	win := newWindow()
-	t.OnStop(func(*eval.Turn) { win.close() })
-	var readers sync.WaitGroup
-	pump := func(stream string, rd io.Reader) {
-		defer readers.Done()
-		readLines(rd, win, func(line string, release func()) {
-			sys.Post(facet, func(t *eval.Turn) {
-				release()
-				ev.Output(t, stream, line)
-			})
-		})
-	}
-	readers.Add(1)
+	outputDone := make(chan struct{})
+	exitedOutputs := readOutputs(newProcessOutput(t, ev), streams, outs, func() { close(outputDone) })
 	var sess *relay.Session
-	if spec.Protocol != "" {
+	if stdout != nil {
 		// The session ends in the turn that notices the exit, so every
 		// assertion the daemon made leaves with it.
 		sess = relay.Start(t, stdout, stdinW, func() { _ = stdinW.Close() }, relay.Options{
@@ -190,13 +198,7 @@ func (r *OSRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents) (int,
 			Text: spec.Protocol == "text/syndicate", KeepOnEOF: true,
 		})
 		ev.Object(t, sess.Peer())
-		readers.Add(1)
-		go func() { <-sess.ReaderDone(); readers.Done() }()
-	} else {
-		readers.Add(1)
-		go pump("stdout", stdout)
 	}
-	go pump("stderr", stderr)
 
 	done := make(chan struct{})
 	reap.watch(pid, func(ws syscall.WaitStatus) {
@@ -206,21 +208,18 @@ func (r *OSRunner) Start(t *eval.Turn, spec ProcessSpec, ev ProcessEvents) (int,
 		_ = syscall.Kill(-pid, syscall.SIGKILL)
 		r.track(pid, false)
 		close(done)
-		stdout.drain()
-		stderr.drain()
-		drained := make(chan struct{})
-		go func() { readers.Wait(); close(drained) }()
-		select {
-		case <-drained:
-		case <-time.After(drainMax):
-			for _, f := range closers {
-				f.Close()
+		exitedOutputs()
+		if stdout != nil {
+			stdout.drain()
+			select {
+			case <-sess.ReaderDone():
+			case <-time.After(drainMax):
+				stdout.f.Close()
+				<-sess.ReaderDone()
 			}
-			<-drained
+			stdout.f.Close()
 		}
-		for _, f := range closers {
-			f.Close()
-		}
+		<-outputDone
 		status := waitStatus(ws)
 		sys.Post(facet, func(t *eval.Turn) {
 			if sess != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -315,11 +316,7 @@ func TestOperate(t *testing.T) {
 		x, ok := s["<daemon extra>"]
 		return !ok || x["required"] == false && state(s, "<daemon extra>") == "down"
 	})
-	deadline := time.Now().Add(5 * time.Second)
-	for syscall.Kill(pid, 0) == nil && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	assert.ErrorIs(t, syscall.Kill(pid, 0), syscall.ESRCH, "the REPL's daemon was stopped")
+	assert.ErrorIs(t, waitGone(pid, 5*time.Second), syscall.ESRCH, "the REPL's daemon was stopped")
 
 	require.NoError(t, o.cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, o.cmd.Wait())
@@ -336,40 +333,16 @@ func TestOperateOnTerminal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs a terminal (tmux) and real daemons; skipped with -short")
 	}
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed")
-	}
+	home := t.TempDir()
+	term := startTerminal(t, 60, 30, "env", "HOME="+home, "XDG_CONFIG_HOME="+home, "TERM=xterm-256color", "sh")
+	keys := term.keys
 	bin := buildSynd(t)
 	o := serveChain(t, bin)
 	o.waitStatus("bottom ready", func(s map[string]map[string]any) bool { return state(s, "<daemon bottom>") == "ready" })
-
-	sock := filepath.Join(t.TempDir(), "tmux.sock")
-	tmux := func(args ...string) string {
-		out, err := exec.Command("tmux", append([]string{"-S", sock}, args...)...).CombinedOutput()
-		require.NoError(t, err, "tmux %v: %s", args, out)
-		return string(out)
-	}
-	home := t.TempDir()
-	tmux("new-session", "-d", "-x", "60", "-y", "30", "env", "HOME="+home, "XDG_CONFIG_HOME="+home, "TERM=xterm-256color", "sh")
-	defer exec.Command("tmux", "-S", sock, "kill-server").Run()
-	keys := func(k ...string) { tmux(append([]string{"send-keys", "-t", "0"}, k...)...) }
 	waitFor := func(want string, escapes bool) string {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			args := []string{"capture-pane", "-p", "-J"} // -J: a wrapped line is one line
-			if escapes {
-				args = append(args, "-e")
-			}
-			s := tmux(args...)
-			if strings.Contains(s, want) {
-				return s
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("waited for %q; screen:\n%s", want, s)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		s, _ := term.waitFor(regexp.MustCompile(regexp.QuoteMeta(want)), escapes, 10*time.Second)
+		return s
 	}
 
 	// Wait for the shell's prompt, so that it is not printed amid the output.
