@@ -141,7 +141,7 @@ func (t *Turn) observeWire(ds *Ref, pattern lang.Value, during bool, body func(t
 	} else {
 		e.onMessage = body
 	}
-	t.Assert(ds, lang.NewRecord(dataspace.SymObserve, pattern, lang.Embedded{Ref: t.NewRef(name, e)}))
+	t.Assert(ds, newRecord2(valObserve, pattern, lang.Embedded{Ref: t.NewRef(name, e)}))
 }
 
 // During observes p at ds from the active facet: for each distinct capture
