@@ -184,11 +184,10 @@ func (d *Dataspace) parseObserve(v lang.Value) (target any, sh *shape, ok bool) 
 		}
 	}
 	if sh == nil {
-		p, err := ParsePattern(r.Fields[0])
-		if err != nil {
+		var err error
+		if sh, err = compileWire(r.Fields[0]); err != nil {
 			return nil, nil, false
 		}
-		sh = compile(p)
 		if len(d.likeShapes) >= maxShapes || d.likeShapes == nil {
 			d.likeShapes = make(map[uint64]*likeShape)
 		}

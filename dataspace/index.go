@@ -50,8 +50,23 @@ type shape struct {
 func compile(p Pattern) *shape {
 	s := &shape{}
 	s.add(p, nil)
+	s.finish()
+	return s
+}
+
+// finish computes the keys of a shape whose tests and captures are in.
+func (s *shape) finish() {
 	s.root = s.rootClass()
 	s.sigID = s.signatureID()
+	n := 0
+	for _, t := range s.tests {
+		if t.kind == tRecord || t.kind == tLiteral {
+			n++
+		}
+	}
+	if n > 0 {
+		s.consts = make([]lang.Value, 0, n)
+	}
 	for _, t := range s.tests {
 		if t.kind == tRecord || t.kind == tLiteral {
 			s.consts = append(s.consts, t.val)
@@ -59,7 +74,6 @@ func compile(p Pattern) *shape {
 	}
 	s.leafHash = hashConsts(s.consts)
 	s.capsID = capturesID(s.captures)
-	return s
 }
 
 func (s *shape) add(p Pattern, path []lang.Value) {
@@ -97,7 +111,8 @@ func (s *shape) add(p Pattern, path []lang.Value) {
 // signatureID describes the tests without their values, except for the root
 // class: signatures are filed by it, so it is part of their identity.
 func (s *shape) signatureID() string {
-	b := []byte{byte(s.root.kind)}
+	var buf [128]byte
+	b := append(buf[:0], byte(s.root.kind))
 	if s.root.val != nil {
 		b = appendKey(b, s.root.val)
 	}
