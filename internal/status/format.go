@@ -185,37 +185,10 @@ func (elided) Describe() lang.Value { return lang.Symbol("…") }
 func Short(name lang.Value) string { return lang.Format(elide(lang.Strip(name))) }
 
 func elide(v lang.Value) lang.Value {
-	switch x := v.(type) {
-	case lang.Embedded:
-		return lang.Embedded{Ref: elided{}}
-	case *lang.Record:
-		fields := make([]lang.Value, len(x.Fields))
-		for i, f := range x.Fields {
-			fields[i] = elide(f)
+	return lang.Map(v, func(v lang.Value) (lang.Value, bool) {
+		if _, ok := v.(lang.Embedded); ok {
+			return lang.Embedded{Ref: elided{}}, true
 		}
-		return lang.NewRecord(elide(x.Label), fields...)
-	case lang.Sequence:
-		out := make(lang.Sequence, len(x))
-		for i, e := range x {
-			out[i] = elide(e)
-		}
-		return out
-	case *lang.Set:
-		var es []lang.Value
-		for _, e := range x.Elements() {
-			es = append(es, elide(e))
-		}
-		if s, err := lang.NewSet(es...); err == nil {
-			return s
-		}
-	case *lang.Dictionary:
-		var es []lang.DictEntry
-		for _, e := range x.Entries() {
-			es = append(es, lang.DictEntry{Key: elide(e.Key), Value: elide(e.Value)})
-		}
-		if d, err := lang.NewDictionary(es...); err == nil {
-			return d
-		}
-	}
-	return v
+		return nil, false
+	})
 }
