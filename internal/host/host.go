@@ -5,13 +5,14 @@
 package host
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -97,6 +98,7 @@ type Host struct {
 	hidden      map[eval.Handle]bool       // the tracer's own Observe, and what boot left
 	quiet       bool                       // the tracer is catching up with boot
 	compiled    map[string]compiledScript  // run-script's latest compiled text, by file
+	logLine     []byte                     // the log printer's buffer
 }
 
 type compiledScript struct {
@@ -155,7 +157,9 @@ func New(opts Options) *Host {
 					h.printLog(ts, details)
 					return nil
 				}
-				fmt.Fprintln(h.out, FormatLog(ts, details))
+				// One write per line, from a buffer the printer keeps.
+				h.logLine = append(appendLog(h.logLine[:0], ts, details), '\n')
+				_, _ = h.out.Write(h.logLine)
 				return nil
 			},
 		})))
@@ -477,19 +481,22 @@ func (h *Host) Run(ctx context.Context) error { return h.Sys.Run(ctx) }
 // \x1b, ...), so that a log line can neither forge further lines nor drive
 // the terminal.
 func FormatLog(ts, details lang.Value) string {
-	var b strings.Builder
+	return string(appendLog(nil, ts, details))
+}
+
+// appendLog appends FormatLog's line to dst.
+func appendLog(dst []byte, ts, details lang.Value) []byte {
 	if s, ok := lang.Unwrap(ts).(lang.String); ok && s == "-" {
 		// syndicate's "no timestamp" placeholder, printed as the string it
 		// is: a bare "- " would read as a retraction in a trace.
-		b.WriteString(`"-"`)
+		dst = append(dst, `"-"`...)
 	} else {
-		b.WriteString(escapeControls(lang.Text(ts)))
+		dst = append(dst, escapeControls(lang.Text(ts))...)
 	}
 	d, ok := lang.Unwrap(details).(*lang.Dictionary)
 	if !ok {
-		b.WriteByte(' ')
-		b.WriteString(escapeControls(lang.Text(details)))
-		return b.String()
+		dst = append(dst, ' ')
+		return append(dst, escapeControls(lang.Text(details))...)
 	}
 	if line, ok := d.Get(lang.Symbol("line")); ok {
 		text := lang.Text(line)
@@ -497,22 +504,49 @@ func FormatLog(ts, details lang.Value) string {
 			text = string(bs)
 		}
 		text = strings.TrimSuffix(strings.TrimSuffix(text, "\n"), "\r")
-		b.WriteByte(' ')
-		b.WriteString(escapeControls(text))
+		dst = append(dst, ' ')
+		dst = append(dst, escapeControls(text)...)
 	}
-	var rest []string
+	// The other entries as KEY=VALUE (escaped), sorted by that text: each
+	// written into one scratch buffer, then copied out in order.
+	var w lang.TextWriter
+	var spansBuf [8]struct{ from, to int }
+	spans := spansBuf[:0]
+	scratch := make([]byte, 0, 256)
 	for _, e := range d.Entries() {
 		if lang.Equal(e.Key, lang.Symbol("line")) {
 			continue
 		}
-		rest = append(rest, escapeControls(lang.Text(e.Key)+"="+lang.Format(e.Value)))
+		from := len(scratch)
+		scratch = append(scratch, lang.Text(e.Key)...)
+		scratch = append(scratch, '=')
+		scratch = w.Append(scratch, e.Value)
+		if !controlsClean(scratch[from:]) {
+			esc := escapeControls(string(scratch[from:]))
+			scratch = append(scratch[:from], esc...)
+		}
+		spans = append(spans, struct{ from, to int }{from, len(scratch)})
 	}
-	sort.Strings(rest)
-	for _, r := range rest {
-		b.WriteByte(' ')
-		b.WriteString(r)
+	slices.SortFunc(spans, func(a, b struct{ from, to int }) int {
+		return bytes.Compare(scratch[a.from:a.to], scratch[b.from:b.to])
+	})
+	for _, sp := range spans {
+		dst = append(dst, ' ')
+		dst = append(dst, scratch[sp.from:sp.to]...)
 	}
-	return b.String()
+	return dst
+}
+
+// controlsClean reports whether escapeControls would leave b as it is.
+func controlsClean(b []byte) bool {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
+			return false
+		}
+		i += n
+	}
+	return true
 }
 
 // stamped adds by: STAMP to a log entry's details (replacing any by: the
