@@ -150,15 +150,23 @@ func New(opts Options) *Host {
 			OnMessage: func(t *eval.Turn, v lang.Value) error {
 				r := lang.Unwrap(v.(lang.Sequence)[0]).(*lang.Record)
 				ts, details := r.Fields[0], r.Fields[1]
+				var by lang.Value
 				if len(r.Fields) > 2 {
-					details = stamped(details, r.Fields[2])
+					by = r.Fields[2]
 				}
-				if h.printLog != nil {
-					h.printLog(ts, details)
-					return nil
+				if h.printLog != nil || by != nil && !isDictionary(details) {
+					if by != nil {
+						details = stamped(details, by)
+						by = nil
+					}
+					if h.printLog != nil {
+						h.printLog(ts, details)
+						return nil
+					}
 				}
-				// One write per line, from a buffer the printer keeps.
-				h.logLine = append(appendLog(h.logLine[:0], ts, details), '\n')
+				// One write per line, from a buffer the printer keeps; a
+				// stamp is written as the by= entry stamped would add.
+				h.logLine = append(appendLog(h.logLine[:0], ts, details, by), '\n')
 				_, _ = h.out.Write(h.logLine)
 				return nil
 			},
@@ -481,11 +489,18 @@ func (h *Host) Run(ctx context.Context) error { return h.Sys.Run(ctx) }
 // \x1b, ...), so that a log line can neither forge further lines nor drive
 // the terminal.
 func FormatLog(ts, details lang.Value) string {
-	return string(appendLog(nil, ts, details))
+	return string(appendLog(nil, ts, details, nil))
 }
 
-// appendLog appends FormatLog's line to dst.
-func appendLog(dst []byte, ts, details lang.Value) []byte {
+func isDictionary(v lang.Value) bool {
+	_, ok := lang.Unwrap(v).(*lang.Dictionary)
+	return ok
+}
+
+// appendLog appends FormatLog's line to dst; by, if not nil, is written as
+// the entry by: BY of a dictionary DETAILS, in place of any it has (what
+// stamped would make of them).
+func appendLog(dst []byte, ts, details, by lang.Value) []byte {
 	if s, ok := lang.Unwrap(ts).(lang.String); ok && s == "-" {
 		// syndicate's "no timestamp" placeholder, printed as the string it
 		// is: a bare "- " would read as a retraction in a trace.
@@ -513,19 +528,25 @@ func appendLog(dst []byte, ts, details lang.Value) []byte {
 	var spansBuf [8]struct{ from, to int }
 	spans := spansBuf[:0]
 	scratch := make([]byte, 0, 256)
-	for _, e := range d.Entries() {
-		if lang.Equal(e.Key, lang.Symbol("line")) {
-			continue
-		}
+	entry := func(key, value lang.Value) {
 		from := len(scratch)
-		scratch = append(scratch, lang.Text(e.Key)...)
+		scratch = append(scratch, lang.Text(key)...)
 		scratch = append(scratch, '=')
-		scratch = w.Append(scratch, e.Value)
+		scratch = w.Append(scratch, value)
 		if !controlsClean(scratch[from:]) {
 			esc := escapeControls(string(scratch[from:]))
 			scratch = append(scratch[:from], esc...)
 		}
 		spans = append(spans, struct{ from, to int }{from, len(scratch)})
+	}
+	for _, e := range d.Entries() {
+		if lang.Equal(e.Key, lang.Symbol("line")) || by != nil && lang.Equal(e.Key, lang.Symbol("by")) {
+			continue
+		}
+		entry(e.Key, e.Value)
+	}
+	if by != nil {
+		entry(lang.Symbol("by"), by)
 	}
 	slices.SortFunc(spans, func(a, b struct{ from, to int }) int {
 		return bytes.Compare(scratch[a.from:a.to], scratch[b.from:b.to])
