@@ -523,21 +523,22 @@ func appendLog(dst []byte, ts, details, by lang.Value) []byte {
 		dst = append(dst, escapeControls(text)...)
 	}
 	// The other entries as KEY=VALUE (escaped), sorted by that text: each
-	// written into one scratch buffer, then copied out in order.
+	// written after the line so far, then copied after them in order, and
+	// the result moved back to where they began.
 	var w lang.TextWriter
 	var spansBuf [8]struct{ from, to int }
 	spans := spansBuf[:0]
-	scratch := make([]byte, 0, 256)
+	base := len(dst)
 	entry := func(key, value lang.Value) {
-		from := len(scratch)
-		scratch = append(scratch, lang.Text(key)...)
-		scratch = append(scratch, '=')
-		scratch = w.Append(scratch, value)
-		if !controlsClean(scratch[from:]) {
-			esc := escapeControls(string(scratch[from:]))
-			scratch = append(scratch[:from], esc...)
+		from := len(dst)
+		dst = append(dst, lang.Text(key)...)
+		dst = append(dst, '=')
+		dst = w.Append(dst, value)
+		if !controlsClean(dst[from:]) {
+			esc := escapeControls(string(dst[from:]))
+			dst = append(dst[:from], esc...)
 		}
-		spans = append(spans, struct{ from, to int }{from, len(scratch)})
+		spans = append(spans, struct{ from, to int }{from, len(dst)})
 	}
 	for _, e := range d.Entries() {
 		if lang.Equal(e.Key, lang.Symbol("line")) || by != nil && lang.Equal(e.Key, lang.Symbol("by")) {
@@ -549,13 +550,15 @@ func appendLog(dst []byte, ts, details, by lang.Value) []byte {
 		entry(lang.Symbol("by"), by)
 	}
 	slices.SortFunc(spans, func(a, b struct{ from, to int }) int {
-		return bytes.Compare(scratch[a.from:a.to], scratch[b.from:b.to])
+		return bytes.Compare(dst[a.from:a.to], dst[b.from:b.to])
 	})
+	out := len(dst)
 	for _, sp := range spans {
 		dst = append(dst, ' ')
-		dst = append(dst, scratch[sp.from:sp.to]...)
+		dst = append(dst, dst[sp.from:sp.to]...)
 	}
-	return dst
+	n := copy(dst[base:], dst[out:])
+	return dst[:base+n]
 }
 
 // controlsClean reports whether escapeControls would leave b as it is.
