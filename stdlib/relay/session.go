@@ -137,12 +137,14 @@ func Start(t *eval.Turn, r io.Reader, w io.Writer, closer func(), opts Options) 
 			}
 		})
 	})
+	s.sys.Hold() // until what was queued is written: a system that ends flushes first
 	go func() {
 		// The writer ends when the session has ended and what was queued is
-		// written, or when the peer is gone; either way the stream closes
-		// (and a reader blocked on it returns).
+		// written, or when the peer is gone (or stops reading for Grace);
+		// either way the stream closes (and a reader blocked on it returns).
 		_ = s.out.run(w)
 		s.closer()
+		s.sys.Release()
 	}()
 	go s.read(r)
 	return s
