@@ -31,7 +31,7 @@ func TestServeSurvivesBadInput(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644))
 	}
 	write("daemon.pr", "<require-service <daemon sleeper>>\n<daemon sleeper \"echo up; exec sleep 60\">\n")
-	cmd := exec.Command(bin, "serve", "--control", "--settings", t.TempDir(), "-c", dir)
+	cmd := exec.Command(bin, "serve", "--control", "--no-control-socket", "--settings", t.TempDir(), "-c", dir)
 	stdout, w, err := os.Pipe() // $log on stdout and errors on stderr, in one stream
 	require.NoError(t, err)
 	cmd.Stdout, cmd.Stderr = w, w

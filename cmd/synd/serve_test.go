@@ -26,7 +26,7 @@ func TestServeRealDaemon(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "hi.pr"),
 		[]byte("<require-service <daemon hi>>\n<daemon hi \"echo hi; sleep 30\">\n"), 0o644))
-	cmd := exec.Command(bin, "serve", "-c", dir)
+	cmd := exec.Command(bin, "serve", "--no-control-socket", "-c", dir)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	cmd.Stderr = os.Stderr
@@ -100,7 +100,7 @@ func TestServeControlExit(t *testing.T) {
   $control ! <exit 7>
 ]
 `), 0o644))
-	cmd := exec.Command(bin, "serve", "--control", "--settings", t.TempDir(), "-c", dir)
+	cmd := exec.Command(bin, "serve", "--control", "--no-control-socket", "--settings", t.TempDir(), "-c", dir)
 	out, err := cmd.Output()
 	var exit *exec.ExitError
 	require.ErrorAs(t, err, &exit)
