@@ -159,8 +159,12 @@ func (c *checkedCaveat) rewrite(sys *System, v lang.Value) (lang.Value, bool) {
 		}
 		return v, true
 	}
+	var caps []lang.Value // one buffer for every alternative tried
 	for _, a := range c.alts {
-		caps := make([]lang.Value, 0, a.n)
+		if cap(caps) < a.n {
+			caps = make([]lang.Value, 0, a.n)
+		}
+		caps = caps[:0]
 		if a.pat.match(v, &caps) {
 			// The first matching alternative decides, even if its template
 			// cannot be built (rewrite.rs, CheckedCaveat::rewrite).

@@ -35,9 +35,17 @@ func (e turnEffects) Retract(h Handle) {
 }
 
 func (e turnEffects) Message(o any, caps lang.Value) {
-	if r, ok := o.(*Ref); ok {
-		e.t.Message(r, caps)
+	r, ok := o.(*Ref)
+	if !ok {
+		return
 	}
+	if t := e.t; t.cause != nil && r.caveats.Len() == 0 {
+		// Relaying a delivery (the dataspace's own turn always is), to
+		// an observer that is not attenuated: Message would check nothing.
+		t.deliver(evMessage, r, caps, 0, t.cause)
+		return
+	}
+	e.t.Message(r, caps)
 }
 
 // Assert implements Entity.
@@ -133,7 +141,7 @@ func (t *Turn) observeWire(ds *Ref, pattern lang.Value, during bool, body func(t
 	} else {
 		e.onMessage = body
 	}
-	t.Assert(ds, lang.NewRecord(dataspace.SymObserve, pattern, lang.Embedded{Ref: t.NewRef(name, e)}))
+	t.Assert(ds, newRecord2(valObserve, pattern, lang.Embedded{Ref: t.NewRef(name, e)}))
 }
 
 // During observes p at ds from the active facet: for each distinct capture

@@ -84,8 +84,10 @@ var (
 	valRec   lang.Value = symRec
 	valLit   lang.Value = symLit
 	valBind  lang.Value = symBind
-	wireArr             = lang.NewRecord(lang.Symbol("arr"))
-	wireDict            = lang.NewRecord(lang.Symbol("dict"))
+	// valObserve labels the Observe assertions of ? and ??.
+	valObserve lang.Value = dataspace.SymObserve
+	wireArr               = lang.NewRecord(lang.Symbol("arr"))
+	wireDict              = lang.NewRecord(lang.Symbol("dict"))
 )
 
 func (x *interp) wire(n parser.PNode, env Env) (lang.Value, error) {
@@ -109,8 +111,7 @@ func (x *interp) wire(n parser.PNode, env Env) (lang.Value, error) {
 	case parser.PEnv:
 		return wireLiteral(env.Dictionary()), nil
 	case parser.PGroup:
-		var buf [8]lang.DictEntry
-		es := buf[:0]
+		es := make([]lang.DictEntry, 0, len(n.Items))
 		for i, it := range n.Items {
 			sub, err := x.wire(it, env)
 			if err != nil {
@@ -131,7 +132,7 @@ func (x *interp) wire(n parser.PNode, env Env) (lang.Value, error) {
 		default:
 			typ = wireDict
 		}
-		return newRecord2(valGroup, typ, dictOf(es)), nil
+		return newRecord2(valGroup, typ, lang.DictionaryOfEntries(es)), nil
 	}
 	return nil, rtErr(lang.Position{}, "unknown pattern node %T", n)
 }
@@ -152,43 +153,50 @@ func (t *Turn) DuringWire(ds *Ref, pattern lang.Value, body func(t *Turn, captur
 func wireLiteral(v lang.Value) lang.Value {
 	switch x := lang.Unwrap(v).(type) {
 	case *lang.Record:
+		if len(x.Fields) <= 2 {
+			return wireSmallRecord(x)
+		}
 		return newRecord2(valGroup, newRecord1(valRec, lang.Strip(x.Label)), indexDict(x.Fields))
 	case lang.Sequence:
 		return newRecord2(valGroup, wireArr, indexDict(x))
 	case *lang.Dictionary:
-		var buf [8]lang.DictEntry
-		es := buf[:0]
+		es := make([]lang.DictEntry, 0, x.Len())
 		for _, e := range x.Entries() {
 			es = append(es, lang.DictEntry{Key: lang.Strip(e.Key), Value: wireLiteral(e.Value)})
 		}
-		return newRecord2(valGroup, wireDict, dictOf(es))
+		return newRecord2(valGroup, wireDict, lang.DictionaryOfEntries(es))
 	}
 	return newRecord1(valLit, lang.Strip(v))
 }
 
-// indexDict is {0: L0 1: L1 ...}, the literal patterns of items by index.
-func indexDict(items []lang.Value) *lang.Dictionary {
-	var buf [8]lang.DictEntry
-	es := buf[:0]
-	for i, f := range items {
-		es = append(es, lang.DictEntry{Key: lang.Int(i), Value: wireLiteral(f)})
+// wireSmallRecord is wireLiteral of a record of at most two fields, the
+// usual case: the group, its type and its entries are one allocation.
+func wireSmallRecord(x *lang.Record) lang.Value {
+	b := &struct {
+		g  lang.Record
+		gf [2]lang.Value
+		r  lang.Record
+		rf [1]lang.Value
+		es [2]lang.DictEntry
+	}{}
+	n := len(x.Fields)
+	for i, f := range x.Fields {
+		b.es[i] = lang.DictEntry{Key: lang.Int(i), Value: wireLiteral(f)}
 	}
-	return dictOf(es)
+	b.rf[0] = lang.Strip(x.Label)
+	b.r = lang.Record{Label: valRec, Fields: b.rf[:]}
+	b.gf = [2]lang.Value{&b.r, lang.DictionaryOfEntries(b.es[:n:n])}
+	b.g = lang.Record{Label: valGroup, Fields: b.gf[:]}
+	return &b.g
 }
 
-// dictOf is the dictionary of es (copied); keys are distinct
-// (they come from a dictionary, or are indexes), and usually in order
-// already.
-func dictOf(es []lang.DictEntry) *lang.Dictionary {
-	d, err := lang.NewDictionary(es...)
-	if err != nil { // not reached: keys are distinct
-		kvs := make([]lang.Value, 0, 2*len(es))
-		for _, e := range es {
-			kvs = append(kvs, e.Key, e.Value)
-		}
-		return lang.DictionaryOf(kvs...)
+// indexDict is {0: L0 1: L1 ...}, the literal patterns of items by index.
+func indexDict(items []lang.Value) *lang.Dictionary {
+	es := make([]lang.DictEntry, len(items))
+	for i, f := range items {
+		es[i] = lang.DictEntry{Key: lang.Int(i), Value: wireLiteral(f)}
 	}
-	return d
+	return lang.DictionaryOfEntries(es)
 }
 
 // newRecord1 and newRecord2 make a record and its fields in one

@@ -219,18 +219,36 @@ func (k eventKind) String() string {
 	return [...]string{"assert", "retract", "message", "sync", "run"}[k]
 }
 
-// action is an effect waiting for the end of its turn, or a delivery waiting
-// in the scheduler's queue.
+// action is a delivery or a function to run, waiting in the scheduler's
+// queue: 56 bytes.
 type action struct {
 	kind   eventKind
 	depth  uint32 // turns in the causal chain that led to it (0: from outside)
 	target *Ref
+	// value is what an assert or a message carries; for evRun, the function
+	// (a runFn) and for evSync, the peer (a syncPeer): neither is boxed on
+	// the heap, and neither leaves the scheduler.
 	value  lang.Value
 	handle Handle
-	peer   *Ref
-	run    func(t *Turn)
 	facet  *Facet   // for evRun: where to run; for deliveries: the sender, charged with the receiver's errors
 	acct   *Account // the outside source it is charged to, if any
+}
+
+// runFn is the function of an evRun action, in its value.
+type runFn func(t *Turn)
+
+// Kind makes runFn a lang.Value, only so that it fits an action's value.
+func (runFn) Kind() lang.Kind { return lang.KindEmbedded }
+
+// syncPeer is the peer of an evSync action, in its value.
+type syncPeer struct{ ref *Ref }
+
+// Kind makes syncPeer a lang.Value, only so that it fits an action's value.
+func (syncPeer) Kind() lang.Kind { return lang.KindEmbedded }
+
+// runAction is an action running fn in facet, charged to acct (if any).
+func runAction(facet *Facet, fn func(t *Turn), acct *Account) action {
+	return action{kind: evRun, facet: facet, value: runFn(fn), acct: acct}
 }
 
 // Turn is the handling of one event by one actor. Its effects are queued and
@@ -259,13 +277,23 @@ func (t *Turn) push(a action) {
 // deliver queues a delivery of the turn from facet from to target, writing
 // it straight into its queue slot.
 func (t *Turn) deliver(kind eventKind, target *Ref, v lang.Value, h Handle, from *Facet) {
-	p := t.sys.slotFor(t.depth+1, t.acct)
-	if p == nil {
-		return
+	s, depth, acct := t.sys, t.depth+1, t.acct
+	q := &s.queue
+	if (s.MaxDepth > 0 && depth > s.MaxDepth) || (s.MaxQueued > 0 && depth > runawayDepth && q.n >= s.MaxQueued) {
+		if s.isRunaway(depth) {
+			return
+		}
 	}
-	p.kind, p.depth, p.acct = kind, t.depth+1, t.acct
+	if acct != nil {
+		acct.borrow()
+	}
+	if q.n == len(q.buf) {
+		q.grow()
+	}
+	p := &q.buf[(q.head+q.n)&(len(q.buf)-1)]
+	q.n++
+	p.kind, p.depth, p.acct = kind, depth, acct
 	p.target, p.value, p.handle, p.facet = target, v, h, from
-	p.peer, p.run = nil, nil
 }
 
 // sender is the facet charged with the deliveries the turn makes from f:
@@ -305,7 +333,10 @@ func (t *Turn) Assert(target *Ref, v lang.Value) Handle {
 			return h
 		}
 	}
-	out, ok := target.rewrite(t.sys, v)
+	out, ok := v, true
+	if target.caveats.Len() != 0 {
+		out, ok = target.rewrite(t.sys, v)
+	}
 	if !ok {
 		f.out.add(h, target, nil)
 		return h
@@ -356,9 +387,12 @@ func (t *Turn) Message(target *Ref, v lang.Value) {
 			return
 		}
 	}
-	out, ok := target.rewrite(t.sys, v)
-	if !ok {
-		return
+	out := v
+	if target.caveats.Len() != 0 {
+		var ok bool
+		if out, ok = target.rewrite(t.sys, v); !ok {
+			return
+		}
 	}
 	t.deliver(evMessage, target, out, 0, t.sender(t.facet))
 }
@@ -366,7 +400,7 @@ func (t *Turn) Message(target *Ref, v lang.Value) {
 // Sync asks target to reply to peer (with the message #t) once everything
 // sent to target before has been handled.
 func (t *Turn) Sync(target, peer *Ref) {
-	t.push(action{kind: evSync, target: target, peer: peer, facet: t.sender(t.facet)})
+	t.push(action{kind: evSync, target: target, value: syncPeer{peer}, facet: t.sender(t.facet)})
 }
 
 // NewRef makes a ref to entity, owned by the active facet.

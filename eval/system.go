@@ -180,12 +180,12 @@ func (s *System) spawn(name string, boot func(t *Turn), t *Turn) *Actor {
 	if t != nil {
 		push = t.push
 	}
-	push(action{kind: evRun, facet: a.root, run: func(t *Turn) {
+	push(runAction(a.root, func(t *Turn) {
 		boot(t)
 		if a.root.alive && a.root.isInert() {
 			t.StopFacet(a.root)
 		}
-	}})
+	}, nil))
 	return a
 }
 
@@ -194,7 +194,7 @@ func (s *System) spawn(name string, boot func(t *Turn), t *Turn) *Actor {
 // events (process exits, file changes, user input) enter the system.
 func (s *System) Post(facet *Facet, fn func(t *Turn)) {
 	s.mu.Lock()
-	s.posted = append(s.posted, action{kind: evRun, facet: facet, run: fn})
+	s.posted = append(s.posted, runAction(facet, fn, nil))
 	s.outside.Store(true)
 	s.mu.Unlock()
 	s.signal()
@@ -439,7 +439,11 @@ func (s *System) step() {
 	if s.Trace != nil {
 		s.Trace(Event{Kind: "turn", Facet: f})
 		if kind != evRun {
-			s.Trace(Event{Kind: kind.String(), Target: target, Value: a.value, Handle: a.handle})
+			var v lang.Value
+			if kind != evSync {
+				v = a.value
+			}
+			s.Trace(Event{Kind: kind.String(), Target: target, Value: v, Handle: a.handle})
 		}
 	}
 	t := &s.turn
@@ -449,7 +453,7 @@ func (s *System) step() {
 	var err error
 	switch kind {
 	case evRun:
-		a.run(t)
+		a.value.(runFn)(t)
 	case evMessage:
 		t.cause = relayCause(target, sender)
 		err = target.entity.Message(t, a.value)
@@ -460,7 +464,7 @@ func (s *System) step() {
 		t.cause = relayCause(target, sender)
 		err = target.entity.Retract(t, a.handle)
 	case evSync:
-		err = s.sync(t, target, a.peer)
+		err = s.sync(t, target, a.value.(syncPeer).ref)
 	}
 	if err != nil {
 		s.chargeError(sender, f, err)
@@ -525,7 +529,7 @@ func (s *System) chargeError(sender, receiver *Facet, err error) {
 	if !sender.alive {
 		return
 	}
-	s.queue.push(action{kind: evRun, facet: sender, run: func(t *Turn) { t.StopFacet(sender) }})
+	s.queue.push(runAction(sender, func(t *Turn) { t.StopFacet(sender) }, nil))
 }
 
 // DefaultMaxDepth is a system's MaxDepth unless changed: a million turns
@@ -581,7 +585,7 @@ func (s *System) isRunaway(depth uint32) bool {
 		why = fmt.Sprintf("%d events queued, %d turns deep in one chain", s.queue.len(), depth)
 	}
 	s.reportError(f, fmt.Errorf("runaway message loop (%s): facet stopped", why))
-	s.queue.push(action{kind: evRun, facet: f, run: func(t *Turn) { t.StopFacet(f) }})
+	s.queue.push(runAction(f, func(t *Turn) { t.StopFacet(f) }, nil))
 	return true
 }
 
@@ -607,7 +611,7 @@ func (s *System) StopAll() {
 	for i := len(s.actors) - 1; i >= 0; i-- {
 		a := s.actors[i]
 		if !a.done {
-			s.queue.push(action{kind: evRun, facet: a.root, run: func(t *Turn) { t.StopFacet(a.root) }})
+			s.queue.push(runAction(a.root, func(t *Turn) { t.StopFacet(a.root) }, nil))
 		}
 	}
 }
@@ -688,12 +692,12 @@ func (s *System) fireDueTimers() bool {
 		tm := heap.Pop(&s.timers).(*timer)
 		tm.cancelled = true
 		fired = true
-		s.queue.push(action{kind: evRun, facet: tm.facet, run: func(t *Turn) {
+		s.queue.push(runAction(tm.facet, func(t *Turn) {
 			tm.facet.timers--
 			tm.fn(t)
 			if tm.facet.alive && tm.facet.isInert() {
 				t.StopFacet(tm.facet)
 			}
-		}})
+		}, nil))
 	}
 }

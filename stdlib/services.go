@@ -88,7 +88,10 @@ var (
 // dependsOnPattern is the wire form of <depends-on SERVICE ?dependee>,
 // built straight from the service.
 func dependsOnPattern(service lang.Value) lang.Value {
-	return lang.NewRecord(groupLabel, dependsOnType, lang.DictionaryOf(lang.Int(0), eval.LiteralPattern(service), lang.Int(1), captureWireForm))
+	return lang.NewRecord(groupLabel, dependsOnType, lang.DictionaryOfEntries([]lang.DictEntry{
+		{Key: lang.Int(0), Value: eval.LiteralPattern(service)},
+		{Key: lang.Int(1), Value: captureWireForm},
+	}))
 }
 
 // serviceStateService is the service a service.prs ServiceState names:
