@@ -195,6 +195,70 @@ func (g *gen) pattern(depth int) ds.Pattern {
 	return ds.Group{Kind: ds.GroupDictionary, Entries: es}
 }
 
+// rawPattern draws the wire form of a pattern, often malformed in one
+// place (a key that is not a field index, a missing or extra field, a
+// group type that is not one), so that the dataspace's compiler of wire
+// patterns is checked against ParsePattern on what it rejects too.
+func (g *gen) rawPattern(depth int) lang.Value {
+	rec := lang.NewRecord
+	sym := func(s string) lang.Value { return lang.Symbol(s) }
+	if depth <= 0 {
+		switch g.n(4) {
+		case 0:
+			return rec(sym("_"))
+		case 1:
+			return rec(sym("lit"), g.value(1))
+		case 2:
+			return rec(sym("bind"), rec(sym("_")))
+		}
+		return g.atom() // not a pattern
+	}
+	keys := func(field bool) lang.Value {
+		var kvs []lang.Value
+		cands := []lang.Value{lang.Int(0), lang.Int(1), lang.Int(2)}
+		if !field || g.n(6) == 0 {
+			cands = append(cands, lang.Int(-1), lang.Symbol("a"), lang.String("a"), lang.NewInteger(new(big.Int).Lsh(big.NewInt(1), 70)))
+		}
+		for _, k := range cands {
+			if g.n(3) == 0 {
+				kvs = append(kvs, k, g.rawPattern(depth-1))
+			}
+		}
+		return lang.DictionaryOf(kvs...)
+	}
+	switch g.n(12) {
+	case 0:
+		return rec(sym("_"))
+	case 1:
+		return rec(sym("_"), lang.Int(1))
+	case 2:
+		return rec(sym("bind"), g.rawPattern(depth-1))
+	case 3:
+		return rec(sym("bind"))
+	case 4:
+		return rec(sym("lit"), g.value(2))
+	case 5:
+		return rec(sym("lit"), g.value(1), g.value(1))
+	case 6, 7:
+		return rec(sym("group"), rec(sym("rec"), g.label()), keys(true))
+	case 8:
+		return rec(sym("group"), rec(sym("arr")), keys(true))
+	case 9:
+		return rec(sym("group"), rec(sym("dict")), keys(false))
+	case 10:
+		switch g.n(4) {
+		case 0:
+			return rec(sym("group"), rec(sym("rec")), keys(true))
+		case 1:
+			return rec(sym("group"), rec(sym("rec"), g.label()), lang.Sequence{g.rawPattern(depth - 1)})
+		case 2:
+			return rec(sym("group"), rec(sym("other")), keys(true))
+		}
+		return rec(sym("group"), rec(sym("arr")))
+	}
+	return rec(lang.String("bind"), g.rawPattern(depth-1))
+}
+
 // hasHostRef reports whether v embeds a host reference (which does not
 // encode).
 func hasHostRef(v lang.Value) bool {
@@ -312,12 +376,15 @@ func runModel(t *testing.T, g *gen, steps int) (matches int) {
 			var pv lang.Value
 			if len(patterns) > 0 && g.n(3) == 0 {
 				pv = patterns[g.n(len(patterns))]
+			} else if g.n(3) == 0 {
+				pv = g.dress(t, g.rawPattern(3)) // maybe not a pattern: then plain data
+				patterns = append(patterns, pv)
 			} else {
 				pv = g.dress(t, g.pattern(3).Value())
 				patterns = append(patterns, pv)
-			}
-			if _, err := ds.ParsePattern(pv); err != nil {
-				fail("pattern %s: %v", lang.Format(pv), err)
+				if _, err := ds.ParsePattern(pv); err != nil {
+					fail("pattern %s: %v", lang.Format(pv), err)
+				}
 			}
 			nextTarget++
 			next++
