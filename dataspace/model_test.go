@@ -578,7 +578,7 @@ func FuzzDataspaceModel(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if len(b) > 4000 {
+		if len(b) > 1000 {
 			return
 		}
 		runModel(t, &gen{b: b, r: rand.New(rand.NewPCG(uint64(len(b)), 5))}, 60)
