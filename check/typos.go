@@ -41,37 +41,23 @@ func (t *Typos) Check(f *File, report func(Diagnostic)) {
 }
 
 func (t *Typos) value(v lang.Value, report func(Diagnostic)) {
-	switch x := lang.Unwrap(v).(type) {
-	case *lang.Record:
-		label, isSym := lang.Unwrap(x.Label).(lang.Symbol)
-		if isSym {
+	lang.Walk(v, func(v lang.Value) bool {
+		x, ok := lang.Unwrap(v).(*lang.Record)
+		if !ok {
+			return true
+		}
+		if label, isSym := lang.Unwrap(x.Label).(lang.Symbol); isSym {
 			t.label(string(label), positionOr(x.Label, v), report)
 			if label == "daemon" && len(x.Fields) == 2 {
 				t.daemonSpec(x.Fields[1], report)
 			}
 		}
-		t.value(x.Label, report)
-		for _, f := range x.Fields {
-			t.value(f, report)
-		}
-	case lang.Sequence:
-		for _, e := range x {
-			t.value(e, report)
-		}
-	case *lang.Set:
-		for _, e := range x.Elements() {
-			t.value(e, report)
-		}
-	case *lang.Dictionary:
-		for _, e := range x.Entries() {
-			t.value(e.Key, report)
-			t.value(e.Value, report)
-		}
-	}
+		return true
+	})
 }
 
 func (t *Typos) label(l string, p lang.Position, report func(Diagnostic)) {
-	if t.known[l] || l == "" || strings.ContainsAny(l[:1], "$?=*_") {
+	if t.known[l] || !plainLabel(l) {
 		return
 	}
 	if near := nearest(l, t.labels); near != "" {
@@ -155,7 +141,7 @@ func WellKnownLabels() []string {
 			continue
 		}
 		for _, v := range vals {
-			collectLabels(v, set)
+			RecordLabels(v, set)
 		}
 	}
 	out := make([]string, 0, len(set))
@@ -166,22 +152,22 @@ func WellKnownLabels() []string {
 	return out
 }
 
-func collectLabels(v lang.Value, set map[string]bool) {
-	switch x := lang.Unwrap(v).(type) {
-	case *lang.Record:
-		if l, ok := lang.Unwrap(x.Label).(lang.Symbol); ok && l != "" && !strings.ContainsAny(string(l[:1]), "$?=*_") {
-			set[string(l)] = true
+// RecordLabels adds to set the symbol labels of the records in v, at any
+// depth, leaving out those that are not labels but script syntax: binders
+// and variables ($x, ?x, _, =x) and attenuation (<* ...>).
+func RecordLabels(v lang.Value, set map[string]bool) {
+	lang.Walk(v, func(v lang.Value) bool {
+		if r, ok := lang.Unwrap(v).(*lang.Record); ok {
+			if l, ok := lang.Unwrap(r.Label).(lang.Symbol); ok && plainLabel(string(l)) {
+				set[string(l)] = true
+			}
 		}
-		for _, f := range x.Fields {
-			collectLabels(f, set)
-		}
-	case lang.Sequence:
-		for _, e := range x {
-			collectLabels(e, set)
-		}
-	case *lang.Dictionary:
-		for _, e := range x.Entries() {
-			collectLabels(e.Value, set)
-		}
-	}
+		return true
+	})
+}
+
+// plainLabel reports whether l is a record label as written, not script
+// syntax in a label's place.
+func plainLabel(l string) bool {
+	return l != "" && !strings.ContainsAny(l[:1], "$?=*_")
 }

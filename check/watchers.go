@@ -23,60 +23,54 @@ func findWatcherEnvs(file string, src []byte) []watcherEnv {
 		return nil
 	}
 	var out []watcherEnv
-	var walk func(v lang.Value)
-	walk = func(v lang.Value) {
-		switch x := lang.Unwrap(v).(type) {
-		case *lang.Record:
-			if l, _ := lang.Unwrap(x.Label).(lang.Symbol); l == "config-watcher" && len(x.Fields) == 2 {
-				dir, okDir := lang.Unwrap(x.Fields[0]).(lang.String)
-				env, okEnv := lang.Unwrap(x.Fields[1]).(*lang.Dictionary)
-				if okDir && okEnv {
-					w := watcherEnv{}
-					for _, e := range env.Entries() {
-						if k, ok := lang.Unwrap(e.Key).(lang.Symbol); ok {
-							w.Names = append(w.Names, string(k))
-						}
-					}
-					d := string(dir)
-					// A relative DIR is relative to where synd runs, which
-					// a checker cannot know: the working directory and every
-					// directory above the declaring file are tried.
-					cands := []string{d}
-					if !filepath.IsAbs(d) {
-						if abs, err := filepath.Abs(file); err == nil {
-							for p := filepath.Dir(abs); ; p = filepath.Dir(p) {
-								cands = append(cands, filepath.Join(p, d))
-								if filepath.Dir(p) == p {
-									break
-								}
-							}
-						}
-					}
-					for _, c := range cands {
-						if abs, err := filepath.Abs(c); err == nil {
-							w.Dirs = append(w.Dirs, abs)
-						}
-					}
-					out = append(out, w)
+	visit := func(v lang.Value) bool {
+		x, ok := lang.Unwrap(v).(*lang.Record)
+		if !ok {
+			return true
+		}
+		if l, _ := lang.Unwrap(x.Label).(lang.Symbol); l == "config-watcher" && len(x.Fields) == 2 {
+			dir, okDir := lang.Unwrap(x.Fields[0]).(lang.String)
+			env, okEnv := lang.Unwrap(x.Fields[1]).(*lang.Dictionary)
+			if okDir && okEnv {
+				out = append(out, watcherAt(file, string(dir), env))
+			}
+		}
+		return true
+	}
+	for _, v := range vals {
+		lang.Walk(v, visit)
+	}
+	return out
+}
+
+// watcherAt is a <config-watcher DIR ENV> written in file.
+func watcherAt(file, dir string, env *lang.Dictionary) watcherEnv {
+	w := watcherEnv{}
+	for _, e := range env.Entries() {
+		if k, ok := lang.Unwrap(e.Key).(lang.Symbol); ok {
+			w.Names = append(w.Names, string(k))
+		}
+	}
+	// A relative DIR is relative to where synd runs, which a checker cannot
+	// know: the working directory and every directory above the declaring
+	// file are tried.
+	cands := []string{dir}
+	if !filepath.IsAbs(dir) {
+		if abs, err := filepath.Abs(file); err == nil {
+			for p := filepath.Dir(abs); ; p = filepath.Dir(p) {
+				cands = append(cands, filepath.Join(p, dir))
+				if filepath.Dir(p) == p {
+					break
 				}
-			}
-			for _, f := range x.Fields {
-				walk(f)
-			}
-		case lang.Sequence:
-			for _, e := range x {
-				walk(e)
-			}
-		case *lang.Dictionary:
-			for _, e := range x.Entries() {
-				walk(e.Value)
 			}
 		}
 	}
-	for _, v := range vals {
-		walk(v)
+	for _, c := range cands {
+		if abs, err := filepath.Abs(c); err == nil {
+			w.Dirs = append(w.Dirs, abs)
+		}
 	}
-	return out
+	return w
 }
 
 // varsFor collects the names the watchers bind for file.

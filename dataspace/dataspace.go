@@ -1,7 +1,9 @@
 package dataspace
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 
 	"github.com/synd-lang/synd/lang"
 )
@@ -23,39 +25,56 @@ type Effects interface {
 // Dataspace is a bag of assertions with indexed observation.
 type Dataspace struct {
 	byHandle  map[Handle]*entry
-	byKey     map[string]*entry
 	observers map[Handle]*observer
 	index     index
+	pool      pool[entry]
 	// shapes remembers the compiled form of recent Observe patterns by the
 	// identity of their (immutable) wire value, so that an observer whose
 	// pattern value is reused — a script's constant pattern is built once
 	// per site — is not parsed and compiled again. Bounded by maxShapes.
 	shapes map[*lang.Record]*shape
+	// likeShapes finds them by the pattern's value (its hash, confirmed
+	// with Equal), for equal patterns built anew: a script's pattern with
+	// the same variables' values, a peer's Observe decoded again.
+	likeShapes map[uint64]*likeShape
+}
+
+// likeShape is a compiled pattern filed by the hash of its wire value.
+type likeShape struct {
+	pattern lang.Value
+	shape   *shape
+	next    *likeShape // another pattern of the same hash
 }
 
 // maxShapes bounds the compiled-pattern cache of a dataspace.
 const maxShapes = 1024
 
-// entry is one distinct value in the bag. Entries are linked, in the order
-// they appeared, into their class's list and into the list of all entries,
-// so that a new observer sees them in that order without sorting.
+// entry is one distinct value in the bag (hash-consed: asserting an equal
+// value again counts it here), linked into its class's list.
 type entry struct {
-	key          string
 	value        lang.Value
-	count        int
+	hash         uint64
+	seq          uint64 // order of appearance
+	count        int32
+	observe      bool // a valid Observe: each of its handles has an observer
 	class        *class
-	cprev, cnext *entry // in class.entries
-	aprev, anext *entry // in index.all
+	cprev, cnext *entry // in its class's list
 }
+
+func (e *entry) hashKey() uint64 { return e.hash }
 
 // New returns an empty dataspace.
 func New() *Dataspace {
 	return &Dataspace{
 		byHandle:  map[Handle]*entry{},
-		byKey:     map[string]*entry{},
 		observers: map[Handle]*observer{},
 		index:     newIndex(),
 	}
+}
+
+// find returns the entry of v, of hash h, if v is present.
+func (d *Dataspace) find(v lang.Value, h uint64) *entry {
+	return d.index.entries.find(h, func(e *entry) bool { return fastEqual(e.value, v) })
 }
 
 // Assert adds v under handle h. If v is <Observe PATTERN #:observer> with a
@@ -68,20 +87,23 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 	if _, dup := d.byHandle[h]; dup {
 		return fmt.Errorf("handle %d asserted twice", h)
 	}
-	key := lang.Key(v)
-	e := d.byKey[key]
+	hv, ck, labelHash, c := d.index.valueKeys(v)
+	e := d.find(v, hv)
 	if e == nil {
-		c := d.index.classOf(v, true)
-		e = &entry{key: key, value: v, class: c}
+		if c == nil {
+			c = d.index.class(ck, true)
+		}
+		e = d.pool.get()
+		e.value, e.hash, e.class = v, hv, c
 		d.index.link(e)
-		d.byKey[key] = e
 	}
 	d.byHandle[h] = e
 	e.count++
 	if e.count == 1 {
-		d.index.addValue(fx, e)
+		d.index.addValue(fx, e, labelHash)
 	}
 	if target, sh, ok := d.parseObserve(v); ok {
+		e.observe = true
 		o := &observer{handle: h, target: target}
 		d.observers[h] = o
 		d.index.addObserver(fx, o, sh)
@@ -96,15 +118,17 @@ func (d *Dataspace) Retract(fx Effects, h Handle) {
 		return
 	}
 	delete(d.byHandle, h)
-	if o, ok := d.observers[h]; ok {
-		delete(d.observers, h)
-		d.index.removeObserver(fx, o)
+	if e.observe {
+		if o, ok := d.observers[h]; ok {
+			delete(d.observers, h)
+			d.index.removeObserver(fx, o)
+		}
 	}
 	if e.count--; e.count == 0 {
-		delete(d.byKey, e.key)
 		d.index.unlink(e)
-		d.index.removeValue(fx, e)
+		d.index.removeValue(fx, e, e.class.key.labelHash)
 		d.index.dropClassIfEmpty(e.class)
+		d.pool.put(e)
 	}
 }
 
@@ -114,26 +138,27 @@ func (d *Dataspace) Message(fx Effects, v lang.Value) {
 }
 
 // Len is the number of distinct values present.
-func (d *Dataspace) Len() int { return len(d.byKey) }
+func (d *Dataspace) Len() int { return d.index.entries.n }
 
 // Count is how many times v is asserted.
 func (d *Dataspace) Count(v lang.Value) int {
-	if e := d.byKey[lang.Key(v)]; e != nil {
-		return e.count
+	v = strip(v)
+	if e := d.find(v, hashValue(v)); e != nil {
+		return int(e.count)
 	}
 	return 0
 }
 
 // Assertions returns the distinct values present, in the order they appeared.
 func (d *Dataspace) Assertions() []lang.Value {
-	var out []lang.Value
-	d.each(func(_ string, v lang.Value) { out = append(out, v) })
+	es := make([]*entry, 0, d.index.entries.n)
+	d.index.entries.each(func(e *entry) { es = append(es, e) })
+	slices.SortFunc(es, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
+	out := make([]lang.Value, len(es))
+	for i, e := range es {
+		out[i] = e.value
+	}
 	return out
-}
-
-// each calls f for every distinct value, in the order they appeared.
-func (d *Dataspace) each(f func(key string, v lang.Value)) {
-	d.index.eachValue(d.index.star, func(e *entry) { f(e.key, e.value) })
 }
 
 // parseObserve recognises <Observe PATTERN #:observer> with a valid pattern
@@ -152,11 +177,22 @@ func (d *Dataspace) parseObserve(v lang.Value) (target any, sh *shape, ok bool) 
 	if sh := d.shapes[pr]; sh != nil {
 		return emb.Ref, sh, true
 	}
-	p, err := ParsePattern(r.Fields[0])
-	if err != nil {
-		return nil, nil, false
+	h := hashValue(r.Fields[0])
+	for l := d.likeShapes[h]; l != nil && sh == nil; l = l.next {
+		if fastEqual(l.pattern, r.Fields[0]) {
+			sh = l.shape
+		}
 	}
-	sh = compile(p)
+	if sh == nil {
+		var err error
+		if sh, err = compileWire(r.Fields[0]); err != nil {
+			return nil, nil, false
+		}
+		if len(d.likeShapes) >= maxShapes || d.likeShapes == nil {
+			d.likeShapes = make(map[uint64]*likeShape)
+		}
+		d.likeShapes[h] = &likeShape{pattern: r.Fields[0], shape: sh, next: d.likeShapes[h]}
+	}
 	if pr != nil {
 		if len(d.shapes) >= maxShapes || d.shapes == nil {
 			d.shapes = make(map[*lang.Record]*shape)

@@ -1,6 +1,7 @@
 package dataspace
 
 import (
+	"bytes"
 	"encoding/binary"
 	"slices"
 
@@ -14,8 +15,10 @@ import (
 // keyed by the tested values (labels and literals). Routing an assertion
 // visits only the signatures filed under its root class (record label,
 // sequence, dictionary or atom) plus those whose root is unconstrained, and
-// in each signature computes one key and looks up one leaf: observers whose
-// constants differ are never visited.
+// in each signature hashes the tested values and looks up one leaf:
+// observers whose constants differ are never visited. Classes, leaves and
+// capture tuples are found by a structural hash of their values, confirmed
+// with lang.Equal; nothing is encoded on the way.
 
 type testKind uint8
 
@@ -38,19 +41,39 @@ type shape struct {
 	tests    []test
 	captures [][]lang.Value
 	sigID    string // signatureID
-	root     string // rootClass
-	ck       string // constKey
-	capsID   string // capturesID of captures
+	root     classKey
+	consts   []lang.Value // the tested labels and literals, in test order
+	leafHash uint64       // hashConsts(consts)
+	capsID   string       // capturesID of captures
 }
 
 func compile(p Pattern) *shape {
 	s := &shape{}
 	s.add(p, nil)
+	s.finish()
+	return s
+}
+
+// finish computes the keys of a shape whose tests and captures are in.
+func (s *shape) finish() {
 	s.root = s.rootClass()
 	s.sigID = s.signatureID()
-	s.ck = s.constKey()
+	n := 0
+	for _, t := range s.tests {
+		if t.kind == tRecord || t.kind == tLiteral {
+			n++
+		}
+	}
+	if n > 0 {
+		s.consts = make([]lang.Value, 0, n)
+	}
+	for _, t := range s.tests {
+		if t.kind == tRecord || t.kind == tLiteral {
+			s.consts = append(s.consts, t.val)
+		}
+	}
+	s.leafHash = hashConsts(s.consts)
 	s.capsID = capturesID(s.captures)
-	return s
 }
 
 func (s *shape) add(p Pattern, path []lang.Value) {
@@ -73,8 +96,12 @@ func (s *shape) add(p Pattern, path []lang.Value) {
 		default:
 			s.tests = append(s.tests, test{path: path, kind: tDictionary})
 		}
-		es := slices.Clone(x.Entries)
-		slices.SortFunc(es, func(a, b GroupEntry) int { return lang.Compare(a.Key, b.Key) })
+		es := x.Entries // as ParsePattern reads them from a dictionary: in key order
+		byKey := func(a, b GroupEntry) int { return lang.Compare(a.Key, b.Key) }
+		if !slices.IsSortedFunc(es, byKey) {
+			es = slices.Clone(es)
+			slices.SortFunc(es, byKey)
+		}
 		for _, e := range es {
 			s.add(e.Pattern, append(path[:len(path):len(path)], e.Key))
 		}
@@ -84,7 +111,11 @@ func (s *shape) add(p Pattern, path []lang.Value) {
 // signatureID describes the tests without their values, except for the root
 // class: signatures are filed by it, so it is part of their identity.
 func (s *shape) signatureID() string {
-	b := []byte(s.root)
+	var buf [128]byte
+	b := append(buf[:0], byte(s.root.kind))
+	if s.root.val != nil {
+		b = appendKey(b, s.root.val)
+	}
 	for _, t := range s.tests {
 		b = append(b, byte(t.kind), byte(len(t.path)))
 		for _, k := range t.path {
@@ -94,32 +125,21 @@ func (s *shape) signatureID() string {
 	return string(b)
 }
 
-// constKey is the leaf key from the pattern's side.
-func (s *shape) constKey() string {
-	var b []byte
-	for _, t := range s.tests {
-		if t.kind == tRecord || t.kind == tLiteral {
-			b = appendKey(b, t.val)
-		}
-	}
-	return string(b)
-}
-
 // rootClass files a signature by what it requires of the root.
-func (s *shape) rootClass() string {
+func (s *shape) rootClass() classKey {
 	if len(s.tests) == 0 || len(s.tests[0].path) != 0 {
-		return "*"
+		return classKey{kind: cStar}
 	}
 	t := s.tests[0]
 	switch t.kind {
 	case tRecord:
-		return string(appendKey([]byte{'r'}, t.val))
+		return recordClass(t.val, hashValue(t.val))
 	case tSequence:
-		return "s"
+		return classKey{kind: cSequence, hash: hashSequenceClass}
 	case tDictionary:
-		return "d"
+		return classKey{kind: cDictionary, hash: hashDictionaryClass}
 	}
-	return string(appendKey([]byte{'l'}, t.val))
+	return literalClass(t.val, hashValue(t.val))
 }
 
 func capturesID(caps [][]lang.Value) string {
@@ -133,18 +153,125 @@ func capturesID(caps [][]lang.Value) string {
 	return string(b)
 }
 
-// appendRootClass writes the root class of a value, as rootClass does for
-// patterns.
-func appendRootClass(b []byte, v lang.Value) []byte {
+// classKind tells the root classes apart.
+type classKind uint8
+
+const (
+	cStar       classKind = iota // no constraint on the root
+	cRecord                      // records of one label
+	cSequence                    // sequences
+	cDictionary                  // dictionaries
+	cLiteral                     // one atom (or set, or embedded value)
+)
+
+// classKey names a class: its kind, and the label or literal (nil for the
+// others), with the class's hash.
+type classKey struct {
+	kind      classKind
+	val       lang.Value
+	hash      uint64
+	labelHash uint64 // of a record class's label
+}
+
+const (
+	hashSequenceClass   = 0x5345515545
+	hashDictionaryClass = 0x44494354
+)
+
+func recordClass(label lang.Value, labelHash uint64) classKey {
+	return classKey{kind: cRecord, val: label, hash: mix(labelHash, uint64(cRecord)), labelHash: labelHash}
+}
+
+func literalClass(v lang.Value, h uint64) classKey {
+	return classKey{kind: cLiteral, val: v, hash: mix(h, uint64(cLiteral))}
+}
+
+// valueKeys computes what the bag and the index need to know of a value: its
+// hash, and its class's key; for a record, also its label's hash; and its
+// class, if it is at hand (else nil).
+func (ix *index) valueKeys(v lang.Value) (h uint64, ck classKey, labelHash uint64, c *class) {
+	if x, ok := v.(*lang.Record); ok {
+		ck, c = ix.recordClass(x.Label)
+		return hashRecord(0, ck.labelHash, x.Fields), ck, ck.labelHash, c
+	}
+	h, ck, labelHash = valueKeys(v)
+	return h, ck, labelHash, nil
+}
+
+// recordClass returns the key of the class of records labelled label, and
+// the class itself if it exists. The class last found is remembered, so that
+// a run of records of one label hashes it once.
+func (ix *index) recordClass(label lang.Value) (classKey, *class) {
+	if c := ix.lastClass; c != nil && fastEqual(c.key.val, label) {
+		return c.key, c
+	}
+	ck := recordClass(label, hashValue(label))
+	c := ix.class(ck, false)
+	if c != nil {
+		ix.lastClass = c
+	}
+	return ck, c
+}
+
+// valueKeys computes what the bag and the index need to know of a value: its
+// hash, and its class's key; for a record, also its label's hash.
+func valueKeys(v lang.Value) (h uint64, ck classKey, labelHash uint64) {
 	switch x := v.(type) {
 	case *lang.Record:
-		return appendKey(append(b, 'r'), x.Label)
+		labelHash = hashValue(x.Label)
+		return hashRecord(0, labelHash, x.Fields), recordClass(x.Label, labelHash), labelHash
 	case lang.Sequence:
-		return append(b, 's')
+		return hashValue(v), classKey{kind: cSequence, hash: hashSequenceClass}, 0
 	case *lang.Dictionary:
-		return append(b, 'd')
+		return hashValue(v), classKey{kind: cDictionary, hash: hashDictionaryClass}, 0
 	}
-	return appendKey(append(b, 'l'), v)
+	h = hashValue(v)
+	return h, literalClass(v, h), 0
+}
+
+// hashConsts is the hash of a leaf's key: the tested labels and literals.
+func hashConsts(vs []lang.Value) uint64 {
+	var h uint64
+	for _, v := range vs {
+		h = mix(h, hashValue(v))
+	}
+	return h
+}
+
+func equalAll(a, b []lang.Value) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !fastEqual(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// fastEqual is lang.Equal, with the commonest cases (labels, literals and
+// the records made of them) compared directly.
+func fastEqual(a, b lang.Value) bool {
+	switch x := a.(type) {
+	case lang.Symbol:
+		if y, ok := b.(lang.Symbol); ok {
+			return x == y
+		}
+	case lang.String:
+		if y, ok := b.(lang.String); ok {
+			return x == y
+		}
+	case lang.Int:
+		if y, ok := b.(lang.Int); ok {
+			return x == y
+		}
+	case *lang.Record:
+		if y, ok := b.(*lang.Record); ok {
+			return x == y || len(x.Fields) == len(y.Fields) && fastEqual(x.Label, y.Label) && equalAll(x.Fields, y.Fields)
+		}
+	}
+	return lang.Equal(a, b)
 }
 
 // walk follows a path from the root.
@@ -158,61 +285,165 @@ func walk(v lang.Value, path []lang.Value) (lang.Value, bool) {
 	return v, true
 }
 
-// appendLeafKey computes the leaf key of v under a signature's tests,
-// reporting false if v fails a structural test.
-func appendLeafKey(b []byte, tests []test, v lang.Value) ([]byte, bool) {
+// leafKey collects, into consts, the values v has where a signature's tests
+// look (labels and literals); it reports false if v fails a structural test.
+func leafKey(consts []lang.Value, tests []test, v lang.Value) ([]lang.Value, bool) {
 	for i := range tests {
 		t := &tests[i]
 		n, ok := walk(v, t.path)
 		if !ok {
-			return b, false
+			return consts, false
 		}
 		switch t.kind {
 		case tRecord:
 			r, ok := n.(*lang.Record)
 			if !ok {
-				return b, false
+				return consts, false
 			}
-			b = appendKey(b, r.Label)
+			consts = append(consts, r.Label)
 		case tSequence:
 			if _, ok := n.(lang.Sequence); !ok {
-				return b, false
+				return consts, false
 			}
 		case tDictionary:
 			if _, ok := n.(*lang.Dictionary); !ok {
-				return b, false
+				return consts, false
 			}
 		case tLiteral:
-			b = appendKey(b, n)
+			consts = append(consts, n)
 		}
 	}
-	return b, true
+	return consts, true
 }
 
-func projectCaptures(v lang.Value, paths [][]lang.Value) lang.Sequence {
-	return projectInto(make(lang.Sequence, len(paths)), v, paths)
-}
-
-// projectInto fills caps (as long as paths) with the captures of v.
-func projectInto(caps lang.Sequence, v lang.Value, paths [][]lang.Value) lang.Sequence {
-	for i, p := range paths {
-		c, _ := walk(v, p) // the leaf's tests guarantee every path exists
-		caps[i] = c
+// leafHash is hashConsts(consts) for a leaf of sig, given the hash of the
+// root's label if known (else 0) when sig tests it first.
+func (sig *signature) leafHash(consts []lang.Value, rootLabelHash uint64) uint64 {
+	var h uint64
+	for i, c := range consts {
+		if i == 0 && sig.rootRecord && rootLabelHash != 0 {
+			h = mix(h, rootLabelHash)
+		} else {
+			h = mix(h, hashValue(c))
+		}
 	}
-	return caps
+	return h
 }
 
 type signature struct {
 	id     string
 	tests  []test
 	class  *class
-	leaves map[string]*leaf
+	leaves map[uint64]*leaf // by the hash of their constants; equal hashes chained
 	nobs   int
+	// single: every constant tested is fixed by the class (none, or the
+	// root's label or literal), so the signature has at most one leaf,
+	// only, whose values are those of the class that pass its tests: it
+	// does not list them.
+	single bool
+	only   *leaf
+	// last is the leaf found last: a run of values (messages on one topic)
+	// reaching one leaf finds it without hashing.
+	last *leaf
+	// rootRecord: the first test is the record test at the root, so the
+	// first constant is the label of the class.
+	rootRecord bool
 }
 
 type leaf struct {
-	assertions map[*entry]struct{} // distinct matching values
+	consts     []lang.Value
+	hash       uint64
+	next       *leaf               // the next leaf of the same hash
+	n          int                 // how many distinct values match
+	assertions map[*entry]struct{} // which (nil while none, or single)
 	groups     []*captureGroup
+}
+
+// findLeaf returns the leaf of sig for these constants, making it if create
+// is set.
+func (sig *signature) findLeaf(consts []lang.Value, h uint64, create bool) *leaf {
+	for lf := sig.leaves[h]; lf != nil; lf = lf.next {
+		if equalAll(lf.consts, consts) {
+			return lf
+		}
+	}
+	if !create {
+		return nil
+	}
+	lf := &leaf{consts: slices.Clone(consts), hash: h, next: sig.leaves[h]}
+	sig.leaves[h] = lf
+	if sig.single {
+		sig.only = lf
+	}
+	return lf
+}
+
+// dropLeafIfEmpty forgets a leaf with no values and no observers.
+func (sig *signature) dropLeafIfEmpty(lf *leaf) {
+	if lf.n != 0 || len(lf.groups) != 0 {
+		return
+	}
+	if sig.only == lf {
+		sig.only = nil
+	}
+	if sig.last == lf {
+		sig.last = nil
+	}
+	if p := sig.leaves[lf.hash]; p == lf {
+		if lf.next == nil {
+			delete(sig.leaves, lf.hash)
+		} else {
+			sig.leaves[lf.hash] = lf.next
+		}
+		return
+	} else {
+		for ; p != nil; p = p.next {
+			if p.next == lf {
+				p.next = lf.next
+				return
+			}
+		}
+	}
+}
+
+func (sig *signature) addEntry(lf *leaf, e *entry) {
+	lf.n++
+	if sig.single {
+		return
+	}
+	if lf.assertions == nil {
+		lf.assertions = map[*entry]struct{}{}
+	}
+	lf.assertions[e] = struct{}{}
+}
+
+func (sig *signature) removeEntry(lf *leaf, e *entry) {
+	lf.n--
+	if lf.assertions != nil {
+		delete(lf.assertions, e)
+		if lf.n == 0 {
+			lf.assertions = nil
+		}
+	}
+}
+
+// eachEntry calls f with every value of lf, a leaf of sig, in no particular
+// order.
+func (ix *index) eachEntry(sig *signature, lf *leaf, f func(e *entry)) {
+	if !sig.single {
+		for e := range lf.assertions {
+			f(e)
+		}
+		return
+	}
+	if lf.n == 0 {
+		return
+	}
+	ix.eachValue(sig.class, func(e *entry) {
+		if ix.leafOf(sig, e.value, 0, false) == lf {
+			f(e)
+		}
+	})
 }
 
 // captureGroup holds the observers of one leaf that capture the same paths,
@@ -225,57 +456,109 @@ type captureGroup struct {
 	// the live and the slots are compacted.
 	observers []*observer
 	live      int
-	tuples    map[string]*tuple
+	tuples    htab[tuple, *tuple]
 }
 
 type tuple struct {
-	caps    lang.Value // a lang.Sequence, boxed once for every observer
-	count   int
-	handles []Handle      // parallel to captureGroup.observers (nil while none)
-	one     [1]Handle     // handles' storage while the group has one observer
-	cap1    [1]lang.Value // caps' storage when there is one capture
+	caps  lang.Value // a lang.Sequence, boxed once for every observer
+	hash  uint64     // of the captured values
+	count int32
+	// The handles of what each observer of the group was told, by slot:
+	// the first inline, the others (of a group of several) beside.
+	h1   Handle
+	more *[]Handle
 }
+
+// handle is what the observer in slot i was told of t (0 if nothing).
+func (t *tuple) handle(i int) Handle {
+	if i == 0 {
+		return t.h1
+	}
+	if t.more == nil || i > len(*t.more) {
+		return 0
+	}
+	return (*t.more)[i-1]
+}
+
+func (t *tuple) setHandle(i int, h Handle) {
+	if h == 0 && t.handle(i) == 0 {
+		return
+	}
+	if i == 0 {
+		t.h1 = h
+		return
+	}
+	if t.more == nil {
+		t.more = new([]Handle)
+	}
+	if n := i - len(*t.more); n > 0 {
+		*t.more = append(*t.more, make([]Handle, n)...)
+	}
+	(*t.more)[i-1] = h
+}
+
+// truncate forgets the handles of slots n and over.
+func (t *tuple) truncate(n int) {
+	switch {
+	case n <= 1:
+		t.more = nil
+		if n == 0 {
+			t.h1 = 0
+		}
+	case t.more != nil && len(*t.more) > n-1:
+		*t.more = (*t.more)[:n-1]
+	}
+}
+
+func (t *tuple) hashKey() uint64 { return t.hash }
 
 // observer is one registered Observe assertion.
 type observer struct {
 	handle Handle // of the Observe assertion
 	target any
 	sig    *signature
-	leafK  string
+	leaf   *leaf
 	group  *captureGroup
 	slot   int // index in group.observers
 }
 
 // index is the skeleton index of one dataspace.
 type index struct {
-	sigs         map[string]*signature
-	classes      map[string]*class
-	byLabel      map[lang.Symbol]*class // record classes by their symbol label
-	star         *class                 // signatures whose root is unconstrained
-	first, last  *entry                 // every value, in the order they appeared
-	scratch      []byte
-	tupleScratch []byte
+	sigs      map[string]*signature
+	classes   map[uint64]*class   // by classKey.hash; equal hashes chained
+	star      *class              // signatures whose root is unconstrained
+	lastClass *class              // the record class found last
+	entries   htab[entry, *entry] // one entry per distinct value
+	seq       uint64              // of the last entry to appear
+	tuplePool pool[tuple]
+	// Scratch slices for leaf keys and capture tuples; they may keep the
+	// last values routed alive until the next routing.
+	consts  []lang.Value
+	caps    []lang.Value
+	capSlab []lang.Value // capture tuples are carved from it, never reused
+	boxes   lang.SequenceBoxes
 }
 
 // class gathers, for one root class, the signatures filed under it and the
 // distinct values of the bag that have it.
 type class struct {
-	name        string
-	label       lang.Symbol // for a record class found by its label
-	byLabel     bool        // filed in index.byLabel under label
+	key         classKey
+	next        *class // the next class of the same hash
 	sigs        []*signature
 	first, last *entry // its values, in the order they appeared
 	nentries    int
 }
 
 func newIndex() index {
-	star := &class{name: "*"}
-	return index{sigs: map[string]*signature{}, classes: map[string]*class{"*": star}, byLabel: map[lang.Symbol]*class{}, star: star}
+	return index{sigs: map[string]*signature{}, classes: map[uint64]*class{}, star: &class{}}
 }
 
-// link appends a new distinct value to its class's list and to the list of
-// all values.
+// link files a new distinct value: in the table of all values, and at the
+// end of its class's list.
 func (ix *index) link(e *entry) {
+	ix.seq++
+	e.seq = ix.seq
+	ix.entries.insert(e)
 	c := e.class
 	e.cprev = c.last
 	if c.last != nil {
@@ -285,17 +568,11 @@ func (ix *index) link(e *entry) {
 	}
 	c.last = e
 	c.nentries++
-	e.aprev = ix.last
-	if ix.last != nil {
-		ix.last.anext = e
-	} else {
-		ix.first = e
-	}
-	ix.last = e
 }
 
-// unlink removes a value that has left the bag from both lists.
+// unlink unfiles a value that has left the bag.
 func (ix *index) unlink(e *entry) {
+	ix.entries.remove(e)
 	c := e.class
 	if e.cprev != nil {
 		e.cprev.cnext = e.cnext
@@ -308,218 +585,295 @@ func (ix *index) unlink(e *entry) {
 		c.last = e.cprev
 	}
 	c.nentries--
-	if e.aprev != nil {
-		e.aprev.anext = e.anext
-	} else {
-		ix.first = e.anext
-	}
-	if e.anext != nil {
-		e.anext.aprev = e.aprev
-	} else {
-		ix.last = e.aprev
-	}
-	e.cprev, e.cnext, e.aprev, e.anext = nil, nil, nil, nil
+	e.cprev, e.cnext = nil, nil
 }
 
-// classOf finds the class of v, making it if create is set (else nil).
-func (ix *index) classOf(v lang.Value, create bool) *class {
-	var label lang.Symbol
-	r, isRec := v.(*lang.Record)
-	if isRec {
-		label, isRec = r.Label.(lang.Symbol)
+// class finds the class of key k (the star class for cStar), making it if
+// create is set (else nil).
+func (ix *index) class(k classKey, create bool) *class {
+	if k.kind == cStar {
+		return ix.star
 	}
-	if isRec { // the commonest class: by the label itself, without encoding it
-		if c := ix.byLabel[label]; c != nil {
+	for c := ix.classes[k.hash]; c != nil; c = c.next {
+		if c.key.kind == k.kind && (k.val == nil || fastEqual(c.key.val, k.val)) {
 			return c
 		}
 	}
-	ix.scratch = appendRootClass(ix.scratch[:0], v)
-	c := ix.classes[string(ix.scratch)] // converts the key without allocating
-	if c == nil && create {
-		c = ix.className(string(ix.scratch), true)
+	if !create {
+		return nil
 	}
-	if c != nil && isRec {
-		c.label, c.byLabel = label, true
-		ix.byLabel[label] = c
-	}
-	return c
-}
-
-func (ix *index) className(name string, create bool) *class {
-	c := ix.classes[name]
-	if c == nil && create {
-		c = &class{name: name}
-		ix.classes[c.name] = c
-	}
+	c := &class{key: k, next: ix.classes[k.hash]}
+	ix.classes[k.hash] = c
 	return c
 }
 
 // dropClassIfEmpty forgets a class with no signatures and no values.
 func (ix *index) dropClassIfEmpty(c *class) {
-	if c != ix.star && len(c.sigs) == 0 && c.nentries == 0 {
-		delete(ix.classes, c.name)
-		if c.byLabel {
-			delete(ix.byLabel, c.label)
+	if c == ix.star || len(c.sigs) != 0 || c.nentries != 0 {
+		return
+	}
+	if ix.lastClass == c {
+		ix.lastClass = nil
+	}
+	h := c.key.hash
+	if p := ix.classes[h]; p == c {
+		if c.next == nil {
+			delete(ix.classes, h)
+		} else {
+			ix.classes[h] = c.next
 		}
-	}
-}
-
-// forEachLeaf calls f with every leaf that v (of class c, which may be nil)
-// reaches, in a stable order; with create, it makes the leaves that do not
-// exist yet.
-func (ix *index) forEachLeaf(v lang.Value, c *class, create bool, f func(sig *signature, lf *leaf)) {
-	var own []*signature
-	if c != nil && c != ix.star {
-		own = c.sigs
-	}
-	for _, bucket := range [2][]*signature{own, ix.star.sigs} {
-		for _, sig := range bucket {
-			var ok bool
-			ix.scratch, ok = appendLeafKey(ix.scratch[:0], sig.tests, v)
-			if !ok {
-				continue
+		return
+	} else {
+		for ; p != nil; p = p.next {
+			if p.next == c {
+				p.next = c.next
+				return
 			}
-			lf := sig.leaves[string(ix.scratch)]
-			if lf == nil {
-				if !create {
-					continue
-				}
-				lf = &leaf{assertions: map[*entry]struct{}{}}
-				sig.leaves[string(ix.scratch)] = lf
-			}
-			f(sig, lf)
 		}
 	}
 }
 
-// addValue files a value (of class c) that has just appeared in the bag.
-func (ix *index) addValue(fx Effects, e *entry) {
-	ix.forEachLeaf(e.value, e.class, true, func(sig *signature, lf *leaf) {
-		lf.assertions[e] = struct{}{}
-		for _, g := range lf.groups {
-			g.add(fx, e.value, &ix.tupleScratch)
-		}
-	})
+// leafOf finds the leaf of sig that v reaches, making it if create is set;
+// nil if v fails the signature's structural tests (or, without create, no
+// observer or value shares its constants).
+func (ix *index) leafOf(sig *signature, v lang.Value, rootLabelHash uint64, create bool) *leaf {
+	consts, ok := leafKey(ix.consts[:0], sig.tests, v)
+	ix.consts = consts
+	if !ok {
+		return nil
+	}
+	if sig.only != nil {
+		return sig.only
+	}
+	if lf := sig.last; lf != nil && equalAll(lf.consts, consts) {
+		return lf
+	}
+	lf := sig.findLeaf(consts, sig.leafHash(consts, rootLabelHash), create)
+	if lf != nil {
+		sig.last = lf
+	}
+	return lf
 }
 
-// removeValue unfiles a value (of class c) that has just left the bag.
-func (ix *index) removeValue(fx Effects, e *entry) {
-	ix.forEachLeaf(e.value, e.class, false, func(sig *signature, lf *leaf) {
-		delete(lf.assertions, e)
-		for _, g := range lf.groups {
-			g.remove(fx, e.value, &ix.tupleScratch)
+// addValue files a value that has just appeared in the bag.
+func (ix *index) addValue(fx Effects, e *entry, rootLabelHash uint64) {
+	for _, sig := range e.class.sigs {
+		if lf := ix.leafOf(sig, e.value, rootLabelHash, true); lf != nil {
+			ix.leafAdd(fx, sig, lf, e)
 		}
-		if len(lf.assertions) == 0 && len(lf.groups) == 0 {
-			delete(sig.leaves, string(ix.scratch))
+	}
+	if e.class != ix.star {
+		for _, sig := range ix.star.sigs {
+			if lf := ix.leafOf(sig, e.value, 0, true); lf != nil {
+				ix.leafAdd(fx, sig, lf, e)
+			}
 		}
-	})
+	}
+}
+
+func (ix *index) leafAdd(fx Effects, sig *signature, lf *leaf, e *entry) {
+	sig.addEntry(lf, e)
+	for _, g := range lf.groups {
+		ix.groupAdd(fx, g, e.value)
+	}
+}
+
+// removeValue unfiles a value that has just left the bag.
+func (ix *index) removeValue(fx Effects, e *entry, rootLabelHash uint64) {
+	for _, sig := range e.class.sigs {
+		if lf := ix.leafOf(sig, e.value, rootLabelHash, false); lf != nil {
+			ix.leafRemove(fx, sig, lf, e)
+		}
+	}
+	if e.class != ix.star {
+		for _, sig := range ix.star.sigs {
+			if lf := ix.leafOf(sig, e.value, 0, false); lf != nil {
+				ix.leafRemove(fx, sig, lf, e)
+			}
+		}
+	}
+}
+
+func (ix *index) leafRemove(fx Effects, sig *signature, lf *leaf, e *entry) {
+	sig.removeEntry(lf, e)
+	for _, g := range lf.groups {
+		ix.groupRemove(fx, g, e.value)
+	}
+	sig.dropLeafIfEmpty(lf)
 }
 
 // message delivers a message to every observer it matches.
 func (ix *index) message(fx Effects, v lang.Value) {
-	ix.forEachLeaf(v, ix.classOf(v, false), false, func(sig *signature, lf *leaf) {
+	var rootLabelHash uint64
+	var c *class
+	if x, ok := v.(*lang.Record); ok {
+		var ck classKey
+		ck, c = ix.recordClass(x.Label)
+		rootLabelHash = ck.labelHash
+	} else {
+		_, ck, _ := valueKeys(v)
+		c = ix.class(ck, false)
+	}
+	if c != nil {
+		ix.messageSigs(fx, c.sigs, v, rootLabelHash)
+	}
+	ix.messageSigs(fx, ix.star.sigs, v, 0)
+}
+
+func (ix *index) messageSigs(fx Effects, sigs []*signature, v lang.Value, rootLabelHash uint64) {
+	for _, sig := range sigs {
+		lf := ix.leafOf(sig, v, rootLabelHash, false)
+		if lf == nil {
+			continue
+		}
 		for _, g := range lf.groups {
 			if g.live == 0 {
 				continue
 			}
-			var caps lang.Value = projectCaptures(v, g.paths) // boxed once for all
+			caps := ix.tupleOf(v, g.paths, ix.project(v, g.paths)) // boxed once for all
 			for _, o := range g.observers {
 				if o != nil {
 					fx.Message(o.target, caps)
 				}
 			}
 		}
-	})
+	}
 }
 
-func (g *captureGroup) add(fx Effects, v lang.Value, scratch *[]byte) {
-	*scratch = appendTupleKey((*scratch)[:0], v, g.paths)
-	if t := g.tuples[string(*scratch)]; t != nil {
+// project collects the captures of v (which the leaf's tests guarantee
+// exist) into the scratch slice.
+func (ix *index) project(v lang.Value, paths [][]lang.Value) []lang.Value {
+	caps := ix.caps[:0]
+	for _, p := range paths {
+		c, _ := walk(v, p)
+		caps = append(caps, c)
+	}
+	ix.caps = caps
+	return caps
+}
+
+// tupleOf makes the capture tuple of v from its projection caps: a single
+// capture of a record's or sequence's field is that field's own one-element
+// window of the (immutable) value; other tuples are carved from a slab. It
+// boxes the tuple without an allocation of its own.
+func (ix *index) tupleOf(v lang.Value, paths [][]lang.Value, caps []lang.Value) lang.Value {
+	return ix.boxes.Box(ix.tupleSeq(v, paths, caps))
+}
+
+func (ix *index) tupleSeq(v lang.Value, paths [][]lang.Value, caps []lang.Value) lang.Sequence {
+	if len(paths) == 1 && len(paths[0]) > 0 {
+		p := paths[0]
+		parent, _ := walk(v, p[:len(p)-1])
+		if i, ok := p[len(p)-1].(lang.Int); ok {
+			switch x := parent.(type) {
+			case *lang.Record:
+				return x.Fields[i : i+1 : i+1]
+			case lang.Sequence:
+				return x[i : i+1 : i+1]
+			}
+		}
+	}
+	n := len(caps)
+	if n == 0 {
+		return lang.Sequence{}
+	}
+	if cap(ix.capSlab)-len(ix.capSlab) < n {
+		ix.capSlab = make([]lang.Value, 0, max(16, n))
+	}
+	l := len(ix.capSlab)
+	ix.capSlab = append(ix.capSlab, caps...)
+	return lang.Sequence(ix.capSlab[l : l+n : l+n])
+}
+
+// findTuple returns g's tuple of the captures caps, of hash h.
+func (g *captureGroup) findTuple(caps []lang.Value, h uint64) *tuple {
+	return g.tuples.find(h, func(t *tuple) bool { return equalAll(t.caps.(lang.Sequence), caps) })
+}
+
+func (ix *index) groupAdd(fx Effects, g *captureGroup, v lang.Value) {
+	caps := ix.project(v, g.paths)
+	h := hashValues(0, caps)
+	if t := g.findTuple(caps, h); t != nil {
 		t.count++
 		return
 	}
-	t := &tuple{count: 1}
-	if len(g.paths) == 1 { // the commonest case: the capture lives in the tuple
-		t.caps = projectInto(t.cap1[:], v, g.paths)
-	} else {
-		t.caps = projectCaptures(v, g.paths)
-	}
-	g.tuples[string(*scratch)] = t
+	t := ix.tuplePool.get()
+	t.hash, t.count = h, 1
+	t.caps = ix.tupleOf(v, g.paths, caps)
+	g.tuples.insert(t)
 	if g.live == 0 {
 		return
 	}
-	if len(g.observers) == 1 {
-		t.handles = t.one[:]
-	} else {
-		t.handles = make([]Handle, len(g.observers))
+	if n := len(g.observers); n > 1 {
+		more := make([]Handle, n-1)
+		t.more = &more
 	}
 	for i, o := range g.observers {
 		if o != nil {
-			t.handles[i] = fx.Assert(o.target, t.caps)
+			t.setHandle(i, fx.Assert(o.target, t.caps))
 		}
 	}
 }
 
-func (g *captureGroup) remove(fx Effects, v lang.Value, scratch *[]byte) {
-	*scratch = appendTupleKey((*scratch)[:0], v, g.paths)
-	t := g.tuples[string(*scratch)]
+func (ix *index) groupRemove(fx Effects, g *captureGroup, v lang.Value) {
+	caps := ix.project(v, g.paths)
+	t := g.findTuple(caps, hashValues(0, caps))
 	if t == nil {
 		return
 	}
 	if t.count--; t.count > 0 {
 		return
 	}
-	delete(g.tuples, string(*scratch))
-	for i, h := range t.handles {
-		if g.observers[i] != nil {
-			fx.Retract(h)
+	g.tuples.remove(t)
+	for i, o := range g.observers {
+		if o != nil {
+			fx.Retract(t.handle(i))
 		}
 	}
+	ix.tuplePool.put(t)
 }
 
-// appendTupleKey writes the key of the capture tuple of v, without building
-// the tuple.
-func appendTupleKey(b []byte, v lang.Value, paths [][]lang.Value) []byte {
-	for _, p := range paths {
-		c, _ := walk(v, p)
-		b = appendKey(b, c)
+// sortedTuples lists a group's tuples in the order of their canonical keys
+// (the concatenated keys of their captures), for a stable order of events.
+func (g *captureGroup) sortedTuples() []*tuple {
+	ts := make([]*tuple, 0, g.tuples.n)
+	g.tuples.each(func(t *tuple) { ts = append(ts, t) })
+	if len(ts) < 2 {
+		return ts
 	}
-	return b
+	keys := make(map[*tuple][]byte, len(ts))
+	for _, t := range ts {
+		var b []byte
+		for _, c := range t.caps.(lang.Sequence) {
+			b = appendKey(b, c)
+		}
+		keys[t] = b
+	}
+	slices.SortFunc(ts, func(a, b *tuple) int { return bytes.Compare(keys[a], keys[b]) })
+	return ts
 }
 
 // addObserver registers an observer, filing its pattern, and tells it of
-// every matching assertion already present (bag supplies them in the order
-// they were first asserted).
+// every matching assertion already present.
 func (ix *index) addObserver(fx Effects, o *observer, sh *shape) {
 	id := sh.sigID
 	sig := ix.sigs[id]
 	if sig == nil {
-		c := ix.className(sh.root, true)
-		sig = &signature{id: id, tests: sh.tests, class: c, leaves: map[string]*leaf{}}
+		c := ix.class(sh.root, true)
+		sig = &signature{id: id, tests: sh.tests, class: c, leaves: map[uint64]*leaf{},
+			single:     len(sh.consts) == 0 || len(sh.consts) == 1 && (sh.root.kind == cRecord || sh.root.kind == cLiteral),
+			rootRecord: sh.root.kind == cRecord}
 		ix.sigs[id] = sig
 		c.sigs = append(c.sigs, sig)
 		// A new signature starts with every present value it can file.
 		ix.eachValue(c, func(e *entry) {
-			var ok bool
-			ix.scratch, ok = appendLeafKey(ix.scratch[:0], sig.tests, e.value)
-			if !ok {
-				return
+			if lf := ix.leafOf(sig, e.value, 0, true); lf != nil {
+				sig.addEntry(lf, e)
 			}
-			lf := sig.leaves[string(ix.scratch)]
-			if lf == nil {
-				lf = &leaf{assertions: map[*entry]struct{}{}}
-				sig.leaves[string(ix.scratch)] = lf
-			}
-			lf.assertions[e] = struct{}{}
 		})
 	}
 	sig.nobs++
-	ck := sh.ck
-	lf := sig.leaves[ck]
-	if lf == nil {
-		lf = &leaf{assertions: map[*entry]struct{}{}}
-		sig.leaves[ck] = lf
-	}
+	lf := sig.findLeaf(sh.consts, sh.leafHash, true)
 	cid := sh.capsID
 	var g *captureGroup
 	for _, x := range lf.groups {
@@ -529,21 +883,17 @@ func (ix *index) addObserver(fx Effects, o *observer, sh *shape) {
 		}
 	}
 	if g == nil {
-		g = &captureGroup{id: cid, paths: sh.captures, tuples: map[string]*tuple{}}
+		g = &captureGroup{id: cid, paths: sh.captures}
 		lf.groups = append(lf.groups, g)
-		for e := range lf.assertions {
-			g.add(fx, e.value, &ix.tupleScratch) // no observers yet: counts only, in any order
-		}
+		ix.eachEntry(sig, lf, func(e *entry) {
+			ix.groupAdd(fx, g, e.value) // no observers yet: counts only, in any order
+		})
 	}
-	o.sig, o.leafK, o.group, o.slot = sig, ck, g, len(g.observers)
+	o.sig, o.leaf, o.group, o.slot = sig, lf, g, len(g.observers)
 	g.observers = append(g.observers, o)
 	g.live++
-	for _, k := range sortedKeys(g.tuples) {
-		t := g.tuples[k]
-		if len(t.handles) < o.slot {
-			t.handles = append(t.handles, make([]Handle, o.slot-len(t.handles))...)
-		}
-		t.handles = append(t.handles, fx.Assert(o.target, t.caps))
+	for _, t := range g.sortedTuples() {
+		t.setHandle(o.slot, fx.Assert(o.target, t.caps))
 	}
 }
 
@@ -556,21 +906,19 @@ func (ix *index) removeObserver(fx Effects, o *observer) {
 	}
 	g.observers[i] = nil
 	g.live--
-	for _, k := range sortedKeys(g.tuples) {
-		t := g.tuples[k]
-		fx.Retract(t.handles[i])
-		t.handles[i] = 0
+	for _, t := range g.sortedTuples() {
+		fx.Retract(t.handle(i))
+		t.setHandle(i, 0)
 	}
 	if g.live > 0 && len(g.observers) > 32 && g.live < len(g.observers)/2 {
 		g.compact()
 	}
-	lf := o.sig.leaves[o.leafK]
+	lf := o.leaf
 	if g.live == 0 {
 		lf.groups = slices.DeleteFunc(lf.groups, func(x *captureGroup) bool { return x == g })
+		g.tuples.each(func(t *tuple) { ix.tuplePool.put(t) })
 	}
-	if len(lf.groups) == 0 && len(lf.assertions) == 0 {
-		delete(o.sig.leaves, o.leafK)
-	}
+	o.sig.dropLeafIfEmpty(lf)
 	if o.sig.nobs--; o.sig.nobs == 0 {
 		delete(ix.sigs, o.sig.id)
 		c := o.sig.class
@@ -587,42 +935,27 @@ func (g *captureGroup) compact() {
 		if o == nil {
 			continue
 		}
-		for _, t := range g.tuples {
-			t.handles[j] = t.handles[i]
-		}
+		g.tuples.each(func(t *tuple) { t.setHandle(j, t.handle(i)) })
 		o.slot = j
 		g.observers[j] = o
 		j++
 	}
 	clear(g.observers[j:])
 	g.observers = g.observers[:j]
-	for _, t := range g.tuples {
-		t.handles = t.handles[:j]
-	}
+	g.tuples.each(func(t *tuple) { t.truncate(j) })
 }
 
 // eachValue calls f for every distinct value of class c (all values, for the
-// star class), in the order they appeared.
+// star class): in the order they appeared for a class, in no particular
+// order for the star class.
 func (ix *index) eachValue(c *class, f func(e *entry)) {
 	if c == ix.star {
-		for e := ix.first; e != nil; e = e.anext {
-			f(e)
-		}
+		ix.entries.each(f)
 		return
 	}
 	for e := c.first; e != nil; e = e.cnext {
 		f(e)
 	}
-}
-
-// sortedKeys lists a map's keys in order, for a stable order of events.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // appendKey appends the canonical key of v, as lang.AppendKey does, without

@@ -72,7 +72,7 @@ func (a *Account) Post(ctx context.Context, facet *Facet, fn func(t *Turn)) erro
 	sys := facet.actor.sys
 	a.borrow()
 	sys.mu.Lock()
-	sys.posted = append(sys.posted, action{kind: evRun, facet: facet, run: fn, acct: a})
+	sys.posted = append(sys.posted, runAction(facet, fn, a))
 	sys.outside.Store(true)
 	sys.mu.Unlock()
 	sys.signal()

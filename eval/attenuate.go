@@ -71,6 +71,9 @@ func (x *interp) attenuate(t *Turn, tp *parser.TAttenuate, env Env) (lang.Value,
 	if !ok || !isRef {
 		return nil, rtErr(tp.P, "only a reference can be attenuated, not %s", lang.Format(cv))
 	}
+	if cs, ok := x.caveatSite(tp).fill(x, tp.Caveats, env); ok {
+		return r.Attenuate(t.sys, cs).Value(), nil
+	}
 	vals, err := x.caveatValues(t, tp.Caveats, env)
 	if err != nil {
 		return nil, err

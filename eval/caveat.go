@@ -3,6 +3,7 @@ package eval
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/synd-lang/synd/lang"
 )
@@ -30,7 +31,6 @@ import (
 //
 // The zero Caveats is the empty attenuation, which passes everything.
 type Caveats struct {
-	values  []lang.Value
 	checked []checkedCaveat
 }
 
@@ -66,37 +66,41 @@ func ParseCaveats(vs []lang.Value) (Caveats, error) {
 	if len(vs) == 0 {
 		return Caveats{}, nil
 	}
-	cs := Caveats{values: make([]lang.Value, len(vs)), checked: make([]checkedCaveat, len(vs))}
+	cs := Caveats{checked: make([]checkedCaveat, len(vs))}
 	for i, v := range vs {
 		v = lang.Strip(v)
 		c, err := checkCaveat(v)
 		if err != nil {
 			return Caveats{}, &CaveatError{Index: i, Value: v, Err: err}
 		}
-		cs.values[i], cs.checked[i] = v, c
+		c.value = v
+		cs.checked[i] = c
 	}
 	return cs, nil
 }
 
 // Values returns the caveat values, oldest first (a fresh slice).
-func (c Caveats) Values() []lang.Value { return append([]lang.Value(nil), c.values...) }
+func (c Caveats) Values() []lang.Value {
+	out := make([]lang.Value, len(c.checked))
+	for i := range c.checked {
+		out[i] = c.checked[i].sturdy()
+	}
+	return out
+}
 
 // Len is the number of caveats.
-func (c Caveats) Len() int { return len(c.values) }
+func (c Caveats) Len() int { return len(c.checked) }
 
 // Then returns c followed by the newer caveats d (which run first).
 func (c Caveats) Then(d Caveats) Caveats {
-	if len(d.values) == 0 {
+	if len(d.checked) == 0 {
 		return c
 	}
-	if len(c.values) == 0 {
+	if len(c.checked) == 0 {
 		return d
 	}
-	n := len(c.values)
-	return Caveats{
-		values:  append(c.values[:n:n], d.values...),
-		checked: append(c.checked[:n:n], d.checked...),
-	}
+	n := len(c.checked)
+	return Caveats{checked: append(c.checked[:n:n], d.checked...)}
 }
 
 // Rewrite passes v through the caveats, newest first. It returns the value
@@ -112,10 +116,33 @@ func (c Caveats) Rewrite(sys *System, v lang.Value) (lang.Value, bool) {
 	return v, true
 }
 
-// checkedCaveat is a compiled caveat: a reject pattern, or alternatives.
+// checkedCaveat is a compiled caveat: a reject pattern, or alternatives,
+// and its sturdy.prs value (or, for caveats a script compiled directly, the
+// source that builds the values of its attenuation when first asked).
 type checkedCaveat struct {
 	reject cpat // nil for alternatives
 	alts   []checkedRewrite
+	value  lang.Value
+	src    *caveatSource
+	index  int // of the value in src
+}
+
+// caveatSource builds, once, the sturdy.prs values of the caveats of one
+// attenuation: they are needed only to show or export the caveats, never
+// to run them.
+type caveatSource struct {
+	once  sync.Once
+	build func() []lang.Value
+	vals  []lang.Value
+}
+
+// sturdy is the caveat's sturdy.prs value.
+func (c *checkedCaveat) sturdy() lang.Value {
+	if c.src == nil {
+		return c.value
+	}
+	c.src.once.Do(func() { c.src.vals, c.src.build = c.src.build(), nil })
+	return c.src.vals[c.index]
 }
 
 type checkedRewrite struct {
@@ -132,8 +159,12 @@ func (c *checkedCaveat) rewrite(sys *System, v lang.Value) (lang.Value, bool) {
 		}
 		return v, true
 	}
+	var caps []lang.Value // one buffer for every alternative tried
 	for _, a := range c.alts {
-		caps := make([]lang.Value, 0, a.n)
+		if cap(caps) < a.n {
+			caps = make([]lang.Value, 0, a.n)
+		}
+		caps = caps[:0]
 		if a.pat.match(v, &caps) {
 			// The first matching alternative decides, even if its template
 			// cannot be built (rewrite.rs, CheckedCaveat::rewrite).

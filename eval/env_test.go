@@ -112,3 +112,31 @@ func BenchmarkEnvMapClone(b *testing.B) {
 		}
 	}
 }
+
+// TestEnvShadowing: a name bound again hides its older binding whether both
+// are among the newest bindings or one has moved into the older ones, in
+// Lookup, Len, Names and Dictionary alike.
+func TestEnvShadowing(t *testing.T) {
+	for _, gap := range []int{0, 1, 7, 8, 9, 20} {
+		var e eval.Env
+		e = e.With("x", lang.Int(1))
+		for i := 0; i < gap; i++ {
+			e = e.With(fmt.Sprintf("f%d", i), lang.Int(i))
+		}
+		old := e
+		e = e.With("x", lang.Int(2)).With("y", lang.Int(3))
+		v, ok := e.Lookup("x")
+		require.True(t, ok)
+		assert.Equal(t, lang.Int(2), v, "gap %d", gap)
+		v, _ = old.Lookup("x")
+		assert.Equal(t, lang.Int(1), v, "gap %d: the older Env is unchanged", gap)
+		assert.Equal(t, gap+2, e.Len(), "gap %d", gap)
+		names := e.Names()
+		assert.Equal(t, []string{"x", "y"}, names[len(names)-2:], "gap %d", gap)
+		assert.Len(t, names, gap+2)
+		d := e.Dictionary()
+		assert.Equal(t, gap+2, d.Len())
+		got, _ := d.Get(lang.Symbol("x"))
+		assert.Equal(t, lang.Int(2), got, "gap %d", gap)
+	}
+}

@@ -89,14 +89,8 @@ func TestRelayedDeliveryErrorStopsTheOriginalSender(t *testing.T) {
 // Observe::parse succeeds): nothing fails, nothing stops.
 func TestMalformedObserveIsData(t *testing.T) {
 	s := newSystem()
-	var owner, user *eval.Facet
-	var space *eval.Ref
-	s.Spawn("host", func(tn *eval.Turn) {
-		owner = tn.Facet()
-		owner.PreventInert()
-		space = tn.NewDataspace("config")
-	})
-	s.RunPending()
+	owner, space := hostDataspace(s)
+	var user *eval.Facet
 	bad := rec("Observe", lang.Symbol("foo"), lang.Symbol("bar"))
 	s.Spawn("user", func(tn *eval.Turn) {
 		user = tn.NewFacet(func(tn *eval.Turn) { tn.Assert(space, bad) })
@@ -115,14 +109,8 @@ func TestMalformedObserveIsData(t *testing.T) {
 // `? <?name ?port> <has-port $name $port>` re-matches its own output).
 func TestExponentialValueStopsItsFacet(t *testing.T) {
 	s := newSystem()
-	var host, builder *eval.Facet
-	var space *eval.Ref
-	s.Spawn("host", func(tn *eval.Turn) {
-		host = tn.Facet()
-		host.PreventInert()
-		space = tn.NewDataspace("config")
-	})
-	s.RunPending()
+	host, space := hostDataspace(s)
+	var builder *eval.Facet
 	s.Spawn("script", func(tn *eval.Turn) {
 		builder = tn.NewFacet(func(tn *eval.Turn) {
 			tn.During(space, capture("x"), func(tn *eval.Turn, caps []lang.Value) {
@@ -146,14 +134,8 @@ func TestExponentialValueStopsItsFacet(t *testing.T) {
 // overflow the goroutine stack, uncatchably).
 func TestDeepValueStopsItsFacet(t *testing.T) {
 	s := newSystem()
-	var host, script *eval.Facet
-	var space *eval.Ref
-	s.Spawn("host", func(tn *eval.Turn) {
-		host = tn.Facet()
-		host.PreventInert()
-		space = tn.NewDataspace("config")
-	})
-	s.RunPending()
+	host, space := hostDataspace(s)
+	var script *eval.Facet
 	var deep lang.Value = lang.Int(0)
 	for i := 0; i < 3600000; i++ {
 		deep = lang.Sequence{deep}

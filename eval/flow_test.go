@@ -97,15 +97,9 @@ func TestRunawayMessageLoopIsStopped(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newSystem()
 			tc.setup(s)
-			var host, looper *eval.Facet
-			var space *eval.Ref
+			host, space := hostDataspace(s)
+			var looper *eval.Facet
 			heard := 0
-			s.Spawn("host", func(tn *eval.Turn) {
-				host = tn.Facet()
-				host.PreventInert()
-				space = tn.NewDataspace("config")
-			})
-			s.RunPending()
 			s.Spawn("script", func(tn *eval.Turn) {
 				looper = tn.NewFacet(func(tn *eval.Turn) {
 					tn.OnMessage(space, capture("tick"), func(tn *eval.Turn, _ []lang.Value) {

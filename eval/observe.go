@@ -35,9 +35,17 @@ func (e turnEffects) Retract(h Handle) {
 }
 
 func (e turnEffects) Message(o any, caps lang.Value) {
-	if r, ok := o.(*Ref); ok {
-		e.t.Message(r, caps)
+	r, ok := o.(*Ref)
+	if !ok {
+		return
 	}
+	if t := e.t; t.cause != nil && r.caveats.Len() == 0 {
+		// Relaying a delivery (the dataspace's own turn always is), to
+		// an observer that is not attenuated: Message would check nothing.
+		t.deliver(evMessage, r, caps, 0, t.cause)
+		return
+	}
+	e.t.Message(r, caps)
 }
 
 // Assert implements Entity.
@@ -63,7 +71,12 @@ type duringEntity struct {
 	owner     *Facet
 	onAssert  func(t *Turn, captures []lang.Value)
 	onMessage func(t *Turn, captures []lang.Value)
-	facets    map[Handle]*Facet
+	// The facets of the matches present, by the handle of their
+	// assertion: one in h0/f0 (most observers see one match at a time, a
+	// literal pattern's never more), the others in a map made when needed.
+	h0     Handle
+	f0     *Facet
+	facets map[Handle]*Facet
 }
 
 func capturesOf(v lang.Value) []lang.Value {
@@ -83,13 +96,24 @@ func (e *duringEntity) Assert(t *Turn, v lang.Value, h Handle) error {
 		child = t.NewFacetHeld(func(t *Turn) { e.onAssert(t, caps) })
 	})
 	if child.alive {
-		e.facets[h] = child
+		switch {
+		case e.f0 == nil:
+			e.h0, e.f0 = h, child
+		case e.facets == nil:
+			e.facets = map[Handle]*Facet{h: child}
+		default:
+			e.facets[h] = child
+		}
 	}
 	return nil
 }
 
 func (e *duringEntity) Retract(t *Turn, h Handle) error {
-	if f, ok := e.facets[h]; ok {
+	if e.f0 != nil && e.h0 == h {
+		f := e.f0
+		e.h0, e.f0 = 0, nil
+		t.StopFacet(f)
+	} else if f, ok := e.facets[h]; ok {
 		delete(e.facets, h)
 		t.StopFacet(f)
 	}
@@ -110,28 +134,28 @@ func (e *duringEntity) Message(t *Turn, v lang.Value) error {
 // observeWire is During (during) or OnMessage with the pattern in its wire
 // form already.
 func (t *Turn) observeWire(ds *Ref, pattern lang.Value, during bool, body func(t *Turn, captures []lang.Value)) {
-	e := &duringEntity{owner: t.facet, facets: map[Handle]*Facet{}}
+	e := &duringEntity{owner: t.facet}
 	name := "on-message"
 	if during {
 		e.onAssert, name = body, "during"
 	} else {
 		e.onMessage = body
 	}
-	t.Assert(ds, lang.NewRecord(dataspace.SymObserve, pattern, lang.Embedded{Ref: t.NewRef(name, e)}))
+	t.Assert(ds, newRecord2(valObserve, pattern, lang.Embedded{Ref: t.NewRef(name, e)}))
 }
 
 // During observes p at ds from the active facet: for each distinct capture
 // tuple that appears, body runs in a new child facet, which stops when the
 // tuple disappears. The observation lasts as long as the active facet.
 func (t *Turn) During(ds *Ref, p dataspace.Pattern, body func(t *Turn, captures []lang.Value)) {
-	e := &duringEntity{owner: t.facet, onAssert: body, facets: map[Handle]*Facet{}}
+	e := &duringEntity{owner: t.facet, onAssert: body}
 	t.Assert(ds, dataspace.Observe(p, t.NewRef("during", e)))
 }
 
 // OnMessage observes messages matching p at ds from the active facet: body
 // runs, in a fresh child facet, for each one.
 func (t *Turn) OnMessage(ds *Ref, p dataspace.Pattern, body func(t *Turn, captures []lang.Value)) {
-	e := &duringEntity{owner: t.facet, onMessage: body, facets: map[Handle]*Facet{}}
+	e := &duringEntity{owner: t.facet, onMessage: body}
 	t.Assert(ds, dataspace.Observe(p, t.NewRef("on-message", e)))
 }
 

@@ -79,8 +79,15 @@ func (x *interp) wirePattern(pt *parser.PatternTemplate, env Env) (lang.Value, e
 var (
 	wireDiscard = lang.NewRecord(lang.Symbol("_"))
 	symGroup    = lang.Symbol("group")
-	wireArr     = lang.NewRecord(lang.Symbol("arr"))
-	wireDict    = lang.NewRecord(lang.Symbol("dict"))
+	// The labels of the wire form as interface values, boxed once.
+	valGroup lang.Value = symGroup
+	valRec   lang.Value = symRec
+	valLit   lang.Value = symLit
+	valBind  lang.Value = symBind
+	// valObserve labels the Observe assertions of ? and ??.
+	valObserve lang.Value = dataspace.SymObserve
+	wireArr               = lang.NewRecord(lang.Symbol("arr"))
+	wireDict              = lang.NewRecord(lang.Symbol("dict"))
 )
 
 func (x *interp) wire(n parser.PNode, env Env) (lang.Value, error) {
@@ -92,7 +99,7 @@ func (x *interp) wire(n parser.PNode, env Env) (lang.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		return lang.NewRecord(symBind, sub), nil
+		return newRecord1(valBind, sub), nil
 	case parser.PLit:
 		return wireLiteral(n.Value), nil
 	case parser.PVar:
@@ -104,13 +111,13 @@ func (x *interp) wire(n parser.PNode, env Env) (lang.Value, error) {
 	case parser.PEnv:
 		return wireLiteral(env.Dictionary()), nil
 	case parser.PGroup:
-		kvs := make([]lang.Value, 0, 2*len(n.Items))
+		es := make([]lang.DictEntry, 0, len(n.Items))
 		for i, it := range n.Items {
 			sub, err := x.wire(it, env)
 			if err != nil {
 				return nil, err
 			}
-			kvs = append(kvs, n.Keys[i], sub)
+			es = append(es, lang.DictEntry{Key: n.Keys[i], Value: sub})
 		}
 		var typ lang.Value
 		switch n.Kind {
@@ -119,15 +126,26 @@ func (x *interp) wire(n parser.PNode, env Env) (lang.Value, error) {
 			if err != nil {
 				return nil, err
 			}
-			typ = lang.NewRecord(symRec, label)
+			typ = newRecord1(valRec, label)
 		case 1:
 			typ = wireArr
 		default:
 			typ = wireDict
 		}
-		return lang.NewRecord(symGroup, typ, lang.DictionaryOf(kvs...)), nil
+		return newRecord2(valGroup, typ, lang.DictionaryOfEntries(es)), nil
 	}
 	return nil, rtErr(lang.Position{}, "unknown pattern node %T", n)
+}
+
+// LiteralPattern is the wire form (dataspacePatterns.prs) of
+// dataspace.Literal(v), the pattern matching exactly v, built straight
+// from v.
+func LiteralPattern(v lang.Value) lang.Value { return wireLiteral(v) }
+
+// DuringWire is During with the pattern in its wire form already (as
+// LiteralPattern builds it): the Observe asserted is the same.
+func (t *Turn) DuringWire(ds *Ref, pattern lang.Value, body func(t *Turn, captures []lang.Value)) {
+	t.observeWire(ds, pattern, true, body)
 }
 
 // wireLiteral is the wire form of dataspace.Literal(v): <lit ATOM>, or a
@@ -135,23 +153,70 @@ func (x *interp) wire(n parser.PNode, env Env) (lang.Value, error) {
 func wireLiteral(v lang.Value) lang.Value {
 	switch x := lang.Unwrap(v).(type) {
 	case *lang.Record:
-		kvs := make([]lang.Value, 0, 2*len(x.Fields))
-		for i, f := range x.Fields {
-			kvs = append(kvs, lang.Int(i), wireLiteral(f))
+		if len(x.Fields) <= 2 {
+			return wireSmallRecord(x)
 		}
-		return lang.NewRecord(symGroup, lang.NewRecord(symRec, lang.Strip(x.Label)), lang.DictionaryOf(kvs...))
+		return newRecord2(valGroup, newRecord1(valRec, lang.Strip(x.Label)), indexDict(x.Fields))
 	case lang.Sequence:
-		kvs := make([]lang.Value, 0, 2*len(x))
-		for i, f := range x {
-			kvs = append(kvs, lang.Int(i), wireLiteral(f))
-		}
-		return lang.NewRecord(symGroup, wireArr, lang.DictionaryOf(kvs...))
+		return newRecord2(valGroup, wireArr, indexDict(x))
 	case *lang.Dictionary:
-		kvs := make([]lang.Value, 0, 2*x.Len())
+		es := make([]lang.DictEntry, 0, x.Len())
 		for _, e := range x.Entries() {
-			kvs = append(kvs, lang.Strip(e.Key), wireLiteral(e.Value))
+			es = append(es, lang.DictEntry{Key: lang.Strip(e.Key), Value: wireLiteral(e.Value)})
 		}
-		return lang.NewRecord(symGroup, wireDict, lang.DictionaryOf(kvs...))
+		return newRecord2(valGroup, wireDict, lang.DictionaryOfEntries(es))
 	}
-	return lang.NewRecord(symLit, lang.Strip(v))
+	return newRecord1(valLit, lang.Strip(v))
+}
+
+// wireSmallRecord is wireLiteral of a record of at most two fields, the
+// usual case: the group, its type and its entries are one allocation.
+func wireSmallRecord(x *lang.Record) lang.Value {
+	b := &struct {
+		g  lang.Record
+		gf [2]lang.Value
+		r  lang.Record
+		rf [1]lang.Value
+		es [2]lang.DictEntry
+	}{}
+	n := len(x.Fields)
+	for i, f := range x.Fields {
+		b.es[i] = lang.DictEntry{Key: lang.Int(i), Value: wireLiteral(f)}
+	}
+	b.rf[0] = lang.Strip(x.Label)
+	b.r = lang.Record{Label: valRec, Fields: b.rf[:]}
+	b.gf = [2]lang.Value{&b.r, lang.DictionaryOfEntries(b.es[:n:n])}
+	b.g = lang.Record{Label: valGroup, Fields: b.gf[:]}
+	return &b.g
+}
+
+// indexDict is {0: L0 1: L1 ...}, the literal patterns of items by index.
+func indexDict(items []lang.Value) *lang.Dictionary {
+	es := make([]lang.DictEntry, len(items))
+	for i, f := range items {
+		es[i] = lang.DictEntry{Key: lang.Int(i), Value: wireLiteral(f)}
+	}
+	return lang.DictionaryOfEntries(es)
+}
+
+// newRecord1 and newRecord2 make a record and its fields in one
+// allocation.
+func newRecord1(label, a lang.Value) *lang.Record {
+	x := &struct {
+		r lang.Record
+		f [1]lang.Value
+	}{}
+	x.f[0] = a
+	x.r = lang.Record{Label: label, Fields: x.f[:]}
+	return &x.r
+}
+
+func newRecord2(label, a, b lang.Value) *lang.Record {
+	x := &struct {
+		r lang.Record
+		f [2]lang.Value
+	}{}
+	x.f = [2]lang.Value{a, b}
+	x.r = lang.Record{Label: label, Fields: x.f[:]}
+	return &x.r
 }

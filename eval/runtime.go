@@ -8,7 +8,6 @@ package eval
 import (
 	"fmt"
 	"runtime/debug"
-	"slices"
 
 	"github.com/synd-lang/synd/dataspace"
 	"github.com/synd-lang/synd/lang"
@@ -101,7 +100,7 @@ type Facet struct {
 	firstChild, lastChild *Facet
 	prevSib, nextSib      *Facet
 	nchildren             int
-	outbound              map[Handle]outbound
+	out                   outbounds
 	stopHandlers          []func(t *Turn)
 	timers                int // pending timers; they keep the facet from being inert
 	preventInert          int
@@ -111,11 +110,6 @@ type Facet struct {
 	Label string
 	// Data is for the owner of the facet (the evaluator keeps its scope here).
 	Data any
-}
-
-type outbound struct {
-	target *Ref
-	value  lang.Value // as delivered (after attenuation); nil: attenuation dropped it, nothing to retract
 }
 
 // ID is the facet's number, unique in its system.
@@ -171,16 +165,10 @@ func (f *Facet) Alive() bool { return f.alive }
 // Outbound returns the assertions the facet holds, in handle order, as
 // (target, value) pairs.
 func (f *Facet) Outbound() []Assertion {
-	hs := make([]Handle, 0, len(f.outbound))
-	for h := range f.outbound {
-		hs = append(hs, h)
-	}
-	slices.Sort(hs)
-	out := make([]Assertion, 0, len(hs))
-	for _, h := range hs {
-		o := f.outbound[h]
-		if o.value != nil {
-			out = append(out, Assertion{Handle: h, Target: o.target, Value: o.value})
+	out := make([]Assertion, 0, f.out.live)
+	for _, o := range f.out.list[f.out.lo:] {
+		if o.target != nil && o.value != nil {
+			out = append(out, Assertion{Handle: o.handle, Target: o.target, Value: o.value})
 		}
 	}
 	return out
@@ -191,15 +179,6 @@ type Assertion struct {
 	Handle Handle
 	Target *Ref
 	Value  lang.Value
-}
-
-// holdOutbound records an assertion the facet holds; the map is made on
-// the first one, as most facets hold none.
-func (f *Facet) holdOutbound(h Handle, o outbound) {
-	if f.outbound == nil {
-		f.outbound = map[Handle]outbound{}
-	}
-	f.outbound[h] = o
 }
 
 // PreventInert keeps the facet from stopping when inert until the returned
@@ -217,7 +196,7 @@ func (f *Facet) PreventInert() (release func()) {
 
 // isInert: no children, no assertions, no timers, nothing preventing.
 func (f *Facet) isInert() bool {
-	return f.nchildren == 0 && len(f.outbound) == 0 && f.timers == 0 && f.preventInert == 0
+	return f.nchildren == 0 && f.out.live == 0 && f.timers == 0 && f.preventInert == 0
 }
 
 // String names the facet for messages: actor name and facet number.
@@ -240,18 +219,36 @@ func (k eventKind) String() string {
 	return [...]string{"assert", "retract", "message", "sync", "run"}[k]
 }
 
-// action is an effect waiting for the end of its turn, or a delivery waiting
-// in the scheduler's queue.
+// action is a delivery or a function to run, waiting in the scheduler's
+// queue: 56 bytes.
 type action struct {
 	kind   eventKind
 	depth  uint32 // turns in the causal chain that led to it (0: from outside)
 	target *Ref
+	// value is what an assert or a message carries; for evRun, the function
+	// (a runFn) and for evSync, the peer (a syncPeer): neither is boxed on
+	// the heap, and neither leaves the scheduler.
 	value  lang.Value
 	handle Handle
-	peer   *Ref
-	run    func(t *Turn)
 	facet  *Facet   // for evRun: where to run; for deliveries: the sender, charged with the receiver's errors
 	acct   *Account // the outside source it is charged to, if any
+}
+
+// runFn is the function of an evRun action, in its value.
+type runFn func(t *Turn)
+
+// Kind makes runFn a lang.Value, only so that it fits an action's value.
+func (runFn) Kind() lang.Kind { return lang.KindEmbedded }
+
+// syncPeer is the peer of an evSync action, in its value.
+type syncPeer struct{ ref *Ref }
+
+// Kind makes syncPeer a lang.Value, only so that it fits an action's value.
+func (syncPeer) Kind() lang.Kind { return lang.KindEmbedded }
+
+// runAction is an action running fn in facet, charged to acct (if any).
+func runAction(facet *Facet, fn func(t *Turn), acct *Account) action {
+	return action{kind: evRun, facet: facet, value: runFn(fn), acct: acct}
 }
 
 // Turn is the handling of one event by one actor. Its effects are queued and
@@ -272,7 +269,31 @@ type Turn struct {
 // push queues an effect of the turn.
 func (t *Turn) push(a action) {
 	a.depth, a.acct = t.depth+1, t.acct
-	t.sys.enqueue(a)
+	if p := t.sys.slotFor(a.depth, a.acct); p != nil {
+		*p = a
+	}
+}
+
+// deliver queues a delivery of the turn from facet from to target, writing
+// it straight into its queue slot.
+func (t *Turn) deliver(kind eventKind, target *Ref, v lang.Value, h Handle, from *Facet) {
+	s, depth, acct := t.sys, t.depth+1, t.acct
+	q := &s.queue
+	if (s.MaxDepth > 0 && depth > s.MaxDepth) || (s.MaxQueued > 0 && depth > runawayDepth && q.n >= s.MaxQueued) {
+		if s.isRunaway(depth) {
+			return
+		}
+	}
+	if acct != nil {
+		acct.borrow()
+	}
+	if q.n == len(q.buf) {
+		q.grow()
+	}
+	p := &q.buf[(q.head+q.n)&(len(q.buf)-1)]
+	q.n++
+	p.kind, p.depth, p.acct = kind, depth, acct
+	p.target, p.value, p.handle, p.facet = target, v, h, from
 }
 
 // sender is the facet charged with the deliveries the turn makes from f:
@@ -312,13 +333,16 @@ func (t *Turn) Assert(target *Ref, v lang.Value) Handle {
 			return h
 		}
 	}
-	out, ok := target.rewrite(t.sys, v)
+	out, ok := v, true
+	if target.caveats.Len() != 0 {
+		out, ok = target.rewrite(t.sys, v)
+	}
 	if !ok {
-		f.holdOutbound(h, outbound{target: target})
+		f.out.add(h, target, nil)
 		return h
 	}
-	f.holdOutbound(h, outbound{target: target, value: out})
-	t.push(action{kind: evAssert, target: target, value: out, handle: h, facet: t.sender(f)})
+	f.out.add(h, target, out)
+	t.deliver(evAssert, target, out, h, t.sender(f))
 	return h
 }
 
@@ -345,13 +369,12 @@ func (t *Turn) retractAnywhere(f *Facet, h Handle) bool {
 }
 
 func (t *Turn) retractFrom(f *Facet, h Handle) bool {
-	o, ok := f.outbound[h]
-	if !ok {
+	i := f.out.find(h)
+	if i < 0 {
 		return false
 	}
-	delete(f.outbound, h)
-	if o.value != nil {
-		t.push(action{kind: evRetract, target: o.target, handle: h, facet: t.sender(f)})
+	if o := f.out.remove(i); o.value != nil {
+		t.deliver(evRetract, o.target, nil, h, t.sender(f))
 	}
 	return true
 }
@@ -364,17 +387,20 @@ func (t *Turn) Message(target *Ref, v lang.Value) {
 			return
 		}
 	}
-	out, ok := target.rewrite(t.sys, v)
-	if !ok {
-		return
+	out := v
+	if target.caveats.Len() != 0 {
+		var ok bool
+		if out, ok = target.rewrite(t.sys, v); !ok {
+			return
+		}
 	}
-	t.push(action{kind: evMessage, target: target, value: out, facet: t.sender(t.facet)})
+	t.deliver(evMessage, target, out, 0, t.sender(t.facet))
 }
 
 // Sync asks target to reply to peer (with the message #t) once everything
 // sent to target before has been handled.
 func (t *Turn) Sync(target, peer *Ref) {
-	t.push(action{kind: evSync, target: target, peer: peer, facet: t.sender(t.facet)})
+	t.push(action{kind: evSync, target: target, value: syncPeer{peer}, facet: t.sender(t.facet)})
 }
 
 // NewRef makes a ref to entity, owned by the active facet.
@@ -446,13 +472,11 @@ func (t *Turn) StopFacet(f *Facet) {
 	f.stopHandlers = nil
 	// Newest first: teardown unwinds setup, so an assertion made to guard
 	// another (a requirement after its dependencies) goes before it.
-	hs := make([]Handle, 0, len(f.outbound))
-	for h := range f.outbound {
-		hs = append(hs, h)
-	}
-	slices.Sort(hs)
-	for i := len(hs) - 1; i >= 0; i-- {
-		t.retractFrom(f, hs[i])
+	held := f.out.take()
+	for i := len(held) - 1; i >= 0; i-- {
+		if o := held[i]; o.target != nil && o.value != nil {
+			t.deliver(evRetract, o.target, nil, o.handle, t.sender(f))
+		}
 	}
 	if p := f.parent; p != nil {
 		p.removeChild(f)

@@ -29,6 +29,21 @@ func newSystem() *eval.System {
 	return eval.NewSystem(eval.NewVirtualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)))
 }
 
+// hostDataspace spawns the actor "host", whose root facet never goes inert
+// and holds a dataspace named config, as a host's would; it runs that turn
+// and returns the facet and the dataspace.
+func hostDataspace(s *eval.System) (*eval.Facet, *eval.Ref) {
+	var host *eval.Facet
+	var space *eval.Ref
+	s.Spawn("host", func(tn *eval.Turn) {
+		host = tn.Facet()
+		host.PreventInert()
+		space = tn.NewDataspace("config")
+	})
+	s.RunPending()
+	return host, space
+}
+
 func run(t *testing.T, s *eval.System) {
 	t.Helper()
 	require.NoError(t, s.Run(context.Background()))

@@ -53,10 +53,12 @@ func (t *Turn) RunInstr(s *parser.Script, in parser.Instr, env Env, hooks Hooks)
 }
 
 type interp struct {
-	sites  map[*parser.PatternTemplate]*site // see pattern.go
-	script *parser.Script
-	hooks  Hooks
-	top    parser.Instr // the instruction whose matches hooks report
+	sites map[*parser.PatternTemplate]*site // see pattern.go
+	// caveatSites are the compiled attenuations (see attenuate_site.go).
+	caveatSites map[*parser.TAttenuate]*caveatSite
+	script      *parser.Script
+	hooks       Hooks
+	top         parser.Instr // the instruction whose matches hooks report
 }
 
 func (x *interp) notify(in parser.Instr, env Env, added bool) {
@@ -168,11 +170,14 @@ func (x *interp) observe(t *Turn, self parser.Instr, targetName string, pt *pars
 	if err != nil {
 		return err
 	}
+	watched := x.hooks.Match != nil && self == x.top
 	run := func(t *Turn, caps []lang.Value) {
 		benv := bind(env, pt.Names, caps)
-		x.notify(self, benv, true)
-		if during {
-			t.OnStop(func(*Turn) { x.notify(self, benv, false) })
+		if watched {
+			x.notify(self, benv, true)
+			if during {
+				t.OnStop(func(*Turn) { x.notify(self, benv, false) })
+			}
 		}
 		if _, err := x.exec(t, body, benv); err != nil {
 			t.Fail(err)
@@ -227,28 +232,32 @@ func (x *interp) build(t *Turn, tp parser.Template, env Env, d int) (lang.Value,
 		v := env.Dictionary()
 		return v, checkLevels(tp.P, v, d)
 	case *parser.TRecord:
-		label, err := x.build(t, tp.Label, env, d+1)
-		if err != nil {
-			return nil, err
+		if tp.Const != nil {
+			return tp.Const, nil
 		}
-		fs, err := x.buildAll(t, tp.Fields, env, d+1)
-		if err != nil {
-			return nil, err
-		}
-		return &lang.Record{Label: label, Fields: fs}, nil
+		return x.buildRecord(t, tp, env, d)
 	case *parser.TSequence:
+		if tp.Const != nil {
+			return tp.Const, nil
+		}
 		items, err := x.buildAll(t, tp.Items, env, d+1)
 		if err != nil {
 			return nil, err
 		}
 		return lang.Sequence(items), nil
 	case *parser.TSet:
+		if tp.Const != nil {
+			return tp.Const, nil
+		}
 		items, err := x.buildAll(t, tp.Items, env, d+1)
 		if err != nil {
 			return nil, err
 		}
 		return lang.SetOf(items...), nil
 	case *parser.TDictionary:
+		if tp.Const != nil {
+			return tp.Const, nil
+		}
 		kvs := make([]lang.Value, 0, 2*len(tp.Keys))
 		for i := range tp.Keys {
 			k, err := x.build(t, tp.Keys[i], env, d+1)
@@ -266,6 +275,54 @@ func (x *interp) build(t *Turn, tp parser.Template, env Env, d int) (lang.Value,
 		return x.attenuate(t, tp, env)
 	}
 	return nil, rtErr(tp.Pos(), "unknown template %T", tp)
+}
+
+// buildRecord builds a record template; the record and its fields (up to
+// four) are one allocation.
+func (x *interp) buildRecord(t *Turn, tp *parser.TRecord, env Env, d int) (lang.Value, error) {
+	label, err := x.build(t, tp.Label, env, d+1)
+	if err != nil {
+		return nil, err
+	}
+	var r *lang.Record
+	var fs []lang.Value
+	switch n := len(tp.Fields); {
+	case n == 0:
+		return &lang.Record{Label: label, Fields: make([]lang.Value, 0)}, nil
+	case n == 1:
+		b := &struct {
+			r lang.Record
+			f [1]lang.Value
+		}{}
+		r, fs = &b.r, b.f[:]
+	case n == 2:
+		b := &struct {
+			r lang.Record
+			f [2]lang.Value
+		}{}
+		r, fs = &b.r, b.f[:]
+	case n == 3:
+		b := &struct {
+			r lang.Record
+			f [3]lang.Value
+		}{}
+		r, fs = &b.r, b.f[:]
+	case n == 4:
+		b := &struct {
+			r lang.Record
+			f [4]lang.Value
+		}{}
+		r, fs = &b.r, b.f[:]
+	default:
+		r, fs = &lang.Record{}, make([]lang.Value, n)
+	}
+	for i, ft := range tp.Fields {
+		if fs[i], err = x.build(t, ft, env, d+1); err != nil {
+			return nil, err
+		}
+	}
+	r.Label, r.Fields = label, fs
+	return r, nil
 }
 
 // checkLevels fails if v, placed under d compounds, makes a value deeper

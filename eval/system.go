@@ -180,12 +180,12 @@ func (s *System) spawn(name string, boot func(t *Turn), t *Turn) *Actor {
 	if t != nil {
 		push = t.push
 	}
-	push(action{kind: evRun, facet: a.root, run: func(t *Turn) {
+	push(runAction(a.root, func(t *Turn) {
 		boot(t)
 		if a.root.alive && a.root.isInert() {
 			t.StopFacet(a.root)
 		}
-	}})
+	}, nil))
 	return a
 }
 
@@ -194,7 +194,7 @@ func (s *System) spawn(name string, boot func(t *Turn), t *Turn) *Actor {
 // events (process exits, file changes, user input) enter the system.
 func (s *System) Post(facet *Facet, fn func(t *Turn)) {
 	s.mu.Lock()
-	s.posted = append(s.posted, action{kind: evRun, facet: facet, run: fn})
+	s.posted = append(s.posted, runAction(facet, fn, nil))
 	s.outside.Store(true)
 	s.mu.Unlock()
 	s.signal()
@@ -341,6 +341,7 @@ func (s *System) drain(ctx context.Context) error {
 			return ErrStepLimit
 		}
 		s.runBatch()
+		s.queue.sweep()
 	}
 	return nil
 }
@@ -420,47 +421,67 @@ type current struct {
 }
 
 // step handles the next queued delivery in a turn of its own. Its effects go
-// straight onto the queue, after everything already there.
+// straight onto the queue, after everything already there. The action is
+// read in place, before anything the turn does can append to the queue.
 func (s *System) step() {
-	a := s.queue.pop()
+	a := s.queue.take()
+	kind, target, sender := a.kind, a.target, a.facet
 	if a.acct != nil {
 		a.acct.repay()
 	}
-	var f *Facet
-	if a.kind == evRun {
-		f = a.facet
-	} else {
-		f = a.target.facet
+	f := sender
+	if kind != evRun {
+		f = target.facet
 	}
 	if f == nil || !f.alive {
 		return // the receiver is gone
 	}
 	if s.Trace != nil {
 		s.Trace(Event{Kind: "turn", Facet: f})
-		if a.kind != evRun {
-			s.Trace(Event{Kind: a.kind.String(), Target: a.target, Value: a.value, Handle: a.handle})
+		if kind != evRun {
+			var v lang.Value
+			if kind != evSync {
+				v = a.value
+			}
+			s.Trace(Event{Kind: kind.String(), Target: target, Value: v, Handle: a.handle})
 		}
 	}
 	t := &s.turn
 	t.sys, t.actor, t.facet = s, f.actor, f
-	s.cur = current{kind: a.kind, facet: f, sender: a.facet, target: a.target}
+	s.cur = current{kind: kind, facet: f, sender: sender, target: target}
 	t.depth, t.acct = a.depth, a.acct
-	if a.kind == evRun {
-		a.run(t)
-	} else {
-		if _, relays := a.target.entity.(*DataspaceEntity); relays {
-			// What a dataspace does with a delivery is done on behalf of
-			// its sender: a delivery it makes that fails is charged to
-			// the facet whose action caused it, not to the dataspace.
-			t.cause = a.facet
-		}
-		if err := s.deliver(t, &a); err != nil {
-			s.chargeError(a.facet, f, err)
-		}
-		t.cause = nil
+	var err error
+	switch kind {
+	case evRun:
+		a.value.(runFn)(t)
+	case evMessage:
+		t.cause = relayCause(target, sender)
+		err = target.entity.Message(t, a.value)
+	case evAssert:
+		t.cause = relayCause(target, sender)
+		err = target.entity.Assert(t, a.value, a.handle)
+	case evRetract:
+		t.cause = relayCause(target, sender)
+		err = target.entity.Retract(t, a.handle)
+	case evSync:
+		err = s.sync(t, target, a.value.(syncPeer).ref)
 	}
-	t.facet, t.actor, t.depth, t.acct = nil, nil, 0, nil
+	if err != nil {
+		s.chargeError(sender, f, err)
+	}
+	t.facet, t.actor, t.depth, t.acct, t.cause = nil, nil, 0, nil, nil
 	s.cur = current{}
+}
+
+// relayCause is the cause of a turn handling a delivery from sender to
+// target: what a dataspace does with a delivery is done on behalf of its
+// sender, so that a delivery it makes that fails is charged to the facet
+// whose action caused it, not to the dataspace.
+func relayCause(target *Ref, sender *Facet) *Facet {
+	if _, relays := target.entity.(*DataspaceEntity); relays {
+		return sender
+	}
+	return nil
 }
 
 // recovered handles a panic out of the current step: a panic while running
@@ -484,23 +505,13 @@ func (s *System) recovered(r any) {
 	t.facet, t.actor = nil, nil
 }
 
-// deliver hands a delivery to its entity. An error of the entity is
-// returned: it is the sender's fault (bad input), and the receiver — often a
-// dataspace or a host service owned by the root facet — keeps running.
-func (s *System) deliver(t *Turn, a *action) error {
-	switch a.kind {
-	case evAssert:
-		return a.target.entity.Assert(t, a.value, a.handle)
-	case evRetract:
-		return a.target.entity.Retract(t, a.handle)
-	case evMessage:
-		return a.target.entity.Message(t, a.value)
-	case evSync:
-		if sy, ok := a.target.entity.(Syncer); ok {
-			return sy.Sync(t, a.peer)
-		}
-		t.Message(a.peer, lang.Bool(true))
+// sync answers a sync: the entity does if it handles syncs itself, else
+// the peer is sent #t at once.
+func (s *System) sync(t *Turn, target, peer *Ref) error {
+	if sy, ok := target.entity.(Syncer); ok {
+		return sy.Sync(t, peer)
 	}
+	t.Message(peer, lang.Bool(true))
 	return nil
 }
 
@@ -518,7 +529,7 @@ func (s *System) chargeError(sender, receiver *Facet, err error) {
 	if !sender.alive {
 		return
 	}
-	s.queue.push(action{kind: evRun, facet: sender, run: func(t *Turn) { t.StopFacet(sender) }})
+	s.queue.push(runAction(sender, func(t *Turn) { t.StopFacet(sender) }, nil))
 }
 
 // DefaultMaxDepth is a system's MaxDepth unless changed: a million turns
@@ -537,40 +548,44 @@ const DefaultMaxQueued = 1 << 16
 // events has gone round many times before it fills the queue.
 const runawayDepth = 16
 
-// enqueue queues an effect of a turn, unless it belongs to a runaway loop.
-func (s *System) enqueue(a action) {
-	if s.isRunaway(a) {
-		return
+// slotFor returns a fresh queue slot for an effect of the current turn,
+// depth turns deep in its causal chain and charged to acct, or nil if the
+// effect belongs to a runaway loop (and is dropped).
+func (s *System) slotFor(depth uint32, acct *Account) *action {
+	if (s.MaxDepth > 0 && depth > s.MaxDepth) || (s.MaxQueued > 0 && depth > runawayDepth && s.queue.n >= s.MaxQueued) {
+		if s.isRunaway(depth) {
+			return nil
+		}
 	}
-	if a.acct != nil {
-		a.acct.borrow()
+	if acct != nil {
+		acct.borrow()
 	}
-	s.queue.push(a)
+	return s.queue.slot()
 }
 
-// isRunaway reports whether a, an effect of the current turn, belongs to a
-// runaway loop; if so, the facet responsible is reported and stopped (once)
-// and a is dropped.
-func (s *System) isRunaway(a action) bool {
-	deep := s.MaxDepth > 0 && a.depth > s.MaxDepth
-	flood := s.MaxQueued > 0 && s.queue.len() >= s.MaxQueued && a.depth > runawayDepth
+// isRunaway reports whether an effect of the current turn, depth turns deep
+// in its causal chain, belongs to a runaway loop; if so, the facet
+// responsible is reported and stopped (once) and the effect is dropped.
+func (s *System) isRunaway(depth uint32) bool {
+	deep := s.MaxDepth > 0 && depth > s.MaxDepth
+	flood := s.MaxQueued > 0 && s.queue.len() >= s.MaxQueued && depth > runawayDepth
 	if !deep && !flood {
 		return false
 	}
 	f := s.blame()
 	if f == nil {
-		return false // not from a turn (cannot happen: enqueue is for turns)
+		return false // not from a turn (cannot happen: slotFor is for turns)
 	}
 	if f.runaway {
 		return true
 	}
 	f.runaway = true
-	why := fmt.Sprintf("a chain of %d turns, each caused by the one before", a.depth)
+	why := fmt.Sprintf("a chain of %d turns, each caused by the one before", depth)
 	if flood {
-		why = fmt.Sprintf("%d events queued, %d turns deep in one chain", s.queue.len(), a.depth)
+		why = fmt.Sprintf("%d events queued, %d turns deep in one chain", s.queue.len(), depth)
 	}
 	s.reportError(f, fmt.Errorf("runaway message loop (%s): facet stopped", why))
-	s.queue.push(action{kind: evRun, facet: f, run: func(t *Turn) { t.StopFacet(f) }})
+	s.queue.push(runAction(f, func(t *Turn) { t.StopFacet(f) }, nil))
 	return true
 }
 
@@ -596,7 +611,7 @@ func (s *System) StopAll() {
 	for i := len(s.actors) - 1; i >= 0; i-- {
 		a := s.actors[i]
 		if !a.done {
-			s.queue.push(action{kind: evRun, facet: a.root, run: func(t *Turn) { t.StopFacet(a.root) }})
+			s.queue.push(runAction(a.root, func(t *Turn) { t.StopFacet(a.root) }, nil))
 		}
 	}
 }
@@ -677,12 +692,12 @@ func (s *System) fireDueTimers() bool {
 		tm := heap.Pop(&s.timers).(*timer)
 		tm.cancelled = true
 		fired = true
-		s.queue.push(action{kind: evRun, facet: tm.facet, run: func(t *Turn) {
+		s.queue.push(runAction(tm.facet, func(t *Turn) {
 			tm.facet.timers--
 			tm.fn(t)
 			if tm.facet.alive && tm.facet.isInert() {
 				t.StopFacet(tm.facet)
 			}
-		}})
+		}, nil))
 	}
 }

@@ -379,6 +379,14 @@ func (d *Decoder) value(depth int) (Value, error) {
 	tag := d.buf[d.pos]
 	d.pos++
 	d.build.hint = len(d.buf) - start
+	// The commonest values: atoms whose length takes one byte.
+	if tag >= TagInteger && tag <= TagSymbol && d.pos < len(d.buf) {
+		if n := int(d.buf[d.pos]); n < 0x80 && n < len(d.buf)-d.pos {
+			b := d.buf[d.pos+1 : d.pos+1+n]
+			d.pos += 1 + n
+			return d.atom(tag, start, b)
+		}
+	}
 	switch tag {
 	case TagFalse:
 		return Bool(false), nil
@@ -396,7 +404,7 @@ func (d *Decoder) value(depth int) (Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		return d.build.Embedded(v), nil
+		return d.build.embedded(v), nil
 	case TagIEEE754:
 		n, err := d.length("a double")
 		if err != nil {
@@ -410,37 +418,13 @@ func (d *Decoder) value(depth int) (Value, error) {
 		}
 		f := math.Float64frombits(binary.BigEndian.Uint64(d.buf[d.pos:]))
 		d.pos += 8
-		return d.build.Double(f), nil
-	case TagInteger:
-		b, err := d.bytes("an integer")
+		return d.build.double(f), nil
+	case TagInteger, TagString, TagByteString, TagSymbol:
+		b, err := d.bytes(atomName(tag))
 		if err != nil {
 			return nil, err
 		}
-		if len(b) <= 8 {
-			return d.build.Int(smallInt(b)), nil
-		}
-		return decodeBigInt(b), nil
-	case TagString, TagSymbol:
-		what, k := "a string", KindString
-		if tag == TagSymbol {
-			what, k = "a symbol", KindSymbol
-		}
-		b, err := d.bytes(what)
-		if err != nil {
-			return nil, err
-		}
-		v, ok := d.build.atomBytes(k, b)
-		if !ok {
-			return nil, d.errorf(SyntaxError, start, "%s is not valid UTF-8", what)
-		}
-		return v, nil
-	case TagByteString:
-		b, err := d.bytes("a byte string")
-		if err != nil {
-			return nil, err
-		}
-		v, _ := d.build.atomBytes(KindByteString, b)
-		return v, nil
+		return d.atom(tag, start, b)
 	case TagRecord, TagSequence, TagSet, TagDictionary:
 		if depth >= d.maxDepth() {
 			return nil, d.errorf(SyntaxError, start, "values nest deeper than %d levels", d.maxDepth())
@@ -448,6 +432,42 @@ func (d *Decoder) value(depth int) (Value, error) {
 		return d.compound(tag, start, depth+1)
 	}
 	return nil, d.errorf(SyntaxError, start, "unknown tag %02X", tag)
+}
+
+// atom is the integer, string, byte string or symbol (tag) of bytes b,
+// which started at start.
+func (d *Decoder) atom(tag byte, start int, b []byte) (Value, error) {
+	switch tag {
+	case TagInteger:
+		if len(b) <= 8 {
+			return d.build.int(smallInt(b)), nil
+		}
+		return d.build.extern(decodeBigInt(b)), nil
+	case TagByteString:
+		v, _ := d.build.atomBytes(KindByteString, b)
+		return v, nil
+	}
+	k := KindString
+	if tag == TagSymbol {
+		k = KindSymbol
+	}
+	v, ok := d.build.atomBytes(k, b)
+	if !ok {
+		return nil, d.errorf(SyntaxError, start, "%s is not valid UTF-8", atomName(tag))
+	}
+	return v, nil
+}
+
+func atomName(tag byte) string {
+	switch tag {
+	case TagInteger:
+		return "an integer"
+	case TagString:
+		return "a string"
+	case TagByteString:
+		return "a byte string"
+	}
+	return "a symbol"
 }
 
 func (d *Decoder) annotated(start, depth int) (Value, error) {
@@ -477,7 +497,7 @@ func (d *Decoder) annotated(start, depth int) (Value, error) {
 	if !d.KeepAnnotations {
 		return v, nil
 	}
-	return &Annotated{Annotations: anns, Value: v, Pos: Position{File: d.File, Offset: d.base + pos}}, nil
+	return d.build.annotated(anns, v, Position{File: d.File, Offset: d.base + pos}), nil
 }
 
 func (d *Decoder) compound(tag byte, start, depth int) (Value, error) {
@@ -510,11 +530,11 @@ func (d *Decoder) compound(tag byte, start, depth int) (Value, error) {
 		case mark < 0:
 			mark = d.build.Mark()
 			for _, x := range local {
-				d.build.Push(x)
+				d.build.push(x)
 			}
-			d.build.Push(v)
+			d.build.push(v)
 		default:
-			d.build.Push(v)
+			d.build.push(v)
 		}
 	}
 	items := local[:n]

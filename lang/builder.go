@@ -12,135 +12,174 @@ import (
 )
 
 // Builder assembles values for readers. Children are pushed on a stack and
-// gathered into a compound when it closes; backing arrays, records, sets,
-// dictionaries, boxed atoms and the bytes of strings are carved out of
-// chunks sized to the input (see SizeHint), and recently seen short strings
-// and symbols are reused, so that reading costs few allocations: about one
-// per few hundred values on large inputs, and in proportion to the input on
-// small ones.
+// gathered into a compound when it closes; the compounds, their children,
+// boxed atoms and the bytes of strings are carved out of an arena of chunks
+// sized to the input (see SizeHint and arena.go), which the garbage
+// collector does not scan, and recently seen short strings and symbols are
+// reused, so that reading costs few allocations (about one per 16 KB of
+// values on large inputs, in proportion to the input on small ones) and
+// little collector work.
 //
 // A value built this way shares its chunks with its neighbours: holding any
-// part keeps those chunks (at most a few kilobytes each) alive, as a
+// part keeps the chunks built before it since the last Reset alive, as a
 // substring keeps its string. A Builder may be reused for any number of
-// inputs; values it built earlier are never changed.
+// inputs; values it built earlier are never changed, and must not be
+// changed by anyone.
 type Builder struct {
+	// stack holds the children of the compounds being read. It is
+	// allocated without pointers and written without barriers: what it
+	// holds is in the arena or kept by it (see Push).
 	stack []Value
-	vals  slab[Value]
-	recs  slab[Record]
-	dicts slab[DictEntry]
-	dhdrs slab[Dictionary]
-	shdrs slab[Set]
-	anns  slab[Annotated]
-	box   boxes
-	bytes slab[byte] // the text of strings, symbols and byte strings
+	mem   arena
 	atoms *[atomSlots]atomEntry
-	used  []uint16 // the atom slots filled since the last Reset
+	gen   uint32 // the generation of the atom cache: Resets, modulo 1<<24
 	hint  int
+	// made holds the data words of values recently handed out by the
+	// exported methods, which Push (and the other methods taking values)
+	// need not check.
+	made [madeSlots]unsafe.Pointer
 }
 
 const (
 	atomBits  = 9
 	atomSlots = 1 << atomBits
+	madeBits  = 6
+	madeSlots = 1 << madeBits
 )
 
 type atomEntry struct {
-	s string
-	k Kind
-	v Value
-}
-
-// maxChunk bounds the bytes of one chunk, and with it how much memory a
-// small value kept from a large input can hold on to.
-const maxChunk = 16 << 10
-
-type slab[T any] struct{ buf []T }
-
-// take returns n fresh elements. expect is about how many more the input
-// needs, erring low: a new chunk is sized from it (so the last chunks of an
-// input are small and little is wasted), up to maxChunk bytes.
-func (s *slab[T]) take(n, expect int) []T {
-	if n > cap(s.buf)-len(s.buf) {
-		var zero T
-		size := min(max(expect, 8), max(maxChunk/int(unsafe.Sizeof(zero)), 16))
-		if n > size/2 && n > 16 {
-			// A large compound gets its own array, leaving the chunk be.
-			return make([]T, n)
-		}
-		s.buf = make([]T, 0, max(size, n))
-	}
-	start := len(s.buf)
-	s.buf = s.buf[:start+n]
-	return s.buf[start : start+n : start+n]
+	w, tag uint64 // see atomSlot
+	v      Value
 }
 
 // Reset forgets the builder's chunks and cached atoms (values built before
 // keep them), so that a builder reused for a new input holds on to nothing
 // of the old one and sizes its chunks to the new one.
 func (b *Builder) Reset() {
-	clear(b.stack[:cap(b.stack)])
 	b.stack = b.stack[:0]
-	b.vals.reset()
-	b.recs.reset()
-	b.dicts.reset()
-	b.dhdrs.reset()
-	b.shdrs.reset()
-	b.anns.reset()
-	b.box.reset()
-	b.bytes.reset()
-	if b.atoms != nil {
-		for _, i := range b.used {
-			b.atoms[i] = atomEntry{}
-		}
+	b.mem.reset()
+	// Moving to a new generation forgets every cached atom; when the
+	// generation wraps, the entries of the old generation 0 are cleared.
+	if b.gen = (b.gen + 1) % (1 << 24); b.gen == 0 && b.atoms != nil {
+		clear(unsafe.Slice((*uint64)(unsafe.Pointer(b.atoms)), unsafe.Sizeof(*b.atoms)/8)) // no barriers: see arena.go
 	}
-	b.used = b.used[:0]
+	clear(b.made[:])
 }
-
-func (s *slab[T]) reset() { *s = slab[T]{} }
 
 // SizeHint tells the builder how many bytes of input remain to be read, so
 // that its chunks fit: small messages allocate little, and large inputs few
 // times. Readers call it as they go.
 func (b *Builder) SizeHint(n int) { b.hint = n }
 
+// expect is how many arena bytes the rest of the input will probably need.
+func (b *Builder) expect() int { return b.hint * 3 }
+
+// handOut records that v was made by the builder, and returns it.
+func (b *Builder) handOut(v Value) Value {
+	p := dataWord(v)
+	b.made[madeSlot(p)] = p
+	return v
+}
+
+func madeSlot(p unsafe.Pointer) uintptr {
+	return (uintptr(p) >> 3 * 0x9E3779B97F4A7C15) >> (64 - madeBits)
+}
+
+// hold makes the arena keep what v points to, unless v is known to be
+// kept already: a value the builder made recently, one in the current
+// chunk, or a Boolean (whose boxes are static).
+func (b *Builder) hold(v Value) {
+	w := (*ifaceWords)(unsafe.Pointer(&v))
+	p := w.data
+	if p == nil || w.tab == tabBool || b.made[madeSlot(p)] == p || b.mem.owns(p) {
+		return
+	}
+	b.mem.keep(p)
+}
+
+// extern is v, a heap value the builder made outside its arena, kept by the
+// arena.
+func (b *Builder) extern(v Value) Value {
+	b.mem.keep(dataWord(v))
+	return v
+}
+
 // Mark returns the stack height, to be passed to the method that closes the
 // compound whose children are pushed next.
 func (b *Builder) Mark() int { return len(b.stack) }
 
 // Push adds a child to the compound being built.
-func (b *Builder) Push(v Value) { b.stack = append(b.stack, v) }
-
-// Drop abandons the children pushed since mark.
-func (b *Builder) Drop(mark int) {
-	clear(b.stack[mark:])
-	b.stack = b.stack[:mark]
+func (b *Builder) Push(v Value) {
+	b.hold(v)
+	b.push(v)
 }
 
-// pop removes the children pushed since mark without clearing their slots:
-// later pushes overwrite them, and Reset clears the whole stack.
+// push is Push for a value the builder made.
+func (b *Builder) push(v Value) {
+	n := len(b.stack)
+	if n == cap(b.stack) {
+		b.growStack()
+	}
+	b.stack = b.stack[:n+1]
+	store(unsafe.Pointer(&b.stack[n]), &v)
+}
+
+func (b *Builder) growStack() {
+	c := max(64, 2*cap(b.stack))
+	mem := unsafe.Pointer(unsafe.SliceData(make([]uint64, 2*c)))
+	copyValues(mem, b.stack)
+	b.stack = unsafe.Slice((*Value)(mem), c)[:len(b.stack)]
+}
+
+// Drop abandons the children pushed since mark.
+func (b *Builder) Drop(mark int) { b.stack = b.stack[:mark] }
+
+// pop removes the children pushed since mark.
 func (b *Builder) pop(mark int) { b.stack = b.stack[:mark] }
 
-// copyItems copies items into the builder's chunks.
-func (b *Builder) copyItems(items []Value) []Value {
-	if len(items) == 0 {
-		return nil
+// withItems allocates a header of hdr bytes followed by a copy of items,
+// and returns the header and the copy.
+func (b *Builder) withItems(hdr int, items []Value) (unsafe.Pointer, []Value) {
+	size := hdr + len(items)*int(unsafe.Sizeof(Value(nil)))
+	if size > maxAlloc {
+		return b.mem.alloc(hdr, b.expect()), b.bigItems(items)
 	}
-	out := b.vals.take(len(items), b.hint/16)
-	copy(out, items)
-	return out
+	p := b.mem.alloc(size, b.expect())
+	if len(items) == 0 {
+		return p, nil
+	}
+	q := unsafe.Add(p, hdr)
+	copyValues(q, items)
+	return p, unsafe.Slice((*Value)(q), len(items))
+}
+
+// bigItems copies the items of a compound too large for a chunk into a
+// chunk of their own, or, over maxBig, onto the heap (kept by the arena).
+func (b *Builder) bigItems(items []Value) []Value {
+	q := b.mem.allocBig(len(items) * int(unsafe.Sizeof(Value(nil))))
+	if q == nil {
+		out := slices.Clone(items)
+		b.mem.keep(unsafe.Pointer(unsafe.SliceData(out)))
+		return out
+	}
+	copyValues(q, items)
+	return unsafe.Slice((*Value)(q), len(items))
 }
 
 // Sequence closes a sequence of the children pushed since mark.
 func (b *Builder) Sequence(mark int) Value {
 	v := b.sequenceOf(b.stack[mark:])
 	b.pop(mark)
-	return v
+	return b.handOut(v)
 }
 
 func (b *Builder) sequenceOf(items []Value) Value {
 	if len(items) == 0 {
 		return emptySequence
 	}
-	return b.box.sequence(b.copyItems(items), b.hint)
+	p, s := b.withItems(int(unsafe.Sizeof(Sequence(nil))), items)
+	store(p, &s)
+	return boxAt(tabSequence, (*Sequence)(p))
 }
 
 var emptySequence Value = Sequence{}
@@ -149,6 +188,9 @@ var emptySequence Value = Sequence{}
 func (b *Builder) Record(mark int) (*Record, error) {
 	r, err := b.recordOf(b.stack[mark:])
 	b.pop(mark)
+	if err == nil {
+		b.handOut(r)
+	}
 	return r, err
 }
 
@@ -156,27 +198,29 @@ func (b *Builder) recordOf(items []Value) (*Record, error) {
 	if len(items) == 0 {
 		return nil, errors.New("record has no label")
 	}
-	all := b.copyItems(items)
-	r := &b.recs.take(1, b.hint/64)[0]
-	r.Label, r.Fields = all[0], all[1:len(all):len(all)]
-	return r, nil
+	p, all := b.withItems(int(unsafe.Sizeof(Record{})), items)
+	r := Record{Label: all[0], Fields: all[1:len(all):len(all)]}
+	store(p, &r)
+	return (*Record)(p), nil
 }
 
 // Set closes a set; duplicates are an error.
 func (b *Builder) Set(mark int) (*Set, error) {
 	s, err := b.setOf(b.stack[mark:])
 	b.pop(mark)
+	if err == nil {
+		b.handOut(s)
+	}
 	return s, err
 }
 
 func (b *Builder) setOf(items []Value) (*Set, error) {
-	elems := b.copyItems(items)
+	p, elems := b.withItems(int(unsafe.Sizeof(Set{})), items)
 	if err := sortUnique(elems, Compare, "set element", func(v Value) Value { return v }); err != nil {
 		return nil, err
 	}
-	s := &b.shdrs.take(1, b.hint/256)[0]
-	s.elems = elems
-	return s, nil
+	store(p, &elems)
+	return (*Set)(p), nil
 }
 
 // Dictionary closes a dictionary of alternating keys and values; duplicate
@@ -184,6 +228,9 @@ func (b *Builder) setOf(items []Value) (*Set, error) {
 func (b *Builder) Dictionary(mark int) (*Dictionary, error) {
 	d, err := b.dictionaryOf(b.stack[mark:])
 	b.pop(mark)
+	if err == nil {
+		b.handOut(d)
+	}
 	return d, err
 }
 
@@ -191,19 +238,16 @@ func (b *Builder) dictionaryOf(items []Value) (*Dictionary, error) {
 	if len(items)%2 != 0 {
 		return nil, errors.New("dictionary has a key without a value")
 	}
-	var entries []DictEntry
-	if len(items) > 0 {
-		entries = b.dicts.take(len(items)/2, b.hint/32)
-	}
-	for i := range entries {
-		entries[i] = DictEntry{items[2*i], items[2*i+1]}
-	}
+	// A DictEntry is laid out as two values, key then value.
+	p, kvs := b.withItems(int(unsafe.Sizeof(Dictionary{})), items)
+	entries := unsafe.Slice((*DictEntry)(unsafe.Pointer(unsafe.SliceData(kvs))), len(kvs)/2)
 	if err := sortUnique(entries, compareKeys, "dictionary key", func(e DictEntry) Value { return e.Key }); err != nil {
 		return nil, err
 	}
-	d := &b.dhdrs.take(1, b.hint/256)[0]
-	d.entries = entries
-	return d, nil
+	if len(entries) > 0 {
+		store(p, &entries)
+	}
+	return (*Dictionary)(p), nil
 }
 
 // compareKeys orders dictionary entries by key, symbols (the commonest
@@ -239,30 +283,79 @@ func sortUnique[T any](xs []T, cmp func(a, b T) int, what string, show func(T) V
 }
 
 // Symbol returns s as a Symbol, reusing the boxed value of a recent equal one.
-func (b *Builder) Symbol(s string) Value { return b.atom(KindSymbol, s) }
+func (b *Builder) Symbol(s string) Value { return b.handOut(b.atom(KindSymbol, s)) }
 
 // String returns s as a String, reusing the boxed value of a recent equal one.
-func (b *Builder) String(s string) Value { return b.atom(KindString, s) }
+func (b *Builder) String(s string) Value { return b.handOut(b.atom(KindString, s)) }
 
 // ByteString returns s as a ByteString.
 func (b *Builder) ByteString(s string) Value {
 	if s == "" {
 		return ByteString("")
 	}
-	return b.box.text(KindByteString, s, b.hint)
+	return b.handOut(b.text(KindByteString, b.holdText(s)))
 }
 
 // Int returns n as an Int.
-func (b *Builder) Int(n int64) Value { return b.box.int(n, b.hint) }
+func (b *Builder) Int(n int64) Value { return b.handOut(b.int(n)) }
+
+func (b *Builder) int(n int64) Value {
+	if n >= -128 && n < 1024 {
+		return boxAt(tabInt, &smallInts[n+128])
+	}
+	p := (*Int)(b.mem.alloc(8, b.expect()))
+	*p = Int(n)
+	return boxAt(tabInt, p)
+}
 
 // Double returns f as a Double.
-func (b *Builder) Double(f float64) Value { return b.box.double(f, b.hint) }
+func (b *Builder) Double(f float64) Value { return b.handOut(b.double(f)) }
+
+func (b *Builder) double(f float64) Value {
+	p := (*Double)(b.mem.alloc(8, b.expect()))
+	*p = Double(f)
+	return boxAt(tabDouble, p)
+}
 
 // Embedded returns an Embedded holding the plain value v.
-func (b *Builder) Embedded(v Value) Value { return b.box.embedded(v, b.hint) }
+func (b *Builder) Embedded(v Value) Value {
+	b.hold(v)
+	return b.handOut(b.embedded(v))
+}
+
+func (b *Builder) embedded(v Value) Value {
+	p := b.mem.alloc(int(unsafe.Sizeof(Embedded{})), b.expect())
+	e := Embedded{Ref: v}
+	store(p, &e)
+	return boxAt(tabEmbedded, (*Embedded)(p))
+}
+
+// text boxes s, whose bytes the arena keeps, as a String, Symbol or
+// ByteString.
+func (b *Builder) text(k Kind, s string) Value {
+	p := (*string)(b.mem.alloc(int(unsafe.Sizeof("")), b.expect()))
+	store(unsafe.Pointer(p), &s)
+	switch k {
+	case KindSymbol:
+		return boxAt(tabSymbol, (*Symbol)(unsafe.Pointer(p)))
+	case KindByteString:
+		return boxAt(tabByteString, (*ByteString)(unsafe.Pointer(p)))
+	}
+	return boxAt(tabString, (*String)(unsafe.Pointer(p)))
+}
+
+// holdText returns s with bytes the arena keeps: a copy in the arena, or s
+// itself, kept, if it is long.
+func (b *Builder) holdText(s string) string {
+	if len(s) > maxAlloc/4 {
+		b.mem.keep(unsafe.Pointer(unsafe.StringData(s)))
+		return s
+	}
+	return b.keep(unsafe.Slice(unsafe.StringData(s), len(s)))
+}
 
 // atomBytes is Symbol, String or ByteString of bytes the builder may not
-// keep: they are copied (into a shared chunk) unless an equal recent atom is
+// keep: they are copied (into the arena) unless an equal recent atom is
 // reused. The text of a String or Symbol must be UTF-8: ok is false if it
 // is not (a reused atom was checked when first seen).
 func (b *Builder) atomBytes(k Kind, raw []byte) (v Value, ok bool) {
@@ -285,7 +378,7 @@ func (b *Builder) CopyByteString(s string) Value { return b.copyText(KindByteStr
 
 func (b *Builder) copyText(k Kind, s string) Value {
 	v, _ := b.atomCopy(k, unsafe.Slice(unsafe.StringData(s), len(s)), false)
-	return v
+	return b.handOut(v)
 }
 
 func (b *Builder) atomCopy(k Kind, raw []byte, check bool) (v Value, ok bool) {
@@ -293,33 +386,34 @@ func (b *Builder) atomCopy(k Kind, raw []byte, check bool) (v Value, ok bool) {
 		return makeAtom(k, ""), true
 	}
 	if k == KindByteString {
-		return b.box.text(k, b.keep(raw), b.hint), true
+		return b.text(k, b.keep(raw)), true
 	}
-	if len(raw) <= 32 {
-		e := b.atomSlot(k, raw)
-		if e.k == k && e.s == unsafe.String(&raw[0], len(raw)) {
+	if len(raw) <= maxCached {
+		e, w, tag := b.atomSlot(k, raw)
+		if e.tag == tag && e.w == w && (len(raw) <= 8 || *(*string)(dataWord(e.v)) == unsafe.String(&raw[0], len(raw))) {
 			return e.v, true
 		}
 		if check && !utf8.Valid(raw) {
 			return nil, false
 		}
-		s := b.keep(raw)
-		e.s, e.k, e.v = s, k, b.box.text(k, s, b.hint)
+		store(unsafe.Pointer(e), &atomEntry{w, tag, b.text(k, b.keep(raw))})
 		return e.v, true
 	}
 	if check && !utf8.Valid(raw) {
 		return nil, false
 	}
-	return b.box.text(k, b.keep(raw), b.hint), true
+	return b.text(k, b.keep(raw)), true
 }
 
-// keep copies raw into the builder's byte chunks and returns it as a string.
-// The bytes are never written again.
+// keep copies raw into the arena (or, if it is long, the heap, kept by the
+// arena) and returns it as a string. The bytes are never written again.
 func (b *Builder) keep(raw []byte) string {
-	if len(raw) > maxChunk/4 {
-		return string(raw)
+	if len(raw) > maxAlloc/4 {
+		s := string(raw)
+		b.mem.keep(unsafe.Pointer(unsafe.StringData(s)))
+		return s
 	}
-	dst := b.bytes.take(len(raw), b.hint/4)
+	dst := unsafe.Slice((*byte)(b.mem.alloc(roundUp8(len(raw)), b.expect())), len(raw))
 	copy(dst, raw)
 	return unsafe.String(&dst[0], len(dst))
 }
@@ -328,41 +422,51 @@ func (b *Builder) atom(k Kind, s string) Value {
 	if len(s) == 0 {
 		return makeAtom(k, s)
 	}
-	if len(s) > 32 {
-		return b.box.text(k, s, b.hint)
+	if len(s) > maxCached {
+		return b.text(k, b.holdText(s))
 	}
-	e := b.atomSlot(k, unsafe.Slice(unsafe.StringData(s), len(s)))
-	if e.k == k && e.s == s {
+	e, w, tag := b.atomSlot(k, unsafe.Slice(unsafe.StringData(s), len(s)))
+	if e.tag == tag && e.w == w && (len(s) <= 8 || *(*string)(dataWord(e.v)) == s) {
 		return e.v
 	}
-	e.s, e.k, e.v = s, k, b.box.text(k, s, b.hint)
+	store(unsafe.Pointer(e), &atomEntry{w, tag, b.text(k, b.holdText(s))})
 	return e.v
 }
 
-// atomSlot is the cache slot for a short string of kind k.
-func (b *Builder) atomSlot(k Kind, s []byte) *atomEntry {
+// maxCached is the longest text the atom cache holds.
+const maxCached = 32
+
+// atomSlot returns the cache slot for a short text s of kind k, and what
+// its entry holds for s: w, the bytes of s if it has at most 8 (the first 8
+// otherwise), and tag, its length, kind and the builder's generation. An
+// entry matches s if w and tag are equal and, for a longer text, the text
+// of its value.
+func (b *Builder) atomSlot(k Kind, s []byte) (e *atomEntry, w, tag uint64) {
 	if b.atoms == nil {
-		b.atoms = new([atomSlots]atomEntry)
+		// The cache holds only values in the arena, and entries of
+		// earlier generations (since Reset) never match: the collector
+		// need not scan it.
+		b.atoms = (*[atomSlots]atomEntry)(unsafe.Pointer(new([atomSlots * unsafe.Sizeof(atomEntry{}) / 8]uint64)))
 	}
 	n := len(s)
+	tag = uint64(n) | uint64(k)<<16 | uint64(b.gen)<<24
 	h := uint64(n)<<8 | uint64(k)
 	switch {
 	case n >= 8:
-		h ^= binary.LittleEndian.Uint64(s) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(s[n-8:]), 29)
+		w = binary.LittleEndian.Uint64(s)
+		h ^= w ^ bits.RotateLeft64(binary.LittleEndian.Uint64(s[n-8:]), 29)
 	case n >= 4:
-		h ^= uint64(binary.LittleEndian.Uint32(s)) ^ uint64(binary.LittleEndian.Uint32(s[n-4:]))<<23
+		lo, hi := binary.LittleEndian.Uint32(s), binary.LittleEndian.Uint32(s[n-4:])
+		w = uint64(lo) | uint64(hi)<<32
+		h ^= uint64(lo) ^ uint64(hi)<<23
 	default:
 		for _, c := range s {
-			h = h<<8 | uint64(c)
+			w = w<<8 | uint64(c)
 		}
+		h = h<<24 | w
 	}
 	h *= 0x9E3779B97F4A7C15
-	i := h >> (64 - atomBits)
-	e := &b.atoms[i]
-	if e.v == nil {
-		b.used = append(b.used, uint16(i))
-	}
-	return e
+	return &b.atoms[h>>(64-atomBits)], w, tag
 }
 
 func makeAtom(k Kind, s string) Value {
@@ -377,7 +481,19 @@ func makeAtom(k Kind, s string) Value {
 
 // Annotated wraps v with annotations and a position.
 func (b *Builder) Annotated(anns []Value, v Value, pos Position) *Annotated {
-	a := &b.anns.take(1, b.hint/64)[0]
-	a.Annotations, a.Value, a.Pos = anns, v, pos
+	b.hold(v)
+	a := b.annotated(anns, v, pos)
+	b.handOut(a)
 	return a
+}
+
+// annotated is Annotated for a value the builder made; anns (a heap slice,
+// which the collector scans) is kept by the arena.
+func (b *Builder) annotated(anns []Value, v Value, pos Position) *Annotated {
+	b.mem.keep(unsafe.Pointer(unsafe.SliceData(anns)))
+	b.mem.keep(unsafe.Pointer(unsafe.StringData(pos.File)))
+	p := b.mem.alloc(int(unsafe.Sizeof(Annotated{})), b.expect())
+	a := Annotated{Annotations: anns, Value: v, Pos: pos}
+	store(p, &a)
+	return (*Annotated)(p)
 }

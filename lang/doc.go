@@ -19,5 +19,11 @@
 // source position the value was read from. Annotations never affect Compare,
 // Equal or Key.
 //
+// Values are immutable once made: never store into the Fields of a Record
+// or the elements of a Sequence you did not make yourself. The values the
+// readers build (Decode, Decoder, Builder, the text parser) live in an arena
+// the garbage collector does not scan (see Builder), where a stored value
+// would not be seen by the collector.
+//
 // Package lang imports nothing else of synd.
 package lang

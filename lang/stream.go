@@ -14,24 +14,15 @@ type StreamDecoder struct {
 	KeepAnnotations bool
 	MaxDepth        int
 
-	src   io.Reader
-	d     Decoder
-	buf   []byte // unread bytes: buf[start:]
-	start int
-	eof   bool
-	err   error
-	since int // bytes decoded since the builder was last reset
+	in  StreamBuffer
+	d   Decoder
+	err error
 }
-
-// streamReset is how many bytes a stream reader decodes before it lets go of
-// its chunks and cached atoms: values it has returned keep what they use,
-// and the reader holds on to no more than about this much of the past.
-const streamReset = 1 << 20
 
 // NewStreamDecoder returns a decoder for the values on src; file names the
 // input in errors.
 func NewStreamDecoder(file string, src io.Reader) *StreamDecoder {
-	s := &StreamDecoder{src: src}
+	s := &StreamDecoder{in: StreamBuffer{Src: src}}
 	s.d.File = file
 	return s
 }
@@ -45,24 +36,22 @@ func (s *StreamDecoder) Next() (Value, error) {
 	s.d.KeepAnnotations, s.d.MaxDepth = s.KeepAnnotations, s.MaxDepth
 	want := streamChunk
 	for {
-		s.d.buf, s.d.pos = s.buf[s.start:], 0
+		s.d.buf, s.d.pos = s.in.Unread(), 0
 		v, err := s.d.Next()
 		if err == nil {
 			s.d.base += s.d.pos
-			s.start += s.d.pos
-			if s.since += s.d.pos; s.since > streamReset {
-				s.since = 0
+			if s.in.Consume(s.d.pos) {
 				s.d.build.Reset()
 			}
 			return v, nil
 		}
-		if s.eof || (err != io.EOF && KindOf(err) != InputEndedEarly) {
+		if s.in.EOF() || (err != io.EOF && KindOf(err) != InputEndedEarly) {
 			s.err = err
 			return nil, err
 		}
 		// The value goes on past what has been read: read more (twice as
 		// much each time, so that a long value costs linear time).
-		if err := s.fill(want); err != nil {
+		if err := s.in.Fill(want); err != nil {
 			s.err = err
 			return nil, err
 		}
@@ -72,24 +61,64 @@ func (s *StreamDecoder) Next() (Value, error) {
 
 const streamChunk = 64 << 10
 
-// fill reads at least n more bytes, or to the end of the source.
-func (s *StreamDecoder) fill(n int) error {
-	if s.start > 0 {
-		m := copy(s.buf, s.buf[s.start:])
-		s.buf = s.buf[:m]
-		s.start = 0
+// StreamBuffer holds what has been read of a stream and not yet used, for
+// a reader of values (StreamDecoder here, the text StreamReader in package
+// parser) that tries to read a value from the bytes it has and, when they
+// end inside the value, reads more and tries again.
+type StreamBuffer struct {
+	// Src is the stream.
+	Src io.Reader
+
+	buf   []byte // unread bytes: buf[start:]
+	start int
+	eof   bool
+	since int // bytes consumed since Consume last reported true
+}
+
+// streamReset is how many bytes a reader consumes before StreamBuffer.Consume
+// tells it to let go of its builder's chunks and cached atoms.
+const streamReset = 1 << 20
+
+// Unread returns the bytes read from Src and not yet consumed. They stay
+// valid until the next Fill.
+func (b *StreamBuffer) Unread() []byte { return b.buf[b.start:] }
+
+// Consume drops the first n unread bytes, which have been used. It reports
+// whether about a megabyte has been consumed since it last said so: the
+// reader should then reset its Builder, letting go of its chunks and cached
+// atoms (values returned keep what they use), so that it holds on to no
+// more than about that much of the past.
+func (b *StreamBuffer) Consume(n int) (reset bool) {
+	b.start += n
+	if b.since += n; b.since > streamReset {
+		b.since = 0
+		return true
 	}
-	if cap(s.buf)-len(s.buf) < n {
-		grown := make([]byte, len(s.buf), len(s.buf)+n)
-		copy(grown, s.buf)
-		s.buf = grown
+	return false
+}
+
+// EOF reports whether Src has ended: Unread is all there will be.
+func (b *StreamBuffer) EOF() bool { return b.eof }
+
+// Fill reads at least n more bytes, or to the end of Src, moving the unread
+// bytes to the front of the buffer first.
+func (b *StreamBuffer) Fill(n int) error {
+	if b.start > 0 {
+		m := copy(b.buf, b.buf[b.start:])
+		b.buf = b.buf[:m]
+		b.start = 0
 	}
-	for got := 0; got < n && !s.eof; {
-		k, err := s.src.Read(s.buf[len(s.buf):cap(s.buf)])
-		s.buf = s.buf[:len(s.buf)+k]
+	if cap(b.buf)-len(b.buf) < n {
+		grown := make([]byte, len(b.buf), len(b.buf)+n)
+		copy(grown, b.buf)
+		b.buf = grown
+	}
+	for got := 0; got < n && !b.eof; {
+		k, err := b.Src.Read(b.buf[len(b.buf):cap(b.buf)])
+		b.buf = b.buf[:len(b.buf)+k]
 		got += k
 		if errors.Is(err, io.EOF) {
-			s.eof = true
+			b.eof = true
 		} else if err != nil {
 			return err
 		}

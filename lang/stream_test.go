@@ -71,3 +71,33 @@ func (c *byteChunker) Read(p []byte) (int, error) {
 	c.b = c.b[k:]
 	return k, nil
 }
+
+// TestStreamBuffer: Fill reads at least what it is asked for (or to the
+// end), keeps what was not consumed in front, and Consume asks for a
+// builder reset once about a megabyte has gone by.
+func TestStreamBuffer(t *testing.T) {
+	data := make([]byte, 3<<20)
+	for i := range data {
+		data[i] = byte(i)
+	}
+	b := lang.StreamBuffer{Src: iotest.OneByteReader(&byteChunker{b: data, n: 1000})}
+	require.NoError(t, b.Fill(10))
+	require.Len(t, b.Unread(), 10)
+	assert.False(t, b.Consume(4))
+	require.NoError(t, b.Fill(100))
+	assert.Equal(t, data[4:110], b.Unread(), "the unconsumed bytes stay in front")
+	resets, consumed := 0, 4
+	for !b.EOF() || len(b.Unread()) > 0 {
+		require.NoError(t, b.Fill(64<<10))
+		assert.Equal(t, data[consumed:consumed+len(b.Unread())], b.Unread())
+		n := len(b.Unread())
+		if b.Consume(n) {
+			resets++
+		}
+		consumed += n
+	}
+	assert.Equal(t, len(data), consumed)
+	assert.Equal(t, 2, resets, "one reset per megabyte consumed")
+	require.NoError(t, b.Fill(10), "at the end, Fill reads nothing and fails nothing")
+	assert.Empty(t, b.Unread())
+}

@@ -272,6 +272,24 @@ func DictionaryOf(kvs ...Value) *Dictionary {
 	return &Dictionary{entries: out}
 }
 
+// DictionaryOfEntries builds a dictionary from entries, keeping the slice
+// when its keys are distinct and in order (the caller must not change it
+// afterwards) — as the wire forms of patterns build theirs, keyed 0, 1, 2,
+// ... Otherwise it is DictionaryOf of the entries: sorted in a copy, a
+// later duplicate key replacing an earlier one.
+func DictionaryOfEntries(entries []DictEntry) *Dictionary {
+	for i := 1; i < len(entries); i++ {
+		if Compare(entries[i-1].Key, entries[i].Key) >= 0 {
+			kvs := make([]Value, 0, 2*len(entries))
+			for _, e := range entries {
+				kvs = append(kvs, e.Key, e.Value)
+			}
+			return DictionaryOf(kvs...)
+		}
+	}
+	return &Dictionary{entries: entries}
+}
+
 func sortEntries(e []DictEntry) {
 	if !slices.IsSortedFunc(e, func(a, b DictEntry) int { return Compare(a.Key, b.Key) }) {
 		slices.SortFunc(e, func(a, b DictEntry) int { return Compare(a.Key, b.Key) })

@@ -117,18 +117,23 @@ type TRecord struct {
 	At
 	Label  Template
 	Fields []Template
+	// Const is the value built, when no part of the template depends on
+	// the environment (nil otherwise): built once, when compiled.
+	Const lang.Value
 }
 
 // TSequence builds a sequence.
 type TSequence struct {
 	At
 	Items []Template
+	Const lang.Value // as TRecord's
 }
 
 // TSet builds a set.
 type TSet struct {
 	At
 	Items []Template
+	Const lang.Value // as TRecord's
 }
 
 // TDictionary builds a dictionary. RawKeys are the keys as written (without
@@ -137,6 +142,25 @@ type TDictionary struct {
 	At
 	Keys, Values []Template
 	RawKeys      []lang.Value
+	Const        lang.Value // as TRecord's
+}
+
+// ConstValue is the value a template always builds, whatever the
+// environment, and false if it depends on it.
+func ConstValue(t Template) (lang.Value, bool) {
+	switch t := t.(type) {
+	case *TLit:
+		return t.Value, true
+	case *TRecord:
+		return t.Const, t.Const != nil
+	case *TSequence:
+		return t.Const, t.Const != nil
+	case *TSet:
+		return t.Const, t.Const != nil
+	case *TDictionary:
+		return t.Const, t.Const != nil
+	}
+	return nil, false
 }
 
 // TAttenuate is `<* $cap [CAVEAT ...]>`: Cap attenuated by Caveats.
@@ -316,6 +340,62 @@ func CompileValuesTarget(file string, vals []lang.Value, target string) (*Script
 type compiler struct {
 	file string
 	errs ErrorList
+	// Template nodes are carved out of chunks: a 10,000-line script makes
+	// some 100,000 of them.
+	lits  slab[TLit]
+	recs  slab[TRecord]
+	tmpls slab[Template]
+	vals  slab[lang.Value]
+}
+
+// slab hands out elements of chunks that grow from 8 to 256 elements, so
+// that a one-line script (the REPL's) keeps little and a long one makes
+// few allocations.
+type slab[T any] struct {
+	buf  []T
+	next int
+}
+
+func (s *slab[T]) grow(n int) {
+	if s.next < 8 {
+		s.next = 8
+	}
+	size := max(s.next, n)
+	s.buf = make([]T, size)
+	if s.next < 256 {
+		s.next *= 2
+	}
+}
+
+// take returns a new zero element.
+func (s *slab[T]) take() *T {
+	if len(s.buf) == 0 {
+		s.grow(1)
+	}
+	p := &s.buf[0]
+	s.buf = s.buf[1:]
+	return p
+}
+
+// slice returns n new zero elements, capped so that appending to them
+// copies.
+func (s *slab[T]) slice(n int) []T {
+	if n == 0 {
+		return make([]T, 0) // not nil, as make would give; no allocation
+	}
+	if len(s.buf) < n {
+		s.grow(n)
+	}
+	out := s.buf[:n:n]
+	s.buf = s.buf[n:]
+	return out
+}
+
+// lit makes a literal template.
+func (c *compiler) lit(at At, v lang.Value) *TLit {
+	t := c.lits.take()
+	*t = TLit{at, v}
+	return t
 }
 
 func (c *compiler) errorf(p lang.Position, format string, args ...any) {
@@ -355,6 +435,22 @@ func (k *cursor) lastPos() lang.Position {
 		return lang.PositionOf(k.vals[k.i-1])
 	}
 	return k.end
+}
+
+// unwrapPos is lang.Unwrap(v) and lang.PositionOf(v) in one pass, without
+// gathering the annotations.
+func unwrapPos(v lang.Value) (lang.Value, lang.Position) {
+	var p lang.Position
+	for {
+		a, ok := v.(*lang.Annotated)
+		if !ok {
+			return v, p
+		}
+		if !p.IsValid() {
+			p = a.Pos
+		}
+		v = a.Value
+	}
 }
 
 func symbolOf(v lang.Value) (string, bool) {
@@ -587,9 +683,9 @@ func (c *compiler) expr(k *cursor) Expr {
 // template compiles a value into a template; it returns nil after reporting
 // an error.
 func (c *compiler) template(v lang.Value) Template {
-	p := lang.PositionOf(v)
+	u, p := unwrapPos(v)
 	at := At{p}
-	switch x := lang.Unwrap(v).(type) {
+	switch x := u.(type) {
 	case lang.Symbol:
 		s := string(x)
 		switch {
@@ -601,7 +697,7 @@ func (c *compiler) template(v lang.Value) Template {
 			c.errorf(p, "$ needs a variable name")
 			return nil
 		case strings.HasPrefix(s, "="):
-			return &TLit{at, lang.Symbol(s[1:])}
+			return c.lit(at, lang.Symbol(s[1:]))
 		case strings.HasPrefix(s, "?"):
 			c.errorf(p, "binder %s is not allowed in a template", s)
 			return nil
@@ -609,13 +705,13 @@ func (c *compiler) template(v lang.Value) Template {
 			c.errorf(p, "_ is not allowed in a template")
 			return nil
 		}
-		return &TLit{at, x}
+		return c.lit(at, u)
 	case *lang.Record:
 		if l, _ := symbolOf(x.Label); l == "*" {
 			return c.attenuation(x, at)
 		}
 		label := c.template(x.Label)
-		fields := make([]Template, len(x.Fields))
+		fields := c.tmpls.slice(len(x.Fields))
 		ok := label != nil
 		for i, f := range x.Fields {
 			fields[i] = c.template(f)
@@ -624,19 +720,34 @@ func (c *compiler) template(v lang.Value) Template {
 		if !ok {
 			return nil
 		}
-		return &TRecord{at, label, fields}
+		t := c.recs.take()
+		*t = TRecord{At: at, Label: label, Fields: fields}
+		if l, ok := ConstValue(label); ok {
+			if fs, ok := c.constValues(fields); ok {
+				t.Const = &lang.Record{Label: l, Fields: fs}
+			}
+		}
+		return t
 	case lang.Sequence:
 		items, ok := c.templates(x)
 		if !ok {
 			return nil
 		}
-		return &TSequence{at, items}
+		t := &TSequence{At: at, Items: items}
+		if vs, ok := c.constValues(items); ok {
+			t.Const = lang.Sequence(vs)
+		}
+		return t
 	case *lang.Set:
 		items, ok := c.templates(x.Elements())
 		if !ok {
 			return nil
 		}
-		return &TSet{at, items}
+		t := &TSet{At: at, Items: items}
+		if vs, ok := c.constValues(items); ok {
+			t.Const = lang.SetOf(vs...)
+		}
+		return t
 	case *lang.Dictionary:
 		var ks, vs []Template
 		var raw []lang.Value
@@ -650,13 +761,37 @@ func (c *compiler) template(v lang.Value) Template {
 		if !ok {
 			return nil
 		}
-		return &TDictionary{at, ks, vs, raw}
+		t := &TDictionary{At: at, Keys: ks, Values: vs, RawKeys: raw}
+		if kc, ok := c.constValues(ks); ok {
+			if vc, ok := c.constValues(vs); ok {
+				kvs := make([]lang.Value, 0, 2*len(kc))
+				for i := range kc {
+					kvs = append(kvs, kc[i], vc[i])
+				}
+				t.Const = lang.DictionaryOf(kvs...)
+			}
+		}
+		return t
 	}
-	return &TLit{at, lang.Strip(v)}
+	return c.lit(at, lang.Strip(v))
+}
+
+// constValues are the values of templates that are all constant.
+func (c *compiler) constValues(ts []Template) ([]lang.Value, bool) {
+	for _, t := range ts {
+		if _, ok := ConstValue(t); !ok {
+			return nil, false
+		}
+	}
+	out := c.vals.slice(len(ts))
+	for i, t := range ts {
+		out[i], _ = ConstValue(t)
+	}
+	return out, true
 }
 
 func (c *compiler) templates(vs []lang.Value) ([]Template, bool) {
-	out := make([]Template, len(vs))
+	out := c.tmpls.slice(len(vs))
 	ok := true
 	for i, v := range vs {
 		out[i] = c.template(v)

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/synd-lang/synd/internal/sample"
+	"github.com/synd-lang/synd/lang"
 	"github.com/synd-lang/synd/parser"
 )
 
@@ -149,5 +150,32 @@ func BenchmarkCompileLoad(b *testing.B) {
 		if _, err := parser.CompileFile("big.pr", src); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestConstTemplates: a template that uses no variable is built once, when
+// compiled (without the annotations of its text); one that does is not.
+func TestConstTemplates(t *testing.T) {
+	for _, tc := range []struct {
+		src, want string // want "" means not constant
+	}{
+		{`<a 1 @note "s" =x>`, `<a 1 "s" x>`},
+		{`<a [1 {k: <b>}] #{2}>`, `<a [1 {k: <b>}] #{2}>`},
+		{`<a $v>`, ""},
+		{`<a [<b $.>]>`, ""},
+		{`<a <* $r [<accept _>]>>`, ""},
+		{`<a []>`, `<a []>`},
+		{`<a {k: $v}>`, ""},
+		{`<a {$k: 1}>`, ""},
+	} {
+		s, err := compile(t, tc.src)
+		require.NoError(t, err, tc.src)
+		v, ok := parser.ConstValue(s.Body[0].(*parser.Assert).Template)
+		if tc.want == "" {
+			assert.False(t, ok, tc.src)
+			continue
+		}
+		require.True(t, ok, tc.src)
+		assert.Equal(t, tc.want, lang.Format(v), tc.src)
 	}
 }

@@ -1,7 +1,6 @@
 package parser
 
 import (
-	"errors"
 	"io"
 	"unicode/utf8"
 	"unsafe"
@@ -14,24 +13,15 @@ import (
 // (and one read's worth beyond it), so a stream of any length is read in
 // bounded memory. Positions and errors count from the start of the stream.
 type StreamReader struct {
-	src  io.Reader
+	in   lang.StreamBuffer
 	file string
 	opts Options
-	buf  []byte // unread text: buf[start:]
-	// start is where the unread text begins in buf; the base* fields place
-	// it in the whole stream.
-	start                            int
-	eof                              bool
-	err                              error
+	err  error
+	// The base* fields place the start of the unread text in the whole
+	// stream.
 	baseOff, baseLine, baseLineStart int
 	r                                Reader // reused for every window, keeping its builder
-	since                            int    // bytes read since the builder was last reset
 }
-
-// streamReset is how many bytes a StreamReader reads before it lets go of
-// its builder's chunks and cached atoms (values returned keep what they
-// use), so that it holds on to no more than about this much of the past.
-const streamReset = 1 << 20
 
 // streamRead is how much a StreamReader reads at a time, at least.
 const streamRead = 64 << 10
@@ -39,7 +29,7 @@ const streamRead = 64 << 10
 // NewStreamReader returns a reader for the text on src; file names it in
 // positions and errors.
 func NewStreamReader(file string, src io.Reader, opts Options) *StreamReader {
-	return &StreamReader{src: src, file: file, opts: opts, baseLine: 1}
+	return &StreamReader{in: lang.StreamBuffer{Src: src}, file: file, opts: opts, baseLine: 1}
 }
 
 // Next reads the next value. At the end of the stream it returns io.EOF;
@@ -50,14 +40,14 @@ func (s *StreamReader) Next() (lang.Value, error) {
 	}
 	want := streamRead
 	for {
-		window := s.buf[s.start:]
-		if !s.eof {
+		window := s.in.Unread()
+		if !s.in.EOF() {
 			// Never end a window inside a UTF-8 sequence the next read completes.
 			window = window[:completeRunes(window)]
 		}
 		r := s.reader(window)
 		v, err := r.Next()
-		complete := s.eof || (err == nil && r.Offset() < len(window)) ||
+		complete := s.in.EOF() || (err == nil && r.Offset() < len(window)) ||
 			(err != nil && err != io.EOF && lang.KindOf(err) != lang.InputEndedEarly)
 		if complete {
 			if err != nil {
@@ -70,7 +60,7 @@ func (s *StreamReader) Next() (lang.Value, error) {
 		// The window may end inside this value (or inside a token that
 		// ends it): read more and read the value again, reading twice as
 		// much each time, so that a long value costs linear time.
-		if err := s.fill(want); err != nil {
+		if err := s.in.Fill(want); err != nil {
 			s.err = err
 			return nil, err
 		}
@@ -103,36 +93,9 @@ func (s *StreamReader) advance(r *Reader) {
 	s.baseOff += n
 	s.baseLine = r.sc.line
 	s.baseLineStart = r.sc.lineStart - n
-	s.start += n
-	if s.since += n; s.since > streamReset {
-		s.since = 0
+	if s.in.Consume(n) {
 		s.r.build.Reset()
 	}
-}
-
-// fill reads at least n more bytes, or to the end of the source.
-func (s *StreamReader) fill(n int) error {
-	if s.start > 0 { // move the unread text to the front
-		m := copy(s.buf, s.buf[s.start:])
-		s.buf = s.buf[:m]
-		s.start = 0
-	}
-	if cap(s.buf)-len(s.buf) < n {
-		grown := make([]byte, len(s.buf), len(s.buf)+n)
-		copy(grown, s.buf)
-		s.buf = grown
-	}
-	for got := 0; got < n && !s.eof; {
-		k, err := s.src.Read(s.buf[len(s.buf):cap(s.buf)])
-		s.buf = s.buf[:len(s.buf)+k]
-		got += k
-		if errors.Is(err, io.EOF) {
-			s.eof = true
-		} else if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // completeRunes is the length of the longest prefix of b that does not end

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/synd-lang/synd/internal/host"
+	"github.com/synd-lang/synd/internal/syncbuf"
 	"github.com/synd-lang/synd/lang"
 	"github.com/synd-lang/synd/stdlib/relay"
 )
@@ -77,7 +78,7 @@ func TestProtocolDaemonExitRetracts(t *testing.T) {
 <daemon talker {argv: [` + quote(exe) + `], env: {SYND_TEST_PROTOCOL_DAEMON: "1"}, protocol: application/syndicate, restart: never}>
 ? <service-object <daemon talker> ?obj> $obj <greeting $config>
 `
-	out := &lockedBuffer{}
+	out := &syncbuf.Buffer{}
 	h := host.New(host.Options{Out: out, Trace: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/synd-lang/synd/internal/host"
+	"github.com/synd-lang/synd/internal/syncbuf"
 )
 
 // TestRelayListenerService: <require-service <relay-listener ADDR
@@ -27,7 +28,7 @@ func TestRelayListenerService(t *testing.T) {
   $log ! <log "-" {line: "listener", addr: $addr, state: $state}>
 ]
 `
-	out := &lockedBuffer{}
+	out := &syncbuf.Buffer{}
 	h := host.New(host.Options{Out: out})
 	require.NoError(t, h.RunSource("listen.pr", []byte(script), h.Env()))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -3,31 +3,14 @@ package stdlib_test
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/synd-lang/synd/internal/host"
+	"github.com/synd-lang/synd/internal/syncbuf"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestDaemonProtocolRelay runs a real daemon speaking text/syndicate: its
 // initial object is published as a service-object; the script asserts to it
@@ -49,7 +32,7 @@ func TestDaemonProtocolRelay(t *testing.T) {
   $log ! <log "-" {line: "child said", what: $what}>
 ]
 `
-	out := &lockedBuffer{}
+	out := &syncbuf.Buffer{}
 	h := host.New(host.Options{Out: out})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -39,31 +39,33 @@ var capture = dataspace.Bind{Pattern: dataspace.Discard{}}
 func StartDependencies(t *eval.Turn, ds *eval.Ref) {
 	t.During(ds, recPattern("require-service", capture), func(t *eval.Turn, caps []lang.Value) {
 		service := caps[0]
-		tr := &tracker{ds: ds, facet: t.Facet(), service: service, deps: map[string]*dependency{}}
-		t.During(ds, recPattern("depends-on", dataspace.Literal(service), capture), func(t *eval.Turn, caps []lang.Value) {
+		tr := &tracker{ds: ds, facet: t.Facet(), service: service}
+		t.DuringWire(ds, dependsOnPattern(service), func(t *eval.Turn, caps []lang.Value) {
 			cond := caps[0]
-			key := lang.Key(cond)
-			d := &dependency{}
-			tr.deps[key] = d
+			// Each distinct dependee is an obstacle until its state is
+			// asserted (dependencies.rs keeps the same obstacle count):
+			// the dataspace tells this facet of each distinct capture
+			// once, so a counter is all the tracker needs.
+			tr.obstacles++
 			// As syndicate-server's dependency tracker: a dependee that is
 			// not a service.prs ServiceState is still waited for, but names
 			// no service to require; that is reported, in the schema's words.
-			if err := protocols.Validate("service.ServiceState", cond); err != nil {
+			if dependee, err := serviceStateService(cond); err != nil {
 				t.System().Report(t.Facet(), fmt.Errorf("<depends-on %s ...>: cannot tell which service the dependee is: %w", lang.Format(service), err))
 			} else {
-				t.Assert(ds, rec("require-service", lang.Unwrap(cond).(*lang.Record).Fields[0]))
+				t.Assert(ds, rec("require-service", dependee))
 			}
-			t.During(ds, dataspace.Literal(cond), func(t *eval.Turn, _ []lang.Value) {
-				d.satisfied = true
+			t.DuringWire(ds, eval.LiteralPattern(cond), func(t *eval.Turn, _ []lang.Value) {
+				tr.obstacles--
 				tr.update(t, false)
 				t.OnStop(func(t *eval.Turn) {
-					d.satisfied = false
+					tr.obstacles++
 					tr.update(t, false)
 				})
 			})
 			tr.update(t, false)
 			t.OnStop(func(t *eval.Turn) {
-				delete(tr.deps, key)
+				tr.obstacles--
 				tr.update(t, false)
 			})
 		})
@@ -77,30 +79,55 @@ func StartDependencies(t *eval.Turn, ds *eval.Ref) {
 	})
 }
 
-type dependency struct{ satisfied bool }
+var (
+	groupLabel      = lang.Symbol("group")
+	dependsOnType   = lang.NewRecord(lang.Symbol("rec"), lang.Symbol("depends-on"))
+	captureWireForm = capture.Value()
+)
+
+// dependsOnPattern is the wire form of <depends-on SERVICE ?dependee>,
+// built straight from the service.
+func dependsOnPattern(service lang.Value) lang.Value {
+	return lang.NewRecord(groupLabel, dependsOnType, lang.DictionaryOfEntries([]lang.DictEntry{
+		{Key: lang.Int(0), Value: eval.LiteralPattern(service)},
+		{Key: lang.Int(1), Value: captureWireForm},
+	}))
+}
+
+// serviceStateService is the service a service.prs ServiceState names:
+// <service-state SERVICE STATE>, where both fields may be anything. A value
+// of that exact shape needs no schema check; anything else is left to
+// protocols.Validate, which has the words for what is wrong.
+func serviceStateService(v lang.Value) (lang.Value, error) {
+	if r, ok := lang.Unwrap(v).(*lang.Record); ok && len(r.Fields) == 2 {
+		if l, ok := lang.Unwrap(r.Label).(lang.Symbol); ok && l == "service-state" {
+			return r.Fields[0], nil
+		}
+	}
+	if err := protocols.Validate("service.ServiceState", v); err != nil {
+		return nil, err
+	}
+	return lang.Unwrap(v).(*lang.Record).Fields[0], nil
+}
 
 type tracker struct {
 	ds      *eval.Ref
 	facet   *eval.Facet
 	service lang.Value
-	deps    map[string]*dependency
-	known   bool
-	running bool
-	handle  eval.Handle
-	synced  *eval.Ref // answers syncs with ds
-	syncing bool      // a sync is on its way
+	// obstacles counts the dependees whose state is not asserted now.
+	obstacles int
+	known     bool
+	running   bool
+	handle    eval.Handle
+	synced    *eval.Ref // answers syncs with ds
+	syncing   bool      // a sync is on its way
 }
 
 func (tr *tracker) ready() bool {
 	if !tr.known || !tr.facet.Alive() {
 		return false
 	}
-	for _, d := range tr.deps {
-		if !d.satisfied {
-			return false
-		}
-	}
-	return true
+	return tr.obstacles == 0
 }
 
 // update asserts or withdraws <run-service S> to match the dependencies.

@@ -129,15 +129,7 @@ func runConnect(env *cmdEnv, args []string) int {
 	if len(scripts) > 0 {
 		sig := stopOnSignals(h, func() { h.Sys.Shutdown(); h.Sys.Release() })
 		err := <-ran
-		sig.Release()
-		if code := sig.Status(); code >= 0 {
-			return code
-		}
-		if err != nil {
-			fmt.Fprintf(env.stderr, "synd connect: %v\n", err)
-			return exitFailure
-		}
-		return exitOK
+		return sig.Exit(env.stderr, "connect", err)
 	}
 	// The REPL runs the system itself.
 	cancel()
@@ -153,13 +145,5 @@ func runConnect(env *cmdEnv, args []string) int {
 	defer rcancel()
 	sig := stopOnSignals(h, rcancel)
 	err = repl.Run(rctx, repl.Options{Host: h, In: env.stdin, Out: env.stdout, Terminal: terminal, HistoryFile: repl.HistoryFile()})
-	sig.Release()
-	if code := sig.Status(); code >= 0 {
-		return code
-	}
-	if err != nil {
-		fmt.Fprintf(env.stderr, "synd connect: %v\n", err)
-		return exitFailure
-	}
-	return exitOK
+	return sig.Exit(env.stderr, "connect", err)
 }

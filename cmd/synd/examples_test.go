@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -32,11 +30,7 @@ func TestEtcSyndicateExample(t *testing.T) {
 	bin := buildSynd(t)
 	cmd := exec.Command(bin, "serve", "--no-banner", "--settings", t.TempDir(),
 		"--control-socket", filepath.Join(t.TempDir(), "control.sock"), "-c", filepath.Join(tree, "boot"))
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	cmd.Stderr = os.Stderr
-	require.NoError(t, cmd.Start())
-	defer cmd.Process.Kill()
+	out := startReading(t, cmd, false)
 
 	want := []string{
 		"hostname: synd-example",
@@ -47,18 +41,10 @@ func TestEtcSyndicateExample(t *testing.T) {
 		"daemon up daemon=web",
 	}
 	seen := map[string]bool{}
-	lines := make(chan string, 100)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
 	deadline := time.After(20 * time.Second)
 	for len(seen) < len(want) {
 		select {
-		case l, ok := <-lines:
+		case l, ok := <-out.lines:
 			require.True(t, ok, "synd serve ended early")
 			assert.NotContains(t, l, "error", "the example runs without errors")
 			for _, w := range want {
@@ -72,12 +58,6 @@ func TestEtcSyndicateExample(t *testing.T) {
 	}
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		require.NoError(t, err, "synd serve exits 0 on SIGTERM")
-	case <-time.After(15 * time.Second):
-		t.Fatal("synd serve did not stop")
-	}
+	out.drain()
+	require.NoError(t, waitExit(t, cmd, 15*time.Second), "synd serve exits 0 on SIGTERM")
 }

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +12,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -28,54 +26,25 @@ const daemonScript = `<require-service <daemon sleeper>>
 <daemon sleeper "sleep 100000 & echo up $$; wait">
 `
 
-var (
-	builtOnce sync.Once
-	builtBin  string
-	builtErr  error
-)
-
-// sharedSynd builds synd once for the exit tests of this package.
-func sharedSynd(t *testing.T) string {
-	t.Helper()
-	builtOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "synd-exit-test")
-		if err != nil {
-			builtErr = err
-			return
-		}
-		builtBin = filepath.Join(dir, "synd")
-		if out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput(); err != nil {
-			builtErr = fmt.Errorf("build: %v\n%s", err, out)
-		}
-	})
-	require.NoError(t, builtErr)
-	return builtBin
-}
-
 // running is a synd process under test with its daemon up.
 type running struct {
 	t     *testing.T
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
 	pgid  int
-	done  chan error
 }
 
 // startSynd runs synd with args (and input on a pipe) until the sleeper
 // daemon says it is up, and returns it with the daemon's process group.
 func startSynd(t *testing.T, input string, args ...string) *running {
 	t.Helper()
-	cmd := exec.Command(sharedSynd(t), args...)
+	cmd := exec.Command(buildSynd(t), args...)
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "XDG_CONFIG_HOME="+t.TempDir())
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	cmd.Stderr = os.Stderr
-	require.NoError(t, cmd.Start())
-	r := &running{t: t, cmd: cmd, stdin: stdin, done: make(chan error, 1)}
+	out := startReading(t, cmd, false)
+	r := &running{t: t, cmd: cmd, stdin: stdin}
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
 		if r.pgid > 0 {
 			_ = syscall.Kill(-r.pgid, syscall.SIGKILL)
 		}
@@ -84,25 +53,9 @@ func startSynd(t *testing.T, input string, args ...string) *running {
 		_, err = io.WriteString(stdin, input)
 		require.NoError(t, err)
 	}
-	up := regexp.MustCompile(` up (\d+) .*service=<daemon sleeper>`)
-	pid := make(chan int, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if m := up.FindStringSubmatch(sc.Text()); m != nil {
-				n, _ := strconv.Atoi(m[1])
-				pid <- n
-			}
-		}
-		r.done <- cmd.Wait()
-	}()
-	select {
-	case r.pgid = <-pid:
-	case err := <-r.done:
-		t.Fatalf("synd %s ended before its daemon was up: %v", strings.Join(args, " "), err)
-	case <-time.After(15 * time.Second):
-		t.Fatalf("synd %s: the daemon did not come up", strings.Join(args, " "))
-	}
+	up := out.waitFor(regexp.MustCompile(` up (\d+) .*service=<daemon sleeper>`), 15*time.Second)
+	r.pgid, _ = strconv.Atoi(up[1])
+	out.drain()
 	require.NoError(t, syscall.Kill(-r.pgid, 0), "the daemon's process group is alive")
 	return r
 }
@@ -110,30 +63,20 @@ func startSynd(t *testing.T, input string, args ...string) *running {
 // exitCode waits for synd to end and returns its exit status.
 func (r *running) exitCode() int {
 	r.t.Helper()
-	select {
-	case err := <-r.done:
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			return exit.ExitCode()
-		}
-		require.NoError(r.t, err)
-		return 0
-	case <-time.After(15 * time.Second):
-		r.t.Fatal("synd did not exit")
-		return -1
+	err := waitExit(r.t, r.cmd, 15*time.Second)
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitCode()
 	}
+	require.NoError(r.t, err)
+	return 0
 }
 
 // assertGroupGone checks that no process of the daemon's group remains
 // (an exited process of it may linger a moment until reaped).
 func (r *running) assertGroupGone() {
 	r.t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
-	err := syscall.Kill(-r.pgid, 0)
-	for !errors.Is(err, syscall.ESRCH) && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-		err = syscall.Kill(-r.pgid, 0)
-	}
+	err := waitGone(-r.pgid, 3*time.Second)
 	assert.True(r.t, errors.Is(err, syscall.ESRCH), "process group %d still has members after synd exited: %v", r.pgid, err)
 }
 
@@ -176,10 +119,7 @@ func TestTerminalExitPaths(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs real processes on a terminal; skipped with -short")
 	}
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed")
-	}
-	bin := sharedSynd(t)
+	bin := buildSynd(t)
 	script := writeFile(t, "sleeper.pr", daemonScript)
 	for _, tc := range []struct {
 		name, command string
@@ -191,39 +131,20 @@ func TestTerminalExitPaths(t *testing.T) {
 		{"repl Ctrl-D", "repl", strings.Split(strings.TrimSpace(daemonScript), "\n"), "C-d", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sock := filepath.Join(t.TempDir(), "tmux.sock")
-			tmux := func(args ...string) string {
-				out, err := exec.Command("tmux", append([]string{"-S", sock}, args...)...).CombinedOutput()
-				require.NoError(t, err, "tmux %v: %s", args, out)
-				return string(out)
-			}
 			home := t.TempDir()
 			shell := fmt.Sprintf("trap true INT; HOME=%s XDG_CONFIG_HOME=%s %s %s; echo exit=$?; sleep 60", home, home, bin, tc.command)
-			tmux("new-session", "-d", "-x", "200", "-y", "50", "sh", "-c", shell)
-			defer func() { _ = exec.Command("tmux", "-S", sock, "kill-server").Run() }()
-			waitFor := func(re *regexp.Regexp) []string {
-				deadline := time.Now().Add(15 * time.Second)
-				for {
-					out, _ := exec.Command("tmux", "-S", sock, "capture-pane", "-p", "-J", "-t", "0").CombinedOutput()
-					s := string(out)
-					if m := re.FindStringSubmatch(s); m != nil {
-						return m
-					}
-					if time.Now().After(deadline) {
-						t.Fatalf("waited for %s; screen:\n%s", re, s)
-					}
-					time.Sleep(50 * time.Millisecond)
-				}
-			}
+			term := startTerminal(t, 200, 50, "sh", "-c", shell)
 			for _, l := range tc.input {
-				tmux("send-keys", "-t", "0", "-l", l)
-				tmux("send-keys", "-t", "0", "Enter")
+				term.keys("-l", l)
+				term.keys("Enter")
 			}
-			pgid, _ := strconv.Atoi(waitFor(regexp.MustCompile(` up (\d+) `))[1])
+			_, up := term.waitFor(regexp.MustCompile(` up (\d+) `), false, 15*time.Second)
+			pgid, _ := strconv.Atoi(up[1])
 			r := &running{t: t, pgid: pgid}
 			t.Cleanup(func() { _ = syscall.Kill(-pgid, syscall.SIGKILL) })
-			tmux("send-keys", "-t", "0", tc.key)
-			code, _ := strconv.Atoi(waitFor(regexp.MustCompile(`exit=(\d+)`))[1])
+			term.keys(tc.key)
+			_, exit := term.waitFor(regexp.MustCompile(`exit=(\d+)`), false, 15*time.Second)
+			code, _ := strconv.Atoi(exit[1])
 			assert.Equal(t, tc.code, code)
 			r.assertGroupGone()
 		})

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,44 +30,10 @@ func TestServeSurvivesBadInput(t *testing.T) {
 	}
 	write("daemon.pr", "<require-service <daemon sleeper>>\n<daemon sleeper \"echo up; exec sleep 60\">\n")
 	cmd := exec.Command(bin, "serve", "--control", "--no-control-socket", "--settings", t.TempDir(), "-c", dir)
-	stdout, w, err := os.Pipe() // $log on stdout and errors on stderr, in one stream
-	require.NoError(t, err)
-	cmd.Stdout, cmd.Stderr = w, w
-	require.NoError(t, cmd.Start())
-	w.Close()
-	defer cmd.Process.Kill()
-	lines := make(chan string, 1000)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	var seen []string
+	out := startReading(t, cmd, true) // $log on stdout and errors on stderr, in one stream
 	waitFor := func(re *regexp.Regexp) []string {
 		t.Helper()
-		for i, l := range seen {
-			if m := re.FindStringSubmatch(l); m != nil {
-				seen = append(seen[:i], seen[i+1:]...)
-				return m
-			}
-		}
-		deadline := time.After(15 * time.Second)
-		for {
-			select {
-			case l, ok := <-lines:
-				if !ok {
-					t.Fatalf("synd serve ended early, waiting for %s", re)
-				}
-				if m := re.FindStringSubmatch(l); m != nil {
-					return m
-				}
-				seen = append(seen, l)
-			case <-deadline:
-				t.Fatalf("no line matching %s", re)
-			}
-		}
+		return out.waitFor(re, 15*time.Second)
 	}
 	pid, _ := strconv.Atoi(waitFor(regexp.MustCompile(` up pid=(\d+) service=<daemon sleeper>`))[1])
 
@@ -94,27 +58,11 @@ $log ! <log "-" {line: "bad input sent"}>
 ]
 `)
 	waitFor(regexp.MustCompile(`later is up`))
-	done := make(chan error, 1)
-	go func() {
-		for range lines {
-		}
-		done <- cmd.Wait()
-	}()
-	select {
-	case err := <-done:
-		var exit *exec.ExitError
-		require.ErrorAs(t, err, &exit)
-		require.Equal(t, 3, exit.ExitCode())
-	case <-time.After(15 * time.Second):
-		t.Fatal("synd serve did not exit on <exit 3>")
-	}
-	deadline := time.Now().Add(3 * time.Second)
-	err = syscall.Kill(pid, 0)
-	for !errors.Is(err, syscall.ESRCH) && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-		err = syscall.Kill(pid, 0)
-	}
-	require.ErrorIs(t, err, syscall.ESRCH, "the daemon was stopped at exit")
+	out.drain()
+	var exit *exec.ExitError
+	require.ErrorAs(t, waitExit(t, cmd, 15*time.Second), &exit, "synd serve exits on <exit 3>")
+	require.Equal(t, 3, exit.ExitCode())
+	require.ErrorIs(t, waitGone(pid, 3*time.Second), syscall.ESRCH, "the daemon was stopped at exit")
 }
 
 // TestRunStopsRunawayLoops (issue 17, point 8): a message loop, linear or
@@ -136,15 +84,8 @@ func TestRunStopsRunawayLoops(t *testing.T) {
 			cmd := exec.Command(bin, "run", file)
 			var stderr strings.Builder
 			cmd.Stdout, cmd.Stderr = &stderr, &stderr // errors may go to either
-			done := make(chan error, 1)
 			require.NoError(t, cmd.Start())
-			go func() { done <- cmd.Wait() }()
-			select {
-			case <-done:
-			case <-time.After(60 * time.Second):
-				cmd.Process.Kill()
-				t.Fatal("synd run did not stop the loop")
-			}
+			_ = waitExit(t, cmd, 60*time.Second) // the exit status is checked below
 			require.Contains(t, stderr.String(), "runaway message loop")
 			require.NotZero(t, cmd.ProcessState.ExitCode(), "the error is reported in the exit status")
 		})

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"sync"
@@ -52,6 +54,21 @@ func (s *signalStop) Status() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.status
+}
+
+// Exit releases the signals (Release) and returns the command's exit
+// status: the signal's if one stopped it, else 1 after reporting err as
+// "synd NAME: err", else 0.
+func (s *signalStop) Exit(stderr io.Writer, name string, err error) int {
+	s.Release()
+	if code := s.Status(); code >= 0 {
+		return code
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "synd %s: %v\n", name, err)
+		return exitFailure
+	}
+	return exitOK
 }
 
 // Release stops catching signals and makes sure that no process group the

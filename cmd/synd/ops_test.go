@@ -5,17 +5,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/synd-lang/synd/internal/syncbuf"
 )
 
 // TestServeJSONLogsAndTraceFile runs a real server with --log-format json
@@ -90,6 +93,60 @@ func TestServeJSONLogsAndTraceFile(t *testing.T) {
 	assert.Contains(t, string(events), "+ <service-state <daemon greeter> complete>")
 }
 
+// TestServeConnectionLogs: a connection accepted by a listener is one
+// record, and its end another, naming the listener; the control socket's
+// connections (one per synd status) are debug records. A daemon's process
+// restarts are counted and logged with their count.
+func TestServeConnectionLogs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs synd; skipped with -short")
+	}
+	bin := buildSynd(t)
+	listener := filepath.Join(t.TempDir(), "bus.sock")
+	o := serveChain(t, bin, "-s", listener, "--log-format", "json", "--log-level", "debug")
+	o.waitStatus("the middle daemon restarted", func(s map[string]map[string]any) bool {
+		m, ok := s["<daemon middle>"]
+		return ok && m["restarts"].(float64) >= 2
+	})
+	conn, err := net.Dial("unix", listener)
+	require.NoError(t, err)
+	require.NoError(t, conn.Close())
+
+	records := func() []map[string]any {
+		var out []map[string]any
+		for _, line := range strings.Split(strings.TrimSpace(o.out.String()), "\n") {
+			var r map[string]any
+			if json.Unmarshal([]byte(line), &r) == nil {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	has := func(msg, level, attr, value string) bool {
+		for _, r := range records() {
+			if r["msg"] == msg && r["level"] == level && r[attr] == value {
+				return true
+			}
+		}
+		return false
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	where := fmt.Sprintf("<unix %q>", listener)
+	for !has("connection closed", "INFO", "listener", where) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	assert.True(t, has("connection accepted", "INFO", "listener", where), "%s", o.out.String())
+	assert.True(t, has("connection closed", "INFO", "listener", where), "%s", o.out.String())
+	assert.True(t, has("connection accepted", "DEBUG", "socket", o.socket), "control-socket connections are debug records")
+	restarted := false
+	for _, r := range records() {
+		if r["msg"] == "service restarted" && r["service"] == "<daemon middle>" && r["count"] != nil {
+			restarted = true
+		}
+	}
+	assert.True(t, restarted, "a process restart is a record with its count:\n%s", o.out.String())
+}
+
 func TestServeOpsFlagErrors(t *testing.T) {
 	dir := t.TempDir()
 	code, _, errOut := synd(t, "", "serve", "--log-format", "xml", "-c", dir)
@@ -113,29 +170,12 @@ type operated struct {
 	bin    string
 	socket string
 	cmd    *exec.Cmd
-	out    *lockedBuffer
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	out    *syncbuf.Buffer
 }
 
 // serveChain serves a chain of three daemons, top → middle → bottom, where
-// the middle one's binary does not exist.
-func serveChain(t *testing.T, bin string) *operated {
+// the middle one's binary does not exist; extra are more serve flags.
+func serveChain(t *testing.T, bin string, extra ...string) *operated {
 	t.Helper()
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "chain.pr"), []byte(`
@@ -146,8 +186,8 @@ func serveChain(t *testing.T, bin string) *operated {
 <depends-on <daemon middle> <service-state <daemon bottom> ready>>
 <daemon bottom ["sleep" "1000"]>
 `), 0o644))
-	o := &operated{t: t, bin: bin, socket: filepath.Join(t.TempDir(), "ctl.sock"), out: &lockedBuffer{}}
-	o.cmd = exec.Command(bin, "serve", "--no-banner", "--settings", t.TempDir(), "-c", dir, "--control-socket", o.socket)
+	o := &operated{t: t, bin: bin, socket: filepath.Join(t.TempDir(), "ctl.sock"), out: &syncbuf.Buffer{}}
+	o.cmd = exec.Command(bin, append([]string{"serve", "--no-banner", "--settings", t.TempDir(), "-c", dir, "--control-socket", o.socket}, extra...)...)
 	o.cmd.Stdout, o.cmd.Stderr = o.out, o.out
 	require.NoError(t, o.cmd.Start())
 	t.Cleanup(func() {
@@ -256,7 +296,7 @@ func TestOperate(t *testing.T) {
 	repl := exec.Command(bin, "repl", "--attach", o.socket)
 	stdin, err := repl.StdinPipe()
 	require.NoError(t, err)
-	var replOut lockedBuffer
+	var replOut syncbuf.Buffer
 	repl.Stdout, repl.Stderr = &replOut, &replOut
 	require.NoError(t, repl.Start())
 	_, err = io.WriteString(stdin, "<require-service <daemon extra>>\n<daemon extra [\"sleep\" \"999\"]>\n")
@@ -276,11 +316,7 @@ func TestOperate(t *testing.T) {
 		x, ok := s["<daemon extra>"]
 		return !ok || x["required"] == false && state(s, "<daemon extra>") == "down"
 	})
-	deadline := time.Now().Add(5 * time.Second)
-	for syscall.Kill(pid, 0) == nil && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	assert.ErrorIs(t, syscall.Kill(pid, 0), syscall.ESRCH, "the REPL's daemon was stopped")
+	assert.ErrorIs(t, waitGone(pid, 5*time.Second), syscall.ESRCH, "the REPL's daemon was stopped")
 
 	require.NoError(t, o.cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, o.cmd.Wait())
@@ -297,40 +333,16 @@ func TestOperateOnTerminal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs a terminal (tmux) and real daemons; skipped with -short")
 	}
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed")
-	}
+	home := t.TempDir()
+	term := startTerminal(t, 60, 30, "env", "HOME="+home, "XDG_CONFIG_HOME="+home, "TERM=xterm-256color", "sh")
+	keys := term.keys
 	bin := buildSynd(t)
 	o := serveChain(t, bin)
 	o.waitStatus("bottom ready", func(s map[string]map[string]any) bool { return state(s, "<daemon bottom>") == "ready" })
-
-	sock := filepath.Join(t.TempDir(), "tmux.sock")
-	tmux := func(args ...string) string {
-		out, err := exec.Command("tmux", append([]string{"-S", sock}, args...)...).CombinedOutput()
-		require.NoError(t, err, "tmux %v: %s", args, out)
-		return string(out)
-	}
-	home := t.TempDir()
-	tmux("new-session", "-d", "-x", "60", "-y", "30", "env", "HOME="+home, "XDG_CONFIG_HOME="+home, "TERM=xterm-256color", "sh")
-	defer exec.Command("tmux", "-S", sock, "kill-server").Run()
-	keys := func(k ...string) { tmux(append([]string{"send-keys", "-t", "0"}, k...)...) }
 	waitFor := func(want string, escapes bool) string {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			args := []string{"capture-pane", "-p", "-J"} // -J: a wrapped line is one line
-			if escapes {
-				args = append(args, "-e")
-			}
-			s := tmux(args...)
-			if strings.Contains(s, want) {
-				return s
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("waited for %q; screen:\n%s", want, s)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		s, _ := term.waitFor(regexp.MustCompile(regexp.QuoteMeta(want)), escapes, 10*time.Second)
+		return s
 	}
 
 	// Wait for the shell's prompt, so that it is not printed amid the output.

@@ -17,6 +17,7 @@ import (
 )
 
 const replUsage = `usage: synd repl [-c DIR]...
+       synd repl --attach [SOCKET]
 
 An interactive session in a live system: type script instructions (they run
 against $config, or the :target), watch ? and ?? observers report matches
@@ -25,8 +26,15 @@ An open bracket or string continues on the next line; Ctrl-C cancels the
 input, Ctrl-D or :quit leaves. History is kept under the user's config directory.
 
 With -c DIR, the *.pr files under DIR run as synd serve runs a config tree
-(a config-watcher follows their changes). When standard input is not a terminal, instructions are read
-line by line with no prompts.
+(a config-watcher follows their changes): a system of the REPL's own, beside
+any synd serve. With --attach, the REPL works in a running synd serve
+instead, through its control socket (SOCKET, or serve's default): ? shows
+that system's live assertions, what you assert there starts its services,
+and all of it is retracted when the REPL leaves. :services and :why NAME
+answer as synd status and synd why do.
+
+When standard input is not a terminal, instructions are read line by line
+with no prompts.
 
 However the session ends (Ctrl-D, :quit, the end of piped input, SIGINT or
 SIGTERM), every facet is stopped as synd serve stops, so every process it
@@ -94,15 +102,7 @@ func runREPL(env *cmdEnv, args []string) int {
 		Terminal:    terminal,
 		HistoryFile: repl.HistoryFile(),
 	})
-	sig.Release()
-	if code := sig.Status(); code >= 0 {
-		return code
-	}
-	if err != nil {
-		fmt.Fprintf(env.stderr, "synd repl: %v\n", err)
-		return 1
-	}
-	return 0
+	return sig.Exit(env.stderr, "repl", err)
 }
 
 // attachREPL runs the REPL in a running server's $config: what is typed is

@@ -99,18 +99,11 @@ func runRun(env *cmdEnv, args []string) int {
 	}
 	sig := stopOnSignals(h, h.Sys.Shutdown)
 	err := h.Run(context.Background())
-	sig.Release()
-	if code := sig.Status(); code >= 0 {
-		return code
+	code := sig.Exit(env.stderr, "run", err)
+	if code == exitOK && h.Errors() > 0 {
+		return exitFailure
 	}
-	if err != nil {
-		fmt.Fprintf(env.stderr, "synd run: %v\n", err)
-		return 1
-	}
-	if h.Errors() > 0 {
-		return 1
-	}
-	return 0
+	return code
 }
 
 const testUsage = `usage: synd test [-update] [-v] [-trace user|all] [-horizon D] [-max-lines N] [DIR|FILE...]

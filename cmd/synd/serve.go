@@ -31,6 +31,11 @@ With -p and -s, the node listens for Syndicate peers (see docs/networking.md):
 each connection is offered $gatekeeper, as syndicate-server's --port and
 --socket do.
 
+It also listens on a control socket (see --control-socket) through which
+synd status, why, logs, graph and repl --attach look into it; it logs each
+service's lifecycle (--log-format, --log-level), and with -t it writes every
+turn to a trace file (see docs/operating.md).
+
 User settings (see synd settings) are asserted as <user-setting VALUE>.
 
 With --control, scripts get $control, which accepts the message

@@ -74,6 +74,9 @@ func (o *opsFlags) setUp(out io.Writer, opts *host.Options) (*opsRun, error) {
 			r.logger.Info("config file loaded", "file", file)
 		}
 	}
+	opts.OnConnection = func(listener, peer string, closed <-chan struct{}) {
+		r.connection(slog.LevelInfo, "listener", listener, peer, closed)
+	}
 	switch o.logFormat {
 	case "text":
 		r.logger = slog.New(slog.NewTextHandler(out, hopts))
@@ -138,11 +141,9 @@ func (r *opsRun) listen(t *eval.Turn, h *host.Host) {
 	_, err := relay.Listen(t, "unix", path, h.Config, relay.ListenOptions{
 		Session: relay.Options{Name: "control"},
 		OnSession: func(t *eval.Turn, s *relay.Session, peer string) {
-			r.logger.Info("connection accepted", "socket", path)
-			go func() {
-				<-s.Done()
-				r.logger.Info("connection closed", "socket", path)
-			}()
+			// Every synd status makes one: information for debugging,
+			// not for the everyday log.
+			r.connection(slog.LevelDebug, "socket", path, peer, s.Done())
 		},
 	})
 	if err != nil {
@@ -150,6 +151,17 @@ func (r *opsRun) listen(t *eval.Turn, h *host.Host) {
 		return
 	}
 	r.logger.Info("control socket listening", "socket", path)
+}
+
+// connection logs a connection accepted and, when closed is, its end: one
+// record each, naming where it was accepted (attribute where) and the peer.
+func (r *opsRun) connection(level slog.Level, where, addr, peer string, closed <-chan struct{}) {
+	ctx := context.Background()
+	r.logger.Log(ctx, level, "connection accepted", where, addr, "peer", peer)
+	go func() {
+		<-closed
+		r.logger.Log(ctx, level, "connection closed", where, addr, "peer", peer)
+	}()
 }
 
 // stop closes the trace file.

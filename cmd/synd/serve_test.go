@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"os"
 	"os/exec"
@@ -27,60 +26,19 @@ func TestServeRealDaemon(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "hi.pr"),
 		[]byte("<require-service <daemon hi>>\n<daemon hi \"echo hi; sleep 30\">\n"), 0o644))
 	cmd := exec.Command(bin, "serve", "--no-control-socket", "-c", dir)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	cmd.Stderr = os.Stderr
-	require.NoError(t, cmd.Start())
-	defer cmd.Process.Kill()
-
-	lines := make(chan string, 100)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
+	out := startReading(t, cmd, false)
 	hi := regexp.MustCompile(` hi pid=(\d+) service=<daemon hi> stream=stdout$`)
-	waitFor := func(re *regexp.Regexp) []string {
-		deadline := time.After(10 * time.Second)
-		for {
-			select {
-			case l, ok := <-lines:
-				if !ok {
-					t.Fatal("synd serve ended early")
-				}
-				if m := re.FindStringSubmatch(l); m != nil {
-					return m
-				}
-			case <-deadline:
-				t.Fatalf("no line matching %s", re)
-			}
-		}
-	}
-	first, _ := strconv.Atoi(waitFor(hi)[1])
+	first, _ := strconv.Atoi(out.waitFor(hi, 10*time.Second)[1])
 	require.NoError(t, syscall.Kill(first, syscall.SIGKILL))
-	waitFor(regexp.MustCompile(`process exited service=<daemon hi> status=<signal KILL>`))
-	second, _ := strconv.Atoi(waitFor(hi)[1])
+	out.waitFor(regexp.MustCompile(`process exited service=<daemon hi> status=<signal KILL>`), 10*time.Second)
+	second, _ := strconv.Atoi(out.waitFor(hi, 10*time.Second)[1])
 	require.NotEqual(t, first, second, "restarted as a new process")
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		require.NoError(t, err, "synd serve exits 0 on SIGTERM")
-	case <-time.After(10 * time.Second):
-		t.Fatal("synd serve did not stop")
-	}
+	out.drain()
+	require.NoError(t, waitExit(t, cmd, 10*time.Second), "synd serve exits 0 on SIGTERM")
 	for _, pgid := range []int{first, second} {
-		// A killed process may linger a moment as a zombie until reaped.
-		deadline := time.Now().Add(3 * time.Second)
-		err := syscall.Kill(-pgid, 0)
-		for !errors.Is(err, syscall.ESRCH) && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
-			err = syscall.Kill(-pgid, 0)
-		}
+		err := waitGone(-pgid, 3*time.Second)
 		require.True(t, errors.Is(err, syscall.ESRCH), "process group %d still has members: %v", pgid, err)
 	}
 }
@@ -106,14 +64,4 @@ func TestServeControlExit(t *testing.T) {
 	require.ErrorAs(t, err, &exit)
 	require.Equal(t, 7, exit.ExitCode())
 	require.Contains(t, string(out), "stopping with 7")
-}
-
-// buildSynd builds the synd binary into a temporary directory.
-func buildSynd(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "synd")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
 }

@@ -62,7 +62,7 @@ func layout(m *status.Model, opts Options) ([]node, []edge) {
 		if opts.Static {
 			st = "static"
 		}
-		nodes = append(nodes, node{id: ids[k], label: k, state: st, required: s.Required})
+		nodes = append(nodes, node{id: ids[k], label: status.Short(s.Name), state: st, required: s.Required})
 	}
 	var edges []edge
 	for _, s := range m.Services() {

@@ -335,7 +335,7 @@ func namedServiceStates(files []string) func(lang.Value) bool {
 	var named []lang.Value
 	add := func(v lang.Value) {
 		v = lang.Strip(v)
-		if !literal(v) {
+		if !parser.Ground(v) {
 			return
 		}
 		for _, n := range named {
@@ -345,34 +345,24 @@ func namedServiceStates(files []string) func(lang.Value) bool {
 		}
 		named = append(named, v)
 	}
-	var walk func(v lang.Value)
-	walk = func(v lang.Value) {
-		switch x := lang.Unwrap(v).(type) {
-		case *lang.Record:
-			label, _ := lang.Unwrap(x.Label).(lang.Symbol)
-			switch {
-			case len(x.Fields) >= 1 && (label == "require-service" || label == "run-service" || label == "service-state" || label == "restart-service"):
-				add(x.Fields[0])
-			case len(x.Fields) == 2 && label == "depends-on":
-				add(x.Fields[0])
-				if r, ok := lang.Unwrap(x.Fields[1]).(*lang.Record); ok && len(r.Fields) == 2 && lang.Equal(r.Label, lang.Symbol("service-state")) {
-					add(r.Fields[0])
-				}
-			case len(x.Fields) == 2 && label == "daemon":
-				add(&lang.Record{Label: lang.Symbol("daemon"), Fields: []lang.Value{x.Fields[0]}})
-			}
-			for _, f := range x.Fields {
-				walk(f)
-			}
-		case lang.Sequence:
-			for _, e := range x {
-				walk(e)
-			}
-		case *lang.Dictionary:
-			for _, e := range x.Entries() {
-				walk(e.Value)
-			}
+	visit := func(v lang.Value) bool {
+		x, ok := lang.Unwrap(v).(*lang.Record)
+		if !ok {
+			return true
 		}
+		label, _ := lang.Unwrap(x.Label).(lang.Symbol)
+		switch {
+		case len(x.Fields) >= 1 && (label == "require-service" || label == "run-service" || label == "service-state" || label == "restart-service"):
+			add(x.Fields[0])
+		case len(x.Fields) == 2 && label == "depends-on":
+			add(x.Fields[0])
+			if r, ok := lang.Unwrap(x.Fields[1]).(*lang.Record); ok && len(r.Fields) == 2 && lang.Equal(r.Label, lang.Symbol("service-state")) {
+				add(r.Fields[0])
+			}
+		case len(x.Fields) == 2 && label == "daemon":
+			add(&lang.Record{Label: lang.Symbol("daemon"), Fields: []lang.Value{x.Fields[0]}})
+		}
+		return true
 	}
 	for _, f := range files {
 		src, err := os.ReadFile(f)
@@ -384,7 +374,7 @@ func namedServiceStates(files []string) func(lang.Value) bool {
 			continue
 		}
 		for _, v := range vals {
-			walk(v)
+			lang.Walk(v, visit)
 		}
 	}
 	return func(v lang.Value) bool {
@@ -399,36 +389,4 @@ func namedServiceStates(files []string) func(lang.Value) bool {
 		}
 		return false
 	}
-}
-
-// literal reports whether a value read from a script is written out in
-// full: no $variable, ?binder or _ anywhere in it.
-func literal(v lang.Value) bool {
-	switch x := lang.Unwrap(v).(type) {
-	case lang.Symbol:
-		s := string(x)
-		return s != "_" && !strings.HasPrefix(s, "$") && !strings.HasPrefix(s, "?")
-	case *lang.Record:
-		if !literal(x.Label) {
-			return false
-		}
-		for _, f := range x.Fields {
-			if !literal(f) {
-				return false
-			}
-		}
-	case lang.Sequence:
-		for _, e := range x {
-			if !literal(e) {
-				return false
-			}
-		}
-	case *lang.Dictionary:
-		for _, e := range x.Entries() {
-			if !literal(e.Key) || !literal(e.Value) {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -50,6 +51,9 @@ type Options struct {
 	// Relay bounds the sessions of relay listeners and outgoing
 	// connections (zero values: the relay package's defaults).
 	Relay relay.Limits
+	// OnConnection, if set, is told of each connection a relay listener
+	// accepts (see relay.ListenerServiceOptions).
+	OnConnection func(listener, peer string, closed <-chan struct{})
 	// OnLoad, if set, is told of each script file compiled for run-script
 	// (the config-watcher's files among them): once when first loaded, and
 	// again, with reloaded set, each time its text changed.
@@ -123,7 +127,7 @@ func New(opts Options) *Host {
 		h.Gatekeeper = gatekeeper.New(t, h.Config)
 		gatekeeper.StartService(t, h.Config)
 		gatekeeper.StartResolution(t, h.Config)
-		relay.StartListenerService(t, h.Config, opts.Relay)
+		relay.StartListenerService(t, h.Config, relay.ListenerServiceOptions{Limits: opts.Relay, OnConnection: opts.OnConnection})
 		relay.StartConnector(t, h.Config, opts.Relay)
 		runner := opts.Processes
 		if runner == nil {
@@ -158,6 +162,11 @@ func New(opts Options) *Host {
 	})
 	h.Sys.RunPending()
 	for _, c := range classes(opts.Stdlib, h) {
+		if c.builtin {
+			b := builtinScripts()[c.Name]
+			_ = h.runCompiled(c.Name, b.script, b.err, h.Env())
+			continue
+		}
 		_ = h.RunSource(c.Name, c.Source, h.Env())
 	}
 	h.Sys.RunPending()
@@ -172,21 +181,47 @@ func New(opts Options) *Host {
 // boot, so traces do not change when the standard library does.
 const refBase = 1000
 
+// class is a service class script to load; a built-in one, unchanged, is
+// compiled once per process (builtinScripts).
+type class struct {
+	stdlib.Class
+	builtin bool
+}
+
+// builtinScripts are the built-in classes compiled, once per process, by
+// the name New runs them under: a compiled Script is not changed by
+// running it, and every host (every golden test, every benchmark round)
+// would otherwise compile them again.
+var builtinScripts = sync.OnceValue(func() map[string]compiledClass {
+	m := map[string]compiledClass{}
+	for _, c := range stdlib.Classes() {
+		name := "stdlib/" + c.Name
+		s, err := parser.CompileFile(name, c.Source)
+		m[name] = compiledClass{s, err}
+	}
+	return m
+})
+
+type compiledClass struct {
+	script *parser.Script
+	err    error
+}
+
 // classes returns the service class scripts to load: the built-in ones,
 // each replaced by a file of the same name in dir (if given), plus dir's
 // other *.pr files.
-func classes(dir string, h *Host) []stdlib.Class {
-	var out []stdlib.Class
+func classes(dir string, h *Host) []class {
+	var out []class
 	seen := map[string]bool{}
 	for _, c := range stdlib.Classes() {
 		seen[c.Name] = true
 		if dir != "" {
 			if src, err := os.ReadFile(filepath.Join(dir, c.Name)); err == nil {
-				out = append(out, stdlib.Class{Name: filepath.Join(dir, c.Name), Source: src})
+				out = append(out, class{Class: stdlib.Class{Name: filepath.Join(dir, c.Name), Source: src}})
 				continue
 			}
 		}
-		out = append(out, stdlib.Class{Name: "stdlib/" + c.Name, Source: c.Source})
+		out = append(out, class{Class: stdlib.Class{Name: "stdlib/" + c.Name, Source: c.Source}, builtin: true})
 	}
 	if dir != "" {
 		for _, f := range stdlib.ListFiles(dir, ".pr") {
@@ -198,7 +233,7 @@ func classes(dir string, h *Host) []stdlib.Class {
 				h.Error(err)
 				continue
 			}
-			out = append(out, stdlib.Class{Name: f, Source: src})
+			out = append(out, class{Class: stdlib.Class{Name: f, Source: src}})
 		}
 	}
 	return out
@@ -323,6 +358,12 @@ func (h *Host) RunFile(path string) error {
 // RunSource is RunFile for text already read.
 func (h *Host) RunSource(name string, src []byte, env eval.Env) error {
 	s, err := parser.CompileFile(name, src)
+	return h.runCompiled(name, s, err, env)
+}
+
+// runCompiled starts a compiled script (or reports its compile error) in an
+// actor of its own.
+func (h *Host) runCompiled(name string, s *parser.Script, err error, env eval.Env) error {
 	if err != nil {
 		h.Error(err)
 		return err

@@ -1,12 +1,10 @@
 package host_test
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,38 +12,22 @@ import (
 
 	"github.com/synd-lang/synd/eval"
 	"github.com/synd-lang/synd/internal/host"
+	"github.com/synd-lang/synd/internal/syncbuf"
 	"github.com/synd-lang/synd/lang"
 	"github.com/synd-lang/synd/parser"
 	"github.com/synd-lang/synd/stdlib"
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // live is a host running on the real clock with watching on, with helpers to
 // ask $config about an assertion and to wait for a condition.
 type live struct {
 	h   *host.Host
-	out *syncBuffer
+	out *syncbuf.Buffer
 	t   *testing.T
 }
 
 func startLive(t *testing.T) *live {
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	h := host.New(host.Options{Out: out, Watch: true, Processes: &stdlib.SimulatedRunner{}})
 	h.Sys.Hold()
 	ctx, cancel := context.WithCancel(context.Background())

@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/synd-lang/synd/lang"
 	"github.com/synd-lang/synd/parser"
 	"github.com/synd-lang/synd/stdlib"
 )
@@ -128,33 +127,6 @@ func (ld *labelDocs) labels() []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// recordLabels adds to set the symbol labels of records in vals, at any
-// depth, leaving out binders and variables.
-func recordLabels(v lang.Value, set map[string]bool) {
-	switch x := lang.Unwrap(v).(type) {
-	case *lang.Record:
-		if s, ok := lang.Unwrap(x.Label).(lang.Symbol); ok && s != "" && !strings.ContainsAny(string(s[:1]), "?$=_") {
-			set[string(s)] = true
-		}
-		for _, f := range x.Fields {
-			recordLabels(f, set)
-		}
-	case lang.Sequence:
-		for _, e := range x {
-			recordLabels(e, set)
-		}
-	case *lang.Set:
-		for _, e := range x.Elements() {
-			recordLabels(e, set)
-		}
-	case *lang.Dictionary:
-		for _, e := range x.Entries() {
-			recordLabels(e.Key, set)
-			recordLabels(e.Value, set)
-		}
-	}
 }
 
 // daemonKeys are the keys of a daemon spec dictionary that the daemon class

@@ -216,24 +216,14 @@ func (s *Server) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc
 		s.mu.Unlock()
 		s.publish(ctx, p.TextDocument.URI, nil)
 		return reply(ctx, nil, nil)
-	case protocol.MethodTextDocumentHover:
-		var p protocol.HoverParams
+	case protocol.MethodTextDocumentHover, protocol.MethodTextDocumentDefinition, protocol.MethodTextDocumentCompletion:
+		// HoverParams, DefinitionParams and CompletionParams all embed
+		// TextDocumentPositionParams; nothing else in them is used.
+		var p protocol.TextDocumentPositionParams
 		if !decode(&p) {
 			return err
 		}
-		return reply(ctx, s.hover(p.TextDocument.URI, p.Position), nil)
-	case protocol.MethodTextDocumentDefinition:
-		var p protocol.DefinitionParams
-		if !decode(&p) {
-			return err
-		}
-		return reply(ctx, s.definition(p.TextDocument.URI, p.Position), nil)
-	case protocol.MethodTextDocumentCompletion:
-		var p protocol.CompletionParams
-		if !decode(&p) {
-			return err
-		}
-		return reply(ctx, s.complete(p.TextDocument.URI, p.Position), nil)
+		return reply(ctx, s.atPosition(req.Method(), p.TextDocument.URI, p.Position), nil)
 	case protocol.MethodTextDocumentFormatting:
 		var p protocol.DocumentFormattingParams
 		if !decode(&p) {
@@ -363,6 +353,19 @@ func (s *Server) document(u protocol.DocumentURI) *document {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.open[u]
+}
+
+// atPosition answers a request about a position in a document: hover,
+// definition or completion.
+func (s *Server) atPosition(method string, u protocol.DocumentURI, pos protocol.Position) any {
+	switch method {
+	case protocol.MethodTextDocumentHover:
+		return s.hover(u, pos)
+	case protocol.MethodTextDocumentDefinition:
+		return s.definition(u, pos)
+	default:
+		return s.complete(u, pos)
+	}
 }
 
 // hover documents the record label under the cursor, or tells where the
@@ -574,7 +577,7 @@ func (s *Server) complete(u protocol.DocumentURI, pos protocol.Position) *protoc
 		for _, w := range s.workspace() {
 			if v, err := parser.ParseAll(w.path, []byte(w.text), parser.Options{}); err == nil {
 				for _, x := range v {
-					recordLabels(x, labels)
+					check.RecordLabels(x, labels)
 				}
 			}
 		}

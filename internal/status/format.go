@@ -63,7 +63,7 @@ func WriteList(w io.Writer, list []*Service, colour bool, width int) {
 		if s.LastExit != nil {
 			last = lang.Format(s.LastExit)
 		}
-		rows = append(rows, []string{Key(s.Name), s.State(), pids, strconv.Itoa(s.Restarts), ago(s.Since), last})
+		rows = append(rows, []string{Short(s.Name), s.State(), pids, strconv.Itoa(s.Restarts), ago(s.Since), last})
 		states = append(states, s.State())
 	}
 	widths := make([]int, len(header))
@@ -170,4 +170,25 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// elided stands for an embedded reference in Short's text.
+type elided struct{}
+
+// Describe implements lang.Describer: the writer shows #:….
+func (elided) Describe() lang.Value { return lang.Symbol("…") }
+
+// Short is the text of a service name for the one-line list: embedded
+// references (a config-watcher's environment holds some) are written #:…,
+// since the peer's description of them is long and says nothing about
+// the service. Key gives the whole text.
+func Short(name lang.Value) string { return lang.Format(elide(lang.Strip(name))) }
+
+func elide(v lang.Value) lang.Value {
+	return lang.Map(v, func(v lang.Value) (lang.Value, bool) {
+		if _, ok := v.(lang.Embedded); ok {
+			return lang.Embedded{Ref: elided{}}, true
+		}
+		return nil, false
+	})
 }

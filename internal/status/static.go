@@ -2,7 +2,6 @@ package status
 
 import (
 	"os"
-	"strings"
 
 	"github.com/synd-lang/synd/lang"
 	"github.com/synd-lang/synd/parser"
@@ -28,74 +27,18 @@ func FromFiles(files []string) (*Model, []error) {
 			errs = append(errs, err)
 		}
 		for _, v := range vals {
-			walk(v, func(r *lang.Record) {
-				switch lang.Text(r.Label) {
-				case "require-service", "depends-on":
-					if ground(r) {
-						m.Assert(r)
+			lang.Walk(v, func(v lang.Value) bool {
+				if r, ok := lang.Unwrap(v).(*lang.Record); ok {
+					switch lang.Text(r.Label) {
+					case "require-service", "depends-on":
+						if parser.Ground(r) {
+							m.Assert(r)
+						}
 					}
 				}
+				return true
 			})
 		}
 	}
 	return m, errs
-}
-
-// walk calls fn on every record inside v, v included.
-func walk(v lang.Value, fn func(*lang.Record)) {
-	switch x := lang.Unwrap(v).(type) {
-	case *lang.Record:
-		fn(x)
-		walk(x.Label, fn)
-		for _, f := range x.Fields {
-			walk(f, fn)
-		}
-	case lang.Sequence:
-		for _, e := range x {
-			walk(e, fn)
-		}
-	case *lang.Set:
-		for _, e := range x.Elements() {
-			walk(e, fn)
-		}
-	case *lang.Dictionary:
-		for _, e := range x.Entries() {
-			walk(e.Key, fn)
-			walk(e.Value, fn)
-		}
-	}
-}
-
-// ground reports whether v holds no script variable or binder.
-func ground(v lang.Value) bool {
-	ok := true
-	var check func(lang.Value)
-	check = func(v lang.Value) {
-		switch x := lang.Unwrap(v).(type) {
-		case lang.Symbol:
-			if s := string(x); s == "_" || strings.HasPrefix(s, "$") || strings.HasPrefix(s, "?") {
-				ok = false
-			}
-		case *lang.Record:
-			check(x.Label)
-			for _, f := range x.Fields {
-				check(f)
-			}
-		case lang.Sequence:
-			for _, e := range x {
-				check(e)
-			}
-		case *lang.Set:
-			for _, e := range x.Elements() {
-				check(e)
-			}
-		case *lang.Dictionary:
-			for _, e := range x.Entries() {
-				check(e.Key)
-				check(e.Value)
-			}
-		}
-	}
-	check(v)
-	return ok
 }

@@ -38,7 +38,9 @@ type Service struct {
 	// Exits counts the times a process of the service exited.
 	Exits int
 	// Restarts counts the times the service was started again after it had
-	// failed or completed.
+	// failed or completed, and the times its supervisor started (or tried
+	// to start) a process again after one had exited, as systemd's
+	// NRestarts counts automatic restarts.
 	Restarts int
 	// LastExit is the status of the latest exit (an integer, or <error WHY>
 	// for a program that could not be started); nil before any.
@@ -50,6 +52,7 @@ type Service struct {
 	Deps []Dep
 
 	ended    bool      // it failed or completed since it last started
+	exited   bool      // a process of it exited and none has started since
 	lastExit time.Time // when a process of it last exited
 }
 
@@ -250,6 +253,7 @@ func (m *Model) change(v lang.Value, delta int) {
 			// Stopped while still required (restart-service, a dependency
 			// lost): its next start is a restart.
 			s.ended = s.Required
+			s.exited = false
 			m.emit(Event{Service: s.Name, Kind: "stopped"})
 		}
 	case label == "service-state" && len(r.Fields) == 2:
@@ -287,6 +291,7 @@ func (m *Model) change(v lang.Value, delta int) {
 // daemon supervisor tells the model; see stdlib.DaemonEvents).
 func (m *Model) ProcessStarted(name lang.Value, pid int) {
 	s := m.service(name)
+	m.processRestarted(s)
 	if !slices.Contains(s.PIDs, pid) {
 		s.PIDs = append(s.PIDs, pid)
 		slices.Sort(s.PIDs)
@@ -300,10 +305,29 @@ func (m *Model) ProcessExited(name lang.Value, pid int, status lang.Value) {
 	if i := slices.Index(s.PIDs, pid); i >= 0 {
 		s.PIDs = slices.Delete(s.PIDs, i, i+1)
 	}
+	if pid == 0 {
+		m.processRestarted(s) // a start attempt that failed at once
+	}
+	s.exited = true
 	s.Exits++
 	s.LastExit = status
 	s.lastExit = m.now()
 	m.emit(Event{Service: s.Name, Kind: "exited", Status: status})
+}
+
+// processRestarted counts a process start that follows an exit while the
+// service stayed up: the supervisor restarting it by its policy.
+func (m *Model) processRestarted(s *Service) {
+	if !s.exited {
+		return
+	}
+	s.exited = false
+	s.Restarts++
+	e := Event{Service: s.Name, Kind: "restarted", Count: s.Restarts}
+	if !s.lastExit.IsZero() {
+		e.Delay = m.now().Sub(s.lastExit)
+	}
+	m.emit(e)
 }
 
 // Log records a message seen on $log: <log TIMESTAMP {service: NAME, ...}>.
@@ -428,7 +452,7 @@ func (m *Model) stateAdded(s *Service, st string) {
 	switch st {
 	case "started":
 		if s.ended {
-			s.ended = false
+			s.ended, s.exited = false, false
 			s.Restarts++
 			e := Event{Service: s.Name, Kind: "restarted", Count: s.Restarts}
 			if !s.lastExit.IsZero() {

@@ -90,7 +90,11 @@ func TestProcessesAndExits(t *testing.T) {
 	m.ProcessExited(web, 0, val(t, `<error "no such file">`))
 	assert.Empty(t, s.PIDs)
 	assert.Equal(t, 2, s.Exits)
-	assert.Equal(t, 0, s.Restarts, "restarts are counted from states, not exits")
+	assert.Equal(t, 1, s.Restarts, "a start attempt after an exit is a restart, even one that fails at once")
+	m.ProcessStarted(web, 4343)
+	assert.Equal(t, 2, s.Restarts)
+	m.ProcessStarted(web, 4344)
+	assert.Equal(t, 2, s.Restarts, "a second process without an exit before it is no restart")
 	assert.Equal(t, `<error "no such file">`, lang.Format(s.LastExit))
 	for i := 0; i < 20; i++ {
 		m.Log(val(t, `<log "t" {service: <daemon web>, line: "x"}>`))
@@ -240,4 +244,19 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		_, err := Load(val(t, bad))
 		assert.Error(t, err, bad)
 	}
+}
+
+func TestShortElidesReferences(t *testing.T) {
+	ref := lang.Embedded{Ref: lang.Symbol("a long description of a reference")}
+	name := lang.NewRecord(lang.Symbol("config-watcher"), lang.String("etc"),
+		mustDict(t, lang.DictEntry{Key: lang.Symbol("gatekeeper"), Value: ref}))
+	assert.Equal(t, `<config-watcher "etc" {gatekeeper: #:…}>`, Short(name))
+	assert.Contains(t, Key(name), "a long description", "Key keeps the whole text")
+	assert.Equal(t, "<daemon web>", Short(val(t, "<daemon web>")))
+}
+
+func mustDict(t *testing.T, es ...lang.DictEntry) *lang.Dictionary {
+	d, err := lang.NewDictionary(es...)
+	require.NoError(t, err)
+	return d
 }

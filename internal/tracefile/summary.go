@@ -193,7 +193,8 @@ func sorted(m map[string]int, top int) []count {
 
 // Service prints, one line each, the assertions (+), retractions (-) and
 // messages (!) of the trace whose text mentions service (as <daemon web>, or
-// just web), with their time.
+// just web), with their time. The answers to synd status, which mention
+// every service, are left out.
 func Service(files []string, service string, w io.Writer) error {
 	shown := map[string]string{} // handle → text of a shown assertion
 	return Visit(files, func(at time.Time, actor string, actions []*lang.Record) {
@@ -202,8 +203,12 @@ func Service(files []string, service string, w io.Writer) error {
 			mark, text := "", ""
 			switch kind {
 			case "assert", "message":
-				if _, ok := v.(*lang.Record); !ok {
+				r, ok := v.(*lang.Record)
+				if !ok {
 					continue // captures delivered to an observer repeat what was asserted
+				}
+				if l, _ := r.Label.(lang.Symbol); l == "synd-status-reply" {
+					continue // a status snapshot, made for synd status, names every service
 				}
 				text = lang.Format(v)
 				if !strings.Contains(text, service) {

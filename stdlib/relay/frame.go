@@ -73,9 +73,10 @@ func (f *Framer) Feed(p []byte) ([]lang.Value, error) {
 }
 
 func (f *Framer) binaryPackets() ([]lang.Value, error) {
-	// Find every complete packet first, then decode them from one copy with
-	// one decoder: small packets share the decoder's allocations, and the
-	// values do not hold the (possibly much larger) read buffer.
+	// Find every complete packet first, then decode them all with one
+	// decoder: small packets share the decoder's allocations. The decoder
+	// copies what the values keep (NewDecoder: they share no memory with its
+	// input), so the values never hold on to the buffer.
 	end, count := 0, 0
 	var scanErr error
 	for {
@@ -100,7 +101,7 @@ func (f *Framer) binaryPackets() ([]lang.Value, error) {
 	}
 	var out []lang.Value
 	if count > 0 {
-		d := lang.NewDecoder(bytes.Clone(f.buf[:end]))
+		d := lang.NewDecoder(f.buf[:end])
 		out = make([]lang.Value, 0, count)
 		for range count {
 			v, err := d.Next()

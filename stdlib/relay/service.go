@@ -65,6 +65,16 @@ type Limits struct {
 	MaxOutbound int
 }
 
+// ListenerServiceOptions configure the relay-listener service class.
+type ListenerServiceOptions struct {
+	Limits
+	// OnConnection, if set, is told of each connection a listener accepts:
+	// the listener's address (as written in its relay-listener record), the
+	// peer's, and a channel closed when the connection has ended. It is
+	// called in the listener's turn and must not block.
+	OnConnection func(listener, peer string, closed <-chan struct{})
+}
+
 func (l Limits) apply(o Options) Options {
 	o.MaxPacket, o.MaxOutbound = l.MaxPacket, l.MaxOutbound
 	return o
@@ -76,7 +86,7 @@ func (l Limits) apply(o Options) Options {
 // (<tcp HOST PORT> or <unix PATH>) is listened on and each connection is
 // offered GATEKEEPER as its oid 0. The service is started, then ready once
 // listening; failed (with the error reported) if it cannot listen.
-func StartListenerService(t *eval.Turn, config *eval.Ref, limits Limits) {
+func StartListenerService(t *eval.Turn, config *eval.Ref, opts ListenerServiceOptions) {
 	t.During(config, recPattern("run-service", recPattern("relay-listener", capture, capture)), func(t *eval.Turn, caps []lang.Value) {
 		name := rec("relay-listener", caps[0], caps[1])
 		t.Assert(config, rec("service-state", name, lang.Symbol("started")))
@@ -100,7 +110,12 @@ func StartListenerService(t *eval.Turn, config *eval.Ref, limits Limits) {
 			fail(fmt.Errorf("the gatekeeper must be a reference, not %s", lang.Format(caps[1])))
 			return
 		}
-		l, err := Listen(t, addr.Network, addr.Address, gk, ListenOptions{Session: limits.apply(Options{})})
+		lo := ListenOptions{Session: opts.Limits.apply(Options{})}
+		if opts.OnConnection != nil {
+			where := lang.Format(caps[0])
+			lo.OnSession = func(_ *eval.Turn, s *Session, peer string) { opts.OnConnection(where, peer, s.Done()) }
+		}
+		l, err := Listen(t, addr.Network, addr.Address, gk, lo)
 		if err != nil {
 			fail(err)
 			return

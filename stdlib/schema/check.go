@@ -252,39 +252,12 @@ func expression(items []lang.Value, i int) int {
 // unescape turns the `=sym` of a template into the symbol sym, keeping
 // positions.
 func unescape(v lang.Value) lang.Value {
-	switch x := v.(type) {
-	case *lang.Annotated:
-		return &lang.Annotated{Annotations: x.Annotations, Value: unescape(x.Value), Pos: x.Pos}
-	case lang.Symbol:
-		if len(x) > 1 && x[0] == '=' {
-			return x[1:]
+	return lang.Map(v, func(v lang.Value) (lang.Value, bool) {
+		if x, ok := v.(lang.Symbol); ok && len(x) > 1 && x[0] == '=' {
+			return x[1:], true
 		}
-	case *lang.Record:
-		fs := make([]lang.Value, len(x.Fields))
-		for i, f := range x.Fields {
-			fs[i] = unescape(f)
-		}
-		return lang.NewRecord(unescape(x.Label), fs...)
-	case lang.Sequence:
-		out := make(lang.Sequence, len(x))
-		for i, e := range x {
-			out[i] = unescape(e)
-		}
-		return out
-	case *lang.Set:
-		es := make([]lang.Value, x.Len())
-		for i, e := range x.Elements() {
-			es[i] = unescape(e)
-		}
-		return lang.SetOf(es...)
-	case *lang.Dictionary:
-		kvs := make([]lang.Value, 0, 2*x.Len())
-		for _, e := range x.Entries() {
-			kvs = append(kvs, unescape(e.Key), unescape(e.Value))
-		}
-		return lang.DictionaryOf(kvs...)
-	}
-	return v
+		return nil, false
+	})
 }
 
 // Explain returns the definitions that give records this label, in the text
