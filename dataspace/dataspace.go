@@ -33,6 +33,17 @@ type Dataspace struct {
 	// pattern value is reused — a script's constant pattern is built once
 	// per site — is not parsed and compiled again. Bounded by maxShapes.
 	shapes map[*lang.Record]*shape
+	// likeShapes finds them by the pattern's value (its hash, confirmed
+	// with Equal), for equal patterns built anew: a script's pattern with
+	// the same variables' values, a peer's Observe decoded again.
+	likeShapes map[uint64]*likeShape
+}
+
+// likeShape is a compiled pattern filed by the hash of its wire value.
+type likeShape struct {
+	pattern lang.Value
+	shape   *shape
+	next    *likeShape // another pattern of the same hash
 }
 
 // maxShapes bounds the compiled-pattern cache of a dataspace.
@@ -63,7 +74,7 @@ func New() *Dataspace {
 
 // find returns the entry of v, of hash h, if v is present.
 func (d *Dataspace) find(v lang.Value, h uint64) *entry {
-	return d.index.entries.find(h, func(e *entry) bool { return lang.Equal(e.value, v) })
+	return d.index.entries.find(h, func(e *entry) bool { return fastEqual(e.value, v) })
 }
 
 // Assert adds v under handle h. If v is <Observe PATTERN #:observer> with a
@@ -76,11 +87,14 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 	if _, dup := d.byHandle[h]; dup {
 		return fmt.Errorf("handle %d asserted twice", h)
 	}
-	hv, ck, labelHash := valueKeys(v)
+	hv, ck, labelHash, c := d.index.valueKeys(v)
 	e := d.find(v, hv)
 	if e == nil {
+		if c == nil {
+			c = d.index.class(ck, true)
+		}
 		e = d.pool.get()
-		e.value, e.hash, e.class = v, hv, d.index.class(ck, true)
+		e.value, e.hash, e.class = v, hv, c
 		d.index.link(e)
 	}
 	d.byHandle[h] = e
@@ -152,7 +166,7 @@ func (d *Dataspace) Assertions() []lang.Value {
 // is not an observation.
 func (d *Dataspace) parseObserve(v lang.Value) (target any, sh *shape, ok bool) {
 	r, isRec := v.(*lang.Record)
-	if !isRec || len(r.Fields) != 2 || !lang.Equal(r.Label, SymObserve) {
+	if !isRec || len(r.Fields) != 2 || !fastEqual(r.Label, SymObserve) {
 		return nil, nil, false
 	}
 	emb, isEmb := r.Fields[1].(lang.Embedded)
@@ -163,9 +177,21 @@ func (d *Dataspace) parseObserve(v lang.Value) (target any, sh *shape, ok bool) 
 	if sh := d.shapes[pr]; sh != nil {
 		return emb.Ref, sh, true
 	}
-	sh, err := compileWire(r.Fields[0])
-	if err != nil {
-		return nil, nil, false
+	h := hashValue(r.Fields[0])
+	for l := d.likeShapes[h]; l != nil && sh == nil; l = l.next {
+		if fastEqual(l.pattern, r.Fields[0]) {
+			sh = l.shape
+		}
+	}
+	if sh == nil {
+		var err error
+		if sh, err = compileWire(r.Fields[0]); err != nil {
+			return nil, nil, false
+		}
+		if len(d.likeShapes) >= maxShapes || d.likeShapes == nil {
+			d.likeShapes = make(map[uint64]*likeShape)
+		}
+		d.likeShapes[h] = &likeShape{pattern: r.Fields[0], shape: sh, next: d.likeShapes[h]}
 	}
 	if pr != nil {
 		if len(d.shapes) >= maxShapes || d.shapes == nil {

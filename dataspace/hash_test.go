@@ -48,6 +48,7 @@ func TestHashAgreesWithEqual(t *testing.T) {
 	for _, a := range cs {
 		for _, b := range cs {
 			ha, hb := hashValue(a), hashValue(b)
+			assert.Equal(t, lang.Equal(a, b), fastEqual(a, b), "fastEqual(%s, %s)", lang.Format(a), lang.Format(b))
 			if lang.Equal(a, b) {
 				assert.Equal(t, ha, hb, "%s and %s are equal", lang.Format(a), lang.Format(b))
 			} else {
@@ -369,4 +370,24 @@ func TestManyObserversOfOneGroup(t *testing.T) {
 		d.Retract(fx, h)
 	}
 	check(0)
+}
+
+// Equal Observe patterns built anew share their compiled shape; a pattern
+// whose hash collides with another's is not given the other's shape.
+func TestShapesByValue(t *testing.T) {
+	d := New()
+	mk := func(label string) lang.Value {
+		return Observe(Group{Kind: GroupRecord, Label: lang.Symbol(label), Entries: []GroupEntry{{lang.Int(0), Bind{Discard{}}}}}, lang.String("o"))
+	}
+	_, a1, ok := d.parseObserve(mk("a"))
+	require.True(t, ok)
+	_, a2, ok := d.parseObserve(mk("a"))
+	require.True(t, ok)
+	assert.Same(t, a1, a2, "an equal pattern, built anew")
+	b := mk("b")
+	d.likeShapes[hashValue(b.(*lang.Record).Fields[0])] = &likeShape{pattern: mk("a").(*lang.Record).Fields[0], shape: a1}
+	_, bs, ok := d.parseObserve(b)
+	require.True(t, ok)
+	assert.NotSame(t, a1, bs)
+	assert.Equal(t, lang.Symbol("b"), bs.root.val)
 }

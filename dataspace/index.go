@@ -96,8 +96,12 @@ func (s *shape) add(p Pattern, path []lang.Value) {
 		default:
 			s.tests = append(s.tests, test{path: path, kind: tDictionary})
 		}
-		es := slices.Clone(x.Entries)
-		slices.SortFunc(es, func(a, b GroupEntry) int { return lang.Compare(a.Key, b.Key) })
+		es := x.Entries // as ParsePattern reads them from a dictionary: in key order
+		byKey := func(a, b GroupEntry) int { return lang.Compare(a.Key, b.Key) }
+		if !slices.IsSortedFunc(es, byKey) {
+			es = slices.Clone(es)
+			slices.SortFunc(es, byKey)
+		}
 		for _, e := range es {
 			s.add(e.Pattern, append(path[:len(path):len(path)], e.Key))
 		}
@@ -183,6 +187,33 @@ func literalClass(v lang.Value, h uint64) classKey {
 }
 
 // valueKeys computes what the bag and the index need to know of a value: its
+// hash, and its class's key; for a record, also its label's hash; and its
+// class, if it is at hand (else nil).
+func (ix *index) valueKeys(v lang.Value) (h uint64, ck classKey, labelHash uint64, c *class) {
+	if x, ok := v.(*lang.Record); ok {
+		ck, c = ix.recordClass(x.Label)
+		return hashRecord(0, ck.labelHash, x.Fields), ck, ck.labelHash, c
+	}
+	h, ck, labelHash = valueKeys(v)
+	return h, ck, labelHash, nil
+}
+
+// recordClass returns the key of the class of records labelled label, and
+// the class itself if it exists. The class last found is remembered, so that
+// a run of records of one label hashes it once.
+func (ix *index) recordClass(label lang.Value) (classKey, *class) {
+	if c := ix.lastClass; c != nil && fastEqual(c.key.val, label) {
+		return c.key, c
+	}
+	ck := recordClass(label, hashValue(label))
+	c := ix.class(ck, false)
+	if c != nil {
+		ix.lastClass = c
+	}
+	return ck, c
+}
+
+// valueKeys computes what the bag and the index need to know of a value: its
 // hash, and its class's key; for a record, also its label's hash.
 func valueKeys(v lang.Value) (h uint64, ck classKey, labelHash uint64) {
 	switch x := v.(type) {
@@ -212,11 +243,35 @@ func equalAll(a, b []lang.Value) bool {
 		return false
 	}
 	for i := range a {
-		if !lang.Equal(a[i], b[i]) {
+		if !fastEqual(a[i], b[i]) {
 			return false
 		}
 	}
 	return true
+}
+
+// fastEqual is lang.Equal, with the commonest cases (labels, literals and
+// the records made of them) compared directly.
+func fastEqual(a, b lang.Value) bool {
+	switch x := a.(type) {
+	case lang.Symbol:
+		if y, ok := b.(lang.Symbol); ok {
+			return x == y
+		}
+	case lang.String:
+		if y, ok := b.(lang.String); ok {
+			return x == y
+		}
+	case lang.Int:
+		if y, ok := b.(lang.Int); ok {
+			return x == y
+		}
+	case *lang.Record:
+		if y, ok := b.(*lang.Record); ok {
+			return x == y || len(x.Fields) == len(y.Fields) && fastEqual(x.Label, y.Label) && equalAll(x.Fields, y.Fields)
+		}
+	}
+	return lang.Equal(a, b)
 }
 
 // walk follows a path from the root.
@@ -231,43 +286,48 @@ func walk(v lang.Value, path []lang.Value) (lang.Value, bool) {
 }
 
 // leafKey collects, into consts, the values v has where a signature's tests
-// look (labels and literals), and their hash; it reports false if v fails a
-// structural test. rootLabelHash is the hash of v's label when the first test
-// is the record test at the root (its label is the class's).
-func leafKey(consts []lang.Value, tests []test, v lang.Value, rootLabelHash uint64) ([]lang.Value, uint64, bool) {
-	var h uint64
+// look (labels and literals); it reports false if v fails a structural test.
+func leafKey(consts []lang.Value, tests []test, v lang.Value) ([]lang.Value, bool) {
 	for i := range tests {
 		t := &tests[i]
 		n, ok := walk(v, t.path)
 		if !ok {
-			return consts, 0, false
+			return consts, false
 		}
 		switch t.kind {
 		case tRecord:
 			r, ok := n.(*lang.Record)
 			if !ok {
-				return consts, 0, false
+				return consts, false
 			}
 			consts = append(consts, r.Label)
-			if i == 0 && len(t.path) == 0 && rootLabelHash != 0 {
-				h = mix(h, rootLabelHash)
-			} else {
-				h = mix(h, hashValue(r.Label))
-			}
 		case tSequence:
 			if _, ok := n.(lang.Sequence); !ok {
-				return consts, 0, false
+				return consts, false
 			}
 		case tDictionary:
 			if _, ok := n.(*lang.Dictionary); !ok {
-				return consts, 0, false
+				return consts, false
 			}
 		case tLiteral:
 			consts = append(consts, n)
-			h = mix(h, hashValue(n))
 		}
 	}
-	return consts, h, true
+	return consts, true
+}
+
+// leafHash is hashConsts(consts) for a leaf of sig, given the hash of the
+// root's label if known (else 0) when sig tests it first.
+func (sig *signature) leafHash(consts []lang.Value, rootLabelHash uint64) uint64 {
+	var h uint64
+	for i, c := range consts {
+		if i == 0 && sig.rootRecord && rootLabelHash != 0 {
+			h = mix(h, rootLabelHash)
+		} else {
+			h = mix(h, hashValue(c))
+		}
+	}
+	return h
 }
 
 type signature struct {
@@ -282,6 +342,12 @@ type signature struct {
 	// does not list them.
 	single bool
 	only   *leaf
+	// last is the leaf found last: a run of values (messages on one topic)
+	// reaching one leaf finds it without hashing.
+	last *leaf
+	// rootRecord: the first test is the record test at the root, so the
+	// first constant is the label of the class.
+	rootRecord bool
 }
 
 type leaf struct {
@@ -319,6 +385,9 @@ func (sig *signature) dropLeafIfEmpty(lf *leaf) {
 	}
 	if sig.only == lf {
 		sig.only = nil
+	}
+	if sig.last == lf {
+		sig.last = nil
 	}
 	if p := sig.leaves[lf.hash]; p == lf {
 		if lf.next == nil {
@@ -458,6 +527,7 @@ type index struct {
 	sigs      map[string]*signature
 	classes   map[uint64]*class   // by classKey.hash; equal hashes chained
 	star      *class              // signatures whose root is unconstrained
+	lastClass *class              // the record class found last
 	entries   htab[entry, *entry] // one entry per distinct value
 	seq       uint64              // of the last entry to appear
 	tuplePool pool[tuple]
@@ -466,6 +536,7 @@ type index struct {
 	consts  []lang.Value
 	caps    []lang.Value
 	capSlab []lang.Value // capture tuples are carved from it, never reused
+	boxes   lang.SequenceBoxes
 }
 
 // class gathers, for one root class, the signatures filed under it and the
@@ -524,7 +595,7 @@ func (ix *index) class(k classKey, create bool) *class {
 		return ix.star
 	}
 	for c := ix.classes[k.hash]; c != nil; c = c.next {
-		if c.key.kind == k.kind && (k.val == nil || lang.Equal(c.key.val, k.val)) {
+		if c.key.kind == k.kind && (k.val == nil || fastEqual(c.key.val, k.val)) {
 			return c
 		}
 	}
@@ -540,6 +611,9 @@ func (ix *index) class(k classKey, create bool) *class {
 func (ix *index) dropClassIfEmpty(c *class) {
 	if c == ix.star || len(c.sigs) != 0 || c.nentries != 0 {
 		return
+	}
+	if ix.lastClass == c {
+		ix.lastClass = nil
 	}
 	h := c.key.hash
 	if p := ix.classes[h]; p == c {
@@ -563,7 +637,7 @@ func (ix *index) dropClassIfEmpty(c *class) {
 // nil if v fails the signature's structural tests (or, without create, no
 // observer or value shares its constants).
 func (ix *index) leafOf(sig *signature, v lang.Value, rootLabelHash uint64, create bool) *leaf {
-	consts, h, ok := leafKey(ix.consts[:0], sig.tests, v, rootLabelHash)
+	consts, ok := leafKey(ix.consts[:0], sig.tests, v)
 	ix.consts = consts
 	if !ok {
 		return nil
@@ -571,7 +645,14 @@ func (ix *index) leafOf(sig *signature, v lang.Value, rootLabelHash uint64, crea
 	if sig.only != nil {
 		return sig.only
 	}
-	return sig.findLeaf(consts, h, create)
+	if lf := sig.last; lf != nil && equalAll(lf.consts, consts) {
+		return lf
+	}
+	lf := sig.findLeaf(consts, sig.leafHash(consts, rootLabelHash), create)
+	if lf != nil {
+		sig.last = lf
+	}
+	return lf
 }
 
 // addValue files a value that has just appeared in the bag.
@@ -624,15 +705,16 @@ func (ix *index) leafRemove(fx Effects, sig *signature, lf *leaf, e *entry) {
 // message delivers a message to every observer it matches.
 func (ix *index) message(fx Effects, v lang.Value) {
 	var rootLabelHash uint64
-	var ck classKey
-	switch x := v.(type) {
-	case *lang.Record:
-		rootLabelHash = hashValue(x.Label)
-		ck = recordClass(x.Label, rootLabelHash)
-	default:
-		_, ck, _ = valueKeys(v)
+	var c *class
+	if x, ok := v.(*lang.Record); ok {
+		var ck classKey
+		ck, c = ix.recordClass(x.Label)
+		rootLabelHash = ck.labelHash
+	} else {
+		_, ck, _ := valueKeys(v)
+		c = ix.class(ck, false)
 	}
-	if c := ix.class(ck, false); c != nil {
+	if c != nil {
 		ix.messageSigs(fx, c.sigs, v, rootLabelHash)
 	}
 	ix.messageSigs(fx, ix.star.sigs, v, 0)
@@ -672,15 +754,20 @@ func (ix *index) project(v lang.Value, paths [][]lang.Value) []lang.Value {
 
 // tupleOf makes the capture tuple of v from its projection caps: a single
 // capture of a record's or sequence's field is that field's own one-element
-// window of the (immutable) value; other tuples are carved from a slab.
+// window of the (immutable) value; other tuples are carved from a slab. It
+// boxes the tuple without an allocation of its own.
 func (ix *index) tupleOf(v lang.Value, paths [][]lang.Value, caps []lang.Value) lang.Value {
+	return ix.boxes.Box(ix.tupleSeq(v, paths, caps))
+}
+
+func (ix *index) tupleSeq(v lang.Value, paths [][]lang.Value, caps []lang.Value) lang.Sequence {
 	if len(paths) == 1 && len(paths[0]) > 0 {
 		p := paths[0]
 		parent, _ := walk(v, p[:len(p)-1])
 		if i, ok := p[len(p)-1].(lang.Int); ok {
 			switch x := parent.(type) {
 			case *lang.Record:
-				return lang.Sequence(x.Fields[i : i+1 : i+1])
+				return x.Fields[i : i+1 : i+1]
 			case lang.Sequence:
 				return x[i : i+1 : i+1]
 			}
@@ -774,7 +861,8 @@ func (ix *index) addObserver(fx Effects, o *observer, sh *shape) {
 	if sig == nil {
 		c := ix.class(sh.root, true)
 		sig = &signature{id: id, tests: sh.tests, class: c, leaves: map[uint64]*leaf{},
-			single: len(sh.consts) == 0 || len(sh.consts) == 1 && (sh.root.kind == cRecord || sh.root.kind == cLiteral)}
+			single:     len(sh.consts) == 0 || len(sh.consts) == 1 && (sh.root.kind == cRecord || sh.root.kind == cLiteral),
+			rootRecord: sh.root.kind == cRecord}
 		ix.sigs[id] = sig
 		c.sigs = append(c.sigs, sig)
 		// A new signature starts with every present value it can file.

@@ -84,7 +84,7 @@ func (t *htab[E, P]) remove(p P) {
 // minShrink is the size below which a table does not shrink, so that one
 // that fills and empties again and again (a batch of assertions made and
 // retracted) is not rebuilt each time.
-const minShrink = 64
+const minShrink = 256
 
 func (t *htab[E, P]) resize(n int) {
 	old := t.slots

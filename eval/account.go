@@ -72,7 +72,7 @@ func (a *Account) Post(ctx context.Context, facet *Facet, fn func(t *Turn)) erro
 	sys := facet.actor.sys
 	a.borrow()
 	sys.mu.Lock()
-	sys.posted = append(sys.posted, action{kind: evRun, facet: facet, run: fn, acct: a})
+	sys.posted = append(sys.posted, runAction(facet, fn, a))
 	sys.outside.Store(true)
 	sys.mu.Unlock()
 	sys.signal()
@@ -121,6 +121,12 @@ func (a *Account) Close() {
 var ErrAccountClosed = fmt.Errorf("account closed")
 
 func (a *Account) borrow() { a.debt.Add(1) }
+
+// borrowN charges n more queued events to the account. A turn charged to
+// it borrows once, when it ends, for all the deliveries it queued (as
+// syndicate-rs charges a turn's actions when it commits): none of them can
+// be taken off the queue before that.
+func (a *Account) borrowN(n int64) { a.debt.Add(n) }
 
 // repay is called on the scheduler's goroutine as an event charged to the
 // account is taken off the queue.

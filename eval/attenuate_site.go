@@ -21,6 +21,14 @@ import (
 type caveatSite struct {
 	direct bool
 	cavs   []siteCaveat
+	vars   []string // the variables of its holes, each once
+
+	// The caveats last filled in, and the values of vars they were filled
+	// in with: a site run again with the same values (the processes of one
+	// user, say) shares them, as Caveats never change.
+	last     Caveats
+	lastVals []lang.Value
+	filled   bool
 }
 
 type siteCaveat struct {
@@ -103,7 +111,51 @@ func compileCaveatSite(cs []parser.Caveat) *caveatSite {
 		}
 	}
 	s.direct = true
+	for _, c := range s.cavs {
+		if c.reject != nil {
+			s.vars = c.reject.collectVars(s.vars)
+		}
+		for _, a := range c.alts {
+			s.vars = a.pat.collectVars(s.vars)
+			s.vars = a.tmpl.collectVars(s.vars)
+		}
+	}
 	return s
+}
+
+func addVar(vars []string, name string) []string {
+	for _, v := range vars {
+		if v == name {
+			return vars
+		}
+	}
+	return append(vars, name)
+}
+
+func (p *sitePat) collectVars(vars []string) []string {
+	if p.fixed != nil {
+		return vars
+	}
+	if p.kind == siteVar {
+		return addVar(vars, p.name)
+	}
+	for _, s := range p.subs {
+		vars = s.collectVars(vars)
+	}
+	return vars
+}
+
+func (t *siteTmpl) collectVars(vars []string) []string {
+	if t.fixed != nil {
+		return vars
+	}
+	if t.kind == siteVar {
+		return addVar(vars, t.name)
+	}
+	for _, s := range t.subs {
+		vars = s.collectVars(vars)
+	}
+	return vars
 }
 
 // compileSiteRewrite compiles an accept (<rewrite <bind P> <ref 0>>) or a
@@ -286,11 +338,26 @@ func (t *siteTmpl) fill(env Env) (ctmpl, bool) {
 		return tLit{lang.Strip(v)}, true
 	case siteRec, siteArr:
 		fs := make([]ctmpl, len(t.subs))
+		lits := true
 		for i, s := range t.subs {
 			var ok bool
 			if fs[i], ok = s.fill(env); !ok {
 				return nil, false
 			}
+			_, lit := fs[i].(tLit)
+			lits = lits && lit
+		}
+		if lits {
+			// Nothing of it comes from the value rewritten: it is built
+			// now, once, instead of at every rewrite.
+			vs := make([]lang.Value, len(fs))
+			for i, f := range fs {
+				vs[i] = f.(tLit).v
+			}
+			if t.kind == siteRec {
+				return tLit{&lang.Record{Label: t.label, Fields: vs}}, true
+			}
+			return tLit{lang.Sequence(vs)}, true
 		}
 		if t.kind == siteRec {
 			return tRec{t.label, fs}, true
@@ -308,6 +375,39 @@ func (s *caveatSite) fill(x *interp, cs []parser.Caveat, env Env) (Caveats, bool
 	if !s.direct {
 		return Caveats{}, false
 	}
+	var buf [8]lang.Value
+	vals := buf[:0]
+	for _, name := range s.vars {
+		v, ok := env.Lookup(name)
+		if !ok {
+			return Caveats{}, false
+		}
+		vals = append(vals, v)
+	}
+	if s.filled && sameValues(vals, s.lastVals) {
+		return s.last, true
+	}
+	out, ok := s.fillNew(x, cs, env)
+	if ok {
+		s.last, s.lastVals, s.filled = out, append(s.lastVals[:0], vals...), true
+	}
+	return out, ok
+}
+
+func sameValues(a, b []lang.Value) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !lang.Equal(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// fillNew builds the checked caveats of the site with env's values.
+func (s *caveatSite) fillNew(x *interp, cs []parser.Caveat, env Env) (Caveats, bool) {
 	src := &caveatSource{build: func() []lang.Value {
 		vs, err := x.caveatValues(nil, cs, env)
 		if err != nil || len(vs) != len(cs) {

@@ -94,3 +94,32 @@ func TestCaveatSiteMatchesGeneralPath(t *testing.T) {
 		assert.False(t, ok, caveats)
 	}
 }
+
+// TestCaveatSiteReuse: a site filled in again with the same values of its
+// variables shares the caveats it made; other values make new ones.
+func TestCaveatSiteReuse(t *testing.T) {
+	s, err := parser.CompileFile("test.pr", []byte("let ?x = <* $cap [<rewrite <log ?ts ?d> <log $ts $d <user $user>>>]>\n"))
+	require.NoError(t, err)
+	tp := s.Body[0].(*parser.Let).Expr.(*parser.ETemplate).Template.(*parser.TAttenuate)
+	x := &interp{script: s}
+	site := x.caveatSite(tp)
+	require.Equal(t, []string{"user"}, site.vars)
+	fill := func(user string, other int) Caveats {
+		cs, ok := site.fill(x, tp.Caveats, Env{}.With("user", lang.Symbol(user)).With("other", lang.Int(other)))
+		require.True(t, ok)
+		return cs
+	}
+	rewrite := func(cs Caveats) string {
+		v, ok := cs.Rewrite(nil, lang.NewRecord(lang.Symbol("log"), lang.String("t"), lang.Int(1)))
+		require.True(t, ok)
+		return lang.Format(v)
+	}
+	a := fill("alice", 1)
+	b := fill("alice", 2) // a variable the site does not use
+	c := fill("bob", 1)
+	assert.Same(t, &a.checked[0], &b.checked[0])
+	assert.NotSame(t, &a.checked[0], &c.checked[0])
+	assert.Equal(t, `<log "t" 1 <user alice>>`, rewrite(b))
+	assert.Equal(t, `<log "t" 1 <user bob>>`, rewrite(c))
+	assert.Equal(t, `<rewrite <rec log [<bind <_>> <bind <_>>]> <rec log [<ref 0> <ref 1> <rec user [<lit bob>]>]>>`, lang.Format(c.Values()[0]))
+}

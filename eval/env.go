@@ -115,15 +115,91 @@ func (e Env) flatten() *envNode {
 		fs[k] = f
 		k++
 	}
-	root := e.root
-	if root == nil {
-		root = &envNode{}
-	}
+	// The frames go into copies of the nodes on their paths, made once
+	// per flatten and then changed in place: the old trie is shared by
+	// older Envs and never changes.
+	var b envBuilder
+	root := b.own(e.root)
+	leaves := make([]envLeaf, k)  // one allocation for the leaves
 	for i := k - 1; i >= 0; i-- { // oldest first: the newest stays
-		f := fs[i]
-		root, _ = root.put(&envLeaf{hash: envHash(f.name), name: f.name, val: f.val, seq: f.seq}, 0)
+		f, l := fs[i], &leaves[i]
+		*l = envLeaf{hash: envHash(f.name), name: f.name, val: f.val, seq: f.seq}
+		root = b.put(root, l, 0)
 	}
 	return root
+}
+
+// envBuilder puts several leaves into a trie, copying each node on their
+// paths once (the nodes it made itself it changes in place).
+type envBuilder struct {
+	fresh [2 * maxFrames]*envNode
+	n     int
+}
+
+// own returns a node of the builder's with n's contents (n itself if the
+// builder made it); nil stands for the empty node.
+func (b *envBuilder) own(n *envNode) *envNode {
+	if n == nil {
+		// A first trie: the node and room for a flatten's leaves at once.
+		nk := &struct {
+			n envNode
+			k [maxFrames + 1]envSlot
+		}{}
+		nk.n.kids = nk.k[:0]
+		n = &nk.n
+	} else {
+		for _, x := range b.fresh[:b.n] {
+			if x == n {
+				return n
+			}
+		}
+		kids := make([]envSlot, len(n.kids), len(n.kids)+maxFrames)
+		copy(kids, n.kids)
+		n = &envNode{bitmap: n.bitmap, kids: kids}
+	}
+	b.made(n)
+	return n
+}
+
+// put is n.put for a node the builder owns, changed in place.
+func (b *envBuilder) put(n *envNode, l *envLeaf, shift uint) *envNode {
+	bit := uint32(1) << ((l.hash >> shift) & 31)
+	pos := bits.OnesCount32(n.bitmap & (bit - 1))
+	if n.bitmap&bit == 0 {
+		n.bitmap |= bit
+		n.kids = slices.Insert(n.kids, pos, envSlot{leaf: l})
+		return n
+	}
+	s := n.kids[pos]
+	if s.node != nil {
+		n.kids[pos] = envSlot{node: b.put(b.own(s.node), l, shift+envBits)}
+		return n
+	}
+	if s.leaf.hash == l.hash {
+		// Same hash: replace the name in the chain, or add to it.
+		chain := l
+		for x := s.leaf; x != nil; x = x.next {
+			if x.name != l.name {
+				chain = &envLeaf{hash: x.hash, name: x.name, val: x.val, seq: x.seq, next: chain}
+			}
+		}
+		n.kids[pos] = envSlot{leaf: chain}
+		return n
+	}
+	// Two hashes share this slot: push both one level down.
+	sub := &envNode{bitmap: uint32(1) << ((s.leaf.hash >> (shift + envBits)) & 31), kids: make([]envSlot, 1, 2)}
+	sub.kids[0] = s
+	b.made(sub)
+	n.kids[pos] = envSlot{node: b.put(sub, l, shift+envBits)}
+	return n
+}
+
+// made records a node the builder made, to be changed in place.
+func (b *envBuilder) made(n *envNode) {
+	if b.n < len(b.fresh) {
+		b.fresh[b.n] = n
+		b.n++
+	}
 }
 
 func (n *envNode) put(l *envLeaf, shift uint) (*envNode, bool) {

@@ -35,9 +35,17 @@ func (e turnEffects) Retract(h Handle) {
 }
 
 func (e turnEffects) Message(o any, caps lang.Value) {
-	if r, ok := o.(*Ref); ok {
-		e.t.Message(r, caps)
+	r, ok := o.(*Ref)
+	if !ok {
+		return
 	}
+	if t := e.t; t.relaying && r.caveats.Len() == 0 {
+		// Relaying a delivery (the dataspace's own turn always is), to
+		// an observer that is not attenuated: Message would check nothing.
+		t.deliver(evMessage, r, caps, 0, t.from)
+		return
+	}
+	e.t.Message(r, caps)
 }
 
 // Assert implements Entity.

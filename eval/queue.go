@@ -13,9 +13,10 @@ type eventQueue struct {
 	buf  []action
 	head int
 	n    int
-	// stale is how many slots just before head have been taken and not
-	// yet cleared.
-	stale int
+	// taken counts the actions ever taken; sweptTo is what it was at the
+	// last sweep (or growth). The slots taken in between hold stale
+	// actions, except those appended to since (see sweep).
+	taken, sweptTo uint64
 }
 
 // keptCapacity is the most an idle queue keeps for reuse; a burst bigger
@@ -32,9 +33,6 @@ func (q *eventQueue) slot() *action {
 	}
 	p := &q.buf[(q.head+q.n)&(len(q.buf)-1)]
 	q.n++
-	if free := len(q.buf) - q.n; q.stale > free {
-		q.stale = free // the slot written was the oldest stale one
-	}
 	return p
 }
 
@@ -52,7 +50,7 @@ func (q *eventQueue) grow() {
 			copy(nb[k:], q.buf[:end-len(q.buf)])
 		}
 	}
-	q.buf, q.head, q.stale = nb, 0, 0
+	q.buf, q.head, q.sweptTo = nb, 0, q.taken
 }
 
 // take removes the oldest action and returns a pointer to it in the
@@ -62,29 +60,38 @@ func (q *eventQueue) take() *action {
 	p := &q.buf[q.head]
 	q.head = (q.head + 1) & (len(q.buf) - 1)
 	q.n--
-	q.stale++
+	q.taken++
 	return p
 }
 
 // sweep clears the slots taken since the last sweep, so that the queue
 // keeps nothing they referred to alive.
 func (q *eventQueue) sweep() {
-	if q.stale == 0 {
+	// Counting every action ever appended, the k-th went into the slot k
+	// mod len(buf) (since the last growth): the ones taken since the last
+	// sweep are [sweptTo, taken), and of those, the slots of the ones
+	// before appended-len(buf) have been appended to again.
+	from := q.sweptTo
+	if appended := q.taken + uint64(q.n); appended > uint64(len(q.buf)) && appended-uint64(len(q.buf)) > from {
+		from = appended - uint64(len(q.buf))
+	}
+	stale := int(q.taken - from)
+	q.sweptTo = q.taken
+	if stale <= 0 {
 		return
 	}
-	start := (q.head - q.stale) & (len(q.buf) - 1)
+	start := (q.head - stale) & (len(q.buf) - 1)
 	if start < q.head {
 		clear(q.buf[start:q.head])
 	} else {
 		clear(q.buf[start:])
 		clear(q.buf[:q.head])
 	}
-	q.stale = 0
 }
 
 // release gives back a large buffer when the queue is empty.
 func (q *eventQueue) release() {
 	if q.n == 0 && len(q.buf) > keptCapacity {
-		q.buf, q.head, q.stale = nil, 0, 0
+		q.buf, q.head, q.sweptTo = nil, 0, q.taken
 	}
 }

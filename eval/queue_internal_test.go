@@ -1,6 +1,8 @@
 package eval
 
 import (
+	"unsafe"
+
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -29,7 +31,8 @@ func TestEventQueueOrderAndSweep(t *testing.T) {
 			for r := 0; r < tc.rounds; r++ {
 				for i := 0; i < tc.pushes; i++ {
 					p := q.slot()
-					*p = action{handle: Handle(next), run: func(*Turn) {}}
+					*p = runAction(nil, func(*Turn) {}, nil)
+					p.handle = Handle(next)
 					next++
 				}
 				for i := 0; i < tc.takes && q.len() > 0; i++ {
@@ -46,9 +49,9 @@ func TestEventQueueOrderAndSweep(t *testing.T) {
 					}
 					for i := range q.buf {
 						if !live[i] {
-							assert.Nil(t, q.buf[i].run, "slot %d kept a taken action", i)
+							assert.Nil(t, q.buf[i].value, "slot %d kept a taken action", i)
 						} else {
-							assert.NotNil(t, q.buf[i].run, "slot %d lost a queued action", i)
+							assert.NotNil(t, q.buf[i].value, "slot %d lost a queued action", i)
 						}
 					}
 				}
@@ -61,4 +64,21 @@ func TestEventQueueOrderAndSweep(t *testing.T) {
 			assert.Equal(t, next, want)
 		})
 	}
+}
+
+// An action is seven words: the function of a run and the peer of a sync
+// share the value's place.
+func TestActionSize(t *testing.T) {
+	assert.Equal(t, uintptr(56), unsafe.Sizeof(action{}))
+	assert.Equal(t, uintptr(8), unsafe.Sizeof(syncPeer{}))
+	fn, peer := func(*Turn) {}, &Ref{}
+	var q eventQueue
+	q.push(action{}) // the buffer is made
+	q.take()
+	assert.Zero(t, testing.AllocsPerRun(100, func() {
+		q.push(runAction(nil, fn, nil))
+		q.push(action{kind: evSync, value: syncPeer{peer}})
+		q.take()
+		q.take()
+	}), "boxing a run's function or a sync's peer allocates")
 }

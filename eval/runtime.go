@@ -219,18 +219,36 @@ func (k eventKind) String() string {
 	return [...]string{"assert", "retract", "message", "sync", "run"}[k]
 }
 
-// action is an effect waiting for the end of its turn, or a delivery waiting
-// in the scheduler's queue.
+// action is a delivery or a function to run, waiting in the scheduler's
+// queue: 56 bytes.
 type action struct {
 	kind   eventKind
 	depth  uint32 // turns in the causal chain that led to it (0: from outside)
 	target *Ref
+	// value is what an assert or a message carries; for evRun, the function
+	// (a runFn) and for evSync, the peer (a syncPeer): neither is boxed on
+	// the heap, and neither leaves the scheduler.
 	value  lang.Value
 	handle Handle
-	peer   *Ref
-	run    func(t *Turn)
 	facet  *Facet   // for evRun: where to run; for deliveries: the sender, charged with the receiver's errors
 	acct   *Account // the outside source it is charged to, if any
+}
+
+// runFn is the function of an evRun action, in its value.
+type runFn func(t *Turn)
+
+// Kind makes runFn a lang.Value, only so that it fits an action's value.
+func (runFn) Kind() lang.Kind { return lang.KindEmbedded }
+
+// syncPeer is the peer of an evSync action, in its value.
+type syncPeer struct{ ref *Ref }
+
+// Kind makes syncPeer a lang.Value, only so that it fits an action's value.
+func (syncPeer) Kind() lang.Kind { return lang.KindEmbedded }
+
+// runAction is an action running fn in facet, charged to acct (if any).
+func runAction(facet *Facet, fn func(t *Turn), acct *Account) action {
+	return action{kind: evRun, facet: facet, value: runFn(fn), acct: acct}
 }
 
 // Turn is the handling of one event by one actor. Its effects are queued and
@@ -239,13 +257,63 @@ type Turn struct {
 	sys   *System
 	actor *Actor
 	facet *Facet
-	// cause, while a dataspace handles a delivery, is the facet that sent
-	// it: the deliveries the dataspace makes in turn are charged to it.
-	cause *Facet
+	// home is the facet the turn runs in (facet, unless InFacet moved it).
+	home *Facet
+	// kind, from and target are those of the action handled: from is the
+	// sender of a delivery (nil for a run).
+	kind   eventKind
+	from   *Facet
+	target *Ref
+	// relaying: a dataspace handles a delivery from from; the deliveries
+	// it makes in turn are charged to from, not to the dataspace.
+	relaying bool
+	// running is set while a step runs the turn.
+	running bool
 	// depth and acct are those of the event being handled; what the turn
 	// queues is one step deeper and charged to the same account.
 	depth uint32
 	acct  *Account
+	// owed is how many deliveries the turn has queued that acct is yet to
+	// be charged for (see settle).
+	owed int64
+}
+
+// begin sets the turn up to handle an action in facet f. One Turn serves
+// every step of a system, so a pointer that is already right is not
+// written again: while the collector marks, every pointer written costs a
+// write barrier.
+func (t *Turn) begin(f *Facet, kind eventKind, from *Facet, target *Ref, depth uint32, acct *Account) {
+	if t.actor != f.actor {
+		t.actor = f.actor
+	}
+	if t.facet != f {
+		t.facet = f
+	}
+	if t.home != f {
+		t.home = f
+	}
+	if t.from != from {
+		t.from = from
+	}
+	if t.target != target {
+		t.target = target
+	}
+	if t.acct != acct {
+		t.acct = acct
+	}
+	t.kind, t.depth, t.running = kind, depth, true
+	t.relaying = false
+	if kind != evRun && kind != evSync {
+		_, t.relaying = target.entity.(*DataspaceEntity)
+	}
+}
+
+// settle charges the turn's account for the deliveries the turn queued.
+func (t *Turn) settle() {
+	if t.owed != 0 {
+		t.acct.borrowN(t.owed)
+		t.owed = 0
+	}
 }
 
 // push queues an effect of the turn.
@@ -259,20 +327,41 @@ func (t *Turn) push(a action) {
 // deliver queues a delivery of the turn from facet from to target, writing
 // it straight into its queue slot.
 func (t *Turn) deliver(kind eventKind, target *Ref, v lang.Value, h Handle, from *Facet) {
-	p := t.sys.slotFor(t.depth+1, t.acct)
-	if p == nil {
-		return
+	s, depth, acct := t.sys, t.depth+1, t.acct
+	q := &s.queue
+	if (s.MaxDepth > 0 && depth > s.MaxDepth) || (s.MaxQueued > 0 && depth > runawayDepth && q.n >= s.MaxQueued) {
+		if s.isRunaway(depth) {
+			return
+		}
 	}
-	p.kind, p.depth, p.acct = kind, t.depth+1, t.acct
-	p.target, p.value, p.handle, p.facet = target, v, h, from
-	p.peer, p.run = nil, nil
+	if acct != nil {
+		t.owed++
+	}
+	if q.n == len(q.buf) {
+		q.grow()
+	}
+	p := &q.buf[(q.head+q.n)&(len(q.buf)-1)]
+	q.n++
+	// The slot may still hold an action of an earlier lap of the ring,
+	// often with the same target and sender: a pointer already right is
+	// not written (see Turn.begin).
+	p.kind, p.depth, p.value, p.handle = kind, depth, v, h
+	if p.target != target {
+		p.target = target
+	}
+	if p.facet != from {
+		p.facet = from
+	}
+	if p.acct != acct {
+		p.acct = acct
+	}
 }
 
 // sender is the facet charged with the deliveries the turn makes from f:
 // f itself, or, in a dataspace's turn, the facet whose delivery it relays.
 func (t *Turn) sender(f *Facet) *Facet {
-	if t.cause != nil {
-		return t.cause
+	if t.relaying {
+		return t.from
 	}
 	return f
 }
@@ -299,13 +388,16 @@ func (t *Turn) Assert(target *Ref, v lang.Value) Handle {
 	if f == nil || !f.alive {
 		return h // a dead facet cannot hold assertions
 	}
-	if t.cause == nil {
+	if !t.relaying {
 		if err := t.sys.checkValue(v); err != nil {
 			t.Fail(err)
 			return h
 		}
 	}
-	out, ok := target.rewrite(t.sys, v)
+	out, ok := v, true
+	if target.caveats.Len() != 0 {
+		out, ok = target.rewrite(t.sys, v)
+	}
 	if !ok {
 		f.out.add(h, target, nil)
 		return h
@@ -350,15 +442,18 @@ func (t *Turn) retractFrom(f *Facet, h Handle) bool {
 
 // Message sends v to target.
 func (t *Turn) Message(target *Ref, v lang.Value) {
-	if t.cause == nil {
+	if !t.relaying {
 		if err := t.sys.checkValue(v); err != nil {
 			t.Fail(err)
 			return
 		}
 	}
-	out, ok := target.rewrite(t.sys, v)
-	if !ok {
-		return
+	out := v
+	if target.caveats.Len() != 0 {
+		var ok bool
+		if out, ok = target.rewrite(t.sys, v); !ok {
+			return
+		}
 	}
 	t.deliver(evMessage, target, out, 0, t.sender(t.facet))
 }
@@ -366,7 +461,7 @@ func (t *Turn) Message(target *Ref, v lang.Value) {
 // Sync asks target to reply to peer (with the message #t) once everything
 // sent to target before has been handled.
 func (t *Turn) Sync(target, peer *Ref) {
-	t.push(action{kind: evSync, target: target, peer: peer, facet: t.sender(t.facet)})
+	t.push(action{kind: evSync, target: target, value: syncPeer{peer}, facet: t.sender(t.facet)})
 }
 
 // NewRef makes a ref to entity, owned by the active facet.

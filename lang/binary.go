@@ -379,6 +379,14 @@ func (d *Decoder) value(depth int) (Value, error) {
 	tag := d.buf[d.pos]
 	d.pos++
 	d.build.hint = len(d.buf) - start
+	// The commonest values: atoms whose length takes one byte.
+	if tag >= TagInteger && tag <= TagSymbol && d.pos < len(d.buf) {
+		if n := int(d.buf[d.pos]); n < 0x80 && n < len(d.buf)-d.pos {
+			b := d.buf[d.pos+1 : d.pos+1+n]
+			d.pos += 1 + n
+			return d.atom(tag, start, b)
+		}
+	}
 	switch tag {
 	case TagFalse:
 		return Bool(false), nil
@@ -411,36 +419,12 @@ func (d *Decoder) value(depth int) (Value, error) {
 		f := math.Float64frombits(binary.BigEndian.Uint64(d.buf[d.pos:]))
 		d.pos += 8
 		return d.build.double(f), nil
-	case TagInteger:
-		b, err := d.bytes("an integer")
+	case TagInteger, TagString, TagByteString, TagSymbol:
+		b, err := d.bytes(atomName(tag))
 		if err != nil {
 			return nil, err
 		}
-		if len(b) <= 8 {
-			return d.build.int(smallInt(b)), nil
-		}
-		return d.build.extern(decodeBigInt(b)), nil
-	case TagString, TagSymbol:
-		what, k := "a string", KindString
-		if tag == TagSymbol {
-			what, k = "a symbol", KindSymbol
-		}
-		b, err := d.bytes(what)
-		if err != nil {
-			return nil, err
-		}
-		v, ok := d.build.atomBytes(k, b)
-		if !ok {
-			return nil, d.errorf(SyntaxError, start, "%s is not valid UTF-8", what)
-		}
-		return v, nil
-	case TagByteString:
-		b, err := d.bytes("a byte string")
-		if err != nil {
-			return nil, err
-		}
-		v, _ := d.build.atomBytes(KindByteString, b)
-		return v, nil
+		return d.atom(tag, start, b)
 	case TagRecord, TagSequence, TagSet, TagDictionary:
 		if depth >= d.maxDepth() {
 			return nil, d.errorf(SyntaxError, start, "values nest deeper than %d levels", d.maxDepth())
@@ -448,6 +432,42 @@ func (d *Decoder) value(depth int) (Value, error) {
 		return d.compound(tag, start, depth+1)
 	}
 	return nil, d.errorf(SyntaxError, start, "unknown tag %02X", tag)
+}
+
+// atom is the integer, string, byte string or symbol (tag) of bytes b,
+// which started at start.
+func (d *Decoder) atom(tag byte, start int, b []byte) (Value, error) {
+	switch tag {
+	case TagInteger:
+		if len(b) <= 8 {
+			return d.build.int(smallInt(b)), nil
+		}
+		return d.build.extern(decodeBigInt(b)), nil
+	case TagByteString:
+		v, _ := d.build.atomBytes(KindByteString, b)
+		return v, nil
+	}
+	k := KindString
+	if tag == TagSymbol {
+		k = KindSymbol
+	}
+	v, ok := d.build.atomBytes(k, b)
+	if !ok {
+		return nil, d.errorf(SyntaxError, start, "%s is not valid UTF-8", atomName(tag))
+	}
+	return v, nil
+}
+
+func atomName(tag byte) string {
+	switch tag {
+	case TagInteger:
+		return "an integer"
+	case TagString:
+		return "a string"
+	case TagByteString:
+		return "a byte string"
+	}
+	return "a symbol"
 }
 
 func (d *Decoder) annotated(start, depth int) (Value, error) {

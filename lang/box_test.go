@@ -62,3 +62,26 @@ func TestBoxedAtoms(t *testing.T) {
 	assert.Equal(t, 0.5, float64(d))
 	assert.False(t, math.IsNaN(float64(d)))
 }
+
+// TestAtomCacheForgetsOnReset checks that cached atoms never outlive a
+// Reset (their arena may be gone), including when the cache's generation
+// counter wraps around.
+func TestAtomCacheForgetsOnReset(t *testing.T) {
+	for _, s := range []string{"abc", "eight888", "a longer text, over 8"} {
+		var b Builder
+		v1 := b.String(s)
+		require.Equal(t, dataWord(v1), dataWord(b.String(s)), "a repeat is a cache hit")
+		b.Reset()
+		v2 := b.String(s)
+		assert.NotEqual(t, dataWord(v1), dataWord(v2), "after Reset")
+		assert.Equal(t, String(s), v2)
+
+		var c Builder
+		w1 := c.String(s) // cached in generation 0
+		c.gen = 1<<24 - 1
+		c.Reset() // wraps around to generation 0
+		w2 := c.String(s)
+		assert.NotEqual(t, dataWord(w1), dataWord(w2), "after the generation wraps")
+		assert.Equal(t, String(s), w2)
+	}
+}

@@ -32,7 +32,7 @@ type Builder struct {
 	stack []Value
 	mem   arena
 	atoms *[atomSlots]atomEntry
-	used  []uint16 // the atom slots filled since the last Reset
+	gen   uint32 // the generation of the atom cache: Resets, modulo 1<<24
 	hint  int
 	// made holds the data words of values recently handed out by the
 	// exported methods, which Push (and the other methods taking values)
@@ -48,9 +48,8 @@ const (
 )
 
 type atomEntry struct {
-	s string
-	k Kind
-	v Value
+	w, tag uint64 // see atomSlot
+	v      Value
 }
 
 // Reset forgets the builder's chunks and cached atoms (values built before
@@ -59,12 +58,11 @@ type atomEntry struct {
 func (b *Builder) Reset() {
 	b.stack = b.stack[:0]
 	b.mem.reset()
-	if b.atoms != nil {
-		for _, i := range b.used {
-			store(unsafe.Pointer(&b.atoms[i]), &atomEntry{})
-		}
+	// Moving to a new generation forgets every cached atom; when the
+	// generation wraps, the entries of the old generation 0 are cleared.
+	if b.gen = (b.gen + 1) % (1 << 24); b.gen == 0 && b.atoms != nil {
+		clear(unsafe.Slice((*uint64)(unsafe.Pointer(b.atoms)), unsafe.Sizeof(*b.atoms)/8)) // no barriers: see arena.go
 	}
-	b.used = b.used[:0]
 	clear(b.made[:])
 }
 
@@ -93,7 +91,7 @@ func madeSlot(p unsafe.Pointer) uintptr {
 func (b *Builder) hold(v Value) {
 	w := (*ifaceWords)(unsafe.Pointer(&v))
 	p := w.data
-	if p == nil || w.tab == tabBool || b.made[madeSlot(p)] == p || b.mem.owns(p) {
+	if p == nil || b.mem.owns(p) || w.tab == tabBool || b.made[madeSlot(p)] == p {
 		return
 	}
 	b.mem.keep(p)
@@ -390,16 +388,15 @@ func (b *Builder) atomCopy(k Kind, raw []byte, check bool) (v Value, ok bool) {
 	if k == KindByteString {
 		return b.text(k, b.keep(raw)), true
 	}
-	if len(raw) <= 32 {
-		e := b.atomSlot(k, raw)
-		if e.k == k && e.s == unsafe.String(&raw[0], len(raw)) {
+	if len(raw) <= maxCached {
+		e, w, tag := b.atomSlot(k, raw)
+		if e.tag == tag && e.w == w && (len(raw) <= 8 || *(*string)(dataWord(e.v)) == unsafe.String(&raw[0], len(raw))) {
 			return e.v, true
 		}
 		if check && !utf8.Valid(raw) {
 			return nil, false
 		}
-		s := b.keep(raw)
-		store(unsafe.Pointer(e), &atomEntry{s, k, b.text(k, s)})
+		store(unsafe.Pointer(e), &atomEntry{w, tag, b.text(k, b.keep(raw))})
 		return e.v, true
 	}
 	if check && !utf8.Valid(raw) {
@@ -425,44 +422,51 @@ func (b *Builder) atom(k Kind, s string) Value {
 	if len(s) == 0 {
 		return makeAtom(k, s)
 	}
-	if len(s) > 32 {
+	if len(s) > maxCached {
 		return b.text(k, b.holdText(s))
 	}
-	e := b.atomSlot(k, unsafe.Slice(unsafe.StringData(s), len(s)))
-	if e.k == k && e.s == s {
+	e, w, tag := b.atomSlot(k, unsafe.Slice(unsafe.StringData(s), len(s)))
+	if e.tag == tag && e.w == w && (len(s) <= 8 || *(*string)(dataWord(e.v)) == s) {
 		return e.v
 	}
-	s = b.holdText(s)
-	store(unsafe.Pointer(e), &atomEntry{s, k, b.text(k, s)})
+	store(unsafe.Pointer(e), &atomEntry{w, tag, b.text(k, b.holdText(s))})
 	return e.v
 }
 
-// atomSlot is the cache slot for a short string of kind k.
-func (b *Builder) atomSlot(k Kind, s []byte) *atomEntry {
+// maxCached is the longest text the atom cache holds.
+const maxCached = 32
+
+// atomSlot returns the cache slot for a short text s of kind k, and what
+// its entry holds for s: w, the bytes of s if it has at most 8 (the first 8
+// otherwise), and tag, its length, kind and the builder's generation. An
+// entry matches s if w and tag are equal and, for a longer text, the text
+// of its value.
+func (b *Builder) atomSlot(k Kind, s []byte) (e *atomEntry, w, tag uint64) {
 	if b.atoms == nil {
-		// The cache holds only values in the arena, and is cleared
-		// with it: the collector need not scan it.
+		// The cache holds only values in the arena, and entries of
+		// earlier generations (since Reset) never match: the collector
+		// need not scan it.
 		b.atoms = (*[atomSlots]atomEntry)(unsafe.Pointer(new([atomSlots * unsafe.Sizeof(atomEntry{}) / 8]uint64)))
 	}
 	n := len(s)
+	tag = uint64(n) | uint64(k)<<16 | uint64(b.gen)<<24
 	h := uint64(n)<<8 | uint64(k)
 	switch {
 	case n >= 8:
-		h ^= binary.LittleEndian.Uint64(s) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(s[n-8:]), 29)
+		w = binary.LittleEndian.Uint64(s)
+		h ^= w ^ bits.RotateLeft64(binary.LittleEndian.Uint64(s[n-8:]), 29)
 	case n >= 4:
-		h ^= uint64(binary.LittleEndian.Uint32(s)) ^ uint64(binary.LittleEndian.Uint32(s[n-4:]))<<23
+		lo, hi := binary.LittleEndian.Uint32(s), binary.LittleEndian.Uint32(s[n-4:])
+		w = uint64(lo) | uint64(hi)<<32
+		h ^= uint64(lo) ^ uint64(hi)<<23
 	default:
 		for _, c := range s {
-			h = h<<8 | uint64(c)
+			w = w<<8 | uint64(c)
 		}
+		h = h<<24 | w
 	}
 	h *= 0x9E3779B97F4A7C15
-	i := h >> (64 - atomBits)
-	e := &b.atoms[i]
-	if e.v == nil {
-		b.used = append(b.used, uint16(i))
-	}
-	return e
+	return &b.atoms[h>>(64-atomBits)], w, tag
 }
 
 func makeAtom(k Kind, s string) Value {

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -93,7 +94,7 @@ func (d definition) LexBytes(filename string, input []byte) (lexer.Lexer, error)
 type scanner struct {
 	src       string
 	file      string
-	scratch   []byte // the bytes of the last #x"..." token
+	scratch   []byte // the bytes of the last #x"..." or #[...] token
 	off       int
 	line      int
 	lineStart int // offset of the current line's start (negative when a stream window starts mid-line)
@@ -212,17 +213,17 @@ func (s *scanner) scan(out *token) error {
 	case '#':
 		return s.hash(p, out)
 	}
+bare:
 	for s.off < len(s.src) {
 		c := s.src[s.off]
-		if c < utf8.RuneSelf {
-			if asciiDelim[c] {
-				break
-			}
-			if c == '\'' || c == ';' {
-				return s.errAt(lang.SyntaxError, s.off, bareQuoteMessage(c))
-			}
+		switch bareClass[c] {
+		case bareChar:
 			s.off++
 			continue
+		case bareEnd:
+			break bare
+		case bareBad:
+			return s.errAt(lang.SyntaxError, s.off, bareQuoteMessage(c))
 		}
 		r, size := utf8.DecodeRuneInString(s.src[s.off:])
 		if r == utf8.RuneError && size == 1 {
@@ -240,9 +241,23 @@ func (s *scanner) scan(out *token) error {
 	return nil
 }
 
-var asciiDelim = func() (t [128]bool) {
+// The classes of bytes in a bare word: most continue it; ASCII delimiters
+// end it; a quote or semicolon is an error; bytes of multi-byte characters
+// need decoding (a Unicode space is a delimiter).
+const (
+	bareChar = iota
+	bareEnd
+	bareBad
+	bareMulti
+)
+
+var bareClass = func() (t [256]uint8) {
 	for _, c := range "<>[]{}\"|@:,# \t\n\r\f\v" {
-		t[c] = true
+		t[c] = bareEnd
+	}
+	t['\''], t[';'] = bareBad, bareBad
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = bareMulti
 	}
 	return
 }()
@@ -316,7 +331,11 @@ func (s *scanner) hash(p tpos, out *token) error {
 				return s.errAt(lang.SyntaxError, start, "#"+string(c)+" must be followed by a delimiter")
 			}
 		}
-		*out = token{typ: TokBool, val: string(c), pos: p}
+		val := "f"
+		if c == 't' {
+			val = "t"
+		}
+		*out = token{typ: TokBool, val: val, pos: p}
 		return nil
 	case '{':
 		s.off += 2
@@ -339,7 +358,7 @@ func (s *scanner) hash(p tpos, out *token) error {
 		if err != nil {
 			return err
 		}
-		*out = token{typ: TokBytes, val: v, pos: p}
+		*out = token{typ: TokBytes, val: v, pos: p, scratch: true}
 		return nil
 	case 'x':
 		if strings.HasPrefix(rest, `x"`) {
@@ -379,26 +398,21 @@ func (s *scanner) quoted(q byte, bytes bool) (string, error) {
 	s.off++
 	start := s.off
 	// Fast path: no escapes before the closing quote.
-	for i := start; i < len(s.src); i++ {
-		c := s.src[i]
-		if c == q {
-			body := s.src[start:i]
-			if bytes {
-				for j := 0; j < len(body); j++ {
-					if body[j] >= utf8.RuneSelf {
-						return "", s.errAt(lang.SyntaxError, start+j, "byte strings in #\"...\" may hold only ASCII; use #x\"...\"")
-					}
+	if j := strings.IndexByte(s.src[start:], q); j >= 0 && strings.IndexByte(s.src[start:start+j], '\\') < 0 {
+		i := start + j
+		body := s.src[start:i]
+		if bytes {
+			for j := 0; j < len(body); j++ {
+				if body[j] >= utf8.RuneSelf {
+					return "", s.errAt(lang.SyntaxError, start+j, "byte strings in #\"...\" may hold only ASCII; use #x\"...\"")
 				}
-			} else if !utf8.ValidString(body) {
-				return "", s.errAt(lang.SyntaxError, open, "invalid UTF-8")
 			}
-			s.advanceLines(start, i)
-			s.off = i + 1
-			return body, nil
+		} else if !utf8.ValidString(body) {
+			return "", s.errAt(lang.SyntaxError, open, "invalid UTF-8")
 		}
-		if c == '\\' {
-			break
-		}
+		s.advanceLines(start, i)
+		s.off = i + 1
+		return body, nil
 	}
 	var b strings.Builder
 	i := start
@@ -561,6 +575,15 @@ func (s *scanner) hexBytes(tokStart int) (string, error) {
 	out := s.scratch[:0]
 	defer func() { s.scratch = out[:0] }()
 	for {
+		// The common case: pairs of digits, no spaces.
+		for s.off+1 < len(s.src) {
+			hi, lo := hexValue[s.src[s.off]], hexValue[s.src[s.off+1]]
+			if hi|lo > 15 {
+				break
+			}
+			out = append(out, hi<<4|lo)
+			s.off += 2
+		}
 		s.skipSpace()
 		if s.off >= len(s.src) {
 			return "", s.errAt(lang.InputEndedEarly, s.off, "input ended inside a hex byte string")
@@ -575,7 +598,7 @@ func (s *scanner) hexBytes(tokStart int) (string, error) {
 		if s.off+2 > len(s.src) {
 			return "", s.errAt(lang.InputEndedEarly, len(s.src), "input ended inside a hex byte string")
 		}
-		hi, lo := unhex(s.src[s.off]), unhex(s.src[s.off+1])
+		hi, lo := hexValue[s.src[s.off]], hexValue[s.src[s.off+1]]
 		if hi > 15 || lo > 15 {
 			return "", s.errAt(lang.SyntaxError, s.off, "expected a pair of hex digits")
 		}
@@ -583,6 +606,14 @@ func (s *scanner) hexBytes(tokStart int) (string, error) {
 		s.off += 2
 	}
 }
+
+// hexValue maps hex digits to their value, other bytes to 255.
+var hexValue = func() (t [256]byte) {
+	for c := range t {
+		t[c] = unhex(byte(c))
+	}
+	return
+}()
 
 // unhex is the value of a hex digit, or 255.
 func unhex(c byte) byte {
@@ -602,7 +633,8 @@ func unhex(c byte) byte {
 func (s *scanner) base64() (string, error) {
 	start := s.off
 	s.off += 2
-	var clean []byte
+	clean := s.scratch[:0]
+	defer func() { s.scratch = clean[:0] }()
 	for {
 		if s.off >= len(s.src) {
 			return "", s.errAt(lang.InputEndedEarly, s.off, "input ended inside #[...]")
@@ -618,11 +650,19 @@ func (s *scanner) base64() (string, error) {
 			if len(clean)%4 == 1 {
 				return "", s.errAt(lang.SyntaxError, start, "base64 data has an impossible length")
 			}
-			out, err := base64.RawStdEncoding.DecodeString(string(clean))
+			// Decode into the scratch buffer, after the clean text: the
+			// token is a view of it, good until the next token.
+			n := len(clean)
+			clean = slices.Grow(clean, base64.RawStdEncoding.DecodedLen(n))
+			out := clean[n : n+base64.RawStdEncoding.DecodedLen(n)]
+			m, err := base64.RawStdEncoding.Decode(out, clean[:n])
 			if err != nil {
 				return "", s.errAt(lang.SyntaxError, start, "invalid base64 data")
 			}
-			return string(out), nil
+			if m == 0 {
+				return "", nil
+			}
+			return unsafe.String(&out[0], m), nil
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
 		case c == '-':
 			clean = append(clean, '+')

@@ -1,0 +1,23 @@
+package lang
+
+// SequenceBoxes makes Values of sequences without an allocation each, for
+// code that makes many short-lived ones (the dataspace's capture tuples):
+// the sequence headers are written into chunks that the Values point into,
+// as the readers box atoms (see boxAt). A chunk is collected once no Value
+// made from it is left, so a Value kept long keeps its chunk's other slots
+// too (a chunk is seqBoxChunk headers). The zero SequenceBoxes is ready to
+// use; it is not safe for concurrent use.
+type SequenceBoxes struct{ chunk []Sequence }
+
+const seqBoxChunk = 32
+
+// Box returns s as a Value, the same as Value(s).
+func (b *SequenceBoxes) Box(s Sequence) Value {
+	if len(b.chunk) == 0 {
+		b.chunk = make([]Sequence, seqBoxChunk)
+	}
+	p := &b.chunk[0]
+	b.chunk = b.chunk[1:]
+	*p = s
+	return boxAt(tabSequence, p)
+}
