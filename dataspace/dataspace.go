@@ -194,12 +194,16 @@ func (d *Dataspace) Assertions() []lang.Value {
 	return out
 }
 
+// observeLabel is SymObserve boxed once: passing the Symbol to fastEqual
+// boxed it on every assertion.
+var observeLabel lang.Value = SymObserve
+
 // parseObserve recognises <Observe PATTERN #:observer> with a valid pattern
 // and an embedded observer, and returns the compiled pattern; anything else
 // is not an observation.
 func (d *Dataspace) parseObserve(v lang.Value) (target any, sh *shape, ok bool) {
 	r, isRec := v.(*lang.Record)
-	if !isRec || len(r.Fields) != 2 || !fastEqual(r.Label, SymObserve) {
+	if !isRec || len(r.Fields) != 2 || !fastEqual(r.Label, observeLabel) {
 		return nil, nil, false
 	}
 	emb, isEmb := r.Fields[1].(lang.Embedded)
