@@ -25,7 +25,7 @@ type Effects interface {
 // Dataspace is a bag of assertions with indexed observation.
 type Dataspace struct {
 	byHandle  map[Handle]*entry
-	observers map[Handle]*observer
+	observers map[*entry]*observer // of the Observe entries present
 	index     index
 	pool      pool[entry]
 	// shapes remembers the compiled form of recent Observe patterns by the
@@ -56,7 +56,7 @@ type entry struct {
 	hash         uint64
 	seq          uint64 // order of appearance
 	count        int32
-	observe      bool // a valid Observe: each of its handles has an observer
+	observe      bool // a valid Observe, whose observer is registered while it is present
 	class        *class
 	cprev, cnext *entry // in its class's list
 }
@@ -67,7 +67,7 @@ func (e *entry) hashKey() uint64 { return e.hash }
 func New() *Dataspace {
 	return &Dataspace{
 		byHandle:  map[Handle]*entry{},
-		observers: map[Handle]*observer{},
+		observers: map[*entry]*observer{},
 		index:     newIndex(),
 	}
 }
@@ -101,12 +101,16 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 	e.count++
 	if e.count == 1 {
 		d.index.addValue(fx, e, labelHash)
-	}
-	if target, sh, ok := d.parseObserve(v); ok {
-		e.observe = true
-		o := &observer{handle: h, target: target}
-		d.observers[h] = o
-		d.index.addObserver(fx, o, sh)
+		// An Observe registers its observer when it appears, not per
+		// handle: asserted again, it is only counted (syndicate-rs
+		// Dataspace::assert adds the observer only if index.insert says
+		// the assertion is new).
+		if target, sh, ok := d.parseObserve(v); ok {
+			e.observe = true
+			o := &observer{handle: h, target: target}
+			d.observers[e] = o
+			d.index.addObserver(fx, o, sh)
+		}
 	}
 	return nil
 }
@@ -118,13 +122,15 @@ func (d *Dataspace) Retract(fx Effects, h Handle) {
 		return
 	}
 	delete(d.byHandle, h)
-	if e.observe {
-		if o, ok := d.observers[h]; ok {
-			delete(d.observers, h)
-			d.index.removeObserver(fx, o)
-		}
-	}
 	if e.count--; e.count == 0 {
+		// The last handle of an Observe goes: so does its observer
+		// (syndicate-rs Dataspace::retract, on index.remove's is_last).
+		if e.observe {
+			if o, ok := d.observers[e]; ok {
+				delete(d.observers, e)
+				d.index.removeObserver(fx, o)
+			}
+		}
 		d.index.unlink(e)
 		d.index.removeValue(fx, e, e.class.key.labelHash)
 		d.index.dropClassIfEmpty(e.class)
