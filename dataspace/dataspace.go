@@ -172,7 +172,7 @@ func (d *Dataspace) Assertions() []lang.Value {
 // is not an observation.
 func (d *Dataspace) parseObserve(v lang.Value) (target any, sh *shape, ok bool) {
 	r, isRec := v.(*lang.Record)
-	if !isRec || len(r.Fields) != 2 || !lang.Equal(r.Label, SymObserve) {
+	if !isRec || len(r.Fields) != 2 || !fastEqual(r.Label, SymObserve) {
 		return nil, nil, false
 	}
 	emb, isEmb := r.Fields[1].(lang.Embedded)

@@ -122,6 +122,12 @@ var ErrAccountClosed = fmt.Errorf("account closed")
 
 func (a *Account) borrow() { a.debt.Add(1) }
 
+// borrowN charges n more queued events to the account. A turn charged to
+// it borrows once, when it ends, for all the deliveries it queued (as
+// syndicate-rs charges a turn's actions when it commits): none of them can
+// be taken off the queue before that.
+func (a *Account) borrowN(n int64) { a.debt.Add(n) }
+
 // repay is called on the scheduler's goroutine as an event charged to the
 // account is taken off the queue.
 func (a *Account) repay() {

@@ -338,11 +338,26 @@ func (t *siteTmpl) fill(env Env) (ctmpl, bool) {
 		return tLit{lang.Strip(v)}, true
 	case siteRec, siteArr:
 		fs := make([]ctmpl, len(t.subs))
+		lits := true
 		for i, s := range t.subs {
 			var ok bool
 			if fs[i], ok = s.fill(env); !ok {
 				return nil, false
 			}
+			_, lit := fs[i].(tLit)
+			lits = lits && lit
+		}
+		if lits {
+			// Nothing of it comes from the value rewritten: it is built
+			// now, once, instead of at every rewrite.
+			vs := make([]lang.Value, len(fs))
+			for i, f := range fs {
+				vs[i] = f.(tLit).v
+			}
+			if t.kind == siteRec {
+				return tLit{&lang.Record{Label: t.label, Fields: vs}}, true
+			}
+			return tLit{lang.Sequence(vs)}, true
 		}
 		if t.kind == siteRec {
 			return tRec{t.label, fs}, true

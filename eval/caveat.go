@@ -514,11 +514,45 @@ func (t tAttenuate) inst(sys *System, caps []lang.Value) (lang.Value, bool) {
 }
 
 func (t tRec) inst(sys *System, caps []lang.Value) (lang.Value, bool) {
-	fs, ok := instAll(sys, t.fields, caps)
-	if !ok {
-		return nil, false
+	r, fs := newRecordOf(t.label, len(t.fields))
+	for i, ft := range t.fields {
+		v, ok := ft.inst(sys, caps)
+		if !ok {
+			return nil, false
+		}
+		fs[i] = v
 	}
-	return &lang.Record{Label: t.label, Fields: fs}, true
+	return r, true
+}
+
+// newRecordOf makes a record of n fields to fill in: for up to three
+// fields, the record and its fields are one allocation.
+func newRecordOf(label lang.Value, n int) (*lang.Record, []lang.Value) {
+	switch n {
+	case 1:
+		x := &struct {
+			r lang.Record
+			f [1]lang.Value
+		}{}
+		x.r = lang.Record{Label: label, Fields: x.f[:]}
+		return &x.r, x.f[:]
+	case 2:
+		x := &struct {
+			r lang.Record
+			f [2]lang.Value
+		}{}
+		x.r = lang.Record{Label: label, Fields: x.f[:]}
+		return &x.r, x.f[:]
+	case 3:
+		x := &struct {
+			r lang.Record
+			f [3]lang.Value
+		}{}
+		x.r = lang.Record{Label: label, Fields: x.f[:]}
+		return &x.r, x.f[:]
+	}
+	fs := make([]lang.Value, n)
+	return &lang.Record{Label: label, Fields: fs}, fs
 }
 
 func (t tArr) inst(sys *System, caps []lang.Value) (lang.Value, bool) {

@@ -39,10 +39,10 @@ func (e turnEffects) Message(o any, caps lang.Value) {
 	if !ok {
 		return
 	}
-	if t := e.t; t.cause != nil && r.caveats.Len() == 0 {
+	if t := e.t; t.relaying && r.caveats.Len() == 0 {
 		// Relaying a delivery (the dataspace's own turn always is), to
 		// an observer that is not attenuated: Message would check nothing.
-		t.deliver(evMessage, r, caps, 0, t.cause)
+		t.deliver(evMessage, r, caps, 0, t.from)
 		return
 	}
 	e.t.Message(r, caps)

@@ -14,8 +14,10 @@ type outbound struct {
 // is recorded as it is made), searched by bisection. A retracted entry
 // leaves a hole; holes at either end are dropped at once, and the rest are
 // squeezed out when they outnumber the live entries, so the table stays
-// within twice its live size and a retraction costs O(log n) amortised —
-// no hashing, and 32 bytes an entry instead of a map's slot and its slack.
+// within about twice its live size and a retraction costs O(log n)
+// amortised — no hashing, and 32 bytes an entry instead of a map's slot and
+// its slack. Holes at the front of a small table (retraction oldest first)
+// cost nothing until an append needs their room.
 type outbounds struct {
 	list []outbound
 	lo   int32 // list[:lo] are holes
@@ -28,6 +30,9 @@ const shrinkAbove = 256
 
 // add records a new assertion; h must exceed every handle already held.
 func (o *outbounds) add(h Handle, target *Ref, v lang.Value) {
+	if n := len(o.list); n == cap(o.list) && o.lo > 0 && int(o.lo) >= n/4 {
+		o.compact() // room at the front: move down rather than grow
+	}
 	o.list = append(o.list, outbound{handle: h, target: target, value: v})
 	o.live++
 }
@@ -80,14 +85,17 @@ func (o *outbounds) remove(i int) outbound {
 			n--
 		}
 		o.list = o.list[:n]
+		if cap(o.list) > shrinkAbove && n < cap(o.list)/4 {
+			o.compact() // a big table gives back what it no longer needs
+		}
 	case i == int(o.lo):
 		lo := i + 1
 		for o.list[lo].target == nil {
 			lo++
 		}
 		o.lo = int32(lo)
-		if lo > len(o.list)/2 {
-			o.compact()
+		if lo > len(o.list)/2 && cap(o.list) > shrinkAbove {
+			o.compact() // a big table gives back what its front holes hold
 		}
 	case len(o.list)-int(o.lo) > 2*int(o.live)+8:
 		o.compact()

@@ -54,6 +54,7 @@ func TestOutboundsAgainstAMap(t *testing.T) {
 				}
 				require.Equal(t, len(model), int(o.live))
 				assert.LessOrEqual(t, len(o.list)-int(o.lo), 2*int(o.live)+9, "too many holes")
+				assert.LessOrEqual(t, cap(o.list), 5*int(o.live)+2*shrinkAbove, "memory not given back")
 				if step%997 == 0 {
 					var got []Handle
 					for _, e := range o.list[o.lo:] {
@@ -73,5 +74,26 @@ func TestOutboundsAgainstAMap(t *testing.T) {
 			assert.Empty(t, model)
 			assert.Zero(t, o.live)
 		})
+	}
+}
+
+// A table that held many assertions gives its memory back when most are
+// retracted, from whichever end.
+func TestOutboundsShrink(t *testing.T) {
+	target := &Ref{id: 1}
+	for _, oldestFirst := range []bool{true, false} {
+		var o outbounds
+		for h := Handle(1); h <= 10000; h++ {
+			o.add(h, target, lang.Int(int64(h)))
+		}
+		for k := 0; k < 9990; k++ {
+			h := Handle(10000 - k)
+			if oldestFirst {
+				h = Handle(k + 1)
+			}
+			o.remove(o.find(h))
+		}
+		assert.Equal(t, int32(10), o.live)
+		assert.LessOrEqual(t, cap(o.list), 2*shrinkAbove, "oldest first: %v", oldestFirst)
 	}
 }

@@ -257,13 +257,63 @@ type Turn struct {
 	sys   *System
 	actor *Actor
 	facet *Facet
-	// cause, while a dataspace handles a delivery, is the facet that sent
-	// it: the deliveries the dataspace makes in turn are charged to it.
-	cause *Facet
+	// home is the facet the turn runs in (facet, unless InFacet moved it).
+	home *Facet
+	// kind, from and target are those of the action handled: from is the
+	// sender of a delivery (nil for a run).
+	kind   eventKind
+	from   *Facet
+	target *Ref
+	// relaying: a dataspace handles a delivery from from; the deliveries
+	// it makes in turn are charged to from, not to the dataspace.
+	relaying bool
+	// running is set while a step runs the turn.
+	running bool
 	// depth and acct are those of the event being handled; what the turn
 	// queues is one step deeper and charged to the same account.
 	depth uint32
 	acct  *Account
+	// owed is how many deliveries the turn has queued that acct is yet to
+	// be charged for (see settle).
+	owed int64
+}
+
+// begin sets the turn up to handle an action in facet f. One Turn serves
+// every step of a system, so a pointer that is already right is not
+// written again: while the collector marks, every pointer written costs a
+// write barrier.
+func (t *Turn) begin(f *Facet, kind eventKind, from *Facet, target *Ref, depth uint32, acct *Account) {
+	if t.actor != f.actor {
+		t.actor = f.actor
+	}
+	if t.facet != f {
+		t.facet = f
+	}
+	if t.home != f {
+		t.home = f
+	}
+	if t.from != from {
+		t.from = from
+	}
+	if t.target != target {
+		t.target = target
+	}
+	if t.acct != acct {
+		t.acct = acct
+	}
+	t.kind, t.depth, t.running = kind, depth, true
+	t.relaying = false
+	if kind != evRun && kind != evSync {
+		_, t.relaying = target.entity.(*DataspaceEntity)
+	}
+}
+
+// settle charges the turn's account for the deliveries the turn queued.
+func (t *Turn) settle() {
+	if t.owed != 0 {
+		t.acct.borrowN(t.owed)
+		t.owed = 0
+	}
 }
 
 // push queues an effect of the turn.
@@ -285,22 +335,33 @@ func (t *Turn) deliver(kind eventKind, target *Ref, v lang.Value, h Handle, from
 		}
 	}
 	if acct != nil {
-		acct.borrow()
+		t.owed++
 	}
 	if q.n == len(q.buf) {
 		q.grow()
 	}
 	p := &q.buf[(q.head+q.n)&(len(q.buf)-1)]
 	q.n++
-	p.kind, p.depth, p.acct = kind, depth, acct
-	p.target, p.value, p.handle, p.facet = target, v, h, from
+	// The slot may still hold an action of an earlier lap of the ring,
+	// often with the same target and sender: a pointer already right is
+	// not written (see Turn.begin).
+	p.kind, p.depth, p.value, p.handle = kind, depth, v, h
+	if p.target != target {
+		p.target = target
+	}
+	if p.facet != from {
+		p.facet = from
+	}
+	if p.acct != acct {
+		p.acct = acct
+	}
 }
 
 // sender is the facet charged with the deliveries the turn makes from f:
 // f itself, or, in a dataspace's turn, the facet whose delivery it relays.
 func (t *Turn) sender(f *Facet) *Facet {
-	if t.cause != nil {
-		return t.cause
+	if t.relaying {
+		return t.from
 	}
 	return f
 }
@@ -327,7 +388,7 @@ func (t *Turn) Assert(target *Ref, v lang.Value) Handle {
 	if f == nil || !f.alive {
 		return h // a dead facet cannot hold assertions
 	}
-	if t.cause == nil {
+	if !t.relaying {
 		if err := t.sys.checkValue(v); err != nil {
 			t.Fail(err)
 			return h
@@ -381,7 +442,7 @@ func (t *Turn) retractFrom(f *Facet, h Handle) bool {
 
 // Message sends v to target.
 func (t *Turn) Message(target *Ref, v lang.Value) {
-	if t.cause == nil {
+	if !t.relaying {
 		if err := t.sys.checkValue(v); err != nil {
 			t.Fail(err)
 			return

@@ -59,7 +59,6 @@ type System struct {
 	nextID     uint64
 	nextRef    uint64
 	queue      eventQueue
-	cur        current
 	timers     timerHeap
 	timerSeq   uint64
 	actorsLive int
@@ -113,9 +112,11 @@ func NewSystem(clock Clock) *System {
 		clock = RealClock{}
 	}
 	_, virtual := clock.(*VirtualClock)
-	return &System{clock: clock, virtual: virtual, wake: make(chan struct{}, 1),
+	s := &System{clock: clock, virtual: virtual, wake: make(chan struct{}, 1),
 		MaxDepth: DefaultMaxDepth, MaxQueued: DefaultMaxQueued,
 		MaxValueNodes: DefaultMaxValueNodes, MaxValueDepth: DefaultMaxValueDepth}
+	s.turn.sys = s
+	return s
 }
 
 // Clock returns the system's clock.
@@ -412,14 +413,6 @@ func (s *System) drainPosted() {
 	s.mu.Unlock()
 }
 
-// current is what the running step is handling, for a panic's recovery.
-type current struct {
-	kind   eventKind
-	facet  *Facet // where the turn runs
-	sender *Facet // for deliveries
-	target *Ref
-}
-
 // step handles the next queued delivery in a turn of its own. Its effects go
 // straight onto the queue, after everything already there. The action is
 // read in place, before anything the turn does can append to the queue.
@@ -447,21 +440,16 @@ func (s *System) step() {
 		}
 	}
 	t := &s.turn
-	t.sys, t.actor, t.facet = s, f.actor, f
-	s.cur = current{kind: kind, facet: f, sender: sender, target: target}
-	t.depth, t.acct = a.depth, a.acct
+	t.begin(f, kind, sender, target, a.depth, a.acct)
 	var err error
 	switch kind {
 	case evRun:
 		a.value.(runFn)(t)
 	case evMessage:
-		t.cause = relayCause(target, sender)
 		err = target.entity.Message(t, a.value)
 	case evAssert:
-		t.cause = relayCause(target, sender)
 		err = target.entity.Assert(t, a.value, a.handle)
 	case evRetract:
-		t.cause = relayCause(target, sender)
 		err = target.entity.Retract(t, a.handle)
 	case evSync:
 		err = s.sync(t, target, a.value.(syncPeer).ref)
@@ -469,40 +457,28 @@ func (s *System) step() {
 	if err != nil {
 		s.chargeError(sender, f, err)
 	}
-	t.facet, t.actor, t.depth, t.acct, t.cause = nil, nil, 0, nil, nil
-	s.cur = current{}
-}
-
-// relayCause is the cause of a turn handling a delivery from sender to
-// target: what a dataspace does with a delivery is done on behalf of its
-// sender, so that a delivery it makes that fails is charged to the facet
-// whose action caused it, not to the dataspace.
-func relayCause(target *Ref, sender *Facet) *Facet {
-	if _, relays := target.entity.(*DataspaceEntity); relays {
-		return sender
-	}
-	return nil
+	t.settle()
+	t.running = false
 }
 
 // recovered handles a panic out of the current step: a panic while running
 // a function in a facet fails that facet; a panic of an entity handling a
 // delivery is charged to the sender, as an error would be.
 func (s *System) recovered(r any) {
-	c := s.cur
-	s.cur = current{}
 	t := &s.turn
-	t.cause, t.depth, t.acct = nil, 0, nil
-	if c.facet == nil {
+	if !t.running {
 		panic(r) // not from a turn: a bug of the scheduler itself
 	}
+	t.settle()
+	home, kind, sender, target := t.home, t.kind, t.from, t.target
+	t.begin(home, evRun, nil, nil, 0, nil) // what failing does is its own
 	err := fmt.Errorf("internal error: %v\n%s", r, debug.Stack())
-	t.sys, t.actor, t.facet = s, c.facet.actor, c.facet
-	if c.kind == evRun {
-		t.failFacet(c.facet, err)
+	if kind == evRun {
+		t.failFacet(home, err)
 	} else {
-		s.chargeError(c.sender, c.facet, fmt.Errorf("in %s handling %s: %w", lang.Format(c.target.Describe()), c.kind, err))
+		s.chargeError(sender, home, fmt.Errorf("in %s handling %s: %w", lang.Format(target.Describe()), kind, err))
 	}
-	t.facet, t.actor = nil, nil
+	t.running = false
 }
 
 // sync answers a sync: the entity does if it handles syncs itself, else
@@ -594,9 +570,13 @@ func (s *System) isRunaway(depth uint32) bool {
 // delivery it handles — the nearest of it and its ancestors still running,
 // since a message handler's own facet has usually stopped by then.
 func (s *System) blame() *Facet {
-	f := s.cur.facet
-	if s.turn.cause != nil {
-		f = s.turn.cause
+	t := &s.turn
+	if !t.running {
+		return nil
+	}
+	f := t.home
+	if t.relaying {
+		f = t.from
 	}
 	for f != nil && !f.alive {
 		f = f.parent

@@ -398,26 +398,21 @@ func (s *scanner) quoted(q byte, bytes bool) (string, error) {
 	s.off++
 	start := s.off
 	// Fast path: no escapes before the closing quote.
-	for i := start; i < len(s.src); i++ {
-		c := s.src[i]
-		if c == q {
-			body := s.src[start:i]
-			if bytes {
-				for j := 0; j < len(body); j++ {
-					if body[j] >= utf8.RuneSelf {
-						return "", s.errAt(lang.SyntaxError, start+j, "byte strings in #\"...\" may hold only ASCII; use #x\"...\"")
-					}
+	if j := strings.IndexByte(s.src[start:], q); j >= 0 && strings.IndexByte(s.src[start:start+j], '\\') < 0 {
+		i := start + j
+		body := s.src[start:i]
+		if bytes {
+			for j := 0; j < len(body); j++ {
+				if body[j] >= utf8.RuneSelf {
+					return "", s.errAt(lang.SyntaxError, start+j, "byte strings in #\"...\" may hold only ASCII; use #x\"...\"")
 				}
-			} else if !utf8.ValidString(body) {
-				return "", s.errAt(lang.SyntaxError, open, "invalid UTF-8")
 			}
-			s.advanceLines(start, i)
-			s.off = i + 1
-			return body, nil
+		} else if !utf8.ValidString(body) {
+			return "", s.errAt(lang.SyntaxError, open, "invalid UTF-8")
 		}
-		if c == '\\' {
-			break
-		}
+		s.advanceLines(start, i)
+		s.off = i + 1
+		return body, nil
 	}
 	var b strings.Builder
 	i := start

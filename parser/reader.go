@@ -356,6 +356,9 @@ func (r *Reader) plain(t *token) (lang.Value, error) {
 
 func (r *Reader) bare(t *token) (lang.Value, error) {
 	s := t.val
+	if n, ok := smallDecimal(s); ok {
+		return r.build.Int(n), nil
+	}
 	if !lang.LooksNumeric(s) {
 		return r.text(lang.KindSymbol, s), nil
 	}
@@ -376,6 +379,30 @@ func (r *Reader) bare(t *token) (lang.Value, error) {
 		return nil, r.errorAt(lang.SyntaxError, t.pos, "invalid integer %s", s)
 	}
 	return lang.NewInteger(n), nil
+}
+
+// smallDecimal reads the commonest numbers, an optional '-' and 1 to 18
+// decimal digits, without strconv's generality.
+func smallDecimal(s string) (int64, bool) {
+	i := 0
+	if len(s) > 1 && s[0] == '-' {
+		i = 1
+	}
+	if len(s)-i == 0 || len(s)-i > 18 {
+		return 0, false
+	}
+	var n int64
+	for ; i < len(s); i++ {
+		c := s[i] - '0'
+		if c > 9 {
+			return 0, false
+		}
+		n = n*10 + int64(c)
+	}
+	if s[0] == '-' {
+		n = -n
+	}
+	return n, true
 }
 
 func (r *Reader) record(open token) (lang.Value, error) {

@@ -401,7 +401,22 @@ func (h *Host) runScript(t *eval.Turn, file string, src []byte, env *lang.Dictio
 		}
 	}
 	s := c.script
-	e := eval.Env{}.With("config", h.Config.Value()).With("log", h.Log.Value())
+	// $config and $log, unless ENV gives its own (as the service classes
+	// do): a binding ENV would hide anyway costs every lookup a frame.
+	var e eval.Env
+	has := func(name string) bool {
+		if env == nil {
+			return false
+		}
+		_, ok := env.Get(lang.Symbol(name))
+		return ok
+	}
+	if !has("config") {
+		e = e.With("config", h.Config.Value())
+	}
+	if !has("log") {
+		e = e.With("log", h.Log.Value())
+	}
 	if env != nil {
 		for _, en := range env.Entries() {
 			e = e.With(lang.Text(en.Key), en.Value)
