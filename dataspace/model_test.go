@@ -557,7 +557,7 @@ func formatAll(vs []lang.Value) string {
 func TestDataspaceAgreesWithModel(t *testing.T) {
 	seeds := 200
 	if testing.Short() {
-		seeds = 30
+		seeds = 10
 	}
 	matches := 0
 	for seed := 0; seed < seeds; seed++ {
