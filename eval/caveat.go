@@ -131,17 +131,20 @@ type checkedCaveat struct {
 // attenuation: they are needed only to show or export the caveats, never
 // to run them.
 type caveatSource struct {
-	once  sync.Once
-	build func() []lang.Value
-	vals  []lang.Value
+	once sync.Once
+	from caveatValuer
+	vals []lang.Value
 }
+
+// caveatValuer builds the sturdy.prs values of an attenuation's caveats.
+type caveatValuer interface{ caveatValues() []lang.Value }
 
 // sturdy is the caveat's sturdy.prs value.
 func (c *checkedCaveat) sturdy() lang.Value {
 	if c.src == nil {
 		return c.value
 	}
-	c.src.once.Do(func() { c.src.vals, c.src.build = c.src.build(), nil })
+	c.src.once.Do(func() { c.src.vals, c.src.from = c.src.from.caveatValues(), nil })
 	return c.src.vals[c.index]
 }
 
@@ -514,11 +517,45 @@ func (t tAttenuate) inst(sys *System, caps []lang.Value) (lang.Value, bool) {
 }
 
 func (t tRec) inst(sys *System, caps []lang.Value) (lang.Value, bool) {
-	fs, ok := instAll(sys, t.fields, caps)
-	if !ok {
-		return nil, false
+	r, fs := newRecordOf(t.label, len(t.fields))
+	for i, ft := range t.fields {
+		v, ok := ft.inst(sys, caps)
+		if !ok {
+			return nil, false
+		}
+		fs[i] = v
 	}
-	return &lang.Record{Label: t.label, Fields: fs}, true
+	return r, true
+}
+
+// newRecordOf makes a record of n fields to fill in: for up to three
+// fields, the record and its fields are one allocation.
+func newRecordOf(label lang.Value, n int) (*lang.Record, []lang.Value) {
+	switch n {
+	case 1:
+		x := &struct {
+			r lang.Record
+			f [1]lang.Value
+		}{}
+		x.r = lang.Record{Label: label, Fields: x.f[:]}
+		return &x.r, x.f[:]
+	case 2:
+		x := &struct {
+			r lang.Record
+			f [2]lang.Value
+		}{}
+		x.r = lang.Record{Label: label, Fields: x.f[:]}
+		return &x.r, x.f[:]
+	case 3:
+		x := &struct {
+			r lang.Record
+			f [3]lang.Value
+		}{}
+		x.r = lang.Record{Label: label, Fields: x.f[:]}
+		return &x.r, x.f[:]
+	}
+	fs := make([]lang.Value, n)
+	return &lang.Record{Label: label, Fields: fs}, fs
 }
 
 func (t tArr) inst(sys *System, caps []lang.Value) (lang.Value, bool) {

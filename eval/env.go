@@ -120,9 +120,11 @@ func (e Env) flatten() *envNode {
 	// older Envs and never changes.
 	var b envBuilder
 	root := b.own(e.root)
+	leaves := make([]envLeaf, k)  // one allocation for the leaves
 	for i := k - 1; i >= 0; i-- { // oldest first: the newest stays
-		f := fs[i]
-		root = b.put(root, &envLeaf{hash: envHash(f.name), name: f.name, val: f.val, seq: f.seq}, 0)
+		f, l := fs[i], &leaves[i]
+		*l = envLeaf{hash: envHash(f.name), name: f.name, val: f.val, seq: f.seq}
+		root = b.put(root, l, 0)
 	}
 	return root
 }
@@ -138,7 +140,13 @@ type envBuilder struct {
 // builder made it); nil stands for the empty node.
 func (b *envBuilder) own(n *envNode) *envNode {
 	if n == nil {
-		n = &envNode{}
+		// A first trie: the node and room for a flatten's leaves at once.
+		nk := &struct {
+			n envNode
+			k [maxFrames + 1]envSlot
+		}{}
+		nk.n.kids = nk.k[:0]
+		n = &nk.n
 	} else {
 		for _, x := range b.fresh[:b.n] {
 			if x == n {

@@ -59,6 +59,22 @@ type interp struct {
 	script      *parser.Script
 	hooks       Hooks
 	top         parser.Instr // the instruction whose matches hooks report
+
+	stampAt time.Time  // the instant of the last timestamp
+	stamp   lang.Value // and its text
+}
+
+// facetStopper is the entity of a `facet` expression: the message stop
+// stops the facet.
+type facetStopper struct{ f *Facet }
+
+func (s *facetStopper) Assert(*Turn, lang.Value, Handle) error { return nil }
+func (s *facetStopper) Retract(*Turn, Handle) error            { return nil }
+func (s *facetStopper) Message(t *Turn, v lang.Value) error {
+	if lang.Equal(v, lang.Symbol("stop")) {
+		t.StopFacet(s.f)
+	}
+	return nil
 }
 
 func (x *interp) notify(in parser.Instr, env Env, added bool) {
@@ -404,15 +420,14 @@ func (x *interp) expr(t *Turn, e parser.Expr, env Env) (lang.Value, error) {
 	case *parser.EDataspace:
 		return t.NewDataspace("dataspace").Value(), nil
 	case *parser.ETimestamp:
-		return lang.String(rfc3339(t.sys.Now())), nil
+		// On a virtual clock (and within a turn) many timestamps are of
+		// one instant: it is formatted once.
+		if now := t.sys.Now(); x.stamp == nil || !now.Equal(x.stampAt) {
+			x.stampAt, x.stamp = now, lang.String(rfc3339(now))
+		}
+		return x.stamp, nil
 	case *parser.EFacet:
-		f := t.facet
-		return t.NewRef("facet", &Handler{OnMessage: func(t *Turn, v lang.Value) error {
-			if lang.Equal(v, lang.Symbol("stop")) {
-				t.StopFacet(f)
-			}
-			return nil
-		}}).Value(), nil
+		return t.NewRef("facet", &facetStopper{t.facet}).Value(), nil
 	case *parser.EScriptDir:
 		return lang.String(x.script.Dir), nil
 	case *parser.EStringify:

@@ -91,7 +91,7 @@ func madeSlot(p unsafe.Pointer) uintptr {
 func (b *Builder) hold(v Value) {
 	w := (*ifaceWords)(unsafe.Pointer(&v))
 	p := w.data
-	if p == nil || w.tab == tabBool || b.made[madeSlot(p)] == p || b.mem.owns(p) {
+	if p == nil || b.mem.owns(p) || w.tab == tabBool || b.made[madeSlot(p)] == p {
 		return
 	}
 	b.mem.keep(p)

@@ -161,7 +161,9 @@ func (s *scanner) errAt(kind lang.ErrorKind, off int, msg string) *lang.Error {
 
 // scan reads the next token.
 func (s *scanner) scan(out *token) error {
-	s.skipSpace()
+	if s.off >= len(s.src) || s.src[s.off] <= ' ' || s.src[s.off] >= utf8.RuneSelf {
+		s.skipSpace() // (no other byte can be a space)
+	}
 	start := s.off
 	p := s.pos(start)
 	if s.off >= len(s.src) {
@@ -398,26 +400,21 @@ func (s *scanner) quoted(q byte, bytes bool) (string, error) {
 	s.off++
 	start := s.off
 	// Fast path: no escapes before the closing quote.
-	for i := start; i < len(s.src); i++ {
-		c := s.src[i]
-		if c == q {
-			body := s.src[start:i]
-			if bytes {
-				for j := 0; j < len(body); j++ {
-					if body[j] >= utf8.RuneSelf {
-						return "", s.errAt(lang.SyntaxError, start+j, "byte strings in #\"...\" may hold only ASCII; use #x\"...\"")
-					}
+	if j := strings.IndexByte(s.src[start:], q); j >= 0 && strings.IndexByte(s.src[start:start+j], '\\') < 0 {
+		i := start + j
+		body := s.src[start:i]
+		if bytes {
+			for j := 0; j < len(body); j++ {
+				if body[j] >= utf8.RuneSelf {
+					return "", s.errAt(lang.SyntaxError, start+j, "byte strings in #\"...\" may hold only ASCII; use #x\"...\"")
 				}
-			} else if !utf8.ValidString(body) {
-				return "", s.errAt(lang.SyntaxError, open, "invalid UTF-8")
 			}
-			s.advanceLines(start, i)
-			s.off = i + 1
-			return body, nil
+		} else if !utf8.ValidString(body) {
+			return "", s.errAt(lang.SyntaxError, open, "invalid UTF-8")
 		}
-		if c == '\\' {
-			break
-		}
+		s.advanceLines(start, i)
+		s.off = i + 1
+		return body, nil
 	}
 	var b strings.Builder
 	i := start

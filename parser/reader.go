@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/synd-lang/synd/lang"
@@ -95,10 +96,44 @@ func NewStringReader(file, src string, opts Options) *Reader {
 	return r
 }
 
+// readers are reused by Parse and ParseAll, so that reading a small text
+// allocates in proportion to it rather than a reader's worth of buffers
+// and caches.
+var readers = sync.Pool{New: func() any { return new(Reader) }}
+
+// getReader is NewReader from the pool; give the reader back with putReader
+// once done with it.
+func getReader(file string, src []byte, opts Options) *Reader {
+	r := readers.Get().(*Reader)
+	if opts.MaxDepth <= 0 {
+		opts.MaxDepth = lang.DefaultMaxDepth
+	}
+	scratch := r.sc.scratch
+	r.opts, r.sc = opts, newScanner(file, "")
+	r.sc.scratch = scratch
+	if len(src) > 0 {
+		r.sc.src = unsafe.String(&src[0], len(src))
+		r.copyText = true
+	}
+	r.build.SizeHint(len(src))
+	return r
+}
+
+// putReader returns r to the pool, holding on to nothing it read: values
+// read keep what they use.
+func putReader(r *Reader) {
+	clear(r.keys[:cap(r.keys)])
+	r.build.Reset()
+	r.opts, r.sc.src, r.sc.file = Options{}, "", ""
+	r.tok, r.err, r.ahead, r.depth, r.keys, r.copyText = token{}, nil, false, 0, r.keys[:0], false
+	readers.Put(r)
+}
+
 // Parse reads exactly one value from src. Empty input (or only comments) is an
 // error of kind lang.NoInput; more than one value is a syntax error.
 func Parse(file string, src []byte, opts Options) (lang.Value, error) {
-	r := NewReader(file, src, opts)
+	r := getReader(file, src, opts)
+	defer putReader(r)
 	v, err := r.Next()
 	if err == io.EOF {
 		return nil, &lang.Error{Kind: lang.NoInput, Pos: lang.Position{File: file, Line: 1, Column: 1}, Msg: "no value in input"}
@@ -117,7 +152,8 @@ func Parse(file string, src []byte, opts Options) (lang.Value, error) {
 
 // ParseAll reads every value in src.
 func ParseAll(file string, src []byte, opts Options) ([]lang.Value, error) {
-	r := NewReader(file, src, opts)
+	r := getReader(file, src, opts)
+	defer putReader(r)
 	var vs []lang.Value
 	for {
 		v, err := r.Next()
@@ -356,6 +392,9 @@ func (r *Reader) plain(t *token) (lang.Value, error) {
 
 func (r *Reader) bare(t *token) (lang.Value, error) {
 	s := t.val
+	if n, ok := smallDecimal(s); ok {
+		return r.build.Int(n), nil
+	}
 	if !lang.LooksNumeric(s) {
 		return r.text(lang.KindSymbol, s), nil
 	}
@@ -376,6 +415,30 @@ func (r *Reader) bare(t *token) (lang.Value, error) {
 		return nil, r.errorAt(lang.SyntaxError, t.pos, "invalid integer %s", s)
 	}
 	return lang.NewInteger(n), nil
+}
+
+// smallDecimal reads the commonest numbers, an optional '-' and 1 to 18
+// decimal digits, without strconv's generality.
+func smallDecimal(s string) (int64, bool) {
+	i := 0
+	if len(s) > 1 && s[0] == '-' {
+		i = 1
+	}
+	if len(s)-i == 0 || len(s)-i > 18 {
+		return 0, false
+	}
+	var n int64
+	for ; i < len(s); i++ {
+		c := s[i] - '0'
+		if c > 9 {
+			return 0, false
+		}
+		n = n*10 + int64(c)
+	}
+	if s[0] == '-' {
+		n = -n
+	}
+	return n, true
 }
 
 func (r *Reader) record(open token) (lang.Value, error) {

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -167,27 +167,28 @@ func ValidEnvName(name string) bool {
 	return true
 }
 
+// buildEnv is the environment a process starts with: synd's own (unless
+// ClearEnv), less the variables spec.Env removes, with those it sets, in
+// order by name. synd's own is taken as os.Environ gives it (one entry per
+// name), so that a plain spec costs no map and no sort per process.
 func buildEnv(spec ProcessSpec) []string {
-	vars := map[string]string{}
+	var base []string
 	if !spec.ClearEnv {
-		for _, kv := range os.Environ() {
-			if k, v, ok := strings.Cut(kv, "="); ok {
-				vars[k] = v
-			}
+		base = os.Environ()
+	}
+	out := base[:0] // os.Environ's slice is a fresh copy
+	for _, kv := range base {
+		k, _, ok := strings.Cut(kv, "=")
+		if _, given := spec.Env[k]; ok && !given {
+			out = append(out, kv)
 		}
 	}
 	for k, v := range spec.Env {
-		if v == nil {
-			delete(vars, k)
-		} else {
-			vars[k] = *v
+		if v != nil {
+			out = append(out, k+"="+*v)
 		}
 	}
-	out := make([]string, 0, len(vars))
-	for k, v := range vars {
-		out = append(out, k+"="+v)
-	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 

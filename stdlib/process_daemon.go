@@ -152,6 +152,9 @@ func StartDaemons(t *eval.Turn, ds *eval.Ref, runner ProcessRunner, events Daemo
 		s := &supervisor{ds: ds, log: logRef, runner: runner, events: events, id: caps[0], facet: t.Facet()}
 		s.name = rec("daemon", s.id)
 		s.setState(t, "started")
+		// One observer per daemon, as syndicate-server's
+		// lifecycle::on_service_restart makes it: the Observe assertion
+		// is visible in the dataspace (see seed_qmi_wwan's trace).
 		t.OnMessage(ds, recPattern("restart-service", dataspace.Literal(s.name)), func(t *eval.Turn, _ []lang.Value) {
 			t.InFacet(s.facet, func() {
 				s.logLine(t, "restarting")
@@ -346,10 +349,10 @@ func (inst *daemonInstance) addConfig(t *eval.Turn, spec lang.Value) {
 		return
 	}
 	c.plan, c.valid = plan, true
-	t.NewFacetHeld(func(t *eval.Turn) {
-		c.facet = t.Facet()
-		inst.run(t, c)
-	})
+	// The config's facet is the match's own: it stops when the spec is
+	// retracted or the instance stops, its process facet first.
+	c.facet = t.Facet()
+	inst.run(t, c)
 }
 
 // run starts c's process in a facet of its own, inside c's facet.

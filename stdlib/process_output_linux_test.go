@@ -3,8 +3,10 @@
 package stdlib
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +14,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/synd-lang/synd/eval"
+	"github.com/synd-lang/synd/lang"
 )
 
 // loopSink is a processOutput for the output loop's tests: it keeps the
@@ -218,4 +223,59 @@ func TestOutputLoopClosedWindowDrains(t *testing.T) {
 	waitClosed(t, wrote, 10*time.Second, "the writer's end")
 	waitClosed(t, k.finished, 10*time.Second, "finished")
 	assert.Equal(t, maxUnconsumedLines, k.count("stdout"))
+}
+
+// Running daemons cost no goroutine each: 100 processes that print a line
+// and sleep add a handful of goroutines (the loop, the reaper), not one or
+// two per process; stopping them ends every one, and the system with them.
+func TestDaemonsTakeNoGoroutineEach(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs 100 processes; skipped with -short")
+	}
+	const n = 100
+	before := runtime.NumGoroutine()
+	sys := eval.NewSystem(nil)
+	runner := &OSRunner{Grace: time.Second}
+	var mu sync.Mutex
+	up := 0
+	var root *eval.Facet
+	sys.Spawn("test", func(t *eval.Turn) {
+		root = t.NewFacetHeld(func(t *eval.Turn) {
+			for range n {
+				_, stop, _, err := runner.Start(t, ProcessSpec{Argv: []string{"sh", "-c", "echo up; exec sleep 1000"}}, ProcessEvents{
+					Output: func(t *eval.Turn, stream, line string) {
+						mu.Lock()
+						if stream == "stdout" && line == "up\n" {
+							up++
+						}
+						mu.Unlock()
+					},
+					Exit: func(t *eval.Turn, status lang.Value) {},
+				})
+				if err != nil {
+					t.Fail(err)
+					continue
+				}
+				t.OnStop(func(*eval.Turn) { stop() })
+			}
+		})
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ran := make(chan error, 1)
+	go func() { ran <- sys.Run(ctx) }()
+	count := func(p *int) int { mu.Lock(); defer mu.Unlock(); return *p }
+	require.Eventually(t, func() bool { return count(&up) == n }, 60*time.Second, 10*time.Millisecond)
+	assert.Equal(t, n, runner.Live())
+	during := runtime.NumGoroutine()
+	t.Logf("goroutines: %d before, %d with %d processes running", before, during, n)
+	assert.Less(t, during-before, n/4, "goroutines per running process")
+	sys.Post(root, func(t *eval.Turn) { t.StopFacet(root) })
+	require.Eventually(t, func() bool { return runner.Live() == 0 }, 30*time.Second, 10*time.Millisecond)
+	select {
+	case err := <-ran:
+		require.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the system still runs once every process has exited")
+	}
 }

@@ -29,7 +29,7 @@ func TestServeSurvivesBadInput(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644))
 	}
 	write("daemon.pr", "<require-service <daemon sleeper>>\n<daemon sleeper \"echo up; exec sleep 60\">\n")
-	cmd := exec.Command(bin, "serve", "--control", "--settings", t.TempDir(), "-c", dir)
+	cmd := exec.Command(bin, "serve", "--control", "--no-control-socket", "--settings", t.TempDir(), "-c", dir)
 	out := startReading(t, cmd, true) // $log on stdout and errors on stderr, in one stream
 	waitFor := func(re *regexp.Regexp) []string {
 		t.Helper()

@@ -191,7 +191,7 @@ func TestInferior(t *testing.T) {
 `)
 	parent := configDir(t, `
 <require-service <daemon child>>
-<daemon child {argv: [`+fmt.Sprintf("%q", bin)+` "serve" "--inferior" "-c" `+fmt.Sprintf("%q", child)+`], protocol: application/syndicate}>
+<daemon child {argv: [`+fmt.Sprintf("%q", bin)+` "serve" "--inferior" "--no-control-socket" "-c" `+fmt.Sprintf("%q", child)+`], protocol: application/syndicate}>
 ? <service-object <daemon child> ?obj> [
   $obj <hello-from-parent "hi">
   $obj ? <child-ready ?n> [ $log ! <log "-" {line: "parent sees ready", n: $n}> ]

@@ -69,9 +69,12 @@ func TestHelpSpellings(t *testing.T) {
 }
 
 // TestHelpSpellingsBinary runs the built binary: each help spelling exits 0
-// within 100 ms, process start included. The machine is shared, so each
-// spelling gets the best of five runs: a slow help (the old recursion took
-// 44 s) is slow every time, a busy machine only some of the time.
+// having used less than 100 ms of CPU, process start included. CPU time,
+// not wall-clock time: on a shared machine (load 15 on 2 cores) a quick
+// process may wait longer than that for a core, while a slow help (the old
+// recursion took 44 s) burns CPU every time. The best of five runs is
+// taken, and the wall clock only has to stay under 5 s (a help that blocks
+// instead of working).
 func TestHelpSpellingsBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds synd; skipped with -short")
@@ -80,17 +83,19 @@ func TestHelpSpellingsBinary(t *testing.T) {
 	for _, args := range [][]string{
 		{"help", "help"}, {"help", "-h"}, {"-h", "-h"}, {"help", "--help"}, {"--help"}, {"help"}, {"run", "-h"},
 	} {
-		best := time.Hour
+		bestCPU, bestWall := time.Hour, time.Hour
 		for range 5 {
 			start := time.Now()
 			cmd := exec.Command(bin, args...)
 			var out bytes.Buffer
 			cmd.Stdout = &out
 			require.NoError(t, cmd.Run(), "%q", args)
-			best = min(best, time.Since(start))
+			bestWall = min(bestWall, time.Since(start))
+			bestCPU = min(bestCPU, cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime())
 			assert.NotEmpty(t, out.String())
 		}
-		assert.Less(t, best, 100*time.Millisecond, "%q", args)
+		assert.Less(t, bestCPU, 100*time.Millisecond, "%q: CPU time", args)
+		assert.Less(t, bestWall, 5*time.Second, "%q: wall-clock time", args)
 	}
 }
 

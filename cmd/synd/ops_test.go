@@ -39,7 +39,7 @@ func TestServeJSONLogsAndTraceFile(t *testing.T) {
 `), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "broken.pr"), []byte("<ok>\n?x\n"), 0o644))
 	traceFile := filepath.Join(t.TempDir(), "trace.pr")
-	cmd := exec.Command(bin, "serve", "--control", "--no-banner", "--settings", t.TempDir(),
+	cmd := exec.Command(bin, "serve", "--control", "--no-banner", "--no-control-socket", "--settings", t.TempDir(),
 		"--log-format", "json", "-t", traceFile, "-c", dir)
 	out, err := cmd.Output()
 	require.NoError(t, err, "%s", out)

@@ -25,7 +25,7 @@ func TestServeRealDaemon(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "hi.pr"),
 		[]byte("<require-service <daemon hi>>\n<daemon hi \"echo hi; sleep 30\">\n"), 0o644))
-	cmd := exec.Command(bin, "serve", "-c", dir)
+	cmd := exec.Command(bin, "serve", "--no-control-socket", "-c", dir)
 	out := startReading(t, cmd, false)
 	hi := regexp.MustCompile(` hi pid=(\d+) service=<daemon hi> stream=stdout$`)
 	first, _ := strconv.Atoi(out.waitFor(hi, 10*time.Second)[1])
@@ -58,7 +58,7 @@ func TestServeControlExit(t *testing.T) {
   $control ! <exit 7>
 ]
 `), 0o644))
-	cmd := exec.Command(bin, "serve", "--control", "--settings", t.TempDir(), "-c", dir)
+	cmd := exec.Command(bin, "serve", "--control", "--no-control-socket", "--settings", t.TempDir(), "-c", dir)
 	out, err := cmd.Output()
 	var exit *exec.ExitError
 	require.ErrorAs(t, err, &exit)

@@ -55,11 +55,12 @@ func buildSyndTB(t testing.TB) string {
 	return bin
 }
 
-// serveBinary starts bin serve -c dir (no user settings), killed when the
-// test ends.
+// serveBinary starts bin serve -c dir (no user settings, a control socket
+// of its own: tests run side by side), killed when the test ends.
 func serveBinary(t testing.TB, bin, dir string, extra ...string) *served {
 	t.Helper()
-	args := append([]string{"serve", "--no-banner", "-c", dir, "--settings", filepath.Join(t.TempDir(), "none")}, extra...)
+	args := append([]string{"serve", "--no-banner", "-c", dir, "--settings", filepath.Join(t.TempDir(), "none"),
+		"--control-socket", filepath.Join(t.TempDir(), "control.sock")}, extra...)
 	cmd := exec.Command(bin, args...)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -209,7 +210,9 @@ func TestYesDaemonStaysBounded(t *testing.T) {
 <require-service <daemon yes>>
 <daemon yes "yes">
 `})
-	s.waitLine(t, regexp.MustCompile(` y pid=\d+ service=<daemon yes>`), 10*time.Second)
+	// Generous: a loaded machine (load 15 on 2 cores) may take a while to
+	// boot serve; the bound below is what the test is about.
+	s.waitLine(t, regexp.MustCompile(` y pid=\d+ service=<daemon yes>`), 60*time.Second)
 	pid := s.cmd.Process.Pid
 	peak := 0
 	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(time.Second) {
@@ -231,14 +234,18 @@ func thousandSleepers(n int) map[string]string {
 // BenchmarkThousandDaemons is issue 12's row "1,000 running daemons
 // (sleep)": the time from start to every daemon's first line, and synd's
 // RSS and OS threads once they all run (main: 180 MB, 1,007 threads; target
-// ≤ 40 MB, ≤ 20 threads). Run with -benchtime=1x.
+// ≤ 40 MB, ≤ 20 threads). Its yardstick, in the same run, is the RSS of
+// synd serve with no daemon at all (MB-RSS-idle), so that KB-per-daemon is
+// what each daemon adds. RSS is the least of five samples a second apart
+// (settledRSS). Run with -benchtime=1x.
 func BenchmarkThousandDaemons(b *testing.B) {
 	const n = 1000
 	up := regexp.MustCompile(` up pid=\d+ service=<daemon <sleeper`)
-	var rss, threads int
+	var rss, idle, threads int
 	bin := buildSyndTB(b)
-	dir := b.TempDir()
+	dir, empty := b.TempDir(), b.TempDir()
 	require.NoError(b, os.WriteFile(filepath.Join(dir, "sleepers.pr"), []byte(thousandSleepers(n)["sleepers.pr"]), 0o644))
+	require.NoError(b, os.WriteFile(filepath.Join(empty, "none.pr"), []byte("<nothing-to-run>\n"), 0o644))
 	b.ResetTimer()
 	for range b.N {
 		s := serveBinary(b, bin, dir)
@@ -246,21 +253,41 @@ func BenchmarkThousandDaemons(b *testing.B) {
 			s.waitLine(b, up, 60*time.Second)
 		}
 		b.StopTimer()
-		time.Sleep(time.Second)
-		rss, threads = procStatus(b, s.cmd.Process.Pid, "VmRSS"), procStatus(b, s.cmd.Process.Pid, "Threads")
+		rss, threads = settledRSS(b, s.cmd.Process.Pid)
+		e := serveBinary(b, bin, empty)
+		e.waitLine(b, regexp.MustCompile(`config file loaded`), 60*time.Second)
+		idle, _ = settledRSS(b, e.cmd.Process.Pid)
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(rss)/1024, "MB-RSS")
+	b.ReportMetric(float64(idle)/1024, "MB-RSS-idle")
+	b.ReportMetric(float64(rss-idle)/n, "KB-per-daemon")
 	b.ReportMetric(float64(threads), "threads")
 }
 
-// 1,000 running daemons take one reaper and small read buffers, not a
-// thread and 128 KiB each (issue 12's row asks ≤ 40 MB RSS and ≤ 20 threads;
-// main took 180 MB and 1,007 threads). The thread bound is the target; the
-// RSS bound only guards against a return of per-daemon threads and buffers:
-// the supervisor itself reached about 50 MB (21 MB of live heap, two reader
-// goroutines' stacks per daemon, the heap left from boot), and serve's
-// status model adds its share on top.
+// settledRSS is a process's RSS (kB) once it has settled: the least of five
+// samples a second apart, so that a collection lagging on a loaded machine
+// (a passing peak of garbage) is not taken for what the process keeps; and
+// the most OS threads seen meanwhile.
+func settledRSS(t testing.TB, pid int) (rss, threads int) {
+	for i := range 5 {
+		time.Sleep(time.Second)
+		r := procStatus(t, pid, "VmRSS")
+		if i == 0 || r < rss {
+			rss = r
+		}
+		threads = max(threads, procStatus(t, pid, "Threads"))
+	}
+	return rss, threads
+}
+
+// 1,000 running daemons take one reaper, one output loop and small read
+// buffers, not a thread and 128 KiB each (issue 12's row asks ≤ 40 MB RSS
+// and ≤ 20 threads; main took 180 MB and 1,007 threads). The thread bound
+// is the target; the RSS bound only guards against a return of per-daemon
+// threads and buffers (64 KiB scanner buffers were 128 MB on their own):
+// serve with its status model settles at about 40 MB. RSS is read once the
+// daemons are up (settledRSS).
 func TestThousandSleepingDaemons(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs 1,000 processes; skipped with -short")
@@ -271,9 +298,7 @@ func TestThousandSleepingDaemons(t *testing.T) {
 	for range n {
 		s.waitLine(t, up, 60*time.Second)
 	}
-	time.Sleep(5 * time.Second) // let the last turns settle and the heap shrink
-	pid := s.cmd.Process.Pid
-	rss, threads := procStatus(t, pid, "VmRSS"), procStatus(t, pid, "Threads")
+	rss, threads := settledRSS(t, s.cmd.Process.Pid)
 	t.Logf("synd serving %d sleeping daemons: RSS %d kB, %d OS threads", n, rss, threads)
 	assert.LessOrEqual(t, threads, 20, "OS threads")
 	assert.LessOrEqual(t, rss, 100*1024, "RSS in kB")
