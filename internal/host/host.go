@@ -103,7 +103,7 @@ type Host struct {
 
 type compiledScript struct {
 	src    string
-	script *parser.Script
+	script *eval.Prepared // shared by every run of the text
 }
 
 // New boots a host: the system, $config, $log, the log printer and, if asked,
@@ -394,7 +394,8 @@ func (h *Host) runCompiled(name string, s *parser.Script, err error, env eval.En
 // its config-watcher's ENV), never to the programs a service class runs.
 func (h *Host) runScript(t *eval.Turn, file string, src []byte, env *lang.Dictionary) bool {
 	// Many processes may run one program (a service's instances, clients):
-	// a text is compiled once. Scripts are not changed by running them.
+	// a text is compiled once, and prepared once (what its runs learn of
+	// its patterns is shared). Scripts are not changed by running them.
 	// Only the latest text of each file is kept.
 	c, ok := h.compiled[file]
 	if !ok || c.src != string(src) {
@@ -406,7 +407,7 @@ func (h *Host) runScript(t *eval.Turn, file string, src []byte, env *lang.Dictio
 		if h.compiled == nil {
 			h.compiled = map[string]compiledScript{}
 		}
-		c = compiledScript{string(src), s}
+		c = compiledScript{string(src), eval.Prepare(s)}
 		h.compiled[file] = c
 		if h.onLoad != nil {
 			h.onLoad(file, ok)
@@ -435,7 +436,7 @@ func (h *Host) runScript(t *eval.Turn, file string, src []byte, env *lang.Dictio
 		}
 	}
 	t.Facet().Label = file
-	t.RunScript(s, e)
+	t.RunPrepared(s, e)
 	return true
 }
 
