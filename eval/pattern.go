@@ -153,7 +153,10 @@ func (t *Turn) DuringWire(ds *Ref, pattern lang.Value, body func(t *Turn, captur
 func wireLiteral(v lang.Value) lang.Value {
 	switch x := lang.Unwrap(v).(type) {
 	case *lang.Record:
-		if len(x.Fields) <= 2 {
+		switch len(x.Fields) {
+		case 1:
+			return wireRecord1(x)
+		case 2:
 			return wireSmallRecord(x)
 		}
 		return newRecord2(valGroup, newRecord1(valRec, lang.Strip(x.Label)), indexDict(x.Fields))
@@ -167,6 +170,23 @@ func wireLiteral(v lang.Value) lang.Value {
 		return newRecord2(valGroup, wireDict, lang.DictionaryOfEntries(es))
 	}
 	return newRecord1(valLit, lang.Strip(v))
+}
+
+// wireRecord1 is wireSmallRecord for a record of one field.
+func wireRecord1(x *lang.Record) lang.Value {
+	b := &struct {
+		g  lang.Record
+		gf [2]lang.Value
+		r  lang.Record
+		rf [1]lang.Value
+		es [1]lang.DictEntry
+	}{}
+	b.es[0] = lang.DictEntry{Key: lang.Int(0), Value: wireLiteral(x.Fields[0])}
+	b.rf[0] = lang.Strip(x.Label)
+	b.r = lang.Record{Label: valRec, Fields: b.rf[:]}
+	b.gf = [2]lang.Value{&b.r, lang.DictionaryOfEntries(b.es[:])}
+	b.g = lang.Record{Label: valGroup, Fields: b.gf[:]}
+	return &b.g
 }
 
 // wireSmallRecord is wireLiteral of a record of at most two fields, the

@@ -346,6 +346,8 @@ type compiler struct {
 	recs  slab[TRecord]
 	tmpls slab[Template]
 	vals  slab[lang.Value]
+	// records are the records of constant values.
+	records slab[lang.Record]
 }
 
 // slab hands out elements of chunks that grow from 8 to 256 elements, so
@@ -481,7 +483,7 @@ func (c *compiler) instr(k *cursor, target, outer string) Instr {
 	at := At{p}
 	switch x := lang.Unwrap(v).(type) {
 	case *lang.Record, *lang.Dictionary:
-		return &Assert{at, target, c.template(v)}
+		return &Assert{at, target, c.valueTemplate(v)}
 	case lang.Sequence:
 		return &Block{at, c.block(x, target, outer)}
 	case lang.Symbol:
@@ -605,7 +607,7 @@ func (c *compiler) payload(k *cursor, op, what string) (Template, bool) {
 		c.errorf(k.lastPos(), "%s needs %s", op, what)
 		return nil, false
 	}
-	t := c.template(k.next())
+	t := c.valueTemplate(k.next())
 	return t, t != nil
 }
 
@@ -673,7 +675,7 @@ func (c *compiler) expr(k *cursor) Expr {
 			return &EJoin{at, sep, e}
 		}
 	}
-	t := c.template(v)
+	t := c.valueTemplate(v)
 	if t == nil {
 		return nil
 	}
@@ -724,7 +726,9 @@ func (c *compiler) template(v lang.Value) Template {
 		*t = TRecord{At: at, Label: label, Fields: fields}
 		if l, ok := ConstValue(label); ok {
 			if fs, ok := c.constValues(fields); ok {
-				t.Const = &lang.Record{Label: l, Fields: fs}
+				r := c.records.take()
+				*r = lang.Record{Label: l, Fields: fs}
+				t.Const = r
 			}
 		}
 		return t
@@ -774,6 +778,79 @@ func (c *compiler) template(v lang.Value) Template {
 		return t
 	}
 	return c.lit(at, lang.Strip(v))
+}
+
+// valueTemplate compiles the template of an instruction or expression: a
+// value with nothing in it to fill in or check (no $variable, binder, _,
+// =literal or attenuation at any depth) is one literal, the value without
+// its annotations, and its parts are not compiled one by one. (The
+// templates of caveats keep their structure: sturdyTemplate turns a
+// record into a TCompound, as script/mod.rs instantiate_template does.)
+func (c *compiler) valueTemplate(v lang.Value) Template {
+	if plainTemplate(v) {
+		_, p := unwrapPos(v)
+		return c.lit(At{p}, c.strip(v))
+	}
+	return c.template(v)
+}
+
+// strip is lang.Strip, with records and sequences carved from the
+// compiler's chunks.
+func (c *compiler) strip(v lang.Value) lang.Value {
+	switch x := lang.Unwrap(v).(type) {
+	case *lang.Record:
+		r := c.records.take()
+		fs := c.vals.slice(len(x.Fields))
+		for i, f := range x.Fields {
+			fs[i] = c.strip(f)
+		}
+		*r = lang.Record{Label: c.strip(x.Label), Fields: fs}
+		return r
+	case lang.Sequence:
+		items := c.vals.slice(len(x))
+		for i, it := range x {
+			items[i] = c.strip(it)
+		}
+		return lang.Sequence(items)
+	case *lang.Set, *lang.Dictionary:
+		return lang.Strip(x)
+	default:
+		return x
+	}
+}
+
+// plainTemplate reports whether v, as a template, builds itself.
+func plainTemplate(v lang.Value) bool {
+	switch x := lang.Unwrap(v).(type) {
+	case lang.Symbol:
+		s := string(x)
+		return s != "_" && !strings.HasPrefix(s, "$") && !strings.HasPrefix(s, "?") && !strings.HasPrefix(s, "=")
+	case *lang.Record:
+		if l, _ := symbolOf(x.Label); l == "*" {
+			return false
+		}
+		return plainTemplate(x.Label) && plainTemplates(x.Fields)
+	case lang.Sequence:
+		return plainTemplates(x)
+	case *lang.Set:
+		return plainTemplates(x.Elements())
+	case *lang.Dictionary:
+		for _, e := range x.Entries() {
+			if !plainTemplate(e.Key) || !plainTemplate(e.Value) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func plainTemplates(vs []lang.Value) bool {
+	for _, v := range vs {
+		if !plainTemplate(v) {
+			return false
+		}
+	}
+	return true
 }
 
 // constValues are the values of templates that are all constant.

@@ -179,3 +179,28 @@ func TestConstTemplates(t *testing.T) {
 		assert.Equal(t, tc.want, lang.Format(v), tc.src)
 	}
 }
+
+// TestPlainTemplatesAreLiterals: an instruction's template with nothing to
+// fill in is one literal; one with a variable keeps its structure, and so
+// does a caveat's rewrite template however constant (sturdyTemplate makes
+// a TCompound of its records).
+func TestPlainTemplatesAreLiterals(t *testing.T) {
+	s, err := compile(t, `<a <b c> [d]>
+<a $x <b c>>
+let ?r = <* $ds [<rewrite <p ?v> <q <r s>>>]>
+`)
+	require.NoError(t, err)
+	lit, ok := s.Body[0].(*parser.Assert).Template.(*parser.TLit)
+	require.True(t, ok)
+	assert.Equal(t, "<a <b c> [d]>", lang.Format(lit.Value))
+	assert.Equal(t, "s.pr:1:1", lit.P.String())
+	rec, ok := s.Body[1].(*parser.Assert).Template.(*parser.TRecord)
+	require.True(t, ok)
+	assert.Nil(t, rec.Const)
+	assert.NotNil(t, rec.Fields[1].(*parser.TRecord).Const, "a constant part is built once")
+	att := s.Body[2].(*parser.Let).Expr.(*parser.ETemplate).Template.(*parser.TAttenuate)
+	rw, ok := att.Caveats[0].Template.(*parser.TRecord)
+	require.True(t, ok, "a caveat's template keeps its records")
+	_, ok = rw.Fields[0].(*parser.TRecord)
+	assert.True(t, ok)
+}

@@ -53,7 +53,7 @@ func StartDependencies(t *eval.Turn, ds *eval.Ref) {
 			if dependee, err := serviceStateService(cond); err != nil {
 				t.System().Report(t.Facet(), fmt.Errorf("<depends-on %s ...>: cannot tell which service the dependee is: %w", lang.Format(service), err))
 			} else {
-				t.Assert(ds, rec("require-service", dependee))
+				t.Assert(ds, &lang.Record{Label: requireServiceLabel, Fields: []lang.Value{dependee}})
 			}
 			t.DuringWire(ds, eval.LiteralPattern(cond), func(t *eval.Turn, _ []lang.Value) {
 				tr.obstacles--
@@ -80,9 +80,12 @@ func StartDependencies(t *eval.Turn, ds *eval.Ref) {
 }
 
 var (
-	groupLabel      = lang.Symbol("group")
-	dependsOnType   = lang.NewRecord(lang.Symbol("rec"), lang.Symbol("depends-on"))
-	captureWireForm = capture.Value()
+	// Labels boxed once (a Symbol is boxed each time it is made a Value).
+	groupLabel          lang.Value = lang.Symbol("group")
+	requireServiceLabel lang.Value = lang.Symbol("require-service")
+	runServiceLabel     lang.Value = lang.Symbol("run-service")
+	dependsOnType                  = lang.NewRecord(lang.Symbol("rec"), lang.Symbol("depends-on"))
+	captureWireForm                = capture.Value()
 )
 
 // dependsOnPattern is the wire form of <depends-on SERVICE ?dependee>,
@@ -144,7 +147,9 @@ func (tr *tracker) update(t *eval.Turn, fromSync bool) {
 		t.InFacet(tr.facet, func() { t.Retract(tr.handle) })
 		tr.running = false
 	case fromSync:
-		t.InFacet(tr.facet, func() { tr.handle = t.Assert(tr.ds, rec("run-service", tr.service)) })
+		t.InFacet(tr.facet, func() {
+			tr.handle = t.Assert(tr.ds, &lang.Record{Label: runServiceLabel, Fields: []lang.Value{tr.service}})
+		})
 		tr.running = true
 	case !tr.syncing:
 		tr.syncing = true

@@ -105,3 +105,10 @@ func Off(b *testing.B) func() {
 		}
 	}
 }
+
+// ProcessCPU is the CPU time (user and system) the process has used so far,
+// its collector's workers included; zero where it cannot be read.
+func ProcessCPU() time.Duration {
+	_, p := cpuTime()
+	return p
+}

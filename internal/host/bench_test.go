@@ -79,13 +79,16 @@ func countReady(h *host.Host, label string) int {
 // until every one is ready.
 func BenchmarkMilestoneDAG(b *testing.B) {
 	src := milestoneDAG()
-	defer gcshare.Start(0).Report(b)
+	meter := gcshare.Start(0)
+	cpu := cpuPerOp()
 	for b.Loop() {
 		h := runToQuiescence(b, host.Options{Clock: eval.NewVirtualClock(host.GoldenEpoch()), Out: io.Discard, Processes: &stdlib.SimulatedRunner{}}, "dag.pr", src)
 		if n := countReady(h, "ready"); n != 1000 {
 			b.Fatalf("%d of 1000 milestones ready", n)
 		}
 	}
+	cpu(b)
+	meter.Report(b)
 }
 
 // BenchmarkOneShotDaemons: 1,000 real `true` one-shot daemons, from a cold
