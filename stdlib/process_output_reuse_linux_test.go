@@ -77,3 +77,35 @@ func TestOutputLoopDescriptorReuse(t *testing.T) {
 		k.mu.Unlock()
 	}
 }
+
+// Output already in the pipe when the process exits is read, however busy
+// the loop is: a quiet period counts from the last read, and a pipe with
+// data waiting is not quiet. Here the loop is held up (as a loaded machine
+// or a burst of other daemons holds it) for longer than drainQuiet between
+// the exit and its next read; the lines written before the exit, and the
+// end of file after them, must still arrive. (The last lines of a process
+// that exits are often the ones that say why.)
+func TestOutputLoopReadsWhatWasWrittenBeforeTheExit(t *testing.T) {
+	pl, err := outputLoop()
+	require.NoError(t, err)
+	for _, closed := range []bool{true, false} {
+		t.Run(fmt.Sprintf("writer closed=%v", closed), func(t *testing.T) {
+			gate := make(chan struct{})
+			pl.do(func() { <-gate }) // hold the loop until everything is queued
+			k := newLoopSink(false)
+			ws, exited := k.pipes(t, "stdout")
+			_, err := ws[0].WriteString("the last words\nof a daemon\n")
+			require.NoError(t, err)
+			if closed {
+				ws[0].Close()
+			}
+			exited()
+			pl.do(func() { time.Sleep(4 * drainQuiet) }) // busy past the quiet period
+			close(gate)
+			waitClosed(t, k.finished, drainMax+5*time.Second, "finished")
+			k.mu.Lock()
+			defer k.mu.Unlock()
+			require.Equal(t, []string{"the last words\n", "of a daemon\n"}, k.lines["stdout"])
+		})
+	}
+}
