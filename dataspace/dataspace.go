@@ -24,10 +24,14 @@ type Effects interface {
 
 // Dataspace is a bag of assertions with indexed observation.
 type Dataspace struct {
-	byHandle  map[Handle]*entry
-	observers map[Handle]*observer
-	index     index
-	pool      pool[entry]
+	// byHandle finds an entry by its first live handle (entry.h0); the
+	// further handles of an entry (an equal value asserted again) are in
+	// moreHandles.
+	byHandle    htab[handleKeyed, *handleKeyed]
+	moreHandles map[Handle]*entry
+	observers   map[*entry]*observer // of the Observe entries present
+	index       index
+	pool        pool[entry]
 	// shapes remembers the compiled form of recent Observe patterns by the
 	// identity of their (immutable) wire value, so that an observer whose
 	// pattern value is reused — a script's constant pattern is built once
@@ -55,19 +59,32 @@ type entry struct {
 	value        lang.Value
 	hash         uint64
 	seq          uint64 // order of appearance
+	h0           Handle // a handle it is asserted under, if held
 	count        int32
-	observe      bool // a valid Observe: each of its handles has an observer
+	held         bool // it is filed in Dataspace.byHandle under h0
+	observe      bool // a valid Observe, whose observer is registered while it is present
 	class        *class
 	cprev, cnext *entry // in its class's list
 }
 
 func (e *entry) hashKey() uint64 { return e.hash }
 
+// handleKeyed is an entry as filed by its handle h0.
+type handleKeyed entry
+
+func (e *handleKeyed) hashKey() uint64 { return hashHandle(e.h0) }
+
+func hashHandle(h Handle) uint64 { return mix(uint64(h), 0x68616e646c65) }
+
+// byHandleFirst returns the entry whose first handle is h.
+func (d *Dataspace) byHandleFirst(h Handle) *handleKeyed {
+	return d.byHandle.find(hashHandle(h), func(x *handleKeyed) bool { return x.h0 == h })
+}
+
 // New returns an empty dataspace.
 func New() *Dataspace {
 	return &Dataspace{
-		byHandle:  map[Handle]*entry{},
-		observers: map[Handle]*observer{},
+		observers: map[*entry]*observer{},
 		index:     newIndex(),
 	}
 }
@@ -84,7 +101,7 @@ func (d *Dataspace) find(v lang.Value, h uint64) *entry {
 // handle asserted twice.
 func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 	v = strip(v)
-	if _, dup := d.byHandle[h]; dup {
+	if d.byHandleFirst(h) != nil || d.moreHandles[h] != nil {
 		return fmt.Errorf("handle %d asserted twice", h)
 	}
 	hv, ck, labelHash, c := d.index.valueKeys(v)
@@ -97,34 +114,56 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 		e.value, e.hash, e.class = v, hv, c
 		d.index.link(e)
 	}
-	d.byHandle[h] = e
+	if !e.held {
+		e.h0, e.held = h, true
+		d.byHandle.insert((*handleKeyed)(e))
+	} else {
+		if d.moreHandles == nil {
+			d.moreHandles = map[Handle]*entry{}
+		}
+		d.moreHandles[h] = e
+	}
 	e.count++
 	if e.count == 1 {
 		d.index.addValue(fx, e, labelHash)
-	}
-	if target, sh, ok := d.parseObserve(v); ok {
-		e.observe = true
-		o := &observer{handle: h, target: target}
-		d.observers[h] = o
-		d.index.addObserver(fx, o, sh)
+		// An Observe registers its observer when it appears, not per
+		// handle: asserted again, it is only counted (syndicate-rs
+		// Dataspace::assert adds the observer only if index.insert says
+		// the assertion is new).
+		if target, sh, ok := d.parseObserve(v); ok {
+			e.observe = true
+			o := &observer{handle: h, target: target}
+			d.observers[e] = o
+			d.index.addObserver(fx, o, sh)
+		}
 	}
 	return nil
 }
 
 // Retract removes the assertion made under h; an unknown handle is ignored.
 func (d *Dataspace) Retract(fx Effects, h Handle) {
-	e, ok := d.byHandle[h]
-	if !ok {
+	var e *entry
+	if x := d.byHandleFirst(h); x != nil {
+		d.byHandle.remove(x)
+		e = (*entry)(x)
+		e.held = false
+	} else if e = d.moreHandles[h]; e != nil {
+		delete(d.moreHandles, h)
+		if len(d.moreHandles) == 0 {
+			d.moreHandles = nil // a map does not shrink: let it go
+		}
+	} else {
 		return
 	}
-	delete(d.byHandle, h)
-	if e.observe {
-		if o, ok := d.observers[h]; ok {
-			delete(d.observers, h)
-			d.index.removeObserver(fx, o)
-		}
-	}
 	if e.count--; e.count == 0 {
+		// The last handle of an Observe goes: so does its observer
+		// (syndicate-rs Dataspace::retract, on index.remove's is_last).
+		if e.observe {
+			if o, ok := d.observers[e]; ok {
+				delete(d.observers, e)
+				d.index.removeObserver(fx, o)
+			}
+		}
 		d.index.unlink(e)
 		d.index.removeValue(fx, e, e.class.key.labelHash)
 		d.index.dropClassIfEmpty(e.class)

@@ -391,3 +391,48 @@ func TestShapesByValue(t *testing.T) {
 	assert.NotSame(t, a1, bs)
 	assert.Equal(t, lang.Symbol("b"), bs.root.val)
 }
+
+// TestHandles: equal values asserted under many handles, retracted in any
+// order and their handles reused, are counted right; a live handle cannot be
+// asserted again, a retracted one can.
+func TestHandles(t *testing.T) {
+	d := New()
+	fx := &countingEffects{}
+	vals := []lang.Value{lang.Int(1), lang.Symbol("a"), lang.NewRecord(lang.Symbol("r"), lang.Int(1))}
+	live := map[Handle]lang.Value{}
+	seed := uint64(7)
+	rnd := func(n int) int {
+		seed = mix(seed, 99)
+		return int(seed % uint64(n))
+	}
+	for step := 0; step < 5000; step++ {
+		h := Handle(rnd(40)) // handle 0 included
+		if _, ok := live[h]; ok {
+			require.Error(t, d.Assert(fx, vals[rnd(len(vals))], h), "handle %d is live", h)
+			if rnd(2) == 0 {
+				d.Retract(fx, h)
+				delete(live, h)
+			}
+		} else {
+			v := vals[rnd(len(vals))]
+			require.NoError(t, d.Assert(fx, v, h))
+			live[h] = v
+			d.Retract(fx, h+1000) // unknown: ignored
+		}
+		for _, v := range vals {
+			n := 0
+			for _, w := range live {
+				if lang.Equal(v, w) {
+					n++
+				}
+			}
+			require.Equal(t, n, d.Count(v), "step %d: count of %s", step, lang.Format(v))
+		}
+	}
+	for h := range live {
+		d.Retract(fx, h)
+	}
+	assert.Equal(t, 0, d.Len())
+	assert.Equal(t, 0, d.byHandle.n)
+	assert.Nil(t, d.moreHandles)
+}

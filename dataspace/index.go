@@ -531,12 +531,8 @@ type index struct {
 	entries   htab[entry, *entry] // one entry per distinct value
 	seq       uint64              // of the last entry to appear
 	tuplePool pool[tuple]
-	// Scratch slices for leaf keys and capture tuples; they may keep the
-	// last values routed alive until the next routing.
-	consts  []lang.Value
-	caps    []lang.Value
-	capSlab []lang.Value // capture tuples are carved from it, never reused
-	boxes   lang.SequenceBoxes
+	capSlab   []lang.Value // capture tuples are carved from it, never reused
+	boxes     lang.SequenceBoxes
 }
 
 // class gathers, for one root class, the signatures filed under it and the
@@ -637,8 +633,8 @@ func (ix *index) dropClassIfEmpty(c *class) {
 // nil if v fails the signature's structural tests (or, without create, no
 // observer or value shares its constants).
 func (ix *index) leafOf(sig *signature, v lang.Value, rootLabelHash uint64, create bool) *leaf {
-	consts, ok := leafKey(ix.consts[:0], sig.tests, v)
-	ix.consts = consts
+	var buf [8]lang.Value // on the stack: no write barriers
+	consts, ok := leafKey(buf[:0], sig.tests, v)
 	if !ok {
 		return nil
 	}
@@ -730,7 +726,8 @@ func (ix *index) messageSigs(fx Effects, sigs []*signature, v lang.Value, rootLa
 			if g.live == 0 {
 				continue
 			}
-			caps := ix.tupleOf(v, g.paths, ix.project(v, g.paths)) // boxed once for all
+			var buf [4]lang.Value
+			caps := ix.tupleOf(v, g.paths, project(buf[:0], v, g.paths)) // boxed once for all
 			for _, o := range g.observers {
 				if o != nil {
 					fx.Message(o.target, caps)
@@ -740,15 +737,13 @@ func (ix *index) messageSigs(fx Effects, sigs []*signature, v lang.Value, rootLa
 	}
 }
 
-// project collects the captures of v (which the leaf's tests guarantee
-// exist) into the scratch slice.
-func (ix *index) project(v lang.Value, paths [][]lang.Value) []lang.Value {
-	caps := ix.caps[:0]
+// project appends the captures of v (which the leaf's tests guarantee
+// exist) to caps, a buffer on the caller's stack.
+func project(caps []lang.Value, v lang.Value, paths [][]lang.Value) []lang.Value {
 	for _, p := range paths {
 		c, _ := walk(v, p)
 		caps = append(caps, c)
 	}
-	ix.caps = caps
 	return caps
 }
 
@@ -791,7 +786,8 @@ func (g *captureGroup) findTuple(caps []lang.Value, h uint64) *tuple {
 }
 
 func (ix *index) groupAdd(fx Effects, g *captureGroup, v lang.Value) {
-	caps := ix.project(v, g.paths)
+	var buf [4]lang.Value
+	caps := project(buf[:0], v, g.paths)
 	h := hashValues(0, caps)
 	if t := g.findTuple(caps, h); t != nil {
 		t.count++
@@ -816,7 +812,8 @@ func (ix *index) groupAdd(fx Effects, g *captureGroup, v lang.Value) {
 }
 
 func (ix *index) groupRemove(fx Effects, g *captureGroup, v lang.Value) {
-	caps := ix.project(v, g.paths)
+	var buf [4]lang.Value
+	caps := project(buf[:0], v, g.paths)
 	t := g.findTuple(caps, hashValues(0, caps))
 	if t == nil {
 		return

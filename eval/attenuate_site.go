@@ -22,6 +22,9 @@ type caveatSite struct {
 	direct bool
 	cavs   []siteCaveat
 	vars   []string // the variables of its holes, each once
+	// litParts are the outermost parts of templates with holes that use
+	// no binding of their pattern: built once per filling-in.
+	litParts []*siteTmpl
 
 	// The caveats last filled in, and the values of vars they were filled
 	// in with: a site run again with the same values (the processes of one
@@ -59,6 +62,9 @@ type siteTmpl struct {
 	label lang.Value
 	subs  []*siteTmpl
 	name  string
+	slot  int  // a variable's index in its site's vars
+	lits  bool // no binding of the pattern under it: built whole when filled
+	lit   int  // such a part's index in its site's litParts (if outermost)
 }
 
 const (
@@ -120,7 +126,54 @@ func compileCaveatSite(cs []parser.Caveat) *caveatSite {
 			s.vars = a.tmpl.collectVars(s.vars)
 		}
 	}
+	for _, c := range s.cavs {
+		for _, a := range c.alts {
+			if !a.tmpl.number(s.vars) {
+				s.litParts = a.tmpl.outerLits(s.litParts)
+			}
+		}
+	}
 	return s
+}
+
+// outerLits lists, with their indexes, the outermost parts of t that use
+// no binding of the pattern and have holes.
+func (t *siteTmpl) outerLits(parts []*siteTmpl) []*siteTmpl {
+	if t.fixed != nil || t.kind == siteVar {
+		return parts
+	}
+	if t.lits {
+		t.lit = len(parts)
+		return append(parts, t)
+	}
+	for _, s := range t.subs {
+		parts = s.outerLits(parts)
+	}
+	return parts
+}
+
+// number gives each variable of t its slot in vars and marks the parts
+// that use no binding of the pattern.
+func (t *siteTmpl) number(vars []string) bool {
+	if t.fixed != nil {
+		_, lit := t.fixed.(tLit)
+		return lit
+	}
+	if t.kind == siteVar {
+		for i, v := range vars {
+			if v == t.name {
+				t.slot = i
+			}
+		}
+		return true
+	}
+	t.lits = true
+	for _, s := range t.subs {
+		if !s.number(vars) {
+			t.lits = false
+		}
+	}
+	return t.lits
 }
 
 func addVar(vars []string, name string) []string {
@@ -320,51 +373,23 @@ func compileSiteTmpls(t *siteTmpl, items []parser.Template, names []string, d in
 		fixed = fixed && sub.fixed != nil
 	}
 	if fixed {
-		t.fixed, _ = t.fill(Env{})
-	}
-	return t, need, true
-}
-
-func (t *siteTmpl) fill(env Env) (ctmpl, bool) {
-	if t.fixed != nil {
-		return t.fixed, true
-	}
-	switch t.kind {
-	case siteVar:
-		v, ok := env.Lookup(t.name)
-		if !ok {
-			return nil, false
-		}
-		return tLit{lang.Strip(v)}, true
-	case siteRec, siteArr:
 		fs := make([]ctmpl, len(t.subs))
 		lits := true
-		for i, s := range t.subs {
-			var ok bool
-			if fs[i], ok = s.fill(env); !ok {
-				return nil, false
-			}
-			_, lit := fs[i].(tLit)
+		for i, sub := range t.subs {
+			fs[i] = sub.fixed
+			_, lit := sub.fixed.(tLit)
 			lits = lits && lit
 		}
-		if lits {
-			// Nothing of it comes from the value rewritten: it is built
-			// now, once, instead of at every rewrite.
-			vs := make([]lang.Value, len(fs))
-			for i, f := range fs {
-				vs[i] = f.(tLit).v
-			}
-			if t.kind == siteRec {
-				return tLit{&lang.Record{Label: t.label, Fields: vs}}, true
-			}
-			return tLit{lang.Sequence(vs)}, true
+		switch {
+		case lits:
+			t.fixed = tLit{t.build(nil)}
+		case t.kind == siteRec:
+			t.fixed = tRec{t.label, fs}
+		default:
+			t.fixed = tArr(fs)
 		}
-		if t.kind == siteRec {
-			return tRec{t.label, fs}, true
-		}
-		return tArr(fs), true
 	}
-	return nil, false
+	return t, need, true
 }
 
 // fill builds the checked caveats of the site with env's values; false if
@@ -387,7 +412,7 @@ func (s *caveatSite) fill(x *interp, cs []parser.Caveat, env Env) (Caveats, bool
 	if s.filled && sameValues(vals, s.lastVals) {
 		return s.last, true
 	}
-	out, ok := s.fillNew(x, cs, env)
+	out, ok := s.fillNew(x, cs, env, vals)
 	if ok {
 		s.last, s.lastVals, s.filled = out, append(s.lastVals[:0], vals...), true
 	}
@@ -406,23 +431,35 @@ func sameValues(a, b []lang.Value) bool {
 	return true
 }
 
-// fillNew builds the checked caveats of the site with env's values.
-func (s *caveatSite) fillNew(x *interp, cs []parser.Caveat, env Env) (Caveats, bool) {
-	src := &caveatSource{build: func() []lang.Value {
-		vs, err := x.caveatValues(nil, cs, env)
-		if err != nil || len(vs) != len(cs) {
-			// Cannot happen: fill succeeded on the same environment.
-			panic("eval: caveat values of a compiled site: " + errString(err))
+// fillNew builds the checked caveats of the site with vals, the values of
+// its vars in env: templates with holes are the site's, read with vals
+// (tFilled); the values are built by x.caveatValues when first asked for.
+// Everything but the slices of caveats and alternatives is one allocation.
+func (s *caveatSite) fillNew(x *interp, cs []parser.Caveat, env Env, vals []lang.Value) (Caveats, bool) {
+	nt := 0
+	for _, c := range s.cavs {
+		for _, a := range c.alts {
+			if a.tmpl.fixed == nil {
+				nt++
+			}
 		}
-		for i, v := range vs {
-			vs[i] = lang.Strip(v)
+	}
+	f := &siteFill{x: x, cs: cs, env: env}
+	f.src.from = f
+	if nt > 0 {
+		f.vals = make([]lang.Value, len(vals), len(vals)+len(s.litParts))
+		for i, v := range vals {
+			f.vals[i] = lang.Strip(v)
 		}
-		return vs
-	}}
+		for _, p := range s.litParts {
+			f.vals = append(f.vals, p.build(f.vals[:len(vals)]))
+		}
+		f.tmpls = make([]tFilled, 0, nt)
+	}
 	out := Caveats{checked: make([]checkedCaveat, len(s.cavs))}
 	for i, c := range s.cavs {
 		cc := &out.checked[i]
-		cc.src, cc.index = src, i
+		cc.src, cc.index = &f.src, i
 		if c.reject != nil {
 			p, ok := c.reject.fill(env)
 			if !ok {
@@ -437,14 +474,95 @@ func (s *caveatSite) fillNew(x *interp, cs []parser.Caveat, env Env) (Caveats, b
 			if !ok {
 				return Caveats{}, false
 			}
-			t, ok := a.tmpl.fill(env)
-			if !ok {
-				return Caveats{}, false
+			var t ctmpl = a.tmpl.fixed
+			if t == nil {
+				if a.tmpl.lits {
+					// Nothing of it comes from the value rewritten: it is
+					// built now, once, instead of at every rewrite.
+					t = tLit{a.tmpl.build(f.vals)}
+				} else {
+					f.tmpls = append(f.tmpls, tFilled{a.tmpl, f.vals[:len(vals)], f.vals[len(vals):]})
+					t = &f.tmpls[len(f.tmpls)-1]
+				}
 			}
 			cc.alts[j] = checkedRewrite{n: a.n, pat: p, tmpl: t}
 		}
 	}
 	return out, true
+}
+
+// siteFill is what one filling-in of a site keeps: the values of its
+// holes, its templates with holes, and what builds its caveats' values.
+type siteFill struct {
+	src   caveatSource
+	x     *interp
+	cs    []parser.Caveat
+	env   Env
+	vals  []lang.Value // stripped
+	tmpls []tFilled
+}
+
+func (f *siteFill) caveatValues() []lang.Value {
+	vs, err := f.x.caveatValues(nil, f.cs, f.env)
+	if err != nil || len(vs) != len(f.cs) {
+		// Cannot happen: the site was filled in from the same environment.
+		panic("eval: caveat values of a compiled site: " + errString(err))
+	}
+	for i, v := range vs {
+		vs[i] = lang.Strip(v)
+	}
+	return vs
+}
+
+// tFilled is a site's template with holes, read with the values of its
+// variables.
+type tFilled struct {
+	t    *siteTmpl
+	vals []lang.Value // of the site's vars
+	lits []lang.Value // of its litParts
+}
+
+func (t *tFilled) inst(sys *System, caps []lang.Value) (lang.Value, bool) {
+	return t.t.inst(sys, caps, t.vals, t.lits)
+}
+
+// inst builds the template with vals in its holes, its outermost parts
+// without bindings taken from lits (or built, when lits is nil).
+func (t *siteTmpl) inst(sys *System, caps, vals, lits []lang.Value) (lang.Value, bool) {
+	switch {
+	case t.fixed != nil:
+		return t.fixed.inst(sys, caps)
+	case t.kind == siteVar:
+		return vals[t.slot], true
+	case t.lits && lits != nil:
+		return lits[t.lit], true
+	}
+	if t.kind == siteRec {
+		r, fs := newRecordOf(t.label, len(t.subs))
+		for i, s := range t.subs {
+			v, ok := s.inst(sys, caps, vals, lits)
+			if !ok {
+				return nil, false
+			}
+			fs[i] = v
+		}
+		return r, true
+	}
+	items := make(lang.Sequence, len(t.subs))
+	for i, s := range t.subs {
+		v, ok := s.inst(sys, caps, vals, lits)
+		if !ok {
+			return nil, false
+		}
+		items[i] = v
+	}
+	return items, true
+}
+
+// build is the value of a template that uses no binding of its pattern.
+func (t *siteTmpl) build(vals []lang.Value) lang.Value {
+	v, _ := t.inst(nil, nil, vals, nil)
+	return v
 }
 
 func errString(err error) string {

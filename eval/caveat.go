@@ -131,17 +131,20 @@ type checkedCaveat struct {
 // attenuation: they are needed only to show or export the caveats, never
 // to run them.
 type caveatSource struct {
-	once  sync.Once
-	build func() []lang.Value
-	vals  []lang.Value
+	once sync.Once
+	from caveatValuer
+	vals []lang.Value
 }
+
+// caveatValuer builds the sturdy.prs values of an attenuation's caveats.
+type caveatValuer interface{ caveatValues() []lang.Value }
 
 // sturdy is the caveat's sturdy.prs value.
 func (c *checkedCaveat) sturdy() lang.Value {
 	if c.src == nil {
 		return c.value
 	}
-	c.src.once.Do(func() { c.src.vals, c.src.build = c.src.build(), nil })
+	c.src.once.Do(func() { c.src.vals, c.src.from = c.src.from.caveatValues(), nil })
 	return c.src.vals[c.index]
 }
 

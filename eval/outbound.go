@@ -51,6 +51,12 @@ func (o *outbounds) find(h Handle) int {
 		return -1
 	}
 	i, j := int(o.lo), n-1
+	if e := &l[i]; e.handle >= h { // the oldest: the other common case
+		if e.handle == h && e.target != nil {
+			return i
+		}
+		return -1
+	}
 	for i < j {
 		m := int(uint(i+j) >> 1)
 		if l[m].handle < h {

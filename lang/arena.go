@@ -29,9 +29,10 @@ import "unsafe"
 // them after they are built (a pointer stored there would be invisible to
 // the collector).
 //
-// A value read from a large input keeps alive the chunks of everything read
-// before it since the last Reset (a decoder resets per Decode; a stream
-// reader every MB), at most about four times those input bytes.
+// A value read keeps alive the chunks of everything read before it since
+// the builder's last Reset, at most about four times those input bytes: a
+// Decoder resets per Decode and, between values, every 64 KB of input; a
+// stream reader every MB.
 
 type chunkHead struct {
 	prev *chunkHead

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/synd-lang/synd/internal/sample"
@@ -98,4 +99,43 @@ func TestArenaSurvivesCollection(t *testing.T) {
 		require.NoError(t, err, "value %d", i)
 		require.Equal(t, k.enc, string(enc), "value %d changed", i)
 	}
+}
+
+// TestDecoderBoundsRetention: a value kept from a long run of values read
+// by one Decoder (as a relay reads a batch of packets) keeps alive little
+// of the arena built for the values before it, because the decoder resets
+// its builder between values every 64 KB of input.
+func TestDecoderBoundsRetention(t *testing.T) {
+	if raceEnabled {
+		t.Skip("heap figures differ under the race detector")
+	}
+	var enc []byte
+	for i := 0; i < 400; i++ {
+		b, err := lang.Encode(sample.Mixed(2 << 10))
+		require.NoError(t, err)
+		enc = append(enc, b...)
+	}
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	d := lang.NewDecoder(enc)
+	var last lang.Value
+	for {
+		v, err := d.Next()
+		if err != nil {
+			break
+		}
+		last = v
+	}
+	d.Reset(nil)
+	with := heap()
+	runtime.KeepAlive(last)
+	last = nil
+	without := heap()
+	kept := int64(with) - int64(without)
+	t.Logf("%d input bytes; the last value keeps %d bytes", len(enc), kept)
+	assert.Less(t, kept, int64(1<<20), "bytes kept by one value") // 4x the input without resets
 }

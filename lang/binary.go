@@ -292,6 +292,7 @@ type Decoder struct {
 	buf   []byte
 	pos   int
 	base  int // where buf starts in a stream, for positions
+	since int // input bytes decoded since the builder was last reset
 	build Builder
 }
 
@@ -308,7 +309,7 @@ func NewDecoder(buf []byte) *Decoder {
 // one decoder, allocating in proportion to each packet. Values decoded
 // before are not affected, and the decoder holds on to none of them.
 func (d *Decoder) Reset(buf []byte) {
-	d.buf, d.pos = buf, 0
+	d.buf, d.pos, d.since = buf, 0, 0
 	d.build.Reset()
 	d.build.SizeHint(len(buf))
 }
@@ -353,8 +354,20 @@ func (d *Decoder) Next() (Value, error) {
 		d.pos = start
 		return nil, err
 	}
+	// Values keep alive the arena built before them since the builder's
+	// last reset (see arena.go): reset it between values every so often,
+	// so that a value kept from a long run of them (a relay's batch of
+	// packets) keeps little of its neighbours.
+	if d.since += d.pos - start; d.since > decoderReset {
+		d.since = 0
+		d.build.Reset()
+	}
 	return v, nil
 }
+
+// decoderReset is how many bytes of input a Decoder reads before it resets
+// its builder between two values.
+const decoderReset = 64 << 10
 
 func (d *Decoder) errorf(kind ErrorKind, at int, format string, args ...any) *Error {
 	return &Error{Kind: kind, Pos: Position{File: d.File, Offset: d.base + at}, Msg: fmt.Sprintf(format, args...)}

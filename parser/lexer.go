@@ -161,7 +161,9 @@ func (s *scanner) errAt(kind lang.ErrorKind, off int, msg string) *lang.Error {
 
 // scan reads the next token.
 func (s *scanner) scan(out *token) error {
-	s.skipSpace()
+	if s.off >= len(s.src) || s.src[s.off] <= ' ' || s.src[s.off] >= utf8.RuneSelf {
+		s.skipSpace() // (no other byte can be a space)
+	}
 	start := s.off
 	p := s.pos(start)
 	if s.off >= len(s.src) {

@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/synd-lang/synd/lang"
@@ -95,10 +96,44 @@ func NewStringReader(file, src string, opts Options) *Reader {
 	return r
 }
 
+// readers are reused by Parse and ParseAll, so that reading a small text
+// allocates in proportion to it rather than a reader's worth of buffers
+// and caches.
+var readers = sync.Pool{New: func() any { return new(Reader) }}
+
+// getReader is NewReader from the pool; give the reader back with putReader
+// once done with it.
+func getReader(file string, src []byte, opts Options) *Reader {
+	r := readers.Get().(*Reader)
+	if opts.MaxDepth <= 0 {
+		opts.MaxDepth = lang.DefaultMaxDepth
+	}
+	scratch := r.sc.scratch
+	r.opts, r.sc = opts, newScanner(file, "")
+	r.sc.scratch = scratch
+	if len(src) > 0 {
+		r.sc.src = unsafe.String(&src[0], len(src))
+		r.copyText = true
+	}
+	r.build.SizeHint(len(src))
+	return r
+}
+
+// putReader returns r to the pool, holding on to nothing it read: values
+// read keep what they use.
+func putReader(r *Reader) {
+	clear(r.keys[:cap(r.keys)])
+	r.build.Reset()
+	r.opts, r.sc.src, r.sc.file = Options{}, "", ""
+	r.tok, r.err, r.ahead, r.depth, r.keys, r.copyText = token{}, nil, false, 0, r.keys[:0], false
+	readers.Put(r)
+}
+
 // Parse reads exactly one value from src. Empty input (or only comments) is an
 // error of kind lang.NoInput; more than one value is a syntax error.
 func Parse(file string, src []byte, opts Options) (lang.Value, error) {
-	r := NewReader(file, src, opts)
+	r := getReader(file, src, opts)
+	defer putReader(r)
 	v, err := r.Next()
 	if err == io.EOF {
 		return nil, &lang.Error{Kind: lang.NoInput, Pos: lang.Position{File: file, Line: 1, Column: 1}, Msg: "no value in input"}
@@ -117,7 +152,8 @@ func Parse(file string, src []byte, opts Options) (lang.Value, error) {
 
 // ParseAll reads every value in src.
 func ParseAll(file string, src []byte, opts Options) ([]lang.Value, error) {
-	r := NewReader(file, src, opts)
+	r := getReader(file, src, opts)
+	defer putReader(r)
 	var vs []lang.Value
 	for {
 		v, err := r.Next()

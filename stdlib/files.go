@@ -140,43 +140,56 @@ func StartFiles(t *eval.Turn, ds *eval.Ref, opts FileOptions) {
 			t.Fail(&primitiveError{"run-script needs a file name (a string), not " + lang.Format(caps[0])})
 			return
 		}
-		var current *eval.Facet
-		var digest [32]byte
-		var lastErr string
-		load := func(t *eval.Turn) {
-			src, err := os.ReadFile(string(file))
-			if err != nil {
-				// Say why nothing (new) runs, once; the facet stays, so the
-				// file is read again when it or its mode changes. A removed
-				// file's run-script is retracted by its file-watch.
-				if err.Error() != lastErr {
-					t.System().Report(t.Facet(), &primitiveError{"run-script: " + err.Error()})
-				}
-				lastErr = err.Error()
-				return
-			}
-			lastErr = ""
-			d := sha256.Sum256(src)
-			if current != nil && d == digest {
-				return
-			}
-			var next *eval.Facet
-			okay := false
-			next = t.NewFacetHeld(func(t *eval.Turn) {
-				okay = opts.Run(t, string(file), src, env)
-			})
-			if !okay {
-				t.StopFacet(next) // the old version, if any, keeps running
-				return
-			}
-			if current != nil {
-				t.StopFacet(current)
-			}
-			current, digest = next, d
+		rs := &scriptRun{file: string(file), env: env, run: opts.Run}
+		rs.load(t)
+		if fw != nil {
+			fw.watch(t, rs.file, false, rs.load)
 		}
-		load(t)
-		watch(t, string(file), false, load)
 	})
+}
+
+// scriptRun is one run-script: the version of its file that runs.
+type scriptRun struct {
+	file    string
+	env     *lang.Dictionary
+	run     ScriptRunner
+	current *eval.Facet
+	digest  [32]byte
+	lastErr string
+}
+
+// load reads the file and, if it is new and compiles, runs it in place of
+// the version that ran.
+func (rs *scriptRun) load(t *eval.Turn) {
+	src, err := os.ReadFile(rs.file)
+	if err != nil {
+		// Say why nothing (new) runs, once; the facet stays, so the file
+		// is read again when it or its mode changes. A removed file's
+		// run-script is retracted by its file-watch.
+		if err.Error() != rs.lastErr {
+			t.System().Report(t.Facet(), &primitiveError{"run-script: " + err.Error()})
+		}
+		rs.lastErr = err.Error()
+		return
+	}
+	rs.lastErr = ""
+	d := sha256.Sum256(src)
+	if rs.current != nil && d == rs.digest {
+		return
+	}
+	var next *eval.Facet
+	okay := false
+	next = t.NewFacetHeld(func(t *eval.Turn) {
+		okay = rs.run(t, rs.file, src, rs.env)
+	})
+	if !okay {
+		t.StopFacet(next) // the old version, if any, keeps running
+		return
+	}
+	if rs.current != nil {
+		t.StopFacet(rs.current)
+	}
+	rs.current, rs.digest = next, d
 }
 
 // settle is how long the file system must stay quiet after a change before

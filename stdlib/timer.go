@@ -28,32 +28,66 @@ type timerDriver struct {
 	// The pending timers of each label; a timer that has fired (and is not
 	// periodic) leaves at once, and a label with none pending is forgotten,
 	// so restarting daemons and one-off labels leave nothing behind.
-	pending map[string]map[uint64]func()
+	pending map[string][]*timer
+}
+
+// timer is one pending timer of a driver.
+type timer struct {
+	drv      *timerDriver
+	key      string // of its label
+	owner    *eval.Facet
+	ds       *eval.Ref
+	expired  lang.Value
+	d        time.Duration
+	periodic bool
+	cancel   func()
+}
+
+// arm starts the timer, in the driver's facet, so that it outlives the
+// message's facet.
+func (tm *timer) arm(t *eval.Turn) {
+	t.InFacet(tm.owner, func() { tm.cancel = t.After(tm.d, tm.fire) })
+}
+
+func (tm *timer) fire(t *eval.Turn) {
+	t.Message(tm.ds, tm.expired)
+	if tm.periodic {
+		tm.arm(t)
+		return
+	}
+	tm.drv.forget(tm)
+}
+
+// forget removes a timer that has fired; a label with none left goes.
+func (drv *timerDriver) forget(tm *timer) {
+	list := drv.pending[tm.key]
+	for i, x := range list {
+		if x == tm {
+			list = append(list[:i:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(drv.pending, tm.key)
+		return
+	}
+	drv.pending[tm.key] = list
 }
 
 func startTimers(t *eval.Turn, ds *eval.Ref) *timerDriver {
-	drv := &timerDriver{pending: map[string]map[uint64]func(){}}
+	drv := &timerDriver{pending: map[string][]*timer{}}
 	pending := drv.pending
-	var nextID uint64
 	bind := dataspace.Bind{Pattern: dataspace.Discard{}}
 	pat := dataspace.Group{Kind: dataspace.GroupRecord, Label: lang.Symbol("set-timer"), Entries: []dataspace.GroupEntry{
 		{Key: lang.Int(0), Pattern: bind}, {Key: lang.Int(1), Pattern: bind}, {Key: lang.Int(2), Pattern: bind},
 	}}
 	owner := t.Facet()
-	forget := func(key string, id uint64) {
-		if m := pending[key]; m != nil {
-			delete(m, id)
-			if len(m) == 0 {
-				delete(pending, key)
-			}
-		}
-	}
 	t.OnMessage(ds, pat, func(t *eval.Turn, caps []lang.Value) {
 		label, msecs, kind := caps[0], caps[1], caps[2]
 		key := lang.Key(label)
 		if lang.Equal(kind, lang.Symbol("clear")) {
-			for _, cancel := range pending[key] {
-				cancel()
+			for _, tm := range pending[key] {
+				tm.cancel()
 			}
 			delete(pending, key)
 			return
@@ -86,28 +120,10 @@ func startTimers(t *eval.Turn, ds *eval.Ref) *timerDriver {
 		}
 		// The timer belongs to the driver's facet, so it outlives this
 		// message's facet. A periodic one re-arms itself; its cancel follows.
-		expired := lang.NewRecord(lang.Symbol("timer-expired"), label, msecs)
-		nextID++
-		id := nextID
-		var cancel func()
-		var arm func(t *eval.Turn)
-		arm = func(t *eval.Turn) {
-			t.InFacet(owner, func() {
-				cancel = t.After(d, func(t *eval.Turn) {
-					t.Message(ds, expired)
-					if periodic {
-						arm(t)
-					} else {
-						forget(key, id)
-					}
-				})
-			})
-		}
-		arm(t)
-		if pending[key] == nil {
-			pending[key] = map[uint64]func(){}
-		}
-		pending[key][id] = func() { cancel() }
+		tm := &timer{drv: drv, key: key, owner: owner, ds: ds, d: d, periodic: periodic,
+			expired: lang.NewRecord(lang.Symbol("timer-expired"), label, msecs)}
+		tm.arm(t)
+		pending[key] = append(pending[key], tm)
 	})
 	return drv
 }

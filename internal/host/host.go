@@ -5,13 +5,14 @@
 package host
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -97,6 +98,7 @@ type Host struct {
 	hidden      map[eval.Handle]bool       // the tracer's own Observe, and what boot left
 	quiet       bool                       // the tracer is catching up with boot
 	compiled    map[string]compiledScript  // run-script's latest compiled text, by file
+	logLine     []byte                     // the log printer's buffer
 }
 
 type compiledScript struct {
@@ -148,14 +150,24 @@ func New(opts Options) *Host {
 			OnMessage: func(t *eval.Turn, v lang.Value) error {
 				r := lang.Unwrap(v.(lang.Sequence)[0]).(*lang.Record)
 				ts, details := r.Fields[0], r.Fields[1]
+				var by lang.Value
 				if len(r.Fields) > 2 {
-					details = stamped(details, r.Fields[2])
+					by = r.Fields[2]
 				}
-				if h.printLog != nil {
-					h.printLog(ts, details)
-					return nil
+				if h.printLog != nil || by != nil && !isDictionary(details) {
+					if by != nil {
+						details = stamped(details, by)
+						by = nil
+					}
+					if h.printLog != nil {
+						h.printLog(ts, details)
+						return nil
+					}
 				}
-				fmt.Fprintln(h.out, FormatLog(ts, details))
+				// One write per line, from a buffer the printer keeps; a
+				// stamp is written as the by= entry stamped would add.
+				h.logLine = append(appendLog(h.logLine[:0], ts, details, by), '\n')
+				_, _ = h.out.Write(h.logLine)
 				return nil
 			},
 		})))
@@ -477,19 +489,29 @@ func (h *Host) Run(ctx context.Context) error { return h.Sys.Run(ctx) }
 // \x1b, ...), so that a log line can neither forge further lines nor drive
 // the terminal.
 func FormatLog(ts, details lang.Value) string {
-	var b strings.Builder
+	return string(appendLog(nil, ts, details, nil))
+}
+
+func isDictionary(v lang.Value) bool {
+	_, ok := lang.Unwrap(v).(*lang.Dictionary)
+	return ok
+}
+
+// appendLog appends FormatLog's line to dst; by, if not nil, is written as
+// the entry by: BY of a dictionary DETAILS, in place of any it has (what
+// stamped would make of them).
+func appendLog(dst []byte, ts, details, by lang.Value) []byte {
 	if s, ok := lang.Unwrap(ts).(lang.String); ok && s == "-" {
 		// syndicate's "no timestamp" placeholder, printed as the string it
 		// is: a bare "- " would read as a retraction in a trace.
-		b.WriteString(`"-"`)
+		dst = append(dst, `"-"`...)
 	} else {
-		b.WriteString(escapeControls(lang.Text(ts)))
+		dst = append(dst, escapeControls(lang.Text(ts))...)
 	}
 	d, ok := lang.Unwrap(details).(*lang.Dictionary)
 	if !ok {
-		b.WriteByte(' ')
-		b.WriteString(escapeControls(lang.Text(details)))
-		return b.String()
+		dst = append(dst, ' ')
+		return append(dst, escapeControls(lang.Text(details))...)
 	}
 	if line, ok := d.Get(lang.Symbol("line")); ok {
 		text := lang.Text(line)
@@ -497,22 +519,58 @@ func FormatLog(ts, details lang.Value) string {
 			text = string(bs)
 		}
 		text = strings.TrimSuffix(strings.TrimSuffix(text, "\n"), "\r")
-		b.WriteByte(' ')
-		b.WriteString(escapeControls(text))
+		dst = append(dst, ' ')
+		dst = append(dst, escapeControls(text)...)
 	}
-	var rest []string
+	// The other entries as KEY=VALUE (escaped), sorted by that text: each
+	// written after the line so far, then copied after them in order, and
+	// the result moved back to where they began.
+	var w lang.TextWriter
+	var spansBuf [8]struct{ from, to int }
+	spans := spansBuf[:0]
+	base := len(dst)
+	entry := func(key, value lang.Value) {
+		from := len(dst)
+		dst = append(dst, lang.Text(key)...)
+		dst = append(dst, '=')
+		dst = w.Append(dst, value)
+		if !controlsClean(dst[from:]) {
+			esc := escapeControls(string(dst[from:]))
+			dst = append(dst[:from], esc...)
+		}
+		spans = append(spans, struct{ from, to int }{from, len(dst)})
+	}
 	for _, e := range d.Entries() {
-		if lang.Equal(e.Key, lang.Symbol("line")) {
+		if lang.Equal(e.Key, lang.Symbol("line")) || by != nil && lang.Equal(e.Key, lang.Symbol("by")) {
 			continue
 		}
-		rest = append(rest, escapeControls(lang.Text(e.Key)+"="+lang.Format(e.Value)))
+		entry(e.Key, e.Value)
 	}
-	sort.Strings(rest)
-	for _, r := range rest {
-		b.WriteByte(' ')
-		b.WriteString(r)
+	if by != nil {
+		entry(lang.Symbol("by"), by)
 	}
-	return b.String()
+	slices.SortFunc(spans, func(a, b struct{ from, to int }) int {
+		return bytes.Compare(dst[a.from:a.to], dst[b.from:b.to])
+	})
+	out := len(dst)
+	for _, sp := range spans {
+		dst = append(dst, ' ')
+		dst = append(dst, dst[sp.from:sp.to]...)
+	}
+	n := copy(dst[base:], dst[out:])
+	return dst[:base+n]
+}
+
+// controlsClean reports whether escapeControls would leave b as it is.
+func controlsClean(b []byte) bool {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
+			return false
+		}
+		i += n
+	}
+	return true
 }
 
 // stamped adds by: STAMP to a log entry's details (replacing any by: the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/synd-lang/synd/eval"
@@ -98,6 +99,7 @@ type Session struct {
 	closeOnce  sync.Once
 	closer     func()
 	inflight   chan struct{}
+	holding    atomic.Int32 // the session's Hold lasts until it has ended and its output is written
 	done       chan struct{}
 	readerDone chan struct{}
 	release    func()
@@ -117,6 +119,7 @@ func Start(t *eval.Turn, r io.Reader, w io.Writer, closer func(), opts Options) 
 	}
 	s.closer = func() { s.closeOnce.Do(closer) }
 	s.sys.Hold() // the peer may speak while the session lasts
+	s.holding.Store(2)
 	t.NewFacet(func(t *eval.Turn) {
 		s.facet = t.Facet()
 		s.facet.Label = "relay " + opts.Name
@@ -137,14 +140,13 @@ func Start(t *eval.Turn, r io.Reader, w io.Writer, closer func(), opts Options) 
 			}
 		})
 	})
-	s.sys.Hold() // until what was queued is written: a system that ends flushes first
 	go func() {
 		// The writer ends when the session has ended and what was queued is
-		// written, or when the peer is gone (or stops reading for Grace);
-		// either way the stream closes (and a reader blocked on it returns).
+		// written, or when the peer is gone; either way the stream closes
+		// (and a reader blocked on it returns).
 		_ = s.out.run(w)
 		s.closer()
-		s.sys.Release()
+		s.unhold()
 	}()
 	go s.read(r)
 	return s
@@ -186,7 +188,7 @@ func (s *Session) shutdown() {
 	}
 	s.closed = true
 	s.release()
-	s.sys.Release()
+	s.unhold()
 	close(s.done)
 	s.out.close()
 	grace := s.opts.Grace
@@ -194,6 +196,17 @@ func (s *Session) shutdown() {
 		grace = 5 * time.Second
 	}
 	time.AfterFunc(grace, s.closer) // a peer that stopped reading holds nothing
+}
+
+// unhold releases the system once both the session has ended and what it
+// queued is written (or the peer is gone), so that a system stopping — a
+// synd connect whose REPL reached the end of its input — does not return
+// from Run with its last packets (the retractions of a shutdown among them)
+// still unwritten.
+func (s *Session) unhold() {
+	if s.holding.Add(-1) == 0 {
+		s.sys.Release()
+	}
 }
 
 // ProtocolError is a violation of the protocol by the peer.

@@ -2,12 +2,14 @@ package relay_test
 
 import (
 	"context"
+	"io"
 	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/synd-lang/synd/dataspace"
@@ -483,4 +485,49 @@ func TestAssertionBound(t *testing.T) {
 	require.Contains(t, lang.Format(p.next(t)), "more than 3 assertions held by one peer")
 	<-s.Done()
 	eventually(t, func() bool { return len(n.contents()) == 0 })
+}
+
+// slowWriter is a peer that reads slowly: each write takes delay.
+type slowWriter struct {
+	delay time.Duration
+	mu    sync.Mutex
+	b     []byte
+}
+
+func (w *slowWriter) Write(p []byte) (int, error) {
+	time.Sleep(w.delay)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.b = append(w.b, p...)
+	return len(p), nil
+}
+
+// TestRunWaitsForLastPackets: a system that stops (as synd connect's does
+// when its REPL reaches the end of its input) returns from Run only once
+// its sessions have written what they queued: the peer gets the assertion
+// made just before, and then the end of the stream (which retracts it).
+func TestRunWaitsForLastPackets(t *testing.T) {
+	sys := eval.NewSystem(nil)
+	pr, pw := io.Pipe() // the peer says nothing until the stream is closed
+	w := &slowWriter{delay: 100 * time.Millisecond}
+	sys.Spawn("test", func(t *eval.Turn) {
+		s := relay.Start(t, pr, w, func() { _ = pw.Close() }, relay.Options{Name: "test", ImportInitial: true})
+		t.Assert(s.Peer(), lang.Symbol("last-words"))
+	})
+	sys.RunPending()
+	sys.Shutdown()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, sys.Run(ctx))
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var fr relay.Framer
+	packets, err := fr.Feed(w.b)
+	require.NoError(t, err)
+	var got []string
+	for _, p := range packets {
+		got = append(got, lang.Format(p))
+	}
+	require.Len(t, got, 1, "%v", got)
+	assert.Equal(t, "[[0 <A last-words 1>]]", got[0])
 }
