@@ -29,7 +29,7 @@ type Dataspace struct {
 	// moreHandles.
 	byHandle    htab[handleKeyed, *handleKeyed]
 	moreHandles map[Handle]*entry
-	observers   map[Handle]*observer
+	observers   map[*entry]*observer // of the Observe entries present
 	index       index
 	pool        pool[entry]
 	// shapes remembers the compiled form of recent Observe patterns by the
@@ -62,7 +62,7 @@ type entry struct {
 	h0           Handle // a handle it is asserted under, if held
 	count        int32
 	held         bool // it is filed in Dataspace.byHandle under h0
-	observe      bool // a valid Observe: each of its handles has an observer
+	observe      bool // a valid Observe, whose observer is registered while it is present
 	class        *class
 	cprev, cnext *entry // in its class's list
 }
@@ -84,7 +84,7 @@ func (d *Dataspace) byHandleFirst(h Handle) *handleKeyed {
 // New returns an empty dataspace.
 func New() *Dataspace {
 	return &Dataspace{
-		observers: map[Handle]*observer{},
+		observers: map[*entry]*observer{},
 		index:     newIndex(),
 	}
 }
@@ -126,12 +126,16 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 	e.count++
 	if e.count == 1 {
 		d.index.addValue(fx, e, labelHash)
-	}
-	if target, sh, ok := d.parseObserve(v); ok {
-		e.observe = true
-		o := &observer{handle: h, target: target}
-		d.observers[h] = o
-		d.index.addObserver(fx, o, sh)
+		// An Observe registers its observer when it appears, not per
+		// handle: asserted again, it is only counted (syndicate-rs
+		// Dataspace::assert adds the observer only if index.insert says
+		// the assertion is new).
+		if target, sh, ok := d.parseObserve(v); ok {
+			e.observe = true
+			o := &observer{handle: h, target: target}
+			d.observers[e] = o
+			d.index.addObserver(fx, o, sh)
+		}
 	}
 	return nil
 }
@@ -151,13 +155,15 @@ func (d *Dataspace) Retract(fx Effects, h Handle) {
 	} else {
 		return
 	}
-	if e.observe {
-		if o, ok := d.observers[h]; ok {
-			delete(d.observers, h)
-			d.index.removeObserver(fx, o)
-		}
-	}
 	if e.count--; e.count == 0 {
+		// The last handle of an Observe goes: so does its observer
+		// (syndicate-rs Dataspace::retract, on index.remove's is_last).
+		if e.observe {
+			if o, ok := d.observers[e]; ok {
+				delete(d.observers, e)
+				d.index.removeObserver(fx, o)
+			}
+		}
 		d.index.unlink(e)
 		d.index.removeValue(fx, e, e.class.key.labelHash)
 		d.index.dropClassIfEmpty(e.class)

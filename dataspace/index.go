@@ -780,6 +780,28 @@ func (ix *index) tupleSeq(v lang.Value, paths [][]lang.Value, caps []lang.Value)
 	return lang.Sequence(ix.capSlab[l : l+n : l+n])
 }
 
+// keptTuple makes the capture tuple of an assertion, which the observer
+// holds for as long as the assertion lasts: a single field's window of the
+// value, as tupleOf does, or a sequence of its own. Not carved from the
+// slab or boxed into the chunks that messages' tuples share: a long-lived
+// tuple there would keep its neighbours — the captures of values long
+// retracted — alive with it.
+func keptTuple(v lang.Value, paths [][]lang.Value, caps []lang.Value) lang.Value {
+	if len(paths) == 1 && len(paths[0]) > 0 {
+		p := paths[0]
+		parent, _ := walk(v, p[:len(p)-1])
+		if i, ok := p[len(p)-1].(lang.Int); ok {
+			switch x := parent.(type) {
+			case *lang.Record:
+				return lang.Sequence(x.Fields[i : i+1 : i+1])
+			case lang.Sequence:
+				return x[i : i+1 : i+1]
+			}
+		}
+	}
+	return lang.Sequence(slices.Clone(caps))
+}
+
 // findTuple returns g's tuple of the captures caps, of hash h.
 func (g *captureGroup) findTuple(caps []lang.Value, h uint64) *tuple {
 	return g.tuples.find(h, func(t *tuple) bool { return equalAll(t.caps.(lang.Sequence), caps) })
@@ -795,7 +817,7 @@ func (ix *index) groupAdd(fx Effects, g *captureGroup, v lang.Value) {
 	}
 	t := ix.tuplePool.get()
 	t.hash, t.count = h, 1
-	t.caps = ix.tupleOf(v, g.paths, caps)
+	t.caps = keptTuple(v, g.paths, caps)
 	g.tuples.insert(t)
 	if g.live == 0 {
 		return

@@ -312,12 +312,17 @@ type modelObserver struct {
 }
 
 // observersOf lists the observers the bag's assertions register: every
-// assertion of a valid <Observe PATTERN #:ref> registers one (synd's
-// dataspace registers one per handle, so an Observe asserted twice tells
-// its observer everything twice).
+// distinct valid <Observe PATTERN #:ref> registers one, however many
+// handles assert it (syndicate-rs Dataspace::assert adds the observer only
+// when the assertion is new, and retract removes it with the last).
 func observersOf(handles []ds.Handle, bag map[ds.Handle]lang.Value) []modelObserver {
 	var out []modelObserver
+	var seen []lang.Value
 	for _, h := range handles {
+		if containsEqual(seen, bag[h]) {
+			continue
+		}
+		seen = append(seen, bag[h])
 		r, ok := bag[h].(*lang.Record)
 		if !ok || len(r.Fields) != 2 || !lang.Equal(r.Label, ds.SymObserve) {
 			continue
@@ -552,7 +557,7 @@ func formatAll(vs []lang.Value) string {
 func TestDataspaceAgreesWithModel(t *testing.T) {
 	seeds := 200
 	if testing.Short() {
-		seeds = 30
+		seeds = 10
 	}
 	matches := 0
 	for seed := 0; seed < seeds; seed++ {

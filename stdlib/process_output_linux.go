@@ -190,6 +190,12 @@ func (pl *outputPoller) checkDrains() {
 	now := time.Now()
 	kept := pl.draining[:0]
 	for _, s := range pl.draining {
+		if !s.eof && s.armed && !now.Before(s.quiet) && now.Before(s.proc.hardEnd) {
+			// Quiet means nothing came for drainQuiet, not that the
+			// loop was too busy to look: read what waits in the pipe
+			// (or its end) before calling it quiet.
+			s.readable()
+		}
 		switch {
 		case s.eof:
 		case !now.Before(s.proc.hardEnd), s.armed && !now.Before(s.quiet):

@@ -49,7 +49,9 @@ func TestHelp(t *testing.T) {
 }
 
 // TestHelpSpellings: every way of asking for help exits 0 at once with the
-// help on stdout (synd help help used to recurse until the stack ran out).
+// help on stdout (synd help help used to recurse until the stack ran out,
+// for 44 s). The best of three runs must take under half a second: quick
+// on a loaded machine, and a help that works for long is still caught.
 func TestHelpSpellings(t *testing.T) {
 	for _, args := range [][]string{
 		{"help"}, {"-h"}, {"--help"}, {"-help"}, {"-h", "-h"}, {"--help", "--help"},
@@ -58,13 +60,16 @@ func TestHelpSpellings(t *testing.T) {
 		{"run", "-h"}, {"run", "--help"}, {"run", "-help"}, {"serve", "-h"}, {"check", "--help"},
 		{"preserves", "-h"}, {"preserves", "convert", "-h"}, {"completion", "-h"}, {"version", "-h"},
 	} {
-		start := time.Now()
-		code, out, errOut := synd(t, "", args...)
-		took := time.Since(start)
-		assert.Equal(t, 0, code, "%q", args)
-		assert.NotEmpty(t, out, "%q prints help on stdout", args)
-		assert.Empty(t, errOut, "%q", args)
-		assert.Less(t, took, raceSlowdown*100*time.Millisecond, "%q", args)
+		best := time.Hour
+		for range 3 {
+			start := time.Now()
+			code, out, errOut := synd(t, "", args...)
+			best = min(best, time.Since(start))
+			assert.Equal(t, 0, code, "%q", args)
+			assert.NotEmpty(t, out, "%q prints help on stdout", args)
+			assert.Empty(t, errOut, "%q", args)
+		}
+		assert.Less(t, best, raceSlowdown*500*time.Millisecond, "%q", args)
 	}
 }
 

@@ -372,7 +372,10 @@ func (s *Session) handleEvent(t *eval.Turn, te lang.Value) error {
 			s.releaseAll(pins)
 			return &ProtocolError{Msg: fmt.Sprintf("more than %d assertions held by one peer", len(s.inbound)), Detail: lang.Bool(false)}
 		}
-		s.inbound[int64(h)] = inboundAssertion{handle: t.Assert(target, v), pins: pins}
+		// Kept for as long as the peer likes: detached from the packet's
+		// memory, so that a tiny assertion does not keep a large packet
+		// alive (lang.Detach).
+		s.inbound[int64(h)] = inboundAssertion{handle: t.Assert(target, lang.Detach(v)), pins: pins}
 	case label == symR && len(ev.Fields) == 1:
 		h, ok := lang.Unwrap(ev.Fields[0]).(lang.Int)
 		if !ok {
