@@ -37,10 +37,6 @@ var (
 	tabByteString = typeWord(ByteString(""))
 	tabSequence   = typeWord(Sequence(nil))
 	tabEmbedded   = typeWord(Embedded{})
-	tabRecord     = typeWord((*Record)(nil))
-	tabSet        = typeWord((*Set)(nil))
-	tabDictionary = typeWord((*Dictionary)(nil))
-	tabAnnotated  = typeWord((*Annotated)(nil))
 )
 
 // boxAt returns the Value of type word tab whose data is *p. *p must never

@@ -1,6 +1,7 @@
 package lang_test
 
 import (
+	"math"
 	"math/big"
 	"runtime"
 	"strings"
@@ -49,7 +50,7 @@ func TestDetachKeepsOnlyItself(t *testing.T) {
 
 func TestDetachIsEqual(t *testing.T) {
 	n := new(big.Int).Lsh(big.NewInt(3), 100)
-	built := lang.NewRecord(lang.Symbol("r"), lang.Int(1), lang.Double(-0.0), lang.String("s"), lang.ByteString("b"),
+	built := lang.NewRecord(lang.Symbol("r"), lang.Int(1), lang.Double(math.Copysign(0, -1)), lang.String("s"), lang.ByteString("b"),
 		lang.Symbol("sym"), lang.Sequence{lang.Int(1), lang.Int(2)}, lang.SetOf(lang.Symbol("a"), lang.Symbol("b")),
 		lang.DictionaryOf(lang.Symbol("k"), lang.Symbol("v")), lang.Bool(true),
 		lang.Embedded{Ref: lang.Sequence{lang.Int(0), lang.Int(1)}})
