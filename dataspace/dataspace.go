@@ -132,7 +132,7 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 		// the assertion is new).
 		if target, sh, ok := d.parseObserve(v); ok {
 			e.observe = true
-			o := &observer{handle: h, target: target}
+			o := &observer{target: target}
 			d.observers[e] = o
 			d.index.addObserver(fx, o, sh)
 		}

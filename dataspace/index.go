@@ -514,7 +514,6 @@ func (t *tuple) hashKey() uint64 { return t.hash }
 
 // observer is one registered Observe assertion.
 type observer struct {
-	handle Handle // of the Observe assertion
 	target any
 	sig    *signature
 	leaf   *leaf
@@ -756,17 +755,8 @@ func (ix *index) tupleOf(v lang.Value, paths [][]lang.Value, caps []lang.Value) 
 }
 
 func (ix *index) tupleSeq(v lang.Value, paths [][]lang.Value, caps []lang.Value) lang.Sequence {
-	if len(paths) == 1 && len(paths[0]) > 0 {
-		p := paths[0]
-		parent, _ := walk(v, p[:len(p)-1])
-		if i, ok := p[len(p)-1].(lang.Int); ok {
-			switch x := parent.(type) {
-			case *lang.Record:
-				return x.Fields[i : i+1 : i+1]
-			case lang.Sequence:
-				return x[i : i+1 : i+1]
-			}
-		}
+	if w, ok := fieldWindow(v, paths); ok {
+		return w
 	}
 	n := len(caps)
 	if n == 0 {
@@ -787,19 +777,30 @@ func (ix *index) tupleSeq(v lang.Value, paths [][]lang.Value, caps []lang.Value)
 // tuple there would keep its neighbours — the captures of values long
 // retracted — alive with it.
 func keptTuple(v lang.Value, paths [][]lang.Value, caps []lang.Value) lang.Value {
-	if len(paths) == 1 && len(paths[0]) > 0 {
-		p := paths[0]
-		parent, _ := walk(v, p[:len(p)-1])
-		if i, ok := p[len(p)-1].(lang.Int); ok {
-			switch x := parent.(type) {
-			case *lang.Record:
-				return lang.Sequence(x.Fields[i : i+1 : i+1])
-			case lang.Sequence:
-				return x[i : i+1 : i+1]
-			}
-		}
+	if w, ok := fieldWindow(v, paths); ok {
+		return w
 	}
 	return lang.Sequence(slices.Clone(caps))
+}
+
+// fieldWindow is the capture tuple of a single capture of a record's or a
+// sequence's field: that field's own one-element window of the (immutable)
+// value, its capacity limited so that nothing can append into v.
+func fieldWindow(v lang.Value, paths [][]lang.Value) (lang.Sequence, bool) {
+	if len(paths) != 1 || len(paths[0]) == 0 {
+		return nil, false
+	}
+	p := paths[0]
+	parent, _ := walk(v, p[:len(p)-1])
+	if i, ok := p[len(p)-1].(lang.Int); ok {
+		switch x := parent.(type) {
+		case *lang.Record:
+			return x.Fields[i : i+1 : i+1], true
+		case lang.Sequence:
+			return x[i : i+1 : i+1], true
+		}
+	}
+	return nil, false
 }
 
 // findTuple returns g's tuple of the captures caps, of hash h.
