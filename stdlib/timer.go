@@ -41,6 +41,7 @@ type timer struct {
 	d        time.Duration
 	periodic bool
 	cancel   func()
+	at       int // its index in its label's list
 }
 
 // arm starts the timer, in the driver's facet, so that it outlives the
@@ -58,20 +59,23 @@ func (tm *timer) fire(t *eval.Turn) {
 	tm.drv.forget(tm)
 }
 
-// forget removes a timer that has fired; a label with none left goes.
+// forget removes a timer that has fired, in constant time (the last of its
+// label's list takes its place: the order of a label's timers does not
+// matter); a label with none left goes.
 func (drv *timerDriver) forget(tm *timer) {
 	list := drv.pending[tm.key]
-	for i, x := range list {
-		if x == tm {
-			list = append(list[:i:i], list[i+1:]...)
-			break
-		}
+	if tm.at >= len(list) || list[tm.at] != tm {
+		return
 	}
-	if len(list) == 0 {
+	last := len(list) - 1
+	if last == 0 {
 		delete(drv.pending, tm.key)
 		return
 	}
-	drv.pending[tm.key] = list
+	list[tm.at] = list[last]
+	list[tm.at].at = tm.at
+	list[last] = nil
+	drv.pending[tm.key] = list[:last]
 }
 
 func startTimers(t *eval.Turn, ds *eval.Ref) *timerDriver {
@@ -123,6 +127,7 @@ func startTimers(t *eval.Turn, ds *eval.Ref) *timerDriver {
 		tm := &timer{drv: drv, key: key, owner: owner, ds: ds, d: d, periodic: periodic,
 			expired: lang.NewRecord(lang.Symbol("timer-expired"), label, msecs)}
 		tm.arm(t)
+		tm.at = len(pending[key])
 		pending[key] = append(pending[key], tm)
 	})
 	return drv

@@ -3,6 +3,7 @@ package stdlib
 import (
 	"fmt"
 	"math/big"
+	"runtime"
 	"testing"
 	"time"
 
@@ -71,4 +72,37 @@ func mustBig(s string) *big.Int {
 		panic(s)
 	}
 	return n
+}
+
+// Many one-shot timers of one label (a burst of retries, say) cost in
+// proportion to their number as they fire: forgetting a fired timer does
+// not copy the rest of its label's list (it did, into a fresh slice each
+// time: 20,000 timers allocated about 1.6 GB).
+func TestTimerDriverManyTimersOfOneLabel(t *testing.T) {
+	sys := eval.NewSystem(eval.NewVirtualClock(time.Unix(1e9, 0)))
+	var drv *timerDriver
+	var ds *eval.Ref
+	fired := 0
+	sys.Spawn("timers", func(t *eval.Turn) {
+		t.Facet().PreventInert()
+		ds = t.NewDataspace("config")
+		drv = startTimers(t, ds)
+		t.OnMessage(ds, recPattern("timer-expired", capture, capture), func(*eval.Turn, []lang.Value) { fired++ })
+	})
+	sys.RunPending()
+	const n = 20000
+	sys.Post(ds.Facet(), func(t *eval.Turn) {
+		for range n {
+			t.Message(ds, rec("set-timer", lang.Symbol("retry"), lang.Int(100), lang.Symbol("relative")))
+		}
+	})
+	sys.RunPending()
+	require.Len(t, drv.pending[lang.Key(lang.Symbol("retry"))], n)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	sys.Advance(time.Second)
+	runtime.ReadMemStats(&after)
+	assert.Equal(t, n, fired)
+	assert.Empty(t, drv.pending)
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(200<<20), "bytes allocated while %d timers of one label fire", n)
 }
