@@ -528,7 +528,7 @@ func (t tRec) inst(sys *System, caps []lang.Value) (lang.Value, bool) {
 	return r, true
 }
 
-// newRecordOf makes a record of n fields to fill in: for up to three
+// newRecordOf makes a record of n fields to fill in: for up to four
 // fields, the record and its fields are one allocation.
 func newRecordOf(label lang.Value, n int) (*lang.Record, []lang.Value) {
 	switch n {
@@ -550,6 +550,13 @@ func newRecordOf(label lang.Value, n int) (*lang.Record, []lang.Value) {
 		x := &struct {
 			r lang.Record
 			f [3]lang.Value
+		}{}
+		x.r = lang.Record{Label: label, Fields: x.f[:]}
+		return &x.r, x.f[:]
+	case 4:
+		x := &struct {
+			r lang.Record
+			f [4]lang.Value
 		}{}
 		x.r = lang.Record{Label: label, Fields: x.f[:]}
 		return &x.r, x.f[:]

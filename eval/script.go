@@ -300,44 +300,15 @@ func (x *interp) buildRecord(t *Turn, tp *parser.TRecord, env Env, d int) (lang.
 	if err != nil {
 		return nil, err
 	}
-	var r *lang.Record
-	var fs []lang.Value
-	switch n := len(tp.Fields); {
-	case n == 0:
+	if len(tp.Fields) == 0 {
 		return &lang.Record{Label: label, Fields: make([]lang.Value, 0)}, nil
-	case n == 1:
-		b := &struct {
-			r lang.Record
-			f [1]lang.Value
-		}{}
-		r, fs = &b.r, b.f[:]
-	case n == 2:
-		b := &struct {
-			r lang.Record
-			f [2]lang.Value
-		}{}
-		r, fs = &b.r, b.f[:]
-	case n == 3:
-		b := &struct {
-			r lang.Record
-			f [3]lang.Value
-		}{}
-		r, fs = &b.r, b.f[:]
-	case n == 4:
-		b := &struct {
-			r lang.Record
-			f [4]lang.Value
-		}{}
-		r, fs = &b.r, b.f[:]
-	default:
-		r, fs = &lang.Record{}, make([]lang.Value, n)
 	}
+	r, fs := newRecordOf(label, len(tp.Fields))
 	for i, ft := range tp.Fields {
 		if fs[i], err = x.build(t, ft, env, d+1); err != nil {
 			return nil, err
 		}
 	}
-	r.Label, r.Fields = label, fs
 	return r, nil
 }
 
