@@ -169,8 +169,8 @@ func ValidEnvName(name string) bool {
 
 // buildEnv is the environment a process starts with: synd's own (unless
 // ClearEnv), less the variables spec.Env removes, with those it sets, in
-// order by name. synd's own is taken as os.Environ gives it (one entry per
-// name), so that a plain spec costs no map and no sort per process.
+// order by name, one entry per name. synd's own is taken as os.Environ gives
+// it, so that a plain spec costs no map per process.
 func buildEnv(spec ProcessSpec) []string {
 	var base []string
 	if !spec.ClearEnv {
@@ -188,7 +188,22 @@ func buildEnv(spec ProcessSpec) []string {
 			out = append(out, k+"="+*v)
 		}
 	}
-	slices.Sort(out)
+	return sortEnv(out)
+}
+
+// sortEnv sorts an environment by name and keeps one entry per name: of
+// entries naming the same variable (synd's own environment may hold
+// several), the last, as a lookup in a map built from it would give.
+func sortEnv(env []string) []string {
+	name := func(kv string) string { k, _, _ := strings.Cut(kv, "="); return k }
+	slices.SortStableFunc(env, func(a, b string) int { return strings.Compare(name(a), name(b)) })
+	out := env[:0]
+	for i, kv := range env {
+		if i+1 < len(env) && name(env[i+1]) == name(kv) {
+			continue // a later entry of the same name follows
+		}
+		out = append(out, kv)
+	}
 	return out
 }
 
