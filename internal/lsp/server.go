@@ -256,8 +256,24 @@ func (s *Server) initialize(p *protocol.InitializeParams) {
 	}
 	// The workspace's own schemas document its labels too, as a config
 	// directory's *.prs files do for synd check.
+	walkWorkspace(s.roots, s.opts.MaxFiles, func(path string) bool { return strings.HasSuffix(path, ".prs") },
+		func(root, path string, _ fs.FileInfo) {
+			if src, err := os.ReadFile(path); err == nil {
+				rel, _ := filepath.Rel(root, path)
+				s.docs.addSchema(rel, string(src))
+			}
+		})
+}
+
+// maxWorkspaceFile is the largest file of the workspace the server reads.
+const maxWorkspaceFile = 4 << 20
+
+// walkWorkspace calls f for each file under roots (hidden directories
+// skipped) that want accepts, at most max of them, leaving out files larger
+// than maxWorkspaceFile.
+func walkWorkspace(roots []string, max int, want func(path string) bool, f func(root, path string, info fs.FileInfo)) {
 	n := 0
-	for _, root := range s.roots {
+	for _, root := range roots {
 		_ = filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {
 			if err != nil {
 				return nil
@@ -268,18 +284,14 @@ func (s *Server) initialize(p *protocol.InitializeParams) {
 				}
 				return nil
 			}
-			if !strings.HasSuffix(path, ".prs") {
+			if !want(path) {
 				return nil
 			}
-			if n++; n > s.opts.MaxFiles {
+			if n++; n > max {
 				return filepath.SkipAll
 			}
-			if info, err := e.Info(); err != nil || info.Size() > 4<<20 {
-				return nil
-			}
-			if src, err := os.ReadFile(path); err == nil {
-				rel, _ := filepath.Rel(root, path)
-				s.docs.addSchema(rel, string(src))
+			if info, err := e.Info(); err == nil && info.Size() <= maxWorkspaceFile {
+				f(root, path, info)
 			}
 			return nil
 		})
@@ -483,45 +495,23 @@ func (s *Server) workspace() []*document {
 	}
 	roots := append([]string(nil), s.roots...)
 	s.mu.Unlock()
-	n := 0
 	fresh := map[string]cachedFile{} // the cache's next contents: files gone from disk leave it
-	for _, root := range roots {
-		_ = filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {
+	want := func(path string) bool { return strings.HasSuffix(path, ".pr") && !seen[path] }
+	walkWorkspace(roots, s.opts.MaxFiles, want, func(_, path string, info fs.FileInfo) {
+		seen[path] = true
+		s.mu.Lock()
+		c, ok := s.files[path]
+		s.mu.Unlock()
+		if !ok || !c.mod.Equal(info.ModTime()) || c.size != info.Size() {
+			src, err := os.ReadFile(path)
 			if err != nil {
-				return nil
+				return
 			}
-			if e.IsDir() {
-				if path != root && strings.HasPrefix(e.Name(), ".") {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if !strings.HasSuffix(path, ".pr") || seen[path] {
-				return nil
-			}
-			if n++; n > s.opts.MaxFiles {
-				return filepath.SkipAll
-			}
-			info, err := e.Info()
-			if err != nil || info.Size() > 4<<20 {
-				return nil
-			}
-			seen[path] = true
-			s.mu.Lock()
-			c, ok := s.files[path]
-			s.mu.Unlock()
-			if !ok || !c.mod.Equal(info.ModTime()) || c.size != info.Size() {
-				src, err := os.ReadFile(path)
-				if err != nil {
-					return nil
-				}
-				c = cachedFile{mod: info.ModTime(), size: info.Size(), doc: newDocument(protocol.DocumentURI(uri.File(path)), path, string(src))}
-			}
-			fresh[path] = c
-			docs = append(docs, c.doc)
-			return nil
-		})
-	}
+			c = cachedFile{mod: info.ModTime(), size: info.Size(), doc: newDocument(protocol.DocumentURI(uri.File(path)), path, string(src))}
+		}
+		fresh[path] = c
+		docs = append(docs, c.doc)
+	})
 	s.mu.Lock()
 	s.files = fresh
 	s.mu.Unlock()
