@@ -318,10 +318,15 @@ func (m *Model) ProcessExited(name lang.Value, pid int, status lang.Value) {
 // processRestarted counts a process start that follows an exit while the
 // service stayed up: the supervisor restarting it by its policy.
 func (m *Model) processRestarted(s *Service) {
-	if !s.exited {
-		return
+	if s.exited {
+		s.exited = false
+		m.restarted(s)
 	}
-	s.exited = false
+}
+
+// restarted counts a restart of s and tells of it, with the time since its
+// last exit.
+func (m *Model) restarted(s *Service) {
 	s.Restarts++
 	e := Event{Service: s.Name, Kind: "restarted", Count: s.Restarts}
 	if !s.lastExit.IsZero() {
@@ -453,12 +458,7 @@ func (m *Model) stateAdded(s *Service, st string) {
 	case "started":
 		if s.ended {
 			s.ended, s.exited = false, false
-			s.Restarts++
-			e := Event{Service: s.Name, Kind: "restarted", Count: s.Restarts}
-			if !s.lastExit.IsZero() {
-				e.Delay = m.now().Sub(s.lastExit)
-			}
-			m.emit(e)
+			m.restarted(s)
 			return
 		}
 		m.emit(Event{Service: s.Name, Kind: "started"})
