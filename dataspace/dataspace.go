@@ -55,19 +55,41 @@ const maxShapes = 1024
 
 // entry is one distinct value in the bag (hash-consed: asserting an equal
 // value again counts it here), linked into its class's list.
+// 64 bytes: the hash is kept as its low half (the key of the table of
+// values), beside the count, and the order of appearance shares a word with
+// the two flags.
 type entry struct {
 	value        lang.Value
-	hash         uint64
-	seq          uint64 // order of appearance
-	h0           Handle // a handle it is asserted under, if held
+	hash         uint32 // the low half of the value's hash: see entryHash
 	count        int32
-	held         bool // it is filed in Dataspace.byHandle under h0
-	observe      bool // a valid Observe, whose observer is registered while it is present
+	h0           Handle // a handle it is asserted under, if held
+	seqFlags     uint64 // order of appearance << 2 | entryHeld | entryObserve
 	class        *class
 	cprev, cnext *entry // in its class's list
 }
 
-func (e *entry) hashKey() uint64 { return e.hash }
+const (
+	entryHeld    = 1 << iota // it is filed in Dataspace.byHandle under h0
+	entryObserve             // a valid Observe, whose observer is registered while it is present
+	entryFlags   = 2         // bits taken by the flags
+)
+
+func (e *entry) held() bool    { return e.seqFlags&entryHeld != 0 }
+func (e *entry) observe() bool { return e.seqFlags&entryObserve != 0 }
+func (e *entry) seq() uint64   { return e.seqFlags >> entryFlags }
+func (e *entry) setFlag(f uint64, on bool) {
+	if on {
+		e.seqFlags |= f
+	} else {
+		e.seqFlags &^= f
+	}
+}
+
+// entryHash is the part of a value's hash that its entry keeps and the
+// table of values is keyed by.
+func entryHash(h uint64) uint64 { return uint64(uint32(h)) }
+
+func (e *entry) hashKey() uint64 { return uint64(e.hash) }
 
 // handleKeyed is an entry as filed by its handle h0.
 type handleKeyed entry
@@ -91,7 +113,7 @@ func New() *Dataspace {
 
 // find returns the entry of v, of hash h, if v is present.
 func (d *Dataspace) find(v lang.Value, h uint64) *entry {
-	return d.index.entries.find(h, func(e *entry) bool { return fastEqual(e.value, v) })
+	return d.index.entries.find(entryHash(h), func(e *entry) bool { return fastEqual(e.value, v) })
 }
 
 // Assert adds v under handle h. If v is <Observe PATTERN #:observer> with a
@@ -111,11 +133,12 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 			c = d.index.class(ck, true)
 		}
 		e = d.pool.get()
-		e.value, e.hash, e.class = v, hv, c
+		e.value, e.hash, e.class = v, uint32(hv), c
 		d.index.link(e)
 	}
-	if !e.held {
-		e.h0, e.held = h, true
+	if !e.held() {
+		e.h0 = h
+		e.setFlag(entryHeld, true)
 		d.byHandle.insert((*handleKeyed)(e))
 	} else {
 		if d.moreHandles == nil {
@@ -131,7 +154,7 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 		// Dataspace::assert adds the observer only if index.insert says
 		// the assertion is new).
 		if target, sh, ok := d.parseObserve(v); ok {
-			e.observe = true
+			e.setFlag(entryObserve, true)
 			o := &observer{target: target}
 			d.observers[e] = o
 			d.index.addObserver(fx, o, sh)
@@ -146,7 +169,7 @@ func (d *Dataspace) Retract(fx Effects, h Handle) {
 	if x := d.byHandleFirst(h); x != nil {
 		d.byHandle.remove(x)
 		e = (*entry)(x)
-		e.held = false
+		e.setFlag(entryHeld, false)
 	} else if e = d.moreHandles[h]; e != nil {
 		delete(d.moreHandles, h)
 		if len(d.moreHandles) == 0 {
@@ -158,7 +181,7 @@ func (d *Dataspace) Retract(fx Effects, h Handle) {
 	if e.count--; e.count == 0 {
 		// The last handle of an Observe goes: so does its observer
 		// (syndicate-rs Dataspace::retract, on index.remove's is_last).
-		if e.observe {
+		if e.observe() {
 			if o, ok := d.observers[e]; ok {
 				delete(d.observers, e)
 				d.index.removeObserver(fx, o)
@@ -192,7 +215,7 @@ func (d *Dataspace) Count(v lang.Value) int {
 func (d *Dataspace) Assertions() []lang.Value {
 	es := make([]*entry, 0, d.index.entries.n)
 	d.index.entries.each(func(e *entry) { es = append(es, e) })
-	slices.SortFunc(es, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
+	slices.SortFunc(es, func(a, b *entry) int { return cmp.Compare(a.seq(), b.seq()) })
 	out := make([]lang.Value, len(es))
 	for i, e := range es {
 		out[i] = e.value

@@ -461,7 +461,7 @@ type captureGroup struct {
 
 type tuple struct {
 	caps  lang.Value // a lang.Sequence, boxed once for every observer
-	hash  uint64     // of the captured values
+	hash  uint32     // the low half of the captured values' hash: see tupleHash
 	count int32
 	// The handles of what each observer of the group was told, by slot:
 	// the first inline, the others (of a group of several) beside.
@@ -510,7 +510,11 @@ func (t *tuple) truncate(n int) {
 	}
 }
 
-func (t *tuple) hashKey() uint64 { return t.hash }
+func (t *tuple) hashKey() uint64 { return uint64(t.hash) }
+
+// tupleHash is the part of a capture tuple's hash that its tuple keeps and
+// its group's table is keyed by.
+func tupleHash(h uint64) uint64 { return uint64(uint32(h)) }
 
 // observer is one registered Observe assertion.
 type observer struct {
@@ -552,7 +556,7 @@ func newIndex() index {
 // end of its class's list.
 func (ix *index) link(e *entry) {
 	ix.seq++
-	e.seq = ix.seq
+	e.seqFlags = ix.seq<<entryFlags | e.seqFlags&(1<<entryFlags-1)
 	ix.entries.insert(e)
 	c := e.class
 	e.cprev = c.last
@@ -776,11 +780,35 @@ func (ix *index) tupleSeq(v lang.Value, paths [][]lang.Value, caps []lang.Value)
 // slab or boxed into the chunks that messages' tuples share: a long-lived
 // tuple there would keep its neighbours — the captures of values long
 // retracted — alive with it.
+//
+// A tuple of all of a record's fields, in order (<Present ?x> of
+// <Present 1>), is the record's own Fields, boxed where they lie: no
+// allocation at all.
 func keptTuple(v lang.Value, paths [][]lang.Value, caps []lang.Value) lang.Value {
+	if r, ok := v.(*lang.Record); ok && allFields(r, paths) {
+		return lang.SequenceAt((*lang.Sequence)(&r.Fields))
+	}
 	if w, ok := fieldWindow(v, paths); ok {
 		return w
 	}
 	return lang.Sequence(slices.Clone(caps))
+}
+
+// allFields reports whether paths capture every field of r, in order, and
+// nothing else; and r's fields leave no room to append into.
+func allFields(r *lang.Record, paths [][]lang.Value) bool {
+	if len(paths) != len(r.Fields) || len(r.Fields) != cap(r.Fields) || len(paths) == 0 {
+		return false
+	}
+	for i, p := range paths {
+		if len(p) != 1 {
+			return false
+		}
+		if k, ok := p[0].(lang.Int); !ok || int(k) != i {
+			return false
+		}
+	}
+	return true
 }
 
 // fieldWindow is the capture tuple of a single capture of a record's or a
@@ -805,7 +833,7 @@ func fieldWindow(v lang.Value, paths [][]lang.Value) (lang.Sequence, bool) {
 
 // findTuple returns g's tuple of the captures caps, of hash h.
 func (g *captureGroup) findTuple(caps []lang.Value, h uint64) *tuple {
-	return g.tuples.find(h, func(t *tuple) bool { return equalAll(t.caps.(lang.Sequence), caps) })
+	return g.tuples.find(tupleHash(h), func(t *tuple) bool { return equalAll(t.caps.(lang.Sequence), caps) })
 }
 
 func (ix *index) groupAdd(fx Effects, g *captureGroup, v lang.Value) {
@@ -817,7 +845,7 @@ func (ix *index) groupAdd(fx Effects, g *captureGroup, v lang.Value) {
 		return
 	}
 	t := ix.tuplePool.get()
-	t.hash, t.count = h, 1
+	t.hash, t.count = uint32(h), 1
 	t.caps = keptTuple(v, g.paths, caps)
 	g.tuples.insert(t)
 	if g.live == 0 {
