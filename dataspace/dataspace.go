@@ -55,16 +55,15 @@ const maxShapes = 1024
 
 // entry is one distinct value in the bag (hash-consed: asserting an equal
 // value again counts it here), linked into its class's list.
-// 64 bytes: the hash is kept as its low half (the key of the table of
-// values), beside the count, and the order of appearance shares a word with
-// the two flags.
+// 56 bytes: the hash is kept as its low half (the key of the table of
+// values), beside the count; the order of appearance shares a word with the
+// two flags; the class is found again from the value when it leaves.
 type entry struct {
 	value        lang.Value
 	hash         uint32 // the low half of the value's hash: see entryHash
 	count        int32
 	h0           Handle // a handle it is asserted under, if held
 	seqFlags     uint64 // order of appearance << 2 | entryHeld | entryObserve
-	class        *class
 	cprev, cnext *entry // in its class's list
 }
 
@@ -133,8 +132,8 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 			c = d.index.class(ck, true)
 		}
 		e = d.pool.get()
-		e.value, e.hash, e.class = v, uint32(hv), c
-		d.index.link(e)
+		e.value, e.hash = v, uint32(hv)
+		d.index.link(e, c)
 	}
 	if !e.held() {
 		e.h0 = h
@@ -148,7 +147,7 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 	}
 	e.count++
 	if e.count == 1 {
-		d.index.addValue(fx, e, labelHash)
+		d.index.addValue(fx, e, c, labelHash)
 		// An Observe registers its observer when it appears, not per
 		// handle: asserted again, it is only counted (syndicate-rs
 		// Dataspace::assert adds the observer only if index.insert says
@@ -187,9 +186,10 @@ func (d *Dataspace) Retract(fx Effects, h Handle) {
 				d.index.removeObserver(fx, o)
 			}
 		}
-		d.index.unlink(e)
-		d.index.removeValue(fx, e, e.class.key.labelHash)
-		d.index.dropClassIfEmpty(e.class)
+		c, labelHash := d.index.classOf(e.value)
+		d.index.unlink(e, c)
+		d.index.removeValue(fx, e, c, labelHash)
+		d.index.dropClassIfEmpty(c)
 		d.pool.put(e)
 	}
 }

@@ -213,6 +213,22 @@ func (ix *index) recordClass(label lang.Value) (classKey, *class) {
 	return ck, c
 }
 
+// classOf finds the class of a value present in the bag (so its class
+// exists), and for a record its label's hash.
+func (ix *index) classOf(v lang.Value) (*class, uint64) {
+	switch x := v.(type) {
+	case *lang.Record:
+		ck, c := ix.recordClass(x.Label)
+		return c, ck.labelHash
+	case lang.Sequence:
+		return ix.class(classKey{kind: cSequence, hash: hashSequenceClass}, false), 0
+	case *lang.Dictionary:
+		return ix.class(classKey{kind: cDictionary, hash: hashDictionaryClass}, false), 0
+	}
+	_, ck, _ := valueKeys(v)
+	return ix.class(ck, false), 0
+}
+
 // valueKeys computes what the bag and the index need to know of a value: its
 // hash, and its class's key; for a record, also its label's hash.
 func valueKeys(v lang.Value) (h uint64, ck classKey, labelHash uint64) {
@@ -457,56 +473,70 @@ type captureGroup struct {
 	observers []*observer
 	live      int
 	tuples    htab[tuple, *tuple]
+	// more holds, for a group of several observers, the handles of what
+	// the observers after the first were told of each tuple, by slot - 1
+	// (nil while the group has had one observer).
+	more map[*tuple][]Handle
 }
 
 type tuple struct {
 	caps  lang.Value // a lang.Sequence, boxed once for every observer
 	hash  uint32     // the low half of the captured values' hash: see tupleHash
 	count int32
-	// The handles of what each observer of the group was told, by slot:
-	// the first inline, the others (of a group of several) beside.
-	h1   Handle
-	more *[]Handle
+	// The handle of what the group's first observer was told of it; the
+	// others' are in the group's more.
+	h1 Handle
 }
 
 // handle is what the observer in slot i was told of t (0 if nothing).
-func (t *tuple) handle(i int) Handle {
+func (g *captureGroup) handle(t *tuple, i int) Handle {
 	if i == 0 {
 		return t.h1
 	}
-	if t.more == nil || i > len(*t.more) {
+	more := g.more[t]
+	if i > len(more) {
 		return 0
 	}
-	return (*t.more)[i-1]
+	return more[i-1]
 }
 
-func (t *tuple) setHandle(i int, h Handle) {
-	if h == 0 && t.handle(i) == 0 {
-		return
-	}
+func (g *captureGroup) setHandle(t *tuple, i int, h Handle) {
 	if i == 0 {
 		t.h1 = h
 		return
 	}
-	if t.more == nil {
-		t.more = new([]Handle)
+	if h == 0 && g.handle(t, i) == 0 {
+		return
 	}
-	if n := i - len(*t.more); n > 0 {
-		*t.more = append(*t.more, make([]Handle, n)...)
+	if g.more == nil {
+		g.more = map[*tuple][]Handle{}
 	}
-	(*t.more)[i-1] = h
+	more := g.more[t]
+	if n := i - len(more); n > 0 {
+		more = append(more, make([]Handle, n)...)
+	}
+	more[i-1] = h
+	g.more[t] = more
 }
 
-// truncate forgets the handles of slots n and over.
-func (t *tuple) truncate(n int) {
-	switch {
-	case n <= 1:
-		t.more = nil
-		if n == 0 {
-			t.h1 = 0
+// truncate forgets the handles of t for slots n and over.
+func (g *captureGroup) truncate(t *tuple, n int) {
+	if n == 0 {
+		t.h1 = 0
+	}
+	if more, ok := g.more[t]; ok {
+		if n <= 1 {
+			delete(g.more, t)
+		} else if len(more) > n-1 {
+			g.more[t] = more[:n-1]
 		}
-	case t.more != nil && len(*t.more) > n-1:
-		*t.more = (*t.more)[:n-1]
+	}
+}
+
+// forget drops what the group keeps of t beside it, which is leaving.
+func (g *captureGroup) forget(t *tuple) {
+	if g.more != nil {
+		delete(g.more, t)
 	}
 }
 
@@ -554,11 +584,10 @@ func newIndex() index {
 
 // link files a new distinct value: in the table of all values, and at the
 // end of its class's list.
-func (ix *index) link(e *entry) {
+func (ix *index) link(e *entry, c *class) {
 	ix.seq++
 	e.seqFlags = ix.seq<<entryFlags | e.seqFlags&(1<<entryFlags-1)
 	ix.entries.insert(e)
-	c := e.class
 	e.cprev = c.last
 	if c.last != nil {
 		c.last.cnext = e
@@ -569,10 +598,9 @@ func (ix *index) link(e *entry) {
 	c.nentries++
 }
 
-// unlink unfiles a value that has left the bag.
-func (ix *index) unlink(e *entry) {
+// unlink unfiles a value of class c that has left the bag.
+func (ix *index) unlink(e *entry, c *class) {
 	ix.entries.remove(e)
-	c := e.class
 	if e.cprev != nil {
 		e.cprev.cnext = e.cnext
 	} else {
@@ -655,13 +683,13 @@ func (ix *index) leafOf(sig *signature, v lang.Value, rootLabelHash uint64, crea
 }
 
 // addValue files a value that has just appeared in the bag.
-func (ix *index) addValue(fx Effects, e *entry, rootLabelHash uint64) {
-	for _, sig := range e.class.sigs {
+func (ix *index) addValue(fx Effects, e *entry, c *class, rootLabelHash uint64) {
+	for _, sig := range c.sigs {
 		if lf := ix.leafOf(sig, e.value, rootLabelHash, true); lf != nil {
 			ix.leafAdd(fx, sig, lf, e)
 		}
 	}
-	if e.class != ix.star {
+	if c != ix.star {
 		for _, sig := range ix.star.sigs {
 			if lf := ix.leafOf(sig, e.value, 0, true); lf != nil {
 				ix.leafAdd(fx, sig, lf, e)
@@ -678,13 +706,13 @@ func (ix *index) leafAdd(fx Effects, sig *signature, lf *leaf, e *entry) {
 }
 
 // removeValue unfiles a value that has just left the bag.
-func (ix *index) removeValue(fx Effects, e *entry, rootLabelHash uint64) {
-	for _, sig := range e.class.sigs {
+func (ix *index) removeValue(fx Effects, e *entry, c *class, rootLabelHash uint64) {
+	for _, sig := range c.sigs {
 		if lf := ix.leafOf(sig, e.value, rootLabelHash, false); lf != nil {
 			ix.leafRemove(fx, sig, lf, e)
 		}
 	}
-	if e.class != ix.star {
+	if c != ix.star {
 		for _, sig := range ix.star.sigs {
 			if lf := ix.leafOf(sig, e.value, 0, false); lf != nil {
 				ix.leafRemove(fx, sig, lf, e)
@@ -852,12 +880,14 @@ func (ix *index) groupAdd(fx Effects, g *captureGroup, v lang.Value) {
 		return
 	}
 	if n := len(g.observers); n > 1 {
-		more := make([]Handle, n-1)
-		t.more = &more
+		if g.more == nil {
+			g.more = map[*tuple][]Handle{}
+		}
+		g.more[t] = make([]Handle, n-1)
 	}
 	for i, o := range g.observers {
 		if o != nil {
-			t.setHandle(i, fx.Assert(o.target, t.caps))
+			g.setHandle(t, i, fx.Assert(o.target, t.caps))
 		}
 	}
 }
@@ -875,9 +905,10 @@ func (ix *index) groupRemove(fx Effects, g *captureGroup, v lang.Value) {
 	g.tuples.remove(t)
 	for i, o := range g.observers {
 		if o != nil {
-			fx.Retract(t.handle(i))
+			fx.Retract(g.handle(t, i))
 		}
 	}
+	g.forget(t)
 	ix.tuplePool.put(t)
 }
 
@@ -941,7 +972,7 @@ func (ix *index) addObserver(fx Effects, o *observer, sh *shape) {
 	g.observers = append(g.observers, o)
 	g.live++
 	for _, t := range g.sortedTuples() {
-		t.setHandle(o.slot, fx.Assert(o.target, t.caps))
+		g.setHandle(t, o.slot, fx.Assert(o.target, t.caps))
 	}
 }
 
@@ -955,8 +986,8 @@ func (ix *index) removeObserver(fx Effects, o *observer) {
 	g.observers[i] = nil
 	g.live--
 	for _, t := range g.sortedTuples() {
-		fx.Retract(t.handle(i))
-		t.setHandle(i, 0)
+		fx.Retract(g.handle(t, i))
+		g.setHandle(t, i, 0)
 	}
 	if g.live > 0 && len(g.observers) > 32 && g.live < len(g.observers)/2 {
 		g.compact()
@@ -983,14 +1014,14 @@ func (g *captureGroup) compact() {
 		if o == nil {
 			continue
 		}
-		g.tuples.each(func(t *tuple) { t.setHandle(j, t.handle(i)) })
+		g.tuples.each(func(t *tuple) { g.setHandle(t, j, g.handle(t, i)) })
 		o.slot = j
 		g.observers[j] = o
 		j++
 	}
 	clear(g.observers[j:])
 	g.observers = g.observers[:j]
-	g.tuples.each(func(t *tuple) { t.truncate(j) })
+	g.tuples.each(func(t *tuple) { g.truncate(t, j) })
 }
 
 // eachValue calls f for every distinct value of class c (all values, for the
