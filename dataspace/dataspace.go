@@ -125,12 +125,9 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 	if d.byHandleFirst(h) != nil || d.moreHandles[h] != nil {
 		return fmt.Errorf("handle %d asserted twice", h)
 	}
-	hv, ck, labelHash, c := d.index.valueKeys(v)
+	hv, c := d.index.keysOf(v)
 	e := d.find(v, hv)
 	if e == nil {
-		if c == nil {
-			c = d.index.class(ck, true)
-		}
 		e = d.pool.get()
 		e.value, e.hash = v, uint32(hv)
 		d.index.link(e, c)
@@ -147,7 +144,7 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 	}
 	e.count++
 	if e.count == 1 {
-		d.index.addValue(fx, e, c, labelHash)
+		d.index.addValue(fx, e, c)
 		// An Observe registers its observer when it appears, not per
 		// handle: asserted again, it is only counted (syndicate-rs
 		// Dataspace::assert adds the observer only if index.insert says
@@ -186,9 +183,9 @@ func (d *Dataspace) Retract(fx Effects, h Handle) {
 				d.index.removeObserver(fx, o)
 			}
 		}
-		c, labelHash := d.index.classOf(e.value)
+		c := d.index.classOf(e.value)
 		d.index.unlink(e, c)
-		d.index.removeValue(fx, e, c, labelHash)
+		d.index.removeValue(fx, e, c)
 		d.index.dropClassIfEmpty(c)
 		d.pool.put(e)
 	}

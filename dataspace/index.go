@@ -186,47 +186,54 @@ func literalClass(v lang.Value, h uint64) classKey {
 	return classKey{kind: cLiteral, val: v, hash: mix(h, uint64(cLiteral))}
 }
 
-// valueKeys computes what the bag and the index need to know of a value: its
-// hash, and its class's key; for a record, also its label's hash; and its
-// class, if it is at hand (else nil).
-func (ix *index) valueKeys(v lang.Value) (h uint64, ck classKey, labelHash uint64, c *class) {
+// keysOf computes what the bag and the index need to know of a value about
+// to be filed: its hash, and its class, made if need be (a record's class
+// key holds its label's hash).
+func (ix *index) keysOf(v lang.Value) (uint64, *class) {
 	if x, ok := v.(*lang.Record); ok {
-		ck, c = ix.recordClass(x.Label)
-		return hashRecord(0, ck.labelHash, x.Fields), ck, ck.labelHash, c
+		c := ix.labelClass(x.Label, true)
+		return hashRecord(0, c.key.labelHash, x.Fields), c
 	}
-	h, ck, labelHash = valueKeys(v)
-	return h, ck, labelHash, nil
+	h, ck, _ := valueKeys(v)
+	return h, ix.class(ck, true)
 }
 
-// recordClass returns the key of the class of records labelled label, and
-// the class itself if it exists. The class last found is remembered, so that
-// a run of records of one label hashes it once.
-func (ix *index) recordClass(label lang.Value) (classKey, *class) {
-	if c := ix.lastClass; c != nil && fastEqual(c.key.val, label) {
-		return c.key, c
+// labelClass returns the class of records labelled label, making it if
+// create is set (else nil if there is none). The class last found is
+// remembered, so that a run of records of one label hashes it once.
+func (ix *index) labelClass(label lang.Value, create bool) *class {
+	if c := ix.lastClass; c != nil && sameLabel(c.key.val, label) {
+		return c
 	}
-	ck := recordClass(label, hashValue(label))
-	c := ix.class(ck, false)
+	c := ix.class(recordClass(label, hashValue(label)), create)
 	if c != nil {
 		ix.lastClass = c
 	}
-	return ck, c
+	return c
 }
 
-// classOf finds the class of a value present in the bag (so its class
-// exists), and for a record its label's hash.
-func (ix *index) classOf(v lang.Value) (*class, uint64) {
+// sameLabel is fastEqual, with a symbol compared to a symbol inline.
+func sameLabel(a, b lang.Value) bool {
+	if x, ok := a.(lang.Symbol); ok {
+		y, ok := b.(lang.Symbol)
+		return ok && x == y
+	}
+	return fastEqual(a, b)
+}
+
+// classOf finds the class of v (nil if there is none yet): for a value
+// present in the bag, the class it is filed in.
+func (ix *index) classOf(v lang.Value) *class {
 	switch x := v.(type) {
 	case *lang.Record:
-		ck, c := ix.recordClass(x.Label)
-		return c, ck.labelHash
+		return ix.labelClass(x.Label, false)
 	case lang.Sequence:
-		return ix.class(classKey{kind: cSequence, hash: hashSequenceClass}, false), 0
+		return ix.class(classKey{kind: cSequence, hash: hashSequenceClass}, false)
 	case *lang.Dictionary:
-		return ix.class(classKey{kind: cDictionary, hash: hashDictionaryClass}, false), 0
+		return ix.class(classKey{kind: cDictionary, hash: hashDictionaryClass}, false)
 	}
 	_, ck, _ := valueKeys(v)
-	return ix.class(ck, false), 0
+	return ix.class(ck, false)
 }
 
 // valueKeys computes what the bag and the index need to know of a value: its
@@ -683,7 +690,8 @@ func (ix *index) leafOf(sig *signature, v lang.Value, rootLabelHash uint64, crea
 }
 
 // addValue files a value that has just appeared in the bag.
-func (ix *index) addValue(fx Effects, e *entry, c *class, rootLabelHash uint64) {
+func (ix *index) addValue(fx Effects, e *entry, c *class) {
+	rootLabelHash := c.key.labelHash
 	for _, sig := range c.sigs {
 		if lf := ix.leafOf(sig, e.value, rootLabelHash, true); lf != nil {
 			ix.leafAdd(fx, sig, lf, e)
@@ -706,7 +714,8 @@ func (ix *index) leafAdd(fx Effects, sig *signature, lf *leaf, e *entry) {
 }
 
 // removeValue unfiles a value that has just left the bag.
-func (ix *index) removeValue(fx Effects, e *entry, c *class, rootLabelHash uint64) {
+func (ix *index) removeValue(fx Effects, e *entry, c *class) {
+	rootLabelHash := c.key.labelHash
 	for _, sig := range c.sigs {
 		if lf := ix.leafOf(sig, e.value, rootLabelHash, false); lf != nil {
 			ix.leafRemove(fx, sig, lf, e)
@@ -731,18 +740,8 @@ func (ix *index) leafRemove(fx Effects, sig *signature, lf *leaf, e *entry) {
 
 // message delivers a message to every observer it matches.
 func (ix *index) message(fx Effects, v lang.Value) {
-	var rootLabelHash uint64
-	var c *class
-	if x, ok := v.(*lang.Record); ok {
-		var ck classKey
-		ck, c = ix.recordClass(x.Label)
-		rootLabelHash = ck.labelHash
-	} else {
-		_, ck, _ := valueKeys(v)
-		c = ix.class(ck, false)
-	}
-	if c != nil {
-		ix.messageSigs(fx, c.sigs, v, rootLabelHash)
+	if c := ix.classOf(v); c != nil {
+		ix.messageSigs(fx, c.sigs, v, c.key.labelHash)
 	}
 	ix.messageSigs(fx, ix.star.sigs, v, 0)
 }
