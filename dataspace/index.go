@@ -401,6 +401,16 @@ func (sig *signature) findLeaf(consts []lang.Value, h uint64, create bool) *leaf
 	return lf
 }
 
+// sameConsts reports whether lf is the leaf of consts, the constants of a
+// value of sig's class: the first, when sig tests the root's label, is the
+// class's, the same for every leaf of sig.
+func (sig *signature) sameConsts(lf *leaf, consts []lang.Value) bool {
+	if sig.rootRecord && len(consts) > 0 && len(lf.consts) == len(consts) {
+		return equalAll(lf.consts[1:], consts[1:])
+	}
+	return equalAll(lf.consts, consts)
+}
+
 // dropLeafIfEmpty forgets a leaf with no values and no observers.
 func (sig *signature) dropLeafIfEmpty(lf *leaf) {
 	if lf.n != 0 || len(lf.groups) != 0 {
@@ -572,7 +582,28 @@ type index struct {
 	seq       uint64              // of the last entry to appear
 	tuplePool pool[tuple]
 	capSlab   []lang.Value // capture tuples are carved from it, never reused
-	boxes     lang.SequenceBoxes
+	boxes     seqBoxes
+}
+
+// seqBoxes boxes messages' capture tuples into chunks of headers, as
+// lang.SequenceBoxes does, moving on by an index: boxing writes no pointer
+// but the header's own (one write barrier instead of two while the
+// collector marks). A box kept long keeps its chunk, seqBoxChunk headers.
+type seqBoxes struct {
+	chunk *[seqBoxChunk]lang.Sequence
+	next  int
+}
+
+const seqBoxChunk = 32
+
+func (b *seqBoxes) box(s lang.Sequence) lang.Value {
+	if b.chunk == nil || b.next == seqBoxChunk {
+		b.chunk, b.next = new([seqBoxChunk]lang.Sequence), 0
+	}
+	p := &b.chunk[b.next]
+	b.next++
+	*p = s
+	return lang.SequenceAt(p)
 }
 
 // class gathers, for one root class, the signatures filed under it and the
@@ -679,7 +710,7 @@ func (ix *index) leafOf(sig *signature, v lang.Value, rootLabelHash uint64, crea
 	if sig.only != nil {
 		return sig.only
 	}
-	if lf := sig.last; lf != nil && equalAll(lf.consts, consts) {
+	if lf := sig.last; lf != nil && sig.sameConsts(lf, consts) {
 		return lf
 	}
 	lf := sig.findLeaf(consts, sig.leafHash(consts, rootLabelHash), create)
@@ -782,7 +813,7 @@ func project(caps []lang.Value, v lang.Value, paths [][]lang.Value) []lang.Value
 // window of the (immutable) value; other tuples are carved from a slab. It
 // boxes the tuple without an allocation of its own.
 func (ix *index) tupleOf(v lang.Value, paths [][]lang.Value, caps []lang.Value) lang.Value {
-	return ix.boxes.Box(ix.tupleSeq(v, paths, caps))
+	return ix.boxes.box(ix.tupleSeq(v, paths, caps))
 }
 
 func (ix *index) tupleSeq(v lang.Value, paths [][]lang.Value, caps []lang.Value) lang.Sequence {
