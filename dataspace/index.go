@@ -787,11 +787,17 @@ func (ix *index) messageSigs(fx Effects, sigs []*signature, v lang.Value, rootLa
 			if g.live == 0 {
 				continue
 			}
-			var buf [4]lang.Value
-			caps := ix.tupleOf(v, g.paths, project(buf[:0], v, g.paths)) // boxed once for all
+			// Boxed once for all the group's observers.
+			var box lang.Value
+			if w, ok := fieldWindow(v, g.paths); ok {
+				box = ix.boxes.box(w)
+			} else {
+				var buf [4]lang.Value // on the stack: slabbed copies it
+				box = ix.boxes.box(ix.slabbed(project(buf[:0], v, g.paths)))
+			}
 			for _, o := range g.observers {
 				if o != nil {
-					fx.Message(o.target, caps)
+					fx.Message(o.target, box)
 				}
 			}
 		}
@@ -808,18 +814,9 @@ func project(caps []lang.Value, v lang.Value, paths [][]lang.Value) []lang.Value
 	return caps
 }
 
-// tupleOf makes the capture tuple of v from its projection caps: a single
-// capture of a record's or sequence's field is that field's own one-element
-// window of the (immutable) value; other tuples are carved from a slab. It
-// boxes the tuple without an allocation of its own.
-func (ix *index) tupleOf(v lang.Value, paths [][]lang.Value, caps []lang.Value) lang.Value {
-	return ix.boxes.box(ix.tupleSeq(v, paths, caps))
-}
-
-func (ix *index) tupleSeq(v lang.Value, paths [][]lang.Value, caps []lang.Value) lang.Sequence {
-	if w, ok := fieldWindow(v, paths); ok {
-		return w
-	}
+// slabbed copies a message's projected captures into the slab that
+// messages' capture tuples are carved from.
+func (ix *index) slabbed(caps []lang.Value) lang.Sequence {
 	n := len(caps)
 	if n == 0 {
 		return lang.Sequence{}
@@ -842,12 +839,15 @@ func (ix *index) tupleSeq(v lang.Value, paths [][]lang.Value, caps []lang.Value)
 // A tuple of all of a record's fields, in order (<Present ?x> of
 // <Present 1>), is the record's own Fields, boxed where they lie: no
 // allocation at all.
-func keptTuple(v lang.Value, paths [][]lang.Value, caps []lang.Value) lang.Value {
+//
+// w is the window of fieldWindow(v, paths), if any (else nil); caps, the
+// projection, is copied, never kept.
+func keptTuple(v lang.Value, paths [][]lang.Value, caps, w []lang.Value) lang.Value {
 	if r, ok := v.(*lang.Record); ok && allFields(r, paths) {
 		return lang.SequenceAt((*lang.Sequence)(&r.Fields))
 	}
-	if w, ok := fieldWindow(v, paths); ok {
-		return w
+	if w != nil {
+		return lang.Sequence(w)
 	}
 	return lang.Sequence(slices.Clone(caps))
 }
@@ -895,8 +895,12 @@ func (g *captureGroup) findTuple(caps []lang.Value, h uint64) *tuple {
 }
 
 func (ix *index) groupAdd(fx Effects, g *captureGroup, v lang.Value) {
-	var buf [4]lang.Value
-	caps := project(buf[:0], v, g.paths)
+	var buf [4]lang.Value // on the stack: keptTuple copies it
+	w, _ := fieldWindow(v, g.paths)
+	caps := w
+	if w == nil {
+		caps = project(buf[:0], v, g.paths)
+	}
 	h := hashValues(0, caps)
 	if t := g.findTuple(caps, h); t != nil {
 		t.count++
@@ -904,7 +908,7 @@ func (ix *index) groupAdd(fx Effects, g *captureGroup, v lang.Value) {
 	}
 	t := ix.tuplePool.get()
 	t.hash, t.count = uint32(h), 1
-	t.caps = keptTuple(v, g.paths, caps)
+	t.caps = keptTuple(v, g.paths, caps, w)
 	g.tuples.insert(t)
 	if g.live == 0 {
 		return
@@ -924,7 +928,10 @@ func (ix *index) groupAdd(fx Effects, g *captureGroup, v lang.Value) {
 
 func (ix *index) groupRemove(fx Effects, g *captureGroup, v lang.Value) {
 	var buf [4]lang.Value
-	caps := project(buf[:0], v, g.paths)
+	caps, _ := fieldWindow(v, g.paths)
+	if caps == nil {
+		caps = project(buf[:0], v, g.paths)
+	}
 	t := g.findTuple(caps, hashValues(0, caps))
 	if t == nil {
 		return

@@ -32,13 +32,15 @@ func TestKeptTuple(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf [4]lang.Value
-			got := keptTuple(tc.v, tc.paths, project(buf[:0], tc.v, tc.paths))
+			w, _ := fieldWindow(tc.v, tc.paths)
+			caps := project(buf[:0], tc.v, tc.paths)
+			got := keptTuple(tc.v, tc.paths, caps, w)
 			assert.Equal(t, tc.want, lang.Format(got))
 			s := got.(lang.Sequence)
 			assert.Equal(t, tc.alias, &s[0] == &tc.v.Fields[0], "aliases the record's fields")
 			assert.Equal(t, len(s), cap(s), "no room to append into the value")
 			if tc.alias {
-				n := testing.AllocsPerRun(100, func() { keptTuple(tc.v, tc.paths, buf[:len(tc.paths)]) })
+				n := testing.AllocsPerRun(100, func() { keptTuple(tc.v, tc.paths, caps, w) })
 				assert.Zero(t, n)
 			}
 		})
