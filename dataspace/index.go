@@ -497,7 +497,7 @@ type captureGroup struct {
 }
 
 type tuple struct {
-	caps  lang.Value // a lang.Sequence, boxed once for every observer
+	seq   *lang.Sequence // the captures, boxed in place for every observer: see value
 	hash  uint32     // the low half of the captured values' hash: see tupleHash
 	count int32
 	// The handle of what the group's first observer was told of it; the
@@ -556,6 +556,10 @@ func (g *captureGroup) forget(t *tuple) {
 		delete(g.more, t)
 	}
 }
+
+// value is the tuple as the observers are told of it: its header boxed in
+// place, so every observer gets the same Value and none costs an allocation.
+func (t *tuple) value() lang.Value { return lang.SequenceAt(t.seq) }
 
 func (t *tuple) hashKey() uint64 { return uint64(t.hash) }
 
@@ -842,14 +846,20 @@ func (ix *index) slabbed(caps []lang.Value) lang.Sequence {
 //
 // w is the window of fieldWindow(v, paths), if any (else nil); caps, the
 // projection, is copied, never kept.
-func keptTuple(v lang.Value, paths [][]lang.Value, caps, w []lang.Value) lang.Value {
+//
+// It returns the tuple's header, which no one writes again: the tuple keeps
+// a pointer to it and boxes it in place (lang.SequenceAt) each time.
+func keptTuple(v lang.Value, paths [][]lang.Value, caps, w []lang.Value) *lang.Sequence {
 	if r, ok := v.(*lang.Record); ok && allFields(r, paths) {
-		return lang.SequenceAt((*lang.Sequence)(&r.Fields))
+		return (*lang.Sequence)(&r.Fields)
 	}
+	p := new(lang.Sequence)
 	if w != nil {
-		return lang.Sequence(w)
+		*p = w
+	} else {
+		*p = slices.Clone(caps)
 	}
-	return lang.Sequence(slices.Clone(caps))
+	return p
 }
 
 // allFields reports whether paths capture every field of r, in order, and
@@ -891,7 +901,7 @@ func fieldWindow(v lang.Value, paths [][]lang.Value) (lang.Sequence, bool) {
 
 // findTuple returns g's tuple of the captures caps, of hash h.
 func (g *captureGroup) findTuple(caps []lang.Value, h uint64) *tuple {
-	return g.tuples.find(tupleHash(h), func(t *tuple) bool { return equalAll(t.caps.(lang.Sequence), caps) })
+	return g.tuples.find(tupleHash(h), func(t *tuple) bool { return equalAll(*t.seq, caps) })
 }
 
 func (ix *index) groupAdd(fx Effects, g *captureGroup, v lang.Value) {
@@ -908,7 +918,7 @@ func (ix *index) groupAdd(fx Effects, g *captureGroup, v lang.Value) {
 	}
 	t := ix.tuplePool.get()
 	t.hash, t.count = uint32(h), 1
-	t.caps = keptTuple(v, g.paths, caps, w)
+	t.seq = keptTuple(v, g.paths, caps, w)
 	g.tuples.insert(t)
 	if g.live == 0 {
 		return
@@ -921,7 +931,7 @@ func (ix *index) groupAdd(fx Effects, g *captureGroup, v lang.Value) {
 	}
 	for i, o := range g.observers {
 		if o != nil {
-			g.setHandle(t, i, fx.Assert(o.target, t.caps))
+			g.setHandle(t, i, fx.Assert(o.target, t.value()))
 		}
 	}
 }
@@ -960,7 +970,7 @@ func (g *captureGroup) sortedTuples() []*tuple {
 	keys := make(map[*tuple][]byte, len(ts))
 	for _, t := range ts {
 		var b []byte
-		for _, c := range t.caps.(lang.Sequence) {
+		for _, c := range *t.seq {
 			b = appendKey(b, c)
 		}
 		keys[t] = b
@@ -1009,7 +1019,7 @@ func (ix *index) addObserver(fx Effects, o *observer, sh *shape) {
 	g.observers = append(g.observers, o)
 	g.live++
 	for _, t := range g.sortedTuples() {
-		g.setHandle(t, o.slot, fx.Assert(o.target, t.caps))
+		g.setHandle(t, o.slot, fx.Assert(o.target, t.value()))
 	}
 }
 
