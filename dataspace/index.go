@@ -583,6 +583,7 @@ type index struct {
 	star      *class              // signatures whose root is unconstrained
 	lastClass *class              // the record class found last
 	entries   htab[entry, *entry] // one entry per distinct value
+	entryPool pool[entry]
 	seq       uint64              // of the last entry to appear
 	tuplePool pool[tuple]
 	capSlab   []lang.Value // capture tuples are carved from it, never reused
@@ -618,8 +619,11 @@ type class struct {
 	key         classKey
 	next        *class // the next class of the same hash
 	sigs        []*signature
-	first, last *entry // its values, in the order they appeared
-	nentries    int
+	// Its values, in the order they appeared, and those that have left
+	// since the list was last swept (dead).
+	first, last *entry
+	nentries    int // live
+	ndead       int
 }
 
 func newIndex() index {
@@ -632,7 +636,6 @@ func (ix *index) link(e *entry, c *class) {
 	ix.seq++
 	e.seqFlags = ix.seq<<entryFlags | e.seqFlags&(1<<entryFlags-1)
 	ix.entries.insert(e)
-	e.cprev = c.last
 	if c.last != nil {
 		c.last.cnext = e
 	} else {
@@ -642,21 +645,50 @@ func (ix *index) link(e *entry, c *class) {
 	c.nentries++
 }
 
-// unlink unfiles a value of class c that has left the bag.
+// unlink unfiles a value of class c that has left the bag. It stays in its
+// class's list, marked dead, until sweepIfDue takes it out and gives it back
+// to the pool: a singly linked list costs a pointer a value less than a
+// doubly linked one, and sweeping when the dead outnumber the living costs
+// O(1) a value.
 func (ix *index) unlink(e *entry, c *class) {
 	ix.entries.remove(e)
-	if e.cprev != nil {
-		e.cprev.cnext = e.cnext
-	} else {
-		c.first = e.cnext
-	}
-	if e.cnext != nil {
-		e.cnext.cprev = e.cprev
-	} else {
-		c.last = e.cprev
-	}
+	e.setFlag(entryDead, true)
 	c.nentries--
-	e.cprev, e.cnext = nil, nil
+	c.ndead++
+}
+
+// minSweep is how many dead values a class's list keeps at least before it
+// is swept.
+const minSweep = 16
+
+// sweepIfDue sweeps c's list if its dead values outnumber its living ones
+// (or it has no living ones left).
+func (ix *index) sweepIfDue(c *class) {
+	if c.ndead > max(minSweep, c.nentries) || c.ndead > 0 && c.nentries == 0 {
+		ix.sweep(c)
+	}
+}
+
+// sweep takes the dead values out of c's list and gives them back to the
+// pool.
+func (ix *index) sweep(c *class) {
+	var prev *entry
+	for e := c.first; e != nil; {
+		next := e.cnext
+		if e.dead() {
+			if prev == nil {
+				c.first = next
+			} else {
+				prev.cnext = next
+			}
+			ix.entryPool.put(e)
+		} else {
+			prev = e
+		}
+		e = next
+	}
+	c.last = prev
+	c.ndead = 0
 }
 
 // class finds the class of key k (the star class for cStar), making it if
@@ -1082,7 +1114,9 @@ func (ix *index) eachValue(c *class, f func(e *entry)) {
 		return
 	}
 	for e := c.first; e != nil; e = e.cnext {
-		f(e)
+		if !e.dead() {
+			f(e)
+		}
 	}
 }
 
