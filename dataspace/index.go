@@ -498,7 +498,7 @@ type captureGroup struct {
 
 type tuple struct {
 	seq   *lang.Sequence // the captures, boxed in place for every observer: see value
-	hash  uint32     // the low half of the captured values' hash: see tupleHash
+	hash  uint32         // the low half of the captured values' hash: see tupleHash
 	count int32
 	// The handle of what the group's first observer was told of it; the
 	// others' are in the group's more.
@@ -584,7 +584,7 @@ type index struct {
 	lastClass *class              // the record class found last
 	entries   htab[entry, *entry] // one entry per distinct value
 	entryPool pool[entry]
-	seq       uint64              // of the last entry to appear
+	seq       uint64 // of the last entry to appear
 	tuplePool pool[tuple]
 	capSlab   []lang.Value // capture tuples are carved from it, never reused
 	boxes     seqBoxes
@@ -616,9 +616,9 @@ func (b *seqBoxes) box(s lang.Sequence) lang.Value {
 // class gathers, for one root class, the signatures filed under it and the
 // distinct values of the bag that have it.
 type class struct {
-	key         classKey
-	next        *class // the next class of the same hash
-	sigs        []*signature
+	key  classKey
+	next *class // the next class of the same hash
+	sigs []*signature
 	// Its values, in the order they appeared, and those that have left
 	// since the list was last swept (dead).
 	first, last *entry
