@@ -38,45 +38,105 @@ var capture = dataspace.Bind{Pattern: dataspace.Discard{}}
 // restarts its daemon whether it was required or run directly).
 func StartDependencies(t *eval.Turn, ds *eval.Ref) {
 	t.During(ds, recPattern("require-service", capture), func(t *eval.Turn, caps []lang.Value) {
-		service := caps[0]
-		tr := &tracker{ds: ds, facet: t.Facet(), service: service}
-		t.DuringWire(ds, dependsOnPattern(service), func(t *eval.Turn, caps []lang.Value) {
-			cond := caps[0]
-			// Each distinct dependee is an obstacle until its state is
-			// asserted (dependencies.rs keeps the same obstacle count):
-			// the dataspace tells this facet of each distinct capture
-			// once, so a counter is all the tracker needs.
-			tr.obstacles++
-			// As syndicate-server's dependency tracker: a dependee that is
-			// not a service.prs ServiceState is still waited for, but names
-			// no service to require; that is reported, in the schema's words.
-			if dependee, err := serviceStateService(cond); err != nil {
-				t.System().Report(t.Facet(), fmt.Errorf("<depends-on %s ...>: cannot tell which service the dependee is: %w", lang.Format(service), err))
-			} else {
-				t.Assert(ds, &lang.Record{Label: requireServiceLabel, Fields: []lang.Value{dependee}})
-			}
-			t.DuringWire(ds, eval.LiteralPattern(cond), func(t *eval.Turn, _ []lang.Value) {
-				tr.obstacles--
-				tr.update(t, false)
-				t.OnStop(func(t *eval.Turn) {
-					tr.obstacles++
-					tr.update(t, false)
-				})
-			})
-			tr.update(t, false)
-			t.OnStop(func(t *eval.Turn) {
-				tr.obstacles--
-				tr.update(t, false)
-			})
-		})
-		tr.synced = t.NewRef("dependencies-known", &eval.Handler{OnMessage: func(t *eval.Turn, _ lang.Value) error {
-			tr.known, tr.syncing = true, false
-			tr.update(t, true)
-			return nil
-		}})
+		tr := &tracker{ds: ds, facet: t.Facet(), service: caps[0]}
+		t.DuringWire(ds, dependsOnPattern(tr.service), tr.dependency)
+		tr.synced = t.NewRef("dependencies-known", tr)
 		tr.syncing = true
 		t.Sync(ds, tr.synced)
 	})
+}
+
+// dependency runs, in a facet of its own, while <depends-on S COND> is
+// asserted.
+func (tr *tracker) dependency(t *eval.Turn, caps []lang.Value) {
+	cond := caps[0]
+	// Each distinct dependee is an obstacle until its state is asserted
+	// (dependencies.rs keeps the same obstacle count): the dataspace tells
+	// this facet of each distinct capture once, so a counter is all the
+	// tracker needs.
+	tr.obstacles++
+	// As syndicate-server's dependency tracker: a dependee that is not a
+	// service.prs ServiceState is still waited for, but names no service
+	// to require; that is reported, in the schema's words.
+	if dependee, err := serviceStateService(cond); err != nil {
+		t.System().Report(t.Facet(), fmt.Errorf("<depends-on %s ...>: cannot tell which service the dependee is: %w", lang.Format(tr.service), err))
+	} else {
+		t.Assert(tr.ds, record1(requireServiceLabel, dependee))
+	}
+	// The dependee's state is observed as `during` would (dependencies.rs:
+	// during!(t, ds, #d, ...)), with the same Observe and the same ref,
+	// but its matches are counted rather than each given a facet whose
+	// only work is to count back when it stops: a condition is an
+	// obstacle less while it is matched, and the edge's stop (below)
+	// settles what its matches counted, as their facets' stop did.
+	c := &condition{tr: tr}
+	t.Assert(tr.ds, observeRecord(eval.LiteralPattern(cond), t.NewRef("during", c).Value()))
+	tr.update(t, false)
+	t.OnStop(c.stop)
+}
+
+// condition observes one dependee's state for a dependency: matched counts
+// the matches present (a literal pattern has at most one).
+type condition struct {
+	tr      *tracker
+	matched int
+}
+
+// Assert implements eval.Entity: a match appears.
+func (c *condition) Assert(t *eval.Turn, _ lang.Value, _ eval.Handle) error {
+	c.matched++
+	c.tr.obstacles--
+	c.tr.update(t, false)
+	return nil
+}
+
+// Retract implements eval.Entity: a match goes. (Once the dependency's
+// facet has stopped, the system delivers nothing more to its refs.)
+func (c *condition) Retract(t *eval.Turn, _ eval.Handle) error {
+	if c.matched > 0 {
+		c.matched--
+		c.tr.obstacles++
+		c.tr.update(t, false)
+	}
+	return nil
+}
+
+// Message implements eval.Entity.
+func (c *condition) Message(*eval.Turn, lang.Value) error { return nil }
+
+// stop runs when the dependency's facet stops: first what each match's
+// facet did when it stopped with its parent (the condition is an obstacle
+// again), then the dependency's own end (its dependee is no obstacle).
+func (c *condition) stop(t *eval.Turn) {
+	for ; c.matched > 0; c.matched-- {
+		c.tr.obstacles++
+		c.tr.update(t, false)
+	}
+	c.tr.obstacles--
+	c.tr.update(t, false)
+}
+
+// record1 is <label field>, record and field in one allocation.
+func record1(label, field lang.Value) *lang.Record {
+	x := &struct {
+		r lang.Record
+		f [1]lang.Value
+	}{}
+	x.f[0] = field
+	x.r = lang.Record{Label: label, Fields: x.f[:]}
+	return &x.r
+}
+
+// observeRecord is <Observe PATTERN #:observer>, record and fields in one
+// allocation.
+func observeRecord(pattern, observer lang.Value) *lang.Record {
+	x := &struct {
+		r lang.Record
+		f [2]lang.Value
+	}{}
+	x.f = [2]lang.Value{pattern, observer}
+	x.r = lang.Record{Label: observeLabel, Fields: x.f[:]}
+	return &x.r
 }
 
 var (
@@ -84,6 +144,7 @@ var (
 	groupLabel          lang.Value = lang.Symbol("group")
 	requireServiceLabel lang.Value = lang.Symbol("require-service")
 	runServiceLabel     lang.Value = lang.Symbol("run-service")
+	observeLabel        lang.Value = dataspace.SymObserve
 	dependsOnType                  = lang.NewRecord(lang.Symbol("rec"), lang.Symbol("depends-on"))
 	captureWireForm                = capture.Value()
 )
@@ -126,6 +187,20 @@ type tracker struct {
 	syncing   bool      // a sync is on its way
 }
 
+// Assert implements eval.Entity for the tracker's sync ref.
+func (tr *tracker) Assert(*eval.Turn, lang.Value, eval.Handle) error { return nil }
+
+// Retract implements eval.Entity.
+func (tr *tracker) Retract(*eval.Turn, eval.Handle) error { return nil }
+
+// Message implements eval.Entity: the answer to a sync with ds, so every
+// dependency asserted before it is known.
+func (tr *tracker) Message(t *eval.Turn, _ lang.Value) error {
+	tr.known, tr.syncing = true, false
+	tr.update(t, true)
+	return nil
+}
+
 func (tr *tracker) ready() bool {
 	if !tr.known || !tr.facet.Alive() {
 		return false
@@ -148,7 +223,7 @@ func (tr *tracker) update(t *eval.Turn, fromSync bool) {
 		tr.running = false
 	case fromSync:
 		t.InFacet(tr.facet, func() {
-			tr.handle = t.Assert(tr.ds, &lang.Record{Label: runServiceLabel, Fields: []lang.Value{tr.service}})
+			tr.handle = t.Assert(tr.ds, record1(runServiceLabel, tr.service))
 		})
 		tr.running = true
 	case !tr.syncing:
