@@ -39,21 +39,49 @@ var capture = dataspace.Bind{Pattern: dataspace.Discard{}}
 func StartDependencies(t *eval.Turn, ds *eval.Ref) {
 	t.During(ds, recPattern("require-service", capture), func(t *eval.Turn, caps []lang.Value) {
 		tr := &tracker{ds: ds, facet: t.Facet(), service: caps[0]}
-		t.DuringWire(ds, dependsOnPattern(tr.service), tr.dependency)
+		// <depends-on S ?dependee>, observed as `during` would (the same
+		// Observe, the same ref), but each dependency is an edge of the
+		// tracker rather than a facet of its own.
+		t.Assert(ds, observeRecord(dependsOnPattern(tr.service), t.NewRef("during", (*dependencies)(tr)).Value()))
 		tr.synced = t.NewRef("dependencies-known", tr)
 		tr.syncing = true
 		t.Sync(ds, tr.synced)
+		t.OnStop(tr.stop)
 	})
 }
 
-// dependency runs, in a facet of its own, while <depends-on S COND> is
-// asserted.
-func (tr *tracker) dependency(t *eval.Turn, caps []lang.Value) {
+// edge is one dependency of a tracked service, while <depends-on S COND>
+// is asserted: what a facet of its own (as dependencies.rs's during! makes)
+// would hold — its two assertions and its stop — kept by the tracker, in
+// the order they were made. It is also the entity observing COND.
+type edge struct {
+	tr         *tracker
+	match      eval.Handle // of the depends-on capture
+	require    eval.Handle // <require-service D>, 0 if none
+	observe    eval.Handle // <Observe COND>
+	matched    int         // matches of COND present (at most one)
+	done       bool
+	prev, next *edge // older and newer edges of the tracker
+}
+
+// dependencies is the tracker as the observer of <depends-on S ?dependee>.
+type dependencies tracker
+
+// Assert implements eval.Entity: a dependency appears. Its effects are
+// those of the facet dependencies.rs starts for it, in that order.
+func (d *dependencies) Assert(t *eval.Turn, v lang.Value, h eval.Handle) error {
+	tr := (*tracker)(d)
+	caps, _ := v.(lang.Sequence)
+	if len(caps) != 1 {
+		return nil
+	}
 	cond := caps[0]
+	e := &edge{tr: tr, match: h}
+	tr.link(e)
 	// Each distinct dependee is an obstacle until its state is asserted
 	// (dependencies.rs keeps the same obstacle count): the dataspace tells
-	// this facet of each distinct capture once, so a counter is all the
-	// tracker needs.
+	// the tracker of each distinct capture once, so a counter is all it
+	// needs.
 	tr.obstacles++
 	// As syndicate-server's dependency tracker: a dependee that is not a
 	// service.prs ServiceState is still waited for, but names no service
@@ -61,59 +89,134 @@ func (tr *tracker) dependency(t *eval.Turn, caps []lang.Value) {
 	if dependee, err := serviceStateService(cond); err != nil {
 		t.System().Report(t.Facet(), fmt.Errorf("<depends-on %s ...>: cannot tell which service the dependee is: %w", lang.Format(tr.service), err))
 	} else {
-		t.Assert(tr.ds, record1(requireServiceLabel, dependee))
+		e.require = t.Assert(tr.ds, record1(requireServiceLabel, dependee))
 	}
 	// The dependee's state is observed as `during` would (dependencies.rs:
 	// during!(t, ds, #d, ...)), with the same Observe and the same ref,
 	// but its matches are counted rather than each given a facet whose
-	// only work is to count back when it stops: a condition is an
-	// obstacle less while it is matched, and the edge's stop (below)
-	// settles what its matches counted, as their facets' stop did.
-	c := &condition{tr: tr}
-	t.Assert(tr.ds, observeRecord(eval.LiteralPattern(cond), t.NewRef("during", c).Value()))
+	// only work is to count back when it stops.
+	e.observe = t.Assert(tr.ds, observeRecord(eval.LiteralPattern(cond), t.NewRef("during", e).Value()))
 	tr.update(t, false)
-	t.OnStop(c.stop)
-}
-
-// condition observes one dependee's state for a dependency: matched counts
-// the matches present (a literal pattern has at most one).
-type condition struct {
-	tr      *tracker
-	matched int
-}
-
-// Assert implements eval.Entity: a match appears.
-func (c *condition) Assert(t *eval.Turn, _ lang.Value, _ eval.Handle) error {
-	c.matched++
-	c.tr.obstacles--
-	c.tr.update(t, false)
 	return nil
 }
 
-// Retract implements eval.Entity: a match goes. (Once the dependency's
-// facet has stopped, the system delivers nothing more to its refs.)
-func (c *condition) Retract(t *eval.Turn, _ eval.Handle) error {
-	if c.matched > 0 {
-		c.matched--
-		c.tr.obstacles++
-		c.tr.update(t, false)
+// Retract implements eval.Entity: a dependency goes.
+func (d *dependencies) Retract(t *eval.Turn, h eval.Handle) error {
+	tr := (*tracker)(d)
+	if e := tr.find(h); e != nil {
+		tr.unlink(e)
+		e.stop(t)
 	}
 	return nil
 }
 
 // Message implements eval.Entity.
-func (c *condition) Message(*eval.Turn, lang.Value) error { return nil }
+func (d *dependencies) Message(*eval.Turn, lang.Value) error { return nil }
 
-// stop runs when the dependency's facet stops: first what each match's
-// facet did when it stopped with its parent (the condition is an obstacle
-// again), then the dependency's own end (its dependee is no obstacle).
-func (c *condition) stop(t *eval.Turn) {
-	for ; c.matched > 0; c.matched-- {
-		c.tr.obstacles++
-		c.tr.update(t, false)
+// Assert implements eval.Entity: the dependee's state appears.
+func (e *edge) Assert(t *eval.Turn, _ lang.Value, _ eval.Handle) error {
+	if e.done {
+		return nil
 	}
-	c.tr.obstacles--
-	c.tr.update(t, false)
+	e.matched++
+	e.tr.obstacles--
+	e.tr.update(t, false)
+	return nil
+}
+
+// Retract implements eval.Entity: the dependee's state goes.
+func (e *edge) Retract(t *eval.Turn, _ eval.Handle) error {
+	if !e.done && e.matched > 0 {
+		e.matched--
+		e.tr.obstacles++
+		e.tr.update(t, false)
+	}
+	return nil
+}
+
+// Message implements eval.Entity.
+func (e *edge) Message(*eval.Turn, lang.Value) error { return nil }
+
+// stop ends a dependency as the stop of its facet would: first what the
+// facet of each match of its condition did when it stopped (the dependee
+// is an obstacle again), then its own stop handler (the dependee is no
+// obstacle), then the retraction of its assertions, newest first.
+func (e *edge) stop(t *eval.Turn) {
+	tr := e.tr
+	e.done = true
+	for ; e.matched > 0; e.matched-- {
+		tr.obstacles++
+		tr.update(t, false)
+	}
+	tr.obstacles--
+	tr.update(t, false)
+	t.InFacet(tr.facet, func() {
+		t.Retract(e.observe)
+		if e.require != 0 {
+			t.Retract(e.require)
+		}
+	})
+}
+
+// stop runs when the tracker's facet stops, before its own assertions are
+// retracted: its dependencies end first, newest first, as child facets
+// would.
+func (tr *tracker) stop(t *eval.Turn) {
+	for e := tr.last; e != nil; e = tr.last {
+		tr.unlink(e)
+		e.stop(t)
+	}
+}
+
+// link adds e as the newest edge.
+func (tr *tracker) link(e *edge) {
+	e.prev = tr.last
+	if tr.last != nil {
+		tr.last.next = e
+	}
+	tr.last = e
+	tr.edges++
+	if tr.byMatch != nil {
+		tr.byMatch[e.match] = e
+	} else if tr.edges > maxScannedEdges {
+		tr.byMatch = make(map[eval.Handle]*edge, tr.edges)
+		for x := tr.last; x != nil; x = x.prev {
+			tr.byMatch[x.match] = x
+		}
+	}
+}
+
+func (tr *tracker) unlink(e *edge) {
+	if e.prev != nil {
+		e.prev.next = e.next
+	}
+	if e.next != nil {
+		e.next.prev = e.prev
+	} else {
+		tr.last = e.prev
+	}
+	e.prev, e.next = nil, nil
+	tr.edges--
+	if tr.byMatch != nil {
+		delete(tr.byMatch, e.match)
+	}
+}
+
+// maxScannedEdges is how many dependencies a tracker finds by scanning its
+// list; beyond, it keeps them by handle too.
+const maxScannedEdges = 8
+
+// find returns the edge of the depends-on capture h.
+func (tr *tracker) find(h eval.Handle) *edge {
+	if tr.byMatch != nil {
+		return tr.byMatch[h]
+	}
+	for e := tr.last; e != nil; e = e.prev {
+		if e.match == h {
+			return e
+		}
+	}
+	return nil
 }
 
 // record1 is <label field>, record and field in one allocation.
@@ -185,6 +288,11 @@ type tracker struct {
 	handle    eval.Handle
 	synced    *eval.Ref // answers syncs with ds
 	syncing   bool      // a sync is on its way
+	// The dependencies present, oldest to newest (last), and by the
+	// handle of their capture once there are many.
+	last    *edge
+	edges   int
+	byMatch map[eval.Handle]*edge
 }
 
 // Assert implements eval.Entity for the tracker's sync ref.
