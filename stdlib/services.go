@@ -253,12 +253,18 @@ var (
 )
 
 // dependsOnPattern is the wire form of <depends-on SERVICE ?dependee>,
-// built straight from the service.
+// built straight from the service, the group and its entries in one
+// allocation.
 func dependsOnPattern(service lang.Value) lang.Value {
-	return lang.NewRecord(groupLabel, dependsOnType, lang.DictionaryOfEntries([]lang.DictEntry{
-		{Key: lang.Int(0), Value: eval.LiteralPattern(service)},
-		{Key: lang.Int(1), Value: captureWireForm},
-	}))
+	b := &struct {
+		g  lang.Record
+		gf [2]lang.Value
+		es [2]lang.DictEntry
+	}{}
+	b.es = [2]lang.DictEntry{{Key: lang.Int(0), Value: eval.LiteralPattern(service)}, {Key: lang.Int(1), Value: captureWireForm}}
+	b.gf = [2]lang.Value{dependsOnType, lang.DictionaryOfEntries(b.es[:])}
+	b.g = lang.Record{Label: groupLabel, Fields: b.gf[:]}
+	return &b.g
 }
 
 // serviceStateService is the service a service.prs ServiceState names:
