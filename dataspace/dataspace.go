@@ -31,26 +31,10 @@ type Dataspace struct {
 	moreHandles map[Handle]*entry
 	observers   map[*entry]*observer // of the Observe entries present
 	index       index
-	// shapes remembers the compiled form of recent Observe patterns by the
-	// identity of their (immutable) wire value, so that an observer whose
-	// pattern value is reused — a script's constant pattern is built once
-	// per site — is not parsed and compiled again. Bounded by maxShapes.
-	shapes map[*lang.Record]*shape
-	// likeShapes finds them by the pattern's value (its hash, confirmed
-	// with Equal), for equal patterns built anew: a script's pattern with
-	// the same variables' values, a peer's Observe decoded again.
-	likeShapes map[uint64]*likeShape
+	// shapes compiles the patterns of Observe assertions, remembering
+	// them (shared with other dataspaces, or made on the first Observe).
+	shapes *Shapes
 }
-
-// likeShape is a compiled pattern filed by the hash of its wire value.
-type likeShape struct {
-	pattern lang.Value
-	shape   *shape
-	next    *likeShape // another pattern of the same hash
-}
-
-// maxShapes bounds the compiled-pattern cache of a dataspace.
-const maxShapes = 1024
 
 // entry is one distinct value in the bag (hash-consed: asserting an equal
 // value again counts it here), linked into its class's list.
@@ -238,31 +222,12 @@ func (d *Dataspace) parseObserve(v lang.Value) (target any, sh *shape, ok bool) 
 	if !isEmb {
 		return nil, nil, false
 	}
-	pr, _ := r.Fields[0].(*lang.Record)
-	if sh := d.shapes[pr]; sh != nil {
-		return emb.Ref, sh, true
+	if d.shapes == nil {
+		d.shapes = NewShapes()
 	}
-	h := hashValue(r.Fields[0])
-	for l := d.likeShapes[h]; l != nil && sh == nil; l = l.next {
-		if fastEqual(l.pattern, r.Fields[0]) {
-			sh = l.shape
-		}
-	}
-	if sh == nil {
-		var err error
-		if sh, err = compileWire(r.Fields[0]); err != nil {
-			return nil, nil, false
-		}
-		if len(d.likeShapes) >= maxShapes || d.likeShapes == nil {
-			d.likeShapes = make(map[uint64]*likeShape)
-		}
-		d.likeShapes[h] = &likeShape{pattern: r.Fields[0], shape: sh, next: d.likeShapes[h]}
-	}
-	if pr != nil {
-		if len(d.shapes) >= maxShapes || d.shapes == nil {
-			d.shapes = make(map[*lang.Record]*shape)
-		}
-		d.shapes[pr] = sh
+	sh, ok = d.shapes.shape(r.Fields[0])
+	if !ok {
+		return nil, nil, false
 	}
 	return emb.Ref, sh, true
 }

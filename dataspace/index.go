@@ -38,17 +38,14 @@ type test struct {
 
 // shape is a compiled pattern, with the keys the index files it under.
 type shape struct {
-	tests    []test
-	captures [][]lang.Value
-	sigID    string // signatureID
-	root     classKey
-	consts   []lang.Value // the tested labels and literals, in test order
-	leafHash uint64       // hashConsts(consts)
-	capsID   string       // capturesID of captures
+	*skeleton              // shared by patterns that differ only in their constants (Shapes)
+	consts    []lang.Value // the tested labels and literals, in test order
+	leafHash  uint64       // hashConsts(consts)
+	inline    [3]lang.Value
 }
 
 func compile(p Pattern) *shape {
-	s := &shape{}
+	s := &shape{skeleton: &skeleton{}}
 	s.add(p, nil)
 	s.finish()
 	return s

@@ -127,10 +127,11 @@ func (t *htab[E, P]) each(f func(P)) {
 	}
 }
 
-// pool hands out elements carved from chunks, and takes back the ones no
-// longer used to hand out again: one allocation per chunk instead of one per
-// element. Its free list is dropped when it outgrows what is in use, so the
-// chunks that hold nothing live can be collected.
+// pool hands out elements carved from chunks (as many as are in use, from 4
+// up to chunkLen), and takes back the ones no longer used to hand out
+// again: one allocation per chunk instead of one per element. Its free list
+// is dropped when it outgrows what is in use, so the chunks that hold
+// nothing live can be collected.
 type pool[E any] struct {
 	chunk []E
 	free  []*E
@@ -157,7 +158,10 @@ func (p *pool[E]) get() *E {
 		return e
 	}
 	if len(p.chunk) == 0 {
-		p.chunk = make([]E, chunkLen[E]())
+		// Chunks grow with the pool, so that the many dataspaces that
+		// never hold more than a few values (a client's reply
+		// dataspace) do not each keep a full chunk.
+		p.chunk = make([]E, min(chunkLen[E](), max(4, p.live)))
 	}
 	e := &p.chunk[0]
 	p.chunk = p.chunk[1:]
