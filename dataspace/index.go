@@ -3,6 +3,7 @@ package dataspace
 import (
 	"bytes"
 	"encoding/binary"
+	"math"
 	"slices"
 
 	"github.com/synd-lang/synd/lang"
@@ -305,20 +306,33 @@ func walk(v lang.Value, path []lang.Value) (lang.Value, bool) {
 	return v, true
 }
 
-// leafKey collects, into consts, the values v has where a signature's tests
-// look (labels and literals); it reports false if v fails a structural test.
-func leafKey(consts []lang.Value, tests []test, v lang.Value) ([]lang.Value, bool) {
+// leafKey collects, into consts, the values v has where sig's tests look
+// (labels and literals); it reports false if v fails a structural test.
+func leafKey(consts []lang.Value, sig *signature, v lang.Value) ([]lang.Value, bool) {
+	tests := sig.tests
+	var root *lang.Record // once the root's record test has passed
 	for i := range tests {
 		t := &tests[i]
-		n, ok := walk(v, t.path)
-		if !ok {
-			return consts, false
+		var n lang.Value
+		if k := sig.fields[i]; k >= 0 && root != nil {
+			if int(k) >= len(root.Fields) {
+				return consts, false
+			}
+			n = lang.Unwrap(root.Fields[k])
+		} else {
+			var ok bool
+			if n, ok = walk(v, t.path); !ok {
+				return consts, false
+			}
 		}
 		switch t.kind {
 		case tRecord:
 			r, ok := n.(*lang.Record)
 			if !ok {
 				return consts, false
+			}
+			if i == 0 && len(t.path) == 0 {
+				root = r
 			}
 			consts = append(consts, r.Label)
 		case tSequence:
@@ -336,6 +350,31 @@ func leafKey(consts []lang.Value, tests []test, v lang.Value) ([]lang.Value, boo
 	return consts, true
 }
 
+// rootFields computes signature.fields for tests.
+func rootFields(tests []test) []int32 {
+	fields := make([]int32, len(tests))
+	rootRecord := len(tests) > 0 && tests[0].kind == tRecord && len(tests[0].path) == 0
+	for i, t := range tests {
+		fields[i] = -1
+		if k, ok := field(t.path); ok && rootRecord && i > 0 {
+			fields[i] = k
+		}
+	}
+	return fields
+}
+
+// field reports whether path is one step to a field (an index below 2^31).
+func field(path []lang.Value) (int32, bool) {
+	if len(path) != 1 {
+		return 0, false
+	}
+	k, ok := path[0].(lang.Int)
+	if !ok || k < 0 || k > math.MaxInt32 {
+		return 0, false
+	}
+	return int32(k), true
+}
+
 // leafHash is hashConsts(consts) for a leaf of sig, given the hash of the
 // root's label if known (else 0) when sig tests it first.
 func (sig *signature) leafHash(consts []lang.Value, rootLabelHash uint64) uint64 {
@@ -351,8 +390,11 @@ func (sig *signature) leafHash(consts []lang.Value, rootLabelHash uint64) uint64
 }
 
 type signature struct {
-	id     string
-	tests  []test
+	id    string
+	tests []test
+	// fields[i] is k if tests[i] looks at field k of the root, a record
+	// by the first test (a step that needs no walk), else -1.
+	fields []int32
 	class  *class
 	leaves map[uint64]*leaf // by the hash of their constants; equal hashes chained
 	nobs   int
@@ -738,7 +780,7 @@ func (ix *index) dropClassIfEmpty(c *class) {
 // observer or value shares its constants).
 func (ix *index) leafOf(sig *signature, v lang.Value, rootLabelHash uint64, create bool) *leaf {
 	var buf [8]lang.Value // on the stack: no write barriers
-	consts, ok := leafKey(buf[:0], sig.tests, v)
+	consts, ok := leafKey(buf[:0], sig, v)
 	if !ok {
 		return nil
 	}
@@ -1017,7 +1059,7 @@ func (ix *index) addObserver(fx Effects, o *observer, sh *shape) {
 	sig := ix.sigs[id]
 	if sig == nil {
 		c := ix.class(sh.root, true)
-		sig = &signature{id: id, tests: sh.tests, class: c, leaves: map[uint64]*leaf{},
+		sig = &signature{id: id, tests: sh.tests, fields: rootFields(sh.tests), class: c, leaves: map[uint64]*leaf{},
 			single:     len(sh.consts) == 0 || len(sh.consts) == 1 && (sh.root.kind == cRecord || sh.root.kind == cLiteral),
 			rootRecord: sh.root.kind == cRecord}
 		ix.sigs[id] = sig
