@@ -148,8 +148,8 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 // Retract removes the assertion made under h; an unknown handle is ignored.
 func (d *Dataspace) Retract(fx Effects, h Handle) {
 	var e *entry
-	if x := d.byHandleFirst(h); x != nil {
-		d.byHandle.remove(x)
+	if x, i := d.byHandle.findAt(hashHandle(h), func(x *handleKeyed) bool { return x.h0 == h }); x != nil {
+		d.byHandle.removeAt(i)
 		e = (*entry)(x)
 		e.setFlag(entryHeld, false)
 	} else if e = d.moreHandles[h]; e != nil {

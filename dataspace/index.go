@@ -974,7 +974,13 @@ func fieldWindow(v lang.Value, paths [][]lang.Value) (lang.Sequence, bool) {
 
 // findTuple returns g's tuple of the captures caps, of hash h.
 func (g *captureGroup) findTuple(caps []lang.Value, h uint64) *tuple {
-	return g.tuples.find(tupleHash(h), func(t *tuple) bool { return equalAll(*t.seq, caps) })
+	t, _ := g.findTupleAt(caps, h)
+	return t
+}
+
+// findTupleAt is findTuple, with the tuple's slot in g.tuples.
+func (g *captureGroup) findTupleAt(caps []lang.Value, h uint64) (*tuple, int) {
+	return g.tuples.findAt(tupleHash(h), func(t *tuple) bool { return equalAll(*t.seq, caps) })
 }
 
 func (ix *index) groupAdd(fx Effects, g *captureGroup, v lang.Value) {
@@ -1015,14 +1021,14 @@ func (ix *index) groupRemove(fx Effects, g *captureGroup, v lang.Value) {
 	if caps == nil {
 		caps = project(buf[:0], v, g.paths)
 	}
-	t := g.findTuple(caps, hashValues(0, caps))
+	t, slot := g.findTupleAt(caps, hashValues(0, caps))
 	if t == nil {
 		return
 	}
 	if t.count--; t.count > 0 {
 		return
 	}
-	g.tuples.remove(t)
+	g.tuples.removeAt(slot)
 	for i, o := range g.observers {
 		if o != nil {
 			fx.Retract(g.handle(t, i))

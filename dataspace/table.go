@@ -23,17 +23,24 @@ type htab[E any, P hashed[E]] struct {
 
 // find returns the element of hash h that eq accepts, or nil.
 func (t *htab[E, P]) find(h uint64, eq func(P) bool) P {
+	p, _ := t.findAt(h, eq)
+	return p
+}
+
+// findAt returns the element of hash h that eq accepts and its slot, for
+// removeAt; or nil and -1.
+func (t *htab[E, P]) findAt(h uint64, eq func(P) bool) (P, int) {
 	if t.n == 0 {
-		return nil
+		return nil, -1
 	}
 	n := len(t.slots)
 	for i := home(h, n); ; {
 		p := t.slots[i]
 		if p == nil {
-			return nil
+			return nil, -1
 		}
 		if p.hashKey() == h && eq(p) {
-			return p
+			return p, i
 		}
 		if i++; i == n {
 			i = 0
@@ -79,6 +86,13 @@ func (t *htab[E, P]) remove(p P) {
 			i = 0
 		}
 	}
+	t.removeAt(i)
+}
+
+// removeAt takes out the element in slot i (as findAt found it, the table
+// unchanged since).
+func (t *htab[E, P]) removeAt(i int) {
+	n := len(t.slots)
 	// Shift back the elements after the hole that may live there.
 	j := i
 	for {
