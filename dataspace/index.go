@@ -314,8 +314,9 @@ func leafKey(consts []lang.Value, sig *signature, v lang.Value) ([]lang.Value, b
 	for i := range tests {
 		t := &tests[i]
 		var n lang.Value
-		if k := sig.fields[i]; k >= 0 && root != nil {
-			if int(k) >= len(root.Fields) {
+		if i < maxFieldTests && sig.fields[i] != 0 && root != nil {
+			k := int(sig.fields[i]) - 1
+			if k >= len(root.Fields) {
 				return consts, false
 			}
 			n = lang.Unwrap(root.Fields[k])
@@ -350,29 +351,22 @@ func leafKey(consts []lang.Value, sig *signature, v lang.Value) ([]lang.Value, b
 	return consts, true
 }
 
+// maxFieldTests is how many of a signature's tests signature.fields covers.
+const maxFieldTests = 8
+
 // rootFields computes signature.fields for tests.
-func rootFields(tests []test) []int32 {
-	fields := make([]int32, len(tests))
-	rootRecord := len(tests) > 0 && tests[0].kind == tRecord && len(tests[0].path) == 0
-	for i, t := range tests {
-		fields[i] = -1
-		if k, ok := field(t.path); ok && rootRecord && i > 0 {
-			fields[i] = k
+func rootFields(tests []test) (fields [maxFieldTests]uint8) {
+	if len(tests) == 0 || tests[0].kind != tRecord || len(tests[0].path) != 0 {
+		return
+	}
+	for i := 1; i < min(len(tests), maxFieldTests); i++ {
+		if p := tests[i].path; len(p) == 1 {
+			if k, ok := p[0].(lang.Int); ok && k >= 0 && k < math.MaxUint8 {
+				fields[i] = uint8(k) + 1
+			}
 		}
 	}
-	return fields
-}
-
-// field reports whether path is one step to a field (an index below 2^31).
-func field(path []lang.Value) (int32, bool) {
-	if len(path) != 1 {
-		return 0, false
-	}
-	k, ok := path[0].(lang.Int)
-	if !ok || k < 0 || k > math.MaxInt32 {
-		return 0, false
-	}
-	return int32(k), true
+	return
 }
 
 // leafHash is hashConsts(consts) for a leaf of sig, given the hash of the
@@ -392,9 +386,10 @@ func (sig *signature) leafHash(consts []lang.Value, rootLabelHash uint64) uint64
 type signature struct {
 	id    string
 	tests []test
-	// fields[i] is k if tests[i] looks at field k of the root, a record
-	// by the first test (a step that needs no walk), else -1.
-	fields []int32
+	// fields[i] is k+1 if tests[i] looks at field k of the root, a record
+	// by the first test (a step that needs no walk), else 0; for the
+	// first tests and fields only, so that it needs no allocation.
+	fields [maxFieldTests]uint8
 	class  *class
 	leaves map[uint64]*leaf // by the hash of their constants; equal hashes chained
 	nobs   int
@@ -698,7 +693,7 @@ func (ix *index) unlink(e *entry, c *class) {
 
 // minSweep is how many dead values a class's list keeps at least before it
 // is swept.
-const minSweep = 16
+const minSweep = 8
 
 // sweepIfDue sweeps c's list if its dead values outnumber its living ones
 // (or it has no living ones left).
