@@ -108,6 +108,7 @@ func TestTableCollisions(t *testing.T) {
 		{"all equal", func(int) uint64 { return 42 }},
 		{"same home slot", func(i int) uint64 { return uint64(i) << 32 }},
 		{"wrapping", func(i int) uint64 { return uint64(1<<20 - 1 - i%3) }},
+		{"wrapping at the end", func(i int) uint64 { return uint64(1<<32 - 1 - i%3) }},
 		{"spread", func(i int) uint64 { return mix(uint64(i), 1) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
