@@ -253,16 +253,17 @@ var (
 )
 
 // dependsOnPattern is the wire form of <depends-on SERVICE ?dependee>,
-// built straight from the service, the group and its entries in one
-// allocation.
+// built straight from the service, the group, its entries and their
+// dictionary in one allocation.
 func dependsOnPattern(service lang.Value) lang.Value {
 	b := &struct {
 		g  lang.Record
 		gf [2]lang.Value
 		es [2]lang.DictEntry
+		d  lang.Dictionary
 	}{}
 	b.es = [2]lang.DictEntry{{Key: lang.Int(0), Value: eval.LiteralPattern(service)}, {Key: lang.Int(1), Value: captureWireForm}}
-	b.gf = [2]lang.Value{dependsOnType, lang.DictionaryOfEntries(b.es[:])}
+	b.gf = [2]lang.Value{dependsOnType, lang.DictionaryOfEntriesIn(&b.d, b.es[:])}
 	b.g = lang.Record{Label: groupLabel, Fields: b.gf[:]}
 	return &b.g
 }
