@@ -392,14 +392,6 @@ func (d *Decoder) value(depth int) (Value, error) {
 	tag := d.buf[d.pos]
 	d.pos++
 	d.build.hint = len(d.buf) - start
-	// The commonest values: atoms whose length takes one byte.
-	if tag >= TagInteger && tag <= TagSymbol && d.pos < len(d.buf) {
-		if n := int(d.buf[d.pos]); n < 0x80 && n < len(d.buf)-d.pos {
-			b := d.buf[d.pos+1 : d.pos+1+n]
-			d.pos += 1 + n
-			return d.atom(tag, start, b)
-		}
-	}
 	switch tag {
 	case TagFalse:
 		return Bool(false), nil
@@ -453,22 +445,21 @@ func (d *Decoder) atom(tag byte, start int, b []byte) (Value, error) {
 	switch tag {
 	case TagInteger:
 		if len(b) <= 8 {
-			return d.build.int(smallInt(b)), nil
+			return d.build.intBytes(b), nil
 		}
 		return d.build.extern(decodeBigInt(b)), nil
 	case TagByteString:
-		v, _ := d.build.atomBytes(KindByteString, b)
-		return v, nil
+		return d.build.byteString(b), nil
+	case TagString:
+		if v, ok := d.build.textAtom(KindString, b, true); ok {
+			return v, nil
+		}
+	default:
+		if v, ok := d.build.textAtom(KindSymbol, b, true); ok {
+			return v, nil
+		}
 	}
-	k := KindString
-	if tag == TagSymbol {
-		k = KindSymbol
-	}
-	v, ok := d.build.atomBytes(k, b)
-	if !ok {
-		return nil, d.errorf(SyntaxError, start, "%s is not valid UTF-8", atomName(tag))
-	}
-	return v, nil
+	return nil, d.errorf(SyntaxError, start, "%s is not valid UTF-8", atomName(tag))
 }
 
 func atomName(tag byte) string {
@@ -513,28 +504,56 @@ func (d *Decoder) annotated(start, depth int) (Value, error) {
 	return d.build.annotated(anns, v, Position{File: d.File, Offset: d.base + pos}), nil
 }
 
+// compound reads the children of a compound (tag, at start) and its end
+// marker. The commonest children — atoms whose length takes one byte,
+// Booleans, compounds — are read here rather than through value.
 func (d *Decoder) compound(tag byte, start, depth int) (Value, error) {
 	// Most compounds are small: gather their children in this frame, and
 	// move to the builder's stack only when they outgrow it.
 	var local [8]Value
 	n, mark := 0, -1
+	var v Value
+	var err error
 	for {
-		if d.pos >= len(d.buf) {
-			if mark >= 0 {
-				d.build.Drop(mark)
-			}
-			return nil, d.endedEarly(compoundName(tag))
-		}
-		if d.buf[d.pos] == TagEnd {
-			d.pos++
+		buf, pos := d.buf, d.pos
+		if pos >= len(buf) {
+			err = d.endedEarly(compoundName(tag))
 			break
 		}
-		v, err := d.value(depth)
-		if err != nil {
-			if mark >= 0 {
-				d.build.Drop(mark)
+		t := buf[pos]
+		if t-TagInteger < 4 && pos+1 < len(buf) && buf[pos+1] < 0x80 && int(buf[pos+1]) <= len(buf)-pos-2 {
+			// An atom whose length takes one byte.
+			raw := buf[pos+2 : pos+2+int(buf[pos+1])]
+			d.pos = pos + 2 + len(raw)
+			ok := true
+			switch t {
+			case TagSymbol:
+				v, ok = d.build.textAtom(KindSymbol, raw, true)
+			case TagString:
+				v, ok = d.build.textAtom(KindString, raw, true)
+			case TagInteger:
+				if len(raw) <= 8 {
+					v = d.build.intBytes(raw)
+				} else {
+					v = d.build.extern(decodeBigInt(raw))
+				}
+			default:
+				v = d.build.byteString(raw)
 			}
-			return nil, err
+			if !ok {
+				err = d.errorf(SyntaxError, pos, "%s is not valid UTF-8", atomName(t))
+				break
+			}
+		} else if t == TagEnd {
+			d.pos = pos + 1
+			break
+		} else if t-TagRecord < 4 && depth < d.maxDepth() {
+			d.pos = pos + 1
+			if v, err = d.compound(t, pos, depth+1); err != nil {
+				break
+			}
+		} else if v, err = d.value(depth); err != nil {
+			break
 		}
 		switch {
 		case n < len(local):
@@ -550,13 +569,17 @@ func (d *Decoder) compound(tag byte, start, depth int) (Value, error) {
 			d.build.push(v)
 		}
 	}
+	if err != nil {
+		if mark >= 0 {
+			d.build.Drop(mark)
+		}
+		return nil, err
+	}
 	items := local[:n]
 	if mark >= 0 {
 		items = d.build.stack[mark:]
 	}
 	d.build.hint = len(d.buf) - d.pos
-	var v Value
-	var err error
 	switch tag {
 	case TagRecord:
 		v, err = d.build.recordOf(items)

@@ -48,8 +48,8 @@ const (
 )
 
 type atomEntry struct {
-	w, tag uint64 // see atomSlot
-	v      Value
+	w0, w1, tag uint64         // see atomSlot
+	p           unsafe.Pointer // the text's string header, in the arena
 }
 
 // Reset forgets the builder's chunks and cached atoms (values built before
@@ -308,6 +308,14 @@ func (b *Builder) int(n int64) Value {
 	return boxAt(tabInt, p)
 }
 
+// intBytes is the Int of raw, at most 8 big-endian two's complement bytes.
+func (b *Builder) intBytes(raw []byte) Value {
+	if len(raw) == 1 { // the commonest: -128..127
+		return boxAt(tabInt, &smallInts[int(int8(raw[0]))+128])
+	}
+	return b.int(smallInt(raw))
+}
+
 // Double returns f as a Double.
 func (b *Builder) Double(f float64) Value { return b.handOut(b.double(f)) }
 
@@ -330,18 +338,33 @@ func (b *Builder) embedded(v Value) Value {
 	return boxAt(tabEmbedded, (*Embedded)(p))
 }
 
+// textTabs are the type words of the text kinds, by Kind.
+var textTabs = [...]unsafe.Pointer{KindString: tabString, KindByteString: tabByteString, KindSymbol: tabSymbol}
+
 // text boxes s, whose bytes the arena keeps, as a String, Symbol or
 // ByteString.
 func (b *Builder) text(k Kind, s string) Value {
-	p := (*string)(b.mem.alloc(int(unsafe.Sizeof("")), b.expect()))
-	store(unsafe.Pointer(p), &s)
-	switch k {
-	case KindSymbol:
-		return boxAt(tabSymbol, (*Symbol)(unsafe.Pointer(p)))
-	case KindByteString:
-		return boxAt(tabByteString, (*ByteString)(unsafe.Pointer(p)))
+	p := b.mem.alloc(int(unsafe.Sizeof("")), b.expect())
+	store(p, &s)
+	return boxAt(textTabs[k], (*string)(p))
+}
+
+// newText copies raw into the arena behind a string header for it, in one
+// allocation, and returns the header: the data word of the text's value.
+func (b *Builder) newText(raw []byte) unsafe.Pointer {
+	n := len(raw)
+	if n > maxAlloc/4 {
+		s := b.keep(raw)
+		p := b.mem.alloc(int(unsafe.Sizeof("")), b.expect())
+		store(p, &s)
+		return p
 	}
-	return boxAt(tabString, (*String)(unsafe.Pointer(p)))
+	p := b.mem.alloc(int(unsafe.Sizeof(""))+roundUp8(n), b.expect())
+	q := (*byte)(unsafe.Add(p, unsafe.Sizeof("")))
+	copy(unsafe.Slice(q, n), raw)
+	s := unsafe.String(q, n)
+	store(p, &s)
+	return p
 }
 
 // holdText returns s with bytes the arena keeps: a copy in the arena, or s
@@ -352,14 +375,6 @@ func (b *Builder) holdText(s string) string {
 		return s
 	}
 	return b.keep(unsafe.Slice(unsafe.StringData(s), len(s)))
-}
-
-// atomBytes is Symbol, String or ByteString of bytes the builder may not
-// keep: they are copied (into the arena) unless an equal recent atom is
-// reused. The text of a String or Symbol must be UTF-8: ok is false if it
-// is not (a reused atom was checked when first seen).
-func (b *Builder) atomBytes(k Kind, raw []byte) (v Value, ok bool) {
-	return b.atomCopy(k, raw, true)
 }
 
 // CopyString, CopySymbol and CopyByteString are String, Symbol and
@@ -377,32 +392,46 @@ func (b *Builder) CopySymbol(s string) Value { return b.copyText(KindSymbol, s) 
 func (b *Builder) CopyByteString(s string) Value { return b.copyText(KindByteString, s) }
 
 func (b *Builder) copyText(k Kind, s string) Value {
-	v, _ := b.atomCopy(k, unsafe.Slice(unsafe.StringData(s), len(s)), false)
+	raw := unsafe.Slice(unsafe.StringData(s), len(s))
+	if k == KindByteString {
+		return b.handOut(b.byteString(raw))
+	}
+	v, _ := b.textAtom(k, raw, false)
 	return b.handOut(v)
 }
 
-func (b *Builder) atomCopy(k Kind, raw []byte, check bool) (v Value, ok bool) {
+// byteString is the ByteString of a copy of raw.
+func (b *Builder) byteString(raw []byte) Value {
 	if len(raw) == 0 {
+		return ByteString("")
+	}
+	return boxAt(tabByteString, (*ByteString)(b.newText(raw)))
+}
+
+// textAtom is the String or Symbol (k) of a copy of raw, or a recent equal
+// atom. If check is set, the text is checked to be UTF-8: ok is false if it
+// is not (a reused atom was checked when first seen).
+func (b *Builder) textAtom(k Kind, raw []byte, check bool) (v Value, ok bool) {
+	n := len(raw)
+	if n == 0 {
 		return makeAtom(k, ""), true
 	}
-	if k == KindByteString {
-		return b.text(k, b.keep(raw)), true
-	}
-	if len(raw) <= maxCached {
-		e, w, tag := b.atomSlot(k, raw)
-		if e.tag == tag && e.w == w && (len(raw) <= 8 || *(*string)(dataWord(e.v)) == unsafe.String(&raw[0], len(raw))) {
-			return e.v, true
-		}
+	if n > maxCached {
 		if check && !utf8.Valid(raw) {
 			return nil, false
 		}
-		store(unsafe.Pointer(e), &atomEntry{w, tag, b.text(k, b.keep(raw))})
-		return e.v, true
+		return boxAt(textTabs[k], (*string)(b.newText(raw))), true
+	}
+	e, w0, w1, tag := b.atomSlot(k, raw)
+	if e.tag == tag && e.w0 == w0 && e.w1 == w1 && (n <= 16 || *(*string)(e.p) == unsafe.String(&raw[0], n)) {
+		return boxAt(textTabs[k], (*string)(e.p)), true
 	}
 	if check && !utf8.Valid(raw) {
 		return nil, false
 	}
-	return b.text(k, b.keep(raw)), true
+	p := b.newText(raw)
+	store(unsafe.Pointer(e), &atomEntry{w0, w1, tag, p})
+	return boxAt(textTabs[k], (*string)(p)), true
 }
 
 // keep copies raw into the arena (or, if it is long, the heap, kept by the
@@ -418,30 +447,25 @@ func (b *Builder) keep(raw []byte) string {
 	return unsafe.String(&dst[0], len(dst))
 }
 
+// atom is String or Symbol (k) of s, which the caller keeps unchanged.
 func (b *Builder) atom(k Kind, s string) Value {
-	if len(s) == 0 {
-		return makeAtom(k, s)
-	}
 	if len(s) > maxCached {
 		return b.text(k, b.holdText(s))
 	}
-	e, w, tag := b.atomSlot(k, unsafe.Slice(unsafe.StringData(s), len(s)))
-	if e.tag == tag && e.w == w && (len(s) <= 8 || *(*string)(dataWord(e.v)) == s) {
-		return e.v
-	}
-	store(unsafe.Pointer(e), &atomEntry{w, tag, b.text(k, b.holdText(s))})
-	return e.v
+	v, _ := b.textAtom(k, unsafe.Slice(unsafe.StringData(s), len(s)), false)
+	return v
 }
 
 // maxCached is the longest text the atom cache holds.
 const maxCached = 32
 
-// atomSlot returns the cache slot for a short text s of kind k, and what
-// its entry holds for s: w, the bytes of s if it has at most 8 (the first 8
-// otherwise), and tag, its length, kind and the builder's generation. An
-// entry matches s if w and tag are equal and, for a longer text, the text
-// of its value.
-func (b *Builder) atomSlot(k Kind, s []byte) (e *atomEntry, w, tag uint64) {
+// atomSlot returns the cache slot for a short text s (1 to maxCached
+// bytes) of kind k, and what its entry holds for s: w0 and w1, words of
+// its bytes that together with its length determine a text of up to 16
+// bytes (the first and the last 8 bytes of a longer one), and tag, its
+// length, kind and the builder's generation. An entry matches s if w0, w1
+// and tag are equal and, for a text over 16 bytes, its text.
+func (b *Builder) atomSlot(k Kind, s []byte) (e *atomEntry, w0, w1, tag uint64) {
 	if b.atoms == nil {
 		// The cache holds only values in the arena, and entries of
 		// earlier generations (since Reset) never match: the collector
@@ -450,23 +474,17 @@ func (b *Builder) atomSlot(k Kind, s []byte) (e *atomEntry, w, tag uint64) {
 	}
 	n := len(s)
 	tag = uint64(n) | uint64(k)<<16 | uint64(b.gen)<<24
-	h := uint64(n)<<8 | uint64(k)
 	switch {
 	case n >= 8:
-		w = binary.LittleEndian.Uint64(s)
-		h ^= w ^ bits.RotateLeft64(binary.LittleEndian.Uint64(s[n-8:]), 29)
+		w0 = binary.LittleEndian.Uint64(s)
+		w1 = binary.LittleEndian.Uint64(s[n-8:])
 	case n >= 4:
-		lo, hi := binary.LittleEndian.Uint32(s), binary.LittleEndian.Uint32(s[n-4:])
-		w = uint64(lo) | uint64(hi)<<32
-		h ^= uint64(lo) ^ uint64(hi)<<23
-	default:
-		for _, c := range s {
-			w = w<<8 | uint64(c)
-		}
-		h = h<<24 | w
+		w0 = uint64(binary.LittleEndian.Uint32(s)) | uint64(binary.LittleEndian.Uint32(s[n-4:]))<<32
+	default: // 1 to 3 bytes
+		w0 = uint64(s[0]) | uint64(s[n>>1])<<8 | uint64(s[n-1])<<16
 	}
-	h *= 0x9E3779B97F4A7C15
-	return &b.atoms[h>>(64-atomBits)], w, tag
+	h := (w0 ^ bits.RotateLeft64(w1, 29) ^ uint64(n)<<56 ^ uint64(k)<<48) * 0x9E3779B97F4A7C15
+	return &b.atoms[h>>(64-atomBits)], w0, w1, tag
 }
 
 func makeAtom(k Kind, s string) Value {
