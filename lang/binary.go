@@ -391,7 +391,7 @@ func (d *Decoder) value(depth int) (Value, error) {
 	start := d.pos
 	tag := d.buf[d.pos]
 	d.pos++
-	d.build.hint = len(d.buf) - start
+	d.build.mem.hint = len(d.buf) - start
 	switch tag {
 	case TagFalse:
 		return Bool(false), nil
@@ -514,6 +514,7 @@ func (d *Decoder) compound(tag byte, start, depth int) (Value, error) {
 	n, mark := 0, -1
 	var v Value
 	var err error
+	atoms := d.build.atomTable()
 	for {
 		buf, pos := d.buf, d.pos
 		if pos >= len(buf) {
@@ -527,10 +528,25 @@ func (d *Decoder) compound(tag byte, start, depth int) (Value, error) {
 			d.pos = pos + 2 + len(raw)
 			ok := true
 			switch t {
-			case TagSymbol:
-				v, ok = d.build.textAtom(KindSymbol, raw, true)
-			case TagString:
-				v, ok = d.build.textAtom(KindString, raw, true)
+			case TagSymbol, TagString:
+				k, tab := KindString, tabString
+				if t == TagSymbol {
+					k, tab = KindSymbol, tabSymbol
+				}
+				if n := len(raw); uint(n-1) < 16 && len(buf)-pos >= 2+16 {
+					// The atom cache (see atomSlot), its words read
+					// straight from the input.
+					w0 := binary.LittleEndian.Uint64(buf[pos+2:]) & loMask[n]
+					w1 := binary.LittleEndian.Uint64(buf[pos+10:]) & hiMask[n]
+					tag := uint64(n) | uint64(k)<<16 | d.build.gen
+					if e := &atoms[atomHash(w0, w1, tag)]; e.tag == tag && e.w0 == w0 && e.w1 == w1 {
+						v = boxAt(tab, (*string)(e.p))
+					} else {
+						v, ok = d.build.cacheText(e, w0, w1, tag, k, raw, (w0|w1)&hiBits != 0)
+					}
+				} else {
+					v, ok = d.build.textAtom(k, raw, true)
+				}
 			case TagInteger:
 				if len(raw) <= 8 {
 					v = d.build.intBytes(raw)
@@ -577,9 +593,9 @@ func (d *Decoder) compound(tag byte, start, depth int) (Value, error) {
 	}
 	items := local[:n]
 	if mark >= 0 {
-		items = d.build.stack[mark:]
+		items = d.build.items(mark)
 	}
-	d.build.hint = len(d.buf) - d.pos
+	d.build.mem.hint = len(d.buf) - d.pos
 	switch tag {
 	case TagRecord:
 		v, err = d.build.recordOf(items)

@@ -29,11 +29,10 @@ type Builder struct {
 	// stack holds the children of the compounds being read. It is
 	// allocated without pointers and written without barriers: what it
 	// holds is in the arena or kept by it (see Push).
-	stack []Value
+	stack [][2]uintptr // the two words of each Value
 	mem   arena
 	atoms *[atomSlots]atomEntry
-	gen   uint32 // the generation of the atom cache: Resets, modulo 1<<24
-	hint  int
+	gen   uint64 // the generation of the atom cache (Resets, modulo 1<<24), shifted to its place in a tag
 	// made holds the data words of values recently handed out by the
 	// exported methods, which Push (and the other methods taking values)
 	// need not check.
@@ -60,7 +59,7 @@ func (b *Builder) Reset() {
 	b.mem.reset()
 	// Moving to a new generation forgets every cached atom; when the
 	// generation wraps, the entries of the old generation 0 are cleared.
-	if b.gen = (b.gen + 1) % (1 << 24); b.gen == 0 && b.atoms != nil {
+	if b.gen = (b.gen + 1<<genShift) % (1 << 24 << genShift); b.gen == 0 && b.atoms != nil {
 		clear(unsafe.Slice((*uint64)(unsafe.Pointer(b.atoms)), unsafe.Sizeof(*b.atoms)/8)) // no barriers: see arena.go
 	}
 	clear(b.made[:])
@@ -69,10 +68,7 @@ func (b *Builder) Reset() {
 // SizeHint tells the builder how many bytes of input remain to be read, so
 // that its chunks fit: small messages allocate little, and large inputs few
 // times. Readers call it as they go.
-func (b *Builder) SizeHint(n int) { b.hint = n }
-
-// expect is how many arena bytes the rest of the input will probably need.
-func (b *Builder) expect() int { return b.hint * 3 }
+func (b *Builder) SizeHint(n int) { b.mem.hint = n }
 
 // handOut records that v was made by the builder, and returns it.
 func (b *Builder) handOut(v Value) Value {
@@ -116,19 +112,16 @@ func (b *Builder) Push(v Value) {
 
 // push is Push for a value the builder made.
 func (b *Builder) push(v Value) {
-	n := len(b.stack)
-	if n == cap(b.stack) {
-		b.growStack()
-	}
-	b.stack = b.stack[:n+1]
-	store(unsafe.Pointer(&b.stack[n]), &v)
+	b.stack = append(b.stack, *(*[2]uintptr)(unsafe.Pointer(&v)))
 }
 
-func (b *Builder) growStack() {
-	c := max(64, 2*cap(b.stack))
-	mem := unsafe.Pointer(unsafe.SliceData(make([]uint64, 2*c)))
-	copyValues(mem, b.stack)
-	b.stack = unsafe.Slice((*Value)(mem), c)[:len(b.stack)]
+// items are the values pushed since mark.
+func (b *Builder) items(mark int) []Value {
+	s := b.stack[mark:]
+	if len(s) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*Value)(unsafe.Pointer(&s[0])), len(s))
 }
 
 // Drop abandons the children pushed since mark.
@@ -142,9 +135,9 @@ func (b *Builder) pop(mark int) { b.stack = b.stack[:mark] }
 func (b *Builder) withItems(hdr int, items []Value) (unsafe.Pointer, []Value) {
 	size := hdr + len(items)*int(unsafe.Sizeof(Value(nil)))
 	if size > maxAlloc {
-		return b.mem.alloc(hdr, b.expect()), b.bigItems(items)
+		return b.mem.alloc(hdr), b.bigItems(items)
 	}
-	p := b.mem.alloc(size, b.expect())
+	p := b.mem.alloc(size)
 	if len(items) == 0 {
 		return p, nil
 	}
@@ -168,7 +161,7 @@ func (b *Builder) bigItems(items []Value) []Value {
 
 // Sequence closes a sequence of the children pushed since mark.
 func (b *Builder) Sequence(mark int) Value {
-	v := b.sequenceOf(b.stack[mark:])
+	v := b.sequenceOf(b.items(mark))
 	b.pop(mark)
 	return b.handOut(v)
 }
@@ -186,7 +179,7 @@ var emptySequence Value = Sequence{}
 
 // Record closes a record: the first child pushed since mark is the label.
 func (b *Builder) Record(mark int) (*Record, error) {
-	r, err := b.recordOf(b.stack[mark:])
+	r, err := b.recordOf(b.items(mark))
 	b.pop(mark)
 	if err == nil {
 		b.handOut(r)
@@ -194,19 +187,25 @@ func (b *Builder) Record(mark int) (*Record, error) {
 	return r, err
 }
 
+// noFields backs the (empty, not nil) fields of records without fields.
+var noFields [1]Value
+
 func (b *Builder) recordOf(items []Value) (*Record, error) {
 	if len(items) == 0 {
 		return nil, errors.New("record has no label")
 	}
-	p, all := b.withItems(int(unsafe.Sizeof(Record{})), items)
-	r := Record{Label: all[0], Fields: all[1:len(all):len(all)]}
+	p, fields := b.withItems(int(unsafe.Sizeof(Record{})), items[1:])
+	if fields == nil {
+		fields = noFields[:0:0]
+	}
+	r := Record{Label: items[0], Fields: fields}
 	store(p, &r)
 	return (*Record)(p), nil
 }
 
 // Set closes a set; duplicates are an error.
 func (b *Builder) Set(mark int) (*Set, error) {
-	s, err := b.setOf(b.stack[mark:])
+	s, err := b.setOf(b.items(mark))
 	b.pop(mark)
 	if err == nil {
 		b.handOut(s)
@@ -226,7 +225,7 @@ func (b *Builder) setOf(items []Value) (*Set, error) {
 // Dictionary closes a dictionary of alternating keys and values; duplicate
 // keys are an error.
 func (b *Builder) Dictionary(mark int) (*Dictionary, error) {
-	d, err := b.dictionaryOf(b.stack[mark:])
+	d, err := b.dictionaryOf(b.items(mark))
 	b.pop(mark)
 	if err == nil {
 		b.handOut(d)
@@ -303,7 +302,7 @@ func (b *Builder) int(n int64) Value {
 	if n >= -128 && n < 1024 {
 		return boxAt(tabInt, &smallInts[n+128])
 	}
-	p := (*Int)(b.mem.alloc(8, b.expect()))
+	p := (*Int)(b.mem.alloc(8))
 	*p = Int(n)
 	return boxAt(tabInt, p)
 }
@@ -320,7 +319,7 @@ func (b *Builder) intBytes(raw []byte) Value {
 func (b *Builder) Double(f float64) Value { return b.handOut(b.double(f)) }
 
 func (b *Builder) double(f float64) Value {
-	p := (*Double)(b.mem.alloc(8, b.expect()))
+	p := (*Double)(b.mem.alloc(8))
 	*p = Double(f)
 	return boxAt(tabDouble, p)
 }
@@ -332,7 +331,7 @@ func (b *Builder) Embedded(v Value) Value {
 }
 
 func (b *Builder) embedded(v Value) Value {
-	p := b.mem.alloc(int(unsafe.Sizeof(Embedded{})), b.expect())
+	p := b.mem.alloc(int(unsafe.Sizeof(Embedded{})))
 	e := Embedded{Ref: v}
 	store(p, &e)
 	return boxAt(tabEmbedded, (*Embedded)(p))
@@ -344,7 +343,7 @@ var textTabs = [...]unsafe.Pointer{KindString: tabString, KindByteString: tabByt
 // text boxes s, whose bytes the arena keeps, as a String, Symbol or
 // ByteString.
 func (b *Builder) text(k Kind, s string) Value {
-	p := b.mem.alloc(int(unsafe.Sizeof("")), b.expect())
+	p := b.mem.alloc(int(unsafe.Sizeof("")))
 	store(p, &s)
 	return boxAt(textTabs[k], (*string)(p))
 }
@@ -355,11 +354,11 @@ func (b *Builder) newText(raw []byte) unsafe.Pointer {
 	n := len(raw)
 	if n > maxAlloc/4 {
 		s := b.keep(raw)
-		p := b.mem.alloc(int(unsafe.Sizeof("")), b.expect())
+		p := b.mem.alloc(int(unsafe.Sizeof("")))
 		store(p, &s)
 		return p
 	}
-	p := b.mem.alloc(int(unsafe.Sizeof(""))+roundUp8(n), b.expect())
+	p := b.mem.alloc(int(unsafe.Sizeof("")) + roundUp8(n))
 	q := (*byte)(unsafe.Add(p, unsafe.Sizeof("")))
 	copy(unsafe.Slice(q, n), raw)
 	s := unsafe.String(q, n)
@@ -422,10 +421,19 @@ func (b *Builder) textAtom(k Kind, raw []byte, check bool) (v Value, ok bool) {
 		}
 		return boxAt(textTabs[k], (*string)(b.newText(raw))), true
 	}
-	e, w0, w1, tag := b.atomSlot(k, raw)
+	w0, w1 := atomWords(raw)
+	tag := uint64(n) | uint64(k)<<16 | b.gen
+	e := b.atomSlot(w0, w1, tag)
 	if e.tag == tag && e.w0 == w0 && e.w1 == w1 && (n <= 16 || *(*string)(e.p) == unsafe.String(&raw[0], n)) {
 		return boxAt(textTabs[k], (*string)(e.p)), true
 	}
+	return b.cacheText(e, w0, w1, tag, k, raw, check && (n > 16 || (w0|w1)&hiBits != 0))
+}
+
+// cacheText is the String or Symbol (k) of a copy of raw, which it caches
+// in e (w0, w1 and tag as atomSlot has them). If check is set, the text is
+// checked to be UTF-8: ok is false if it is not.
+func (b *Builder) cacheText(e *atomEntry, w0, w1, tag uint64, k Kind, raw []byte, check bool) (v Value, ok bool) {
 	if check && !utf8.Valid(raw) {
 		return nil, false
 	}
@@ -433,6 +441,9 @@ func (b *Builder) textAtom(k Kind, raw []byte, check bool) (v Value, ok bool) {
 	store(unsafe.Pointer(e), &atomEntry{w0, w1, tag, p})
 	return boxAt(textTabs[k], (*string)(p)), true
 }
+
+// hiBits has the high bit of every byte: a word of ASCII text has none.
+const hiBits = 0x8080808080808080
 
 // keep copies raw into the arena (or, if it is long, the heap, kept by the
 // arena) and returns it as a string. The bytes are never written again.
@@ -442,7 +453,7 @@ func (b *Builder) keep(raw []byte) string {
 		b.mem.keep(unsafe.Pointer(unsafe.StringData(s)))
 		return s
 	}
-	dst := unsafe.Slice((*byte)(b.mem.alloc(roundUp8(len(raw)), b.expect())), len(raw))
+	dst := unsafe.Slice((*byte)(b.mem.alloc(roundUp8(len(raw)))), len(raw))
 	copy(dst, raw)
 	return unsafe.String(&dst[0], len(dst))
 }
@@ -459,32 +470,68 @@ func (b *Builder) atom(k Kind, s string) Value {
 // maxCached is the longest text the atom cache holds.
 const maxCached = 32
 
-// atomSlot returns the cache slot for a short text s (1 to maxCached
-// bytes) of kind k, and what its entry holds for s: w0 and w1, words of
-// its bytes that together with its length determine a text of up to 16
-// bytes (the first and the last 8 bytes of a longer one), and tag, its
-// length, kind and the builder's generation. An entry matches s if w0, w1
-// and tag are equal and, for a text over 16 bytes, its text.
-func (b *Builder) atomSlot(k Kind, s []byte) (e *atomEntry, w0, w1, tag uint64) {
+// genShift is where the generation sits in an atom's tag.
+const genShift = 24
+
+// The atom cache: a text of n bytes (1 to maxCached) of kind k is cached
+// in the slot atomSlot picks, as an entry with:
+//
+//   - w0 and w1: for a text of up to 16 bytes, its bytes in little-endian
+//     order, zero-padded (the first 8 in w0), which with its length
+//     determine it; for a longer text, its first and its last 8 bytes;
+//   - tag: n | k<<16 | the builder's generation (since Reset) << genShift.
+//
+// An entry matches a text if w0, w1 and tag are equal and, for a text over
+// 16 bytes, its text.
+
+// atomWords returns w0 and w1 for s.
+func atomWords(s []byte) (w0, w1 uint64) {
+	le := binary.LittleEndian
+	switch n := len(s); {
+	case n > 16:
+		return le.Uint64(s), le.Uint64(s[n-8:])
+	case n > 8:
+		return le.Uint64(s), le.Uint64(s[n-8:]) >> (8 * (16 - n))
+	case n == 8:
+		return le.Uint64(s), 0
+	case n >= 4:
+		return uint64(le.Uint32(s)) | uint64(le.Uint32(s[n-4:])>>(8*(8-n)))<<32, 0
+	}
+	for i := len(s) - 1; i >= 0; i-- {
+		w0 = w0<<8 | uint64(s[i])
+	}
+	return w0, 0
+}
+
+// loMask and hiMask, by length n up to 16, keep the bytes of a text of n
+// bytes in words loaded from its first byte and from 8 bytes on.
+var loMask, hiMask = func() (lo, hi [17]uint64) {
+	for n := range lo {
+		lo[n] = ^uint64(0) >> (64 - 8*min(n, 8))
+		hi[n] = ^uint64(0) >> (64 - 8*max(n-8, 0))
+	}
+	return
+}()
+
+// atomSlot returns the cache slot for the text of w0, w1 and tag.
+func (b *Builder) atomSlot(w0, w1, tag uint64) *atomEntry {
+	return &b.atomTable()[atomHash(w0, w1, tag)]
+}
+
+// atomHash is the slot of w0, w1 and tag (whose generation it ignores).
+func atomHash(w0, w1, tag uint64) uint64 {
+	return (w0 ^ bits.RotateLeft64(w1, 29) ^ tag<<(64-genShift)) * 0x9E3779B97F4A7C15 >> (64 - atomBits)
+}
+
+// atomTable is the atom cache, allocated on first use.
+func (b *Builder) atomTable() *[atomSlots]atomEntry {
 	if b.atoms == nil {
 		// The cache holds only values in the arena, and entries of
 		// earlier generations (since Reset) never match: the collector
 		// need not scan it.
 		b.atoms = (*[atomSlots]atomEntry)(unsafe.Pointer(new([atomSlots * unsafe.Sizeof(atomEntry{}) / 8]uint64)))
 	}
-	n := len(s)
-	tag = uint64(n) | uint64(k)<<16 | uint64(b.gen)<<24
-	switch {
-	case n >= 8:
-		w0 = binary.LittleEndian.Uint64(s)
-		w1 = binary.LittleEndian.Uint64(s[n-8:])
-	case n >= 4:
-		w0 = uint64(binary.LittleEndian.Uint32(s)) | uint64(binary.LittleEndian.Uint32(s[n-4:]))<<32
-	default: // 1 to 3 bytes
-		w0 = uint64(s[0]) | uint64(s[n>>1])<<8 | uint64(s[n-1])<<16
-	}
-	h := (w0 ^ bits.RotateLeft64(w1, 29) ^ uint64(n)<<56 ^ uint64(k)<<48) * 0x9E3779B97F4A7C15
-	return &b.atoms[h>>(64-atomBits)], w0, w1, tag
+	return b.atoms
 }
 
 func makeAtom(k Kind, s string) Value {
@@ -510,7 +557,7 @@ func (b *Builder) Annotated(anns []Value, v Value, pos Position) *Annotated {
 func (b *Builder) annotated(anns []Value, v Value, pos Position) *Annotated {
 	b.mem.keep(unsafe.Pointer(unsafe.SliceData(anns)))
 	b.mem.keep(unsafe.Pointer(unsafe.StringData(pos.File)))
-	p := b.mem.alloc(int(unsafe.Sizeof(Annotated{})), b.expect())
+	p := b.mem.alloc(int(unsafe.Sizeof(Annotated{})))
 	a := Annotated{Annotations: anns, Value: v, Pos: pos}
 	store(p, &a)
 	return (*Annotated)(p)
