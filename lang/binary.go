@@ -548,7 +548,10 @@ func (d *Decoder) compound(tag byte, start, depth int) (Value, error) {
 					v, ok = d.build.textAtom(k, raw, true)
 				}
 			case TagInteger:
-				if len(raw) <= 8 {
+				if n := len(raw); uint(n-1) < 8 && len(buf)-pos >= 2+8 {
+					// One load, the bytes past the integer shifted out.
+					v = d.build.int(int64(binary.BigEndian.Uint64(buf[pos+2:])) >> (64 - 8*n))
+				} else if n <= 8 {
 					v = d.build.intBytes(raw)
 				} else {
 					v = d.build.extern(decodeBigInt(raw))

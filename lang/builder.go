@@ -170,8 +170,23 @@ func (b *Builder) sequenceOf(items []Value) Value {
 	if len(items) == 0 {
 		return emptySequence
 	}
-	p, s := b.withItems(int(unsafe.Sizeof(Sequence(nil))), items)
-	store(p, &s)
+	const hdr = int(unsafe.Sizeof(Sequence(nil)))
+	n := len(items)
+	if hdr+n*int(unsafe.Sizeof(Value(nil))) > maxAlloc {
+		p, s := b.withItems(hdr, items)
+		store(p, &s)
+		return boxAt(tabSequence, (*Sequence)(p))
+	}
+	// The header's words, then the items', written as words: the arena is
+	// not scanned (see arena.go).
+	p := b.mem.alloc(hdr + n*int(unsafe.Sizeof(Value(nil))))
+	w := unsafe.Slice((*[2]uintptr)(unsafe.Pointer(&items[0])), n)
+	f := unsafe.Slice((*[2]uintptr)(unsafe.Add(p, hdr)), n)
+	for i := range f {
+		f[i] = w[i]
+	}
+	h := (*[3]uintptr)(p)
+	h[0], h[1], h[2] = uintptr(unsafe.Pointer(&f[0])), uintptr(n), uintptr(n)
 	return boxAt(tabSequence, (*Sequence)(p))
 }
 
@@ -191,15 +206,32 @@ func (b *Builder) Record(mark int) (*Record, error) {
 var noFields [1]Value
 
 func (b *Builder) recordOf(items []Value) (*Record, error) {
-	if len(items) == 0 {
+	n := len(items)
+	if n == 0 {
 		return nil, errors.New("record has no label")
 	}
-	p, fields := b.withItems(int(unsafe.Sizeof(Record{})), items[1:])
-	if fields == nil {
-		fields = noFields[:0:0]
+	const hdr = int(unsafe.Sizeof(Record{}))
+	if hdr+(n-1)*int(unsafe.Sizeof(Value(nil))) > maxAlloc {
+		p, fields := b.withItems(hdr, items[1:])
+		r := Record{Label: items[0], Fields: fields}
+		store(p, &r)
+		return (*Record)(p), nil
 	}
-	r := Record{Label: items[0], Fields: fields}
-	store(p, &r)
+	// The header's words, then the fields', written as words: the arena
+	// is not scanned (see arena.go).
+	p := b.mem.alloc(hdr + (n-1)*int(unsafe.Sizeof(Value(nil))))
+	w := unsafe.Slice((*[2]uintptr)(unsafe.Pointer(&items[0])), n)
+	h := (*[5]uintptr)(p)
+	h[0], h[1] = w[0][0], w[0][1]
+	if n == 1 {
+		h[2] = uintptr(unsafe.Pointer(&noFields))
+		return (*Record)(p), nil
+	}
+	f := unsafe.Slice((*[2]uintptr)(unsafe.Add(p, hdr)), n-1)
+	for i := range f {
+		f[i] = w[i+1]
+	}
+	h[2], h[3], h[4] = uintptr(unsafe.Pointer(&f[0])), uintptr(n-1), uintptr(n-1)
 	return (*Record)(p), nil
 }
 
@@ -215,8 +247,13 @@ func (b *Builder) Set(mark int) (*Set, error) {
 
 func (b *Builder) setOf(items []Value) (*Set, error) {
 	p, elems := b.withItems(int(unsafe.Sizeof(Set{})), items)
-	if err := sortUnique(elems, Compare, "set element", func(v Value) Value { return v }); err != nil {
-		return nil, err
+	for i := 1; i < len(elems); i++ { // most input is in order: check it is
+		if Compare(elems[i-1], elems[i]) >= 0 {
+			if err := sortUnique(elems, Compare, "set element", func(v Value) Value { return v }); err != nil {
+				return nil, err
+			}
+			break
+		}
 	}
 	store(p, &elems)
 	return (*Set)(p), nil
@@ -240,8 +277,13 @@ func (b *Builder) dictionaryOf(items []Value) (*Dictionary, error) {
 	// A DictEntry is laid out as two values, key then value.
 	p, kvs := b.withItems(int(unsafe.Sizeof(Dictionary{})), items)
 	entries := unsafe.Slice((*DictEntry)(unsafe.Pointer(unsafe.SliceData(kvs))), len(kvs)/2)
-	if err := sortUnique(entries, compareKeys, "dictionary key", func(e DictEntry) Value { return e.Key }); err != nil {
-		return nil, err
+	for i := 1; i < len(entries); i++ { // most input is in order: check it is
+		if compareKeys(entries[i-1], entries[i]) >= 0 {
+			if err := sortUnique(entries, compareKeys, "dictionary key", func(e DictEntry) Value { return e.Key }); err != nil {
+				return nil, err
+			}
+			break
+		}
 	}
 	if len(entries) > 0 {
 		store(p, &entries)
@@ -252,10 +294,8 @@ func (b *Builder) dictionaryOf(items []Value) (*Dictionary, error) {
 // compareKeys orders dictionary entries by key, symbols (the commonest
 // keys) without the general comparison's dispatch.
 func compareKeys(a, b DictEntry) int {
-	if x, ok := a.Key.(Symbol); ok {
-		if y, ok := b.Key.(Symbol); ok {
-			return strings.Compare(string(x), string(y))
-		}
+	if typeWord(a.Key) == tabSymbol && typeWord(b.Key) == tabSymbol {
+		return strings.Compare(*(*string)(dataWord(a.Key)), *(*string)(dataWord(b.Key)))
 	}
 	return Compare(a.Key, b.Key)
 }
