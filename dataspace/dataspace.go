@@ -32,42 +32,47 @@ type Dataspace struct {
 	observers   map[*entry]*observer // of the Observe entries present
 	index       index
 	pool        pool[entry]
-	// shapes remembers the compiled form of recent Observe patterns by the
-	// identity of their (immutable) wire value, so that an observer whose
-	// pattern value is reused — a script's constant pattern is built once
-	// per site — is not parsed and compiled again. Bounded by maxShapes.
-	shapes map[*lang.Record]*shape
-	// likeShapes finds them by the pattern's value (its hash, confirmed
-	// with Equal), for equal patterns built anew: a script's pattern with
-	// the same variables' values, a peer's Observe decoded again.
-	likeShapes map[uint64]*likeShape
+	// shapes compiles the patterns of Observe assertions, remembering
+	// them (shared with other dataspaces, or made on the first Observe).
+	shapes *Shapes
 }
-
-// likeShape is a compiled pattern filed by the hash of its wire value.
-type likeShape struct {
-	pattern lang.Value
-	shape   *shape
-	next    *likeShape // another pattern of the same hash
-}
-
-// maxShapes bounds the compiled-pattern cache of a dataspace.
-const maxShapes = 1024
 
 // entry is one distinct value in the bag (hash-consed: asserting an equal
 // value again counts it here), linked into its class's list.
+// 56 bytes: the hash is kept as its low half (the key of the table of
+// values), beside the count; the order of appearance shares a word with the
+// two flags; the class is found again from the value when it leaves.
 type entry struct {
 	value        lang.Value
-	hash         uint64
-	seq          uint64 // order of appearance
-	h0           Handle // a handle it is asserted under, if held
+	hash         uint32 // the low half of the value's hash: see entryHash
 	count        int32
-	held         bool // it is filed in Dataspace.byHandle under h0
-	observe      bool // a valid Observe, whose observer is registered while it is present
-	class        *class
+	h0           Handle // a handle it is asserted under, if held
+	seqFlags     uint64 // order of appearance << 2 | entryHeld | entryObserve
 	cprev, cnext *entry // in its class's list
 }
 
-func (e *entry) hashKey() uint64 { return e.hash }
+const (
+	entryHeld    = 1 << iota // it is filed in Dataspace.byHandle under h0
+	entryObserve             // a valid Observe, whose observer is registered while it is present
+	entryFlags   = 2         // bits taken by the flags
+)
+
+func (e *entry) held() bool    { return e.seqFlags&entryHeld != 0 }
+func (e *entry) observe() bool { return e.seqFlags&entryObserve != 0 }
+func (e *entry) seq() uint64   { return e.seqFlags >> entryFlags }
+func (e *entry) setFlag(f uint64, on bool) {
+	if on {
+		e.seqFlags |= f
+	} else {
+		e.seqFlags &^= f
+	}
+}
+
+// entryHash is the part of a value's hash that its entry keeps and the
+// table of values is keyed by.
+func entryHash(h uint64) uint64 { return uint64(uint32(h)) }
+
+func (e *entry) hashKey() uint64 { return uint64(e.hash) }
 
 // handleKeyed is an entry as filed by its handle h0.
 type handleKeyed entry
@@ -91,7 +96,7 @@ func New() *Dataspace {
 
 // find returns the entry of v, of hash h, if v is present.
 func (d *Dataspace) find(v lang.Value, h uint64) *entry {
-	return d.index.entries.find(h, func(e *entry) bool { return fastEqual(e.value, v) })
+	return d.index.entries.find(entryHash(h), func(e *entry) bool { return fastEqual(e.value, v) })
 }
 
 // Assert adds v under handle h. If v is <Observe PATTERN #:observer> with a
@@ -104,18 +109,16 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 	if d.byHandleFirst(h) != nil || d.moreHandles[h] != nil {
 		return fmt.Errorf("handle %d asserted twice", h)
 	}
-	hv, ck, labelHash, c := d.index.valueKeys(v)
+	hv, c := d.index.keysOf(v)
 	e := d.find(v, hv)
 	if e == nil {
-		if c == nil {
-			c = d.index.class(ck, true)
-		}
 		e = d.pool.get()
-		e.value, e.hash, e.class = v, hv, c
-		d.index.link(e)
+		e.value, e.hash = v, uint32(hv)
+		d.index.link(e, c)
 	}
-	if !e.held {
-		e.h0, e.held = h, true
+	if !e.held() {
+		e.h0 = h
+		e.setFlag(entryHeld, true)
 		d.byHandle.insert((*handleKeyed)(e))
 	} else {
 		if d.moreHandles == nil {
@@ -125,13 +128,13 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 	}
 	e.count++
 	if e.count == 1 {
-		d.index.addValue(fx, e, labelHash)
+		d.index.addValue(fx, e, c)
 		// An Observe registers its observer when it appears, not per
 		// handle: asserted again, it is only counted (syndicate-rs
 		// Dataspace::assert adds the observer only if index.insert says
 		// the assertion is new).
 		if target, sh, ok := d.parseObserve(v); ok {
-			e.observe = true
+			e.setFlag(entryObserve, true)
 			o := &observer{target: target}
 			d.observers[e] = o
 			d.index.addObserver(fx, o, sh)
@@ -146,7 +149,7 @@ func (d *Dataspace) Retract(fx Effects, h Handle) {
 	if x := d.byHandleFirst(h); x != nil {
 		d.byHandle.remove(x)
 		e = (*entry)(x)
-		e.held = false
+		e.setFlag(entryHeld, false)
 	} else if e = d.moreHandles[h]; e != nil {
 		delete(d.moreHandles, h)
 		if len(d.moreHandles) == 0 {
@@ -158,15 +161,16 @@ func (d *Dataspace) Retract(fx Effects, h Handle) {
 	if e.count--; e.count == 0 {
 		// The last handle of an Observe goes: so does its observer
 		// (syndicate-rs Dataspace::retract, on index.remove's is_last).
-		if e.observe {
+		if e.observe() {
 			if o, ok := d.observers[e]; ok {
 				delete(d.observers, e)
 				d.index.removeObserver(fx, o)
 			}
 		}
-		d.index.unlink(e)
-		d.index.removeValue(fx, e, e.class.key.labelHash)
-		d.index.dropClassIfEmpty(e.class)
+		c := d.index.classOf(e.value)
+		d.index.unlink(e, c)
+		d.index.removeValue(fx, e, c)
+		d.index.dropClassIfEmpty(c)
 		d.pool.put(e)
 	}
 }
@@ -192,7 +196,7 @@ func (d *Dataspace) Count(v lang.Value) int {
 func (d *Dataspace) Assertions() []lang.Value {
 	es := make([]*entry, 0, d.index.entries.n)
 	d.index.entries.each(func(e *entry) { es = append(es, e) })
-	slices.SortFunc(es, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
+	slices.SortFunc(es, func(a, b *entry) int { return cmp.Compare(a.seq(), b.seq()) })
 	out := make([]lang.Value, len(es))
 	for i, e := range es {
 		out[i] = e.value
@@ -216,31 +220,12 @@ func (d *Dataspace) parseObserve(v lang.Value) (target any, sh *shape, ok bool) 
 	if !isEmb {
 		return nil, nil, false
 	}
-	pr, _ := r.Fields[0].(*lang.Record)
-	if sh := d.shapes[pr]; sh != nil {
-		return emb.Ref, sh, true
+	if d.shapes == nil {
+		d.shapes = NewShapes()
 	}
-	h := hashValue(r.Fields[0])
-	for l := d.likeShapes[h]; l != nil && sh == nil; l = l.next {
-		if fastEqual(l.pattern, r.Fields[0]) {
-			sh = l.shape
-		}
-	}
-	if sh == nil {
-		var err error
-		if sh, err = compileWire(r.Fields[0]); err != nil {
-			return nil, nil, false
-		}
-		if len(d.likeShapes) >= maxShapes || d.likeShapes == nil {
-			d.likeShapes = make(map[uint64]*likeShape)
-		}
-		d.likeShapes[h] = &likeShape{pattern: r.Fields[0], shape: sh, next: d.likeShapes[h]}
-	}
-	if pr != nil {
-		if len(d.shapes) >= maxShapes || d.shapes == nil {
-			d.shapes = make(map[*lang.Record]*shape)
-		}
-		d.shapes[pr] = sh
+	sh, ok = d.shapes.shape(r.Fields[0])
+	if !ok {
+		return nil, nil, false
 	}
 	return emb.Ref, sh, true
 }

@@ -108,6 +108,7 @@ func TestTableCollisions(t *testing.T) {
 		{"all equal", func(int) uint64 { return 42 }},
 		{"same home slot", func(i int) uint64 { return uint64(i) << 32 }},
 		{"wrapping", func(i int) uint64 { return uint64(1<<20 - 1 - i%3) }},
+		{"wrapping at the end", func(i int) uint64 { return uint64(1<<32 - 1 - i%3) }},
 		{"spread", func(i int) uint64 { return mix(uint64(i), 1) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -372,24 +373,62 @@ func TestManyObserversOfOneGroup(t *testing.T) {
 	check(0)
 }
 
-// Equal Observe patterns built anew share their compiled shape; a pattern
-// whose hash collides with another's is not given the other's shape.
-func TestShapesByValue(t *testing.T) {
+// Observe patterns built anew that differ only in their constants share
+// one skeleton and keep their own constants; a pattern whose skeleton's hash
+// collides with another's is not given the other's skeleton.
+func TestShapesBySkeleton(t *testing.T) {
 	d := New()
-	mk := func(label string) lang.Value {
-		return Observe(Group{Kind: GroupRecord, Label: lang.Symbol(label), Entries: []GroupEntry{{lang.Int(0), Bind{Discard{}}}}}, lang.String("o"))
+	mk := func(label string, field lang.Value) lang.Value {
+		return Observe(Group{Kind: GroupRecord, Label: lang.Symbol(label), Entries: []GroupEntry{{lang.Int(0), Lit{field}}, {lang.Int(1), Bind{Discard{}}}}}, lang.String("o"))
 	}
-	_, a1, ok := d.parseObserve(mk("a"))
+	_, a1, ok := d.parseObserve(mk("a", lang.Int(1)))
 	require.True(t, ok)
-	_, a2, ok := d.parseObserve(mk("a"))
+	_, a2, ok := d.parseObserve(mk("a", lang.Int(2)))
 	require.True(t, ok)
-	assert.Same(t, a1, a2, "an equal pattern, built anew")
-	b := mk("b")
-	d.likeShapes[hashValue(b.(*lang.Record).Fields[0])] = &likeShape{pattern: mk("a").(*lang.Record).Fields[0], shape: a1}
+	assert.Same(t, a1.skeleton, a2.skeleton, "a pattern with another constant, built anew")
+	assert.Equal(t, []lang.Value{lang.Symbol("a"), lang.Int(1)}, a1.consts)
+	assert.Equal(t, []lang.Value{lang.Symbol("a"), lang.Int(2)}, a2.consts)
+	assert.NotEqual(t, a1.leafHash, a2.leafHash)
+	same := mk("a", lang.Int(1))
+	_, a3, ok := d.parseObserve(same)
+	require.True(t, ok)
+	sameCompiled(t, compile(mustPattern(t, same.(*lang.Record).Fields[0])), a3)
+	_, a4, ok := d.parseObserve(same)
+	require.True(t, ok)
+	assert.Same(t, a3, a4, "the same pattern value again")
+
+	b := mk("b", lang.Int(1))
+	var scratch Shapes
+	bsk, _, ok := scratch.walk(b.(*lang.Record).Fields[0])
+	require.True(t, ok)
+	d.shapes.skels[bsk.hash] = a1.skeleton // a collision
 	_, bs, ok := d.parseObserve(b)
 	require.True(t, ok)
-	assert.NotSame(t, a1, bs)
+	assert.NotSame(t, a1.skeleton, bs.skeleton)
 	assert.Equal(t, lang.Symbol("b"), bs.root.val)
+	sameCompiled(t, compile(mustPattern(t, b.(*lang.Record).Fields[0])), bs)
+}
+
+// sameCompiled: got files its observer as want does.
+func sameCompiled(t *testing.T, want, got *shape) {
+	t.Helper()
+	assert.Equal(t, want.sigID, got.sigID)
+	assert.Equal(t, want.capsID, got.capsID)
+	assert.Equal(t, want.captures, got.captures)
+	assert.Equal(t, want.root, got.root)
+	assert.Equal(t, want.consts, got.consts)
+	assert.Equal(t, want.leafHash, got.leafHash)
+	require.Equal(t, len(want.tests), len(got.tests))
+	for i := range want.tests {
+		assert.Equal(t, want.tests[i].kind, got.tests[i].kind)
+		assert.Equal(t, want.tests[i].path, got.tests[i].path)
+	}
+}
+
+func mustPattern(t *testing.T, v lang.Value) Pattern {
+	p, err := ParsePattern(v)
+	require.NoError(t, err)
+	return p
 }
 
 // TestHandles: equal values asserted under many handles, retracted in any

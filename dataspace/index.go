@@ -38,17 +38,14 @@ type test struct {
 
 // shape is a compiled pattern, with the keys the index files it under.
 type shape struct {
-	tests    []test
-	captures [][]lang.Value
-	sigID    string // signatureID
-	root     classKey
-	consts   []lang.Value // the tested labels and literals, in test order
-	leafHash uint64       // hashConsts(consts)
-	capsID   string       // capturesID of captures
+	*skeleton              // shared by patterns that differ only in their constants (Shapes)
+	consts    []lang.Value // the tested labels and literals, in test order
+	leafHash  uint64       // hashConsts(consts)
+	inline    [3]lang.Value
 }
 
 func compile(p Pattern) *shape {
-	s := &shape{}
+	s := &shape{skeleton: &skeleton{}}
 	s.add(p, nil)
 	s.finish()
 	return s
@@ -186,31 +183,54 @@ func literalClass(v lang.Value, h uint64) classKey {
 	return classKey{kind: cLiteral, val: v, hash: mix(h, uint64(cLiteral))}
 }
 
-// valueKeys computes what the bag and the index need to know of a value: its
-// hash, and its class's key; for a record, also its label's hash; and its
-// class, if it is at hand (else nil).
-func (ix *index) valueKeys(v lang.Value) (h uint64, ck classKey, labelHash uint64, c *class) {
+// keysOf computes what the bag and the index need to know of a value about
+// to be filed: its hash, and its class, made if need be (a record's class
+// key holds its label's hash).
+func (ix *index) keysOf(v lang.Value) (uint64, *class) {
 	if x, ok := v.(*lang.Record); ok {
-		ck, c = ix.recordClass(x.Label)
-		return hashRecord(0, ck.labelHash, x.Fields), ck, ck.labelHash, c
+		c := ix.labelClass(x.Label, true)
+		return hashRecord(0, c.key.labelHash, x.Fields), c
 	}
-	h, ck, labelHash = valueKeys(v)
-	return h, ck, labelHash, nil
+	h, ck, _ := valueKeys(v)
+	return h, ix.class(ck, true)
 }
 
-// recordClass returns the key of the class of records labelled label, and
-// the class itself if it exists. The class last found is remembered, so that
-// a run of records of one label hashes it once.
-func (ix *index) recordClass(label lang.Value) (classKey, *class) {
-	if c := ix.lastClass; c != nil && fastEqual(c.key.val, label) {
-		return c.key, c
+// labelClass returns the class of records labelled label, making it if
+// create is set (else nil if there is none). The class last found is
+// remembered, so that a run of records of one label hashes it once.
+func (ix *index) labelClass(label lang.Value, create bool) *class {
+	if c := ix.lastClass; c != nil && sameLabel(c.key.val, label) {
+		return c
 	}
-	ck := recordClass(label, hashValue(label))
-	c := ix.class(ck, false)
+	c := ix.class(recordClass(label, hashValue(label)), create)
 	if c != nil {
 		ix.lastClass = c
 	}
-	return ck, c
+	return c
+}
+
+// sameLabel is fastEqual, with a symbol compared to a symbol inline.
+func sameLabel(a, b lang.Value) bool {
+	if x, ok := a.(lang.Symbol); ok {
+		y, ok := b.(lang.Symbol)
+		return ok && x == y
+	}
+	return fastEqual(a, b)
+}
+
+// classOf finds the class of v (nil if there is none yet): for a value
+// present in the bag, the class it is filed in.
+func (ix *index) classOf(v lang.Value) *class {
+	switch x := v.(type) {
+	case *lang.Record:
+		return ix.labelClass(x.Label, false)
+	case lang.Sequence:
+		return ix.class(classKey{kind: cSequence, hash: hashSequenceClass}, false)
+	case *lang.Dictionary:
+		return ix.class(classKey{kind: cDictionary, hash: hashDictionaryClass}, false)
+	}
+	_, ck, _ := valueKeys(v)
+	return ix.class(ck, false)
 }
 
 // valueKeys computes what the bag and the index need to know of a value: its
@@ -378,6 +398,16 @@ func (sig *signature) findLeaf(consts []lang.Value, h uint64, create bool) *leaf
 	return lf
 }
 
+// sameConsts reports whether lf is the leaf of consts, the constants of a
+// value of sig's class: the first, when sig tests the root's label, is the
+// class's, the same for every leaf of sig.
+func (sig *signature) sameConsts(lf *leaf, consts []lang.Value) bool {
+	if sig.rootRecord && len(consts) > 0 && len(lf.consts) == len(consts) {
+		return equalAll(lf.consts[1:], consts[1:])
+	}
+	return equalAll(lf.consts, consts)
+}
+
 // dropLeafIfEmpty forgets a leaf with no values and no observers.
 func (sig *signature) dropLeafIfEmpty(lf *leaf) {
 	if lf.n != 0 || len(lf.groups) != 0 {
@@ -457,60 +487,78 @@ type captureGroup struct {
 	observers []*observer
 	live      int
 	tuples    htab[tuple, *tuple]
+	// more holds, for a group of several observers, the handles of what
+	// the observers after the first were told of each tuple, by slot - 1
+	// (nil while the group has had one observer).
+	more map[*tuple][]Handle
 }
 
 type tuple struct {
 	caps  lang.Value // a lang.Sequence, boxed once for every observer
-	hash  uint64     // of the captured values
+	hash  uint32     // the low half of the captured values' hash: see tupleHash
 	count int32
-	// The handles of what each observer of the group was told, by slot:
-	// the first inline, the others (of a group of several) beside.
-	h1   Handle
-	more *[]Handle
+	// The handle of what the group's first observer was told of it; the
+	// others' are in the group's more.
+	h1 Handle
 }
 
 // handle is what the observer in slot i was told of t (0 if nothing).
-func (t *tuple) handle(i int) Handle {
+func (g *captureGroup) handle(t *tuple, i int) Handle {
 	if i == 0 {
 		return t.h1
 	}
-	if t.more == nil || i > len(*t.more) {
+	more := g.more[t]
+	if i > len(more) {
 		return 0
 	}
-	return (*t.more)[i-1]
+	return more[i-1]
 }
 
-func (t *tuple) setHandle(i int, h Handle) {
-	if h == 0 && t.handle(i) == 0 {
-		return
-	}
+func (g *captureGroup) setHandle(t *tuple, i int, h Handle) {
 	if i == 0 {
 		t.h1 = h
 		return
 	}
-	if t.more == nil {
-		t.more = new([]Handle)
+	if h == 0 && g.handle(t, i) == 0 {
+		return
 	}
-	if n := i - len(*t.more); n > 0 {
-		*t.more = append(*t.more, make([]Handle, n)...)
+	if g.more == nil {
+		g.more = map[*tuple][]Handle{}
 	}
-	(*t.more)[i-1] = h
+	more := g.more[t]
+	if n := i - len(more); n > 0 {
+		more = append(more, make([]Handle, n)...)
+	}
+	more[i-1] = h
+	g.more[t] = more
 }
 
-// truncate forgets the handles of slots n and over.
-func (t *tuple) truncate(n int) {
-	switch {
-	case n <= 1:
-		t.more = nil
-		if n == 0 {
-			t.h1 = 0
+// truncate forgets the handles of t for slots n and over.
+func (g *captureGroup) truncate(t *tuple, n int) {
+	if n == 0 {
+		t.h1 = 0
+	}
+	if more, ok := g.more[t]; ok {
+		if n <= 1 {
+			delete(g.more, t)
+		} else if len(more) > n-1 {
+			g.more[t] = more[:n-1]
 		}
-	case t.more != nil && len(*t.more) > n-1:
-		*t.more = (*t.more)[:n-1]
 	}
 }
 
-func (t *tuple) hashKey() uint64 { return t.hash }
+// forget drops what the group keeps of t beside it, which is leaving.
+func (g *captureGroup) forget(t *tuple) {
+	if g.more != nil {
+		delete(g.more, t)
+	}
+}
+
+func (t *tuple) hashKey() uint64 { return uint64(t.hash) }
+
+// tupleHash is the part of a capture tuple's hash that its tuple keeps and
+// its group's table is keyed by.
+func tupleHash(h uint64) uint64 { return uint64(uint32(h)) }
 
 // observer is one registered Observe assertion.
 type observer struct {
@@ -531,7 +579,28 @@ type index struct {
 	seq       uint64              // of the last entry to appear
 	tuplePool pool[tuple]
 	capSlab   []lang.Value // capture tuples are carved from it, never reused
-	boxes     lang.SequenceBoxes
+	boxes     seqBoxes
+}
+
+// seqBoxes boxes messages' capture tuples into chunks of headers, as
+// lang.SequenceBoxes does, moving on by an index: boxing writes no pointer
+// but the header's own (one write barrier instead of two while the
+// collector marks). A box kept long keeps its chunk, seqBoxChunk headers.
+type seqBoxes struct {
+	chunk *[seqBoxChunk]lang.Sequence
+	next  int
+}
+
+const seqBoxChunk = 32
+
+func (b *seqBoxes) box(s lang.Sequence) lang.Value {
+	if b.chunk == nil || b.next == seqBoxChunk {
+		b.chunk, b.next = new([seqBoxChunk]lang.Sequence), 0
+	}
+	p := &b.chunk[b.next]
+	b.next++
+	*p = s
+	return lang.SequenceAt(p)
 }
 
 // class gathers, for one root class, the signatures filed under it and the
@@ -550,11 +619,10 @@ func newIndex() index {
 
 // link files a new distinct value: in the table of all values, and at the
 // end of its class's list.
-func (ix *index) link(e *entry) {
+func (ix *index) link(e *entry, c *class) {
 	ix.seq++
-	e.seq = ix.seq
+	e.seqFlags = ix.seq<<entryFlags | e.seqFlags&(1<<entryFlags-1)
 	ix.entries.insert(e)
-	c := e.class
 	e.cprev = c.last
 	if c.last != nil {
 		c.last.cnext = e
@@ -565,10 +633,9 @@ func (ix *index) link(e *entry) {
 	c.nentries++
 }
 
-// unlink unfiles a value that has left the bag.
-func (ix *index) unlink(e *entry) {
+// unlink unfiles a value of class c that has left the bag.
+func (ix *index) unlink(e *entry, c *class) {
 	ix.entries.remove(e)
-	c := e.class
 	if e.cprev != nil {
 		e.cprev.cnext = e.cnext
 	} else {
@@ -640,7 +707,7 @@ func (ix *index) leafOf(sig *signature, v lang.Value, rootLabelHash uint64, crea
 	if sig.only != nil {
 		return sig.only
 	}
-	if lf := sig.last; lf != nil && equalAll(lf.consts, consts) {
+	if lf := sig.last; lf != nil && sig.sameConsts(lf, consts) {
 		return lf
 	}
 	lf := sig.findLeaf(consts, sig.leafHash(consts, rootLabelHash), create)
@@ -651,13 +718,14 @@ func (ix *index) leafOf(sig *signature, v lang.Value, rootLabelHash uint64, crea
 }
 
 // addValue files a value that has just appeared in the bag.
-func (ix *index) addValue(fx Effects, e *entry, rootLabelHash uint64) {
-	for _, sig := range e.class.sigs {
+func (ix *index) addValue(fx Effects, e *entry, c *class) {
+	rootLabelHash := c.key.labelHash
+	for _, sig := range c.sigs {
 		if lf := ix.leafOf(sig, e.value, rootLabelHash, true); lf != nil {
 			ix.leafAdd(fx, sig, lf, e)
 		}
 	}
-	if e.class != ix.star {
+	if c != ix.star {
 		for _, sig := range ix.star.sigs {
 			if lf := ix.leafOf(sig, e.value, 0, true); lf != nil {
 				ix.leafAdd(fx, sig, lf, e)
@@ -674,13 +742,14 @@ func (ix *index) leafAdd(fx Effects, sig *signature, lf *leaf, e *entry) {
 }
 
 // removeValue unfiles a value that has just left the bag.
-func (ix *index) removeValue(fx Effects, e *entry, rootLabelHash uint64) {
-	for _, sig := range e.class.sigs {
+func (ix *index) removeValue(fx Effects, e *entry, c *class) {
+	rootLabelHash := c.key.labelHash
+	for _, sig := range c.sigs {
 		if lf := ix.leafOf(sig, e.value, rootLabelHash, false); lf != nil {
 			ix.leafRemove(fx, sig, lf, e)
 		}
 	}
-	if e.class != ix.star {
+	if c != ix.star {
 		for _, sig := range ix.star.sigs {
 			if lf := ix.leafOf(sig, e.value, 0, false); lf != nil {
 				ix.leafRemove(fx, sig, lf, e)
@@ -699,18 +768,8 @@ func (ix *index) leafRemove(fx Effects, sig *signature, lf *leaf, e *entry) {
 
 // message delivers a message to every observer it matches.
 func (ix *index) message(fx Effects, v lang.Value) {
-	var rootLabelHash uint64
-	var c *class
-	if x, ok := v.(*lang.Record); ok {
-		var ck classKey
-		ck, c = ix.recordClass(x.Label)
-		rootLabelHash = ck.labelHash
-	} else {
-		_, ck, _ := valueKeys(v)
-		c = ix.class(ck, false)
-	}
-	if c != nil {
-		ix.messageSigs(fx, c.sigs, v, rootLabelHash)
+	if c := ix.classOf(v); c != nil {
+		ix.messageSigs(fx, c.sigs, v, c.key.labelHash)
 	}
 	ix.messageSigs(fx, ix.star.sigs, v, 0)
 }
@@ -725,11 +784,17 @@ func (ix *index) messageSigs(fx Effects, sigs []*signature, v lang.Value, rootLa
 			if g.live == 0 {
 				continue
 			}
-			var buf [4]lang.Value
-			caps := ix.tupleOf(v, g.paths, project(buf[:0], v, g.paths)) // boxed once for all
+			// Boxed once for all the group's observers.
+			var box lang.Value
+			if w, ok := fieldWindow(v, g.paths); ok {
+				box = ix.boxes.box(w)
+			} else {
+				var buf [4]lang.Value // on the stack: slabbed copies it
+				box = ix.boxes.box(ix.slabbed(project(buf[:0], v, g.paths)))
+			}
 			for _, o := range g.observers {
 				if o != nil {
-					fx.Message(o.target, caps)
+					fx.Message(o.target, box)
 				}
 			}
 		}
@@ -746,18 +811,9 @@ func project(caps []lang.Value, v lang.Value, paths [][]lang.Value) []lang.Value
 	return caps
 }
 
-// tupleOf makes the capture tuple of v from its projection caps: a single
-// capture of a record's or sequence's field is that field's own one-element
-// window of the (immutable) value; other tuples are carved from a slab. It
-// boxes the tuple without an allocation of its own.
-func (ix *index) tupleOf(v lang.Value, paths [][]lang.Value, caps []lang.Value) lang.Value {
-	return ix.boxes.Box(ix.tupleSeq(v, paths, caps))
-}
-
-func (ix *index) tupleSeq(v lang.Value, paths [][]lang.Value, caps []lang.Value) lang.Sequence {
-	if w, ok := fieldWindow(v, paths); ok {
-		return w
-	}
+// slabbed copies a message's projected captures into the slab that
+// messages' capture tuples are carved from.
+func (ix *index) slabbed(caps []lang.Value) lang.Sequence {
 	n := len(caps)
 	if n == 0 {
 		return lang.Sequence{}
@@ -776,11 +832,38 @@ func (ix *index) tupleSeq(v lang.Value, paths [][]lang.Value, caps []lang.Value)
 // slab or boxed into the chunks that messages' tuples share: a long-lived
 // tuple there would keep its neighbours — the captures of values long
 // retracted — alive with it.
-func keptTuple(v lang.Value, paths [][]lang.Value, caps []lang.Value) lang.Value {
-	if w, ok := fieldWindow(v, paths); ok {
-		return w
+//
+// A tuple of all of a record's fields, in order (<Present ?x> of
+// <Present 1>), is the record's own Fields, boxed where they lie: no
+// allocation at all.
+//
+// w is the window of fieldWindow(v, paths), if any (else nil); caps, the
+// projection, is copied, never kept.
+func keptTuple(v lang.Value, paths [][]lang.Value, caps, w []lang.Value) lang.Value {
+	if r, ok := v.(*lang.Record); ok && allFields(r, paths) {
+		return lang.SequenceAt((*lang.Sequence)(&r.Fields))
+	}
+	if w != nil {
+		return lang.Sequence(w)
 	}
 	return lang.Sequence(slices.Clone(caps))
+}
+
+// allFields reports whether paths capture every field of r, in order, and
+// nothing else; and r's fields leave no room to append into.
+func allFields(r *lang.Record, paths [][]lang.Value) bool {
+	if len(paths) != len(r.Fields) || len(r.Fields) != cap(r.Fields) || len(paths) == 0 {
+		return false
+	}
+	for i, p := range paths {
+		if len(p) != 1 {
+			return false
+		}
+		if k, ok := p[0].(lang.Int); !ok || int(k) != i {
+			return false
+		}
+	}
+	return true
 }
 
 // fieldWindow is the capture tuple of a single capture of a record's or a
@@ -805,38 +888,47 @@ func fieldWindow(v lang.Value, paths [][]lang.Value) (lang.Sequence, bool) {
 
 // findTuple returns g's tuple of the captures caps, of hash h.
 func (g *captureGroup) findTuple(caps []lang.Value, h uint64) *tuple {
-	return g.tuples.find(h, func(t *tuple) bool { return equalAll(t.caps.(lang.Sequence), caps) })
+	return g.tuples.find(tupleHash(h), func(t *tuple) bool { return equalAll(t.caps.(lang.Sequence), caps) })
 }
 
 func (ix *index) groupAdd(fx Effects, g *captureGroup, v lang.Value) {
-	var buf [4]lang.Value
-	caps := project(buf[:0], v, g.paths)
+	var buf [4]lang.Value // on the stack: keptTuple copies it
+	w, _ := fieldWindow(v, g.paths)
+	caps := w
+	if w == nil {
+		caps = project(buf[:0], v, g.paths)
+	}
 	h := hashValues(0, caps)
 	if t := g.findTuple(caps, h); t != nil {
 		t.count++
 		return
 	}
 	t := ix.tuplePool.get()
-	t.hash, t.count = h, 1
-	t.caps = keptTuple(v, g.paths, caps)
+	t.hash, t.count = uint32(h), 1
+	t.caps = keptTuple(v, g.paths, caps, w)
 	g.tuples.insert(t)
 	if g.live == 0 {
 		return
 	}
 	if n := len(g.observers); n > 1 {
-		more := make([]Handle, n-1)
-		t.more = &more
+		if g.more == nil {
+			g.more = map[*tuple][]Handle{}
+		}
+		g.more[t] = make([]Handle, n-1)
 	}
 	for i, o := range g.observers {
 		if o != nil {
-			t.setHandle(i, fx.Assert(o.target, t.caps))
+			g.setHandle(t, i, fx.Assert(o.target, t.caps))
 		}
 	}
 }
 
 func (ix *index) groupRemove(fx Effects, g *captureGroup, v lang.Value) {
 	var buf [4]lang.Value
-	caps := project(buf[:0], v, g.paths)
+	caps, _ := fieldWindow(v, g.paths)
+	if caps == nil {
+		caps = project(buf[:0], v, g.paths)
+	}
 	t := g.findTuple(caps, hashValues(0, caps))
 	if t == nil {
 		return
@@ -847,9 +939,10 @@ func (ix *index) groupRemove(fx Effects, g *captureGroup, v lang.Value) {
 	g.tuples.remove(t)
 	for i, o := range g.observers {
 		if o != nil {
-			fx.Retract(t.handle(i))
+			fx.Retract(g.handle(t, i))
 		}
 	}
+	g.forget(t)
 	ix.tuplePool.put(t)
 }
 
@@ -913,7 +1006,7 @@ func (ix *index) addObserver(fx Effects, o *observer, sh *shape) {
 	g.observers = append(g.observers, o)
 	g.live++
 	for _, t := range g.sortedTuples() {
-		t.setHandle(o.slot, fx.Assert(o.target, t.caps))
+		g.setHandle(t, o.slot, fx.Assert(o.target, t.caps))
 	}
 }
 
@@ -927,8 +1020,8 @@ func (ix *index) removeObserver(fx Effects, o *observer) {
 	g.observers[i] = nil
 	g.live--
 	for _, t := range g.sortedTuples() {
-		fx.Retract(t.handle(i))
-		t.setHandle(i, 0)
+		fx.Retract(g.handle(t, i))
+		g.setHandle(t, i, 0)
 	}
 	if g.live > 0 && len(g.observers) > 32 && g.live < len(g.observers)/2 {
 		g.compact()
@@ -955,14 +1048,14 @@ func (g *captureGroup) compact() {
 		if o == nil {
 			continue
 		}
-		g.tuples.each(func(t *tuple) { t.setHandle(j, t.handle(i)) })
+		g.tuples.each(func(t *tuple) { g.setHandle(t, j, g.handle(t, i)) })
 		o.slot = j
 		g.observers[j] = o
 		j++
 	}
 	clear(g.observers[j:])
 	g.observers = g.observers[:j]
-	g.tuples.each(func(t *tuple) { t.truncate(j) })
+	g.tuples.each(func(t *tuple) { g.truncate(t, j) })
 }
 
 // eachValue calls f for every distinct value of class c (all values, for the

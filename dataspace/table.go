@@ -8,9 +8,12 @@ type hashed[E any] interface {
 
 // htab is an open-addressing hash set of pointers whose elements carry their
 // own hash (linear probing, deletion by backward shift, so no tombstones).
-// It costs one pointer per slot, at most three quarters full; it grows and
-// shrinks with what it holds. Equal hashes are told apart by the caller's
-// equality test.
+// It costs one pointer per slot, at most three quarters full; it grows by
+// half (so it is on average two thirds full, where doubling leaves it
+// between three eighths and three quarters) and shrinks with what it holds.
+// Any size will do: an element's home slot is the low 32 bits of its hash
+// scaled to the table (multiply and shift), not masked. Equal hashes are
+// told apart by the caller's equality test.
 type htab[E any, P hashed[E]] struct {
 	slots []P
 	n     int
@@ -21,8 +24,8 @@ func (t *htab[E, P]) find(h uint64, eq func(P) bool) P {
 	if t.n == 0 {
 		return nil
 	}
-	m := len(t.slots) - 1
-	for i := int(h) & m; ; i = (i + 1) & m {
+	n := len(t.slots)
+	for i := home(h, n); ; {
 		p := t.slots[i]
 		if p == nil {
 			return nil
@@ -30,23 +33,31 @@ func (t *htab[E, P]) find(h uint64, eq func(P) bool) P {
 		if p.hashKey() == h && eq(p) {
 			return p
 		}
+		if i++; i == n {
+			i = 0
+		}
 	}
 }
+
+// home is the slot of hash h in a table of n slots.
+func home(h uint64, n int) int { return int(uint64(uint32(h)) * uint64(n) >> 32) }
 
 // insert adds p, which must not be present.
 func (t *htab[E, P]) insert(p P) {
 	if (t.n+1)*4 > len(t.slots)*3 {
-		t.resize(max(8, 2*len(t.slots)))
+		t.resize(max(8, len(t.slots)+len(t.slots)/2))
 	}
 	t.place(p)
 	t.n++
 }
 
 func (t *htab[E, P]) place(p P) {
-	m := len(t.slots) - 1
-	i := int(p.hashKey()) & m
+	n := len(t.slots)
+	i := home(p.hashKey(), n)
 	for t.slots[i] != nil {
-		i = (i + 1) & m
+		if i++; i == n {
+			i = 0
+		}
 	}
 	t.slots[i] = p
 }
@@ -56,22 +67,31 @@ func (t *htab[E, P]) remove(p P) {
 	if t.n == 0 {
 		return
 	}
-	m := len(t.slots) - 1
-	i := int(p.hashKey()) & m
+	n := len(t.slots)
+	i := home(p.hashKey(), n)
 	for t.slots[i] != p {
 		if t.slots[i] == nil {
 			return
 		}
-		i = (i + 1) & m
+		if i++; i == n {
+			i = 0
+		}
 	}
 	// Shift back the elements after the hole that may live there.
-	for j := (i + 1) & m; t.slots[j] != nil; j = (j + 1) & m {
-		home := int(t.slots[j].hashKey()) & m
+	j := i
+	for {
+		if j++; j == n {
+			j = 0
+		}
+		q := t.slots[j]
+		if q == nil {
+			break
+		}
 		// The element at j stays if its home lies cyclically in (i, j].
-		if i <= j && i < home && home <= j || i > j && (i < home || home <= j) {
+		if k := home(q.hashKey(), n); i <= j && i < k && k <= j || i > j && (i < k || k <= j) {
 			continue
 		}
-		t.slots[i] = t.slots[j]
+		t.slots[i] = q
 		i = j
 	}
 	t.slots[i] = nil
@@ -105,10 +125,11 @@ func (t *htab[E, P]) each(f func(P)) {
 	}
 }
 
-// pool hands out elements carved from chunks, and takes back the ones no
-// longer used to hand out again: one allocation per chunk instead of one per
-// element. Its free list is dropped when it outgrows what is in use, so the
-// chunks that hold nothing live can be collected.
+// pool hands out elements carved from chunks (as many as are in use, from 4
+// up to poolChunk), and takes back the ones no longer used to hand out
+// again: one allocation per chunk instead of one per element. Its free list
+// is dropped when it outgrows what is in use, so the chunks that hold
+// nothing live can be collected.
 type pool[E any] struct {
 	chunk []E
 	free  []*E
@@ -125,7 +146,10 @@ func (p *pool[E]) get() *E {
 		return e
 	}
 	if len(p.chunk) == 0 {
-		p.chunk = make([]E, poolChunk)
+		// Chunks grow with the pool, so that the many dataspaces that
+		// never hold more than a few values (a client's reply
+		// dataspace) do not each keep a chunk of 32.
+		p.chunk = make([]E, min(poolChunk, max(4, p.live)))
 	}
 	e := &p.chunk[0]
 	p.chunk = p.chunk[1:]

@@ -16,7 +16,7 @@ var errNotPattern = errors.New("not a pattern")
 // pattern is used once (a dependency's literal, a pattern with the value
 // of a variable) costs one walk.
 func compileWire(v lang.Value) (*shape, error) {
-	s := &shape{tests: make([]test, 0, 4)}
+	s := &shape{skeleton: &skeleton{tests: make([]test, 0, 4)}}
 	w := wireCompiler{s: s}
 	if err := w.add(v, nil); err != nil {
 		return nil, err

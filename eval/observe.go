@@ -15,7 +15,11 @@ type DataspaceEntity struct {
 // NewDataspace makes a new, empty dataspace owned by the active facet and
 // returns a ref to it.
 func (t *Turn) NewDataspace(name string) *Ref {
-	return t.NewRef(name, &DataspaceEntity{DS: dataspace.New()})
+	s := t.sys
+	if s.shapes == nil {
+		s.shapes = dataspace.NewShapes()
+	}
+	return t.NewRef(name, &DataspaceEntity{DS: dataspace.NewShared(s.shapes)})
 }
 
 // turnEffects lets a dataspace act through a turn.

@@ -172,6 +172,24 @@ func wireLiteral(v lang.Value) lang.Value {
 	return newRecord1(valLit, lang.Strip(v))
 }
 
+// wireLit is <lit ATOM> where it can sit inside the allocation of the
+// group holding it.
+type wireLit struct {
+	r lang.Record
+	f [1]lang.Value
+}
+
+// wireField is wireLiteral(v), an atom's <lit ATOM> placed in l.
+func wireField(v lang.Value, l *wireLit) lang.Value {
+	switch lang.Unwrap(v).(type) {
+	case *lang.Record, lang.Sequence, *lang.Dictionary:
+		return wireLiteral(v)
+	}
+	l.f[0] = lang.Strip(v)
+	l.r = lang.Record{Label: valLit, Fields: l.f[:]}
+	return &l.r
+}
+
 // wireRecord1 is wireSmallRecord for a record of one field.
 func wireRecord1(x *lang.Record) lang.Value {
 	b := &struct {
@@ -180,8 +198,9 @@ func wireRecord1(x *lang.Record) lang.Value {
 		r  lang.Record
 		rf [1]lang.Value
 		es [1]lang.DictEntry
+		l  [1]wireLit
 	}{}
-	b.es[0] = lang.DictEntry{Key: lang.Int(0), Value: wireLiteral(x.Fields[0])}
+	b.es[0] = lang.DictEntry{Key: lang.Int(0), Value: wireField(x.Fields[0], &b.l[0])}
 	b.rf[0] = lang.Strip(x.Label)
 	b.r = lang.Record{Label: valRec, Fields: b.rf[:]}
 	b.gf = [2]lang.Value{&b.r, lang.DictionaryOfEntries(b.es[:])}
@@ -190,7 +209,8 @@ func wireRecord1(x *lang.Record) lang.Value {
 }
 
 // wireSmallRecord is wireLiteral of a record of at most two fields, the
-// usual case: the group, its type and its entries are one allocation.
+// usual case: the group, its type, its entries and the <lit ATOM> of its
+// atoms are one allocation.
 func wireSmallRecord(x *lang.Record) lang.Value {
 	b := &struct {
 		g  lang.Record
@@ -198,10 +218,11 @@ func wireSmallRecord(x *lang.Record) lang.Value {
 		r  lang.Record
 		rf [1]lang.Value
 		es [2]lang.DictEntry
+		l  [2]wireLit
 	}{}
 	n := len(x.Fields)
 	for i, f := range x.Fields {
-		b.es[i] = lang.DictEntry{Key: lang.Int(i), Value: wireLiteral(f)}
+		b.es[i] = lang.DictEntry{Key: lang.Int(i), Value: wireField(f, &b.l[i])}
 	}
 	b.rf[0] = lang.Strip(x.Label)
 	b.r = lang.Record{Label: valRec, Fields: b.rf[:]}

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/synd-lang/synd/dataspace"
 	"github.com/synd-lang/synd/lang"
 )
 
@@ -104,6 +105,9 @@ type System struct {
 	holds    int
 	wake     chan struct{}
 	turn     Turn
+	// shapes compiles the Observe patterns of every dataspace of the
+	// system, which all run on its goroutine (dataspace.Shapes).
+	shapes *dataspace.Shapes
 }
 
 // NewSystem returns an empty system on the given clock (nil: the real one).

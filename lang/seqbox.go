@@ -21,3 +21,10 @@ func (b *SequenceBoxes) Box(s Sequence) Value {
 	*p = s
 	return boxAt(tabSequence, p)
 }
+
+// SequenceAt returns *p as a Value that points at the header *p itself
+// instead of a copy of it: no allocation. *p must never be written again
+// while the Value is in use — a Record's Fields, say, which no one stores
+// into. The dataspace boxes a capture tuple that is all of a record's
+// fields this way.
+func SequenceAt(p *Sequence) Value { return boxAt(tabSequence, p) }

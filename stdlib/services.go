@@ -38,45 +38,208 @@ var capture = dataspace.Bind{Pattern: dataspace.Discard{}}
 // restarts its daemon whether it was required or run directly).
 func StartDependencies(t *eval.Turn, ds *eval.Ref) {
 	t.During(ds, recPattern("require-service", capture), func(t *eval.Turn, caps []lang.Value) {
-		service := caps[0]
-		tr := &tracker{ds: ds, facet: t.Facet(), service: service}
-		t.DuringWire(ds, dependsOnPattern(service), func(t *eval.Turn, caps []lang.Value) {
-			cond := caps[0]
-			// Each distinct dependee is an obstacle until its state is
-			// asserted (dependencies.rs keeps the same obstacle count):
-			// the dataspace tells this facet of each distinct capture
-			// once, so a counter is all the tracker needs.
-			tr.obstacles++
-			// As syndicate-server's dependency tracker: a dependee that is
-			// not a service.prs ServiceState is still waited for, but names
-			// no service to require; that is reported, in the schema's words.
-			if dependee, err := serviceStateService(cond); err != nil {
-				t.System().Report(t.Facet(), fmt.Errorf("<depends-on %s ...>: cannot tell which service the dependee is: %w", lang.Format(service), err))
-			} else {
-				t.Assert(ds, &lang.Record{Label: requireServiceLabel, Fields: []lang.Value{dependee}})
-			}
-			t.DuringWire(ds, eval.LiteralPattern(cond), func(t *eval.Turn, _ []lang.Value) {
-				tr.obstacles--
-				tr.update(t, false)
-				t.OnStop(func(t *eval.Turn) {
-					tr.obstacles++
-					tr.update(t, false)
-				})
-			})
-			tr.update(t, false)
-			t.OnStop(func(t *eval.Turn) {
-				tr.obstacles--
-				tr.update(t, false)
-			})
-		})
-		tr.synced = t.NewRef("dependencies-known", &eval.Handler{OnMessage: func(t *eval.Turn, _ lang.Value) error {
-			tr.known, tr.syncing = true, false
-			tr.update(t, true)
-			return nil
-		}})
+		tr := &tracker{ds: ds, facet: t.Facet(), service: caps[0]}
+		// <depends-on S ?dependee>, observed as `during` would (the same
+		// Observe, the same ref), but each dependency is an edge of the
+		// tracker rather than a facet of its own.
+		t.Assert(ds, observeRecord(dependsOnPattern(tr.service), t.NewRef("during", (*dependencies)(tr)).Value()))
+		tr.synced = t.NewRef("dependencies-known", tr)
 		tr.syncing = true
 		t.Sync(ds, tr.synced)
+		t.OnStop(tr.stop)
 	})
+}
+
+// edge is one dependency of a tracked service, while <depends-on S COND>
+// is asserted: what a facet of its own (as dependencies.rs's during! makes)
+// would hold — its two assertions and its stop — kept by the tracker, in
+// the order they were made. It is also the entity observing COND.
+type edge struct {
+	tr         *tracker
+	match      eval.Handle // of the depends-on capture
+	require    eval.Handle // <require-service D>, 0 if none
+	observe    eval.Handle // <Observe COND>
+	matched    int         // matches of COND present (at most one)
+	done       bool
+	prev, next *edge // older and newer edges of the tracker
+}
+
+// dependencies is the tracker as the observer of <depends-on S ?dependee>.
+type dependencies tracker
+
+// Assert implements eval.Entity: a dependency appears. Its effects are
+// those of the facet dependencies.rs starts for it, in that order.
+func (d *dependencies) Assert(t *eval.Turn, v lang.Value, h eval.Handle) error {
+	tr := (*tracker)(d)
+	caps, _ := v.(lang.Sequence)
+	if len(caps) != 1 {
+		return nil
+	}
+	cond := caps[0]
+	e := &edge{tr: tr, match: h}
+	tr.link(e)
+	// Each distinct dependee is an obstacle until its state is asserted
+	// (dependencies.rs keeps the same obstacle count): the dataspace tells
+	// the tracker of each distinct capture once, so a counter is all it
+	// needs.
+	tr.obstacles++
+	// As syndicate-server's dependency tracker: a dependee that is not a
+	// service.prs ServiceState is still waited for, but names no service
+	// to require; that is reported, in the schema's words.
+	if dependee, err := serviceStateService(cond); err != nil {
+		t.System().Report(t.Facet(), fmt.Errorf("<depends-on %s ...>: cannot tell which service the dependee is: %w", lang.Format(tr.service), err))
+	} else {
+		e.require = t.Assert(tr.ds, record1(requireServiceLabel, dependee))
+	}
+	// The dependee's state is observed as `during` would (dependencies.rs:
+	// during!(t, ds, #d, ...)), with the same Observe and the same ref,
+	// but its matches are counted rather than each given a facet whose
+	// only work is to count back when it stops.
+	e.observe = t.Assert(tr.ds, observeRecord(eval.LiteralPattern(cond), t.NewRef("during", e).Value()))
+	tr.update(t, false)
+	return nil
+}
+
+// Retract implements eval.Entity: a dependency goes.
+func (d *dependencies) Retract(t *eval.Turn, h eval.Handle) error {
+	tr := (*tracker)(d)
+	if e := tr.find(h); e != nil {
+		tr.unlink(e)
+		e.stop(t)
+	}
+	return nil
+}
+
+// Message implements eval.Entity.
+func (d *dependencies) Message(*eval.Turn, lang.Value) error { return nil }
+
+// Assert implements eval.Entity: the dependee's state appears.
+func (e *edge) Assert(t *eval.Turn, _ lang.Value, _ eval.Handle) error {
+	if e.done {
+		return nil
+	}
+	e.matched++
+	e.tr.obstacles--
+	e.tr.update(t, false)
+	return nil
+}
+
+// Retract implements eval.Entity: the dependee's state goes.
+func (e *edge) Retract(t *eval.Turn, _ eval.Handle) error {
+	if !e.done && e.matched > 0 {
+		e.matched--
+		e.tr.obstacles++
+		e.tr.update(t, false)
+	}
+	return nil
+}
+
+// Message implements eval.Entity.
+func (e *edge) Message(*eval.Turn, lang.Value) error { return nil }
+
+// stop ends a dependency as the stop of its facet would: first what the
+// facet of each match of its condition did when it stopped (the dependee
+// is an obstacle again), then its own stop handler (the dependee is no
+// obstacle), then the retraction of its assertions, newest first.
+func (e *edge) stop(t *eval.Turn) {
+	tr := e.tr
+	e.done = true
+	for ; e.matched > 0; e.matched-- {
+		tr.obstacles++
+		tr.update(t, false)
+	}
+	tr.obstacles--
+	tr.update(t, false)
+	t.InFacet(tr.facet, func() {
+		t.Retract(e.observe)
+		if e.require != 0 {
+			t.Retract(e.require)
+		}
+	})
+}
+
+// stop runs when the tracker's facet stops, before its own assertions are
+// retracted: its dependencies end first, newest first, as child facets
+// would.
+func (tr *tracker) stop(t *eval.Turn) {
+	for e := tr.last; e != nil; e = tr.last {
+		tr.unlink(e)
+		e.stop(t)
+	}
+}
+
+// link adds e as the newest edge.
+func (tr *tracker) link(e *edge) {
+	e.prev = tr.last
+	if tr.last != nil {
+		tr.last.next = e
+	}
+	tr.last = e
+	tr.edges++
+	if tr.byMatch != nil {
+		tr.byMatch[e.match] = e
+	} else if tr.edges > maxScannedEdges {
+		tr.byMatch = make(map[eval.Handle]*edge, tr.edges)
+		for x := tr.last; x != nil; x = x.prev {
+			tr.byMatch[x.match] = x
+		}
+	}
+}
+
+func (tr *tracker) unlink(e *edge) {
+	if e.prev != nil {
+		e.prev.next = e.next
+	}
+	if e.next != nil {
+		e.next.prev = e.prev
+	} else {
+		tr.last = e.prev
+	}
+	e.prev, e.next = nil, nil
+	tr.edges--
+	if tr.byMatch != nil {
+		delete(tr.byMatch, e.match)
+	}
+}
+
+// maxScannedEdges is how many dependencies a tracker finds by scanning its
+// list; beyond, it keeps them by handle too.
+const maxScannedEdges = 8
+
+// find returns the edge of the depends-on capture h.
+func (tr *tracker) find(h eval.Handle) *edge {
+	if tr.byMatch != nil {
+		return tr.byMatch[h]
+	}
+	for e := tr.last; e != nil; e = e.prev {
+		if e.match == h {
+			return e
+		}
+	}
+	return nil
+}
+
+// record1 is <label field>, record and field in one allocation.
+func record1(label, field lang.Value) *lang.Record {
+	x := &struct {
+		r lang.Record
+		f [1]lang.Value
+	}{}
+	x.f[0] = field
+	x.r = lang.Record{Label: label, Fields: x.f[:]}
+	return &x.r
+}
+
+// observeRecord is <Observe PATTERN #:observer>, record and fields in one
+// allocation.
+func observeRecord(pattern, observer lang.Value) *lang.Record {
+	x := &struct {
+		r lang.Record
+		f [2]lang.Value
+	}{}
+	x.f = [2]lang.Value{pattern, observer}
+	x.r = lang.Record{Label: observeLabel, Fields: x.f[:]}
+	return &x.r
 }
 
 var (
@@ -84,17 +247,24 @@ var (
 	groupLabel          lang.Value = lang.Symbol("group")
 	requireServiceLabel lang.Value = lang.Symbol("require-service")
 	runServiceLabel     lang.Value = lang.Symbol("run-service")
+	observeLabel        lang.Value = dataspace.SymObserve
 	dependsOnType                  = lang.NewRecord(lang.Symbol("rec"), lang.Symbol("depends-on"))
 	captureWireForm                = capture.Value()
 )
 
 // dependsOnPattern is the wire form of <depends-on SERVICE ?dependee>,
-// built straight from the service.
+// built straight from the service, the group and its entries in one
+// allocation.
 func dependsOnPattern(service lang.Value) lang.Value {
-	return lang.NewRecord(groupLabel, dependsOnType, lang.DictionaryOfEntries([]lang.DictEntry{
-		{Key: lang.Int(0), Value: eval.LiteralPattern(service)},
-		{Key: lang.Int(1), Value: captureWireForm},
-	}))
+	b := &struct {
+		g  lang.Record
+		gf [2]lang.Value
+		es [2]lang.DictEntry
+	}{}
+	b.es = [2]lang.DictEntry{{Key: lang.Int(0), Value: eval.LiteralPattern(service)}, {Key: lang.Int(1), Value: captureWireForm}}
+	b.gf = [2]lang.Value{dependsOnType, lang.DictionaryOfEntries(b.es[:])}
+	b.g = lang.Record{Label: groupLabel, Fields: b.gf[:]}
+	return &b.g
 }
 
 // serviceStateService is the service a service.prs ServiceState names:
@@ -124,6 +294,25 @@ type tracker struct {
 	handle    eval.Handle
 	synced    *eval.Ref // answers syncs with ds
 	syncing   bool      // a sync is on its way
+	// The dependencies present, oldest to newest (last), and by the
+	// handle of their capture once there are many.
+	last    *edge
+	edges   int
+	byMatch map[eval.Handle]*edge
+}
+
+// Assert implements eval.Entity for the tracker's sync ref.
+func (tr *tracker) Assert(*eval.Turn, lang.Value, eval.Handle) error { return nil }
+
+// Retract implements eval.Entity.
+func (tr *tracker) Retract(*eval.Turn, eval.Handle) error { return nil }
+
+// Message implements eval.Entity: the answer to a sync with ds, so every
+// dependency asserted before it is known.
+func (tr *tracker) Message(t *eval.Turn, _ lang.Value) error {
+	tr.known, tr.syncing = true, false
+	tr.update(t, true)
+	return nil
 }
 
 func (tr *tracker) ready() bool {
@@ -148,7 +337,7 @@ func (tr *tracker) update(t *eval.Turn, fromSync bool) {
 		tr.running = false
 	case fromSync:
 		t.InFacet(tr.facet, func() {
-			tr.handle = t.Assert(tr.ds, &lang.Record{Label: runServiceLabel, Fields: []lang.Value{tr.service}})
+			tr.handle = t.Assert(tr.ds, record1(runServiceLabel, tr.service))
 		})
 		tr.running = true
 	case !tr.syncing:
