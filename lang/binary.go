@@ -321,22 +321,20 @@ var decoders = sync.Pool{New: func() any { return new(Decoder) }}
 // Decode reads exactly one value from buf, annotations dropped.
 func Decode(buf []byte) (Value, error) {
 	d := decoders.Get().(*Decoder)
-	defer func() {
-		d.Reset(nil)
-		decoders.Put(d)
-	}()
 	d.Reset(buf)
 	v, err := d.Next()
-	if err == io.EOF {
-		return nil, d.errorf(NoInput, 0, "empty input")
+	switch {
+	case err == io.EOF:
+		v, err = nil, d.errorf(NoInput, 0, "empty input")
+	case err == nil && d.pos < len(d.buf):
+		v, err = nil, d.errorf(SyntaxError, d.pos, "%d bytes after the value", len(d.buf)-d.pos)
 	}
-	if err != nil {
-		return nil, err
-	}
-	if d.pos < len(d.buf) {
-		return nil, d.errorf(SyntaxError, d.pos, "%d bytes after the value", len(d.buf)-d.pos)
-	}
-	return v, nil
+	// Hold on to nothing of the input or the values (the next Reset
+	// starts a new generation of the atom cache).
+	d.buf = nil
+	d.build.mem.reset()
+	decoders.Put(d)
+	return v, err
 }
 
 // Offset is the number of bytes consumed so far.

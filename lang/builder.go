@@ -36,7 +36,10 @@ type Builder struct {
 	// made holds the data words of values recently handed out by the
 	// exported methods, which Push (and the other methods taking values)
 	// need not check.
-	made [madeSlots]unsafe.Pointer
+	// They are addresses, not pointers: the values are kept by the arena
+	// until Reset, which forgets them, and the collector need not see them
+	// (nor the write barriers of a pointer array).
+	made [madeSlots]uintptr
 }
 
 const (
@@ -73,7 +76,7 @@ func (b *Builder) SizeHint(n int) { b.mem.hint = n }
 // handOut records that v was made by the builder, and returns it.
 func (b *Builder) handOut(v Value) Value {
 	p := dataWord(v)
-	b.made[madeSlot(p)] = p
+	b.made[madeSlot(p)] = uintptr(p)
 	return v
 }
 
@@ -87,7 +90,7 @@ func madeSlot(p unsafe.Pointer) uintptr {
 func (b *Builder) hold(v Value) {
 	w := (*ifaceWords)(unsafe.Pointer(&v))
 	p := w.data
-	if p == nil || b.mem.owns(p) || w.tab == tabBool || b.made[madeSlot(p)] == p {
+	if p == nil || b.mem.owns(p) || w.tab == tabBool || b.made[madeSlot(p)] == uintptr(p) {
 		return
 	}
 	b.mem.keep(p)
