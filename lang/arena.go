@@ -44,14 +44,9 @@ type chunkOf[D any] struct {
 	data D // words the collector does not scan
 }
 
-// Chunk sizes are powers of two and the steps between them (by 1.5) from
-// 512 bytes to 1 MB, counting the 8-byte header the runtime puts before
-// objects with pointers from 512 bytes to 32 KB, so that none wastes the
-// rest of its size class.
 const (
 	headBytes    = int(unsafe.Sizeof(chunkHead{}))
 	mallocHeader = 8
-	minChunk     = 512
 	// maxGrow is the most data a chunk for many values holds: large inputs
 	// take few allocations.
 	maxGrow = 256<<10 - headBytes
@@ -63,51 +58,123 @@ const (
 	maxBig = 1<<20 - headBytes
 )
 
-func newChunk[D any]() (*chunkHead, unsafe.Pointer, int) {
-	c := new(chunkOf[D])
-	return &c.head, unsafe.Pointer(&c.data), int(unsafe.Sizeof(c.data))
+type chunkClass struct {
+	size int // bytes of data
+	make func() (*chunkHead, unsafe.Pointer)
+}
+
+func mk[D any]() chunkClass {
+	return chunkClass{int(unsafe.Sizeof(*new(D))), func() (*chunkHead, unsafe.Pointer) {
+		c := new(chunkOf[D])
+		return &c.head, unsafe.Pointer(&c.data)
+	}}
+}
+
+// chunkClasses are the chunks the arena allocates, smallest first: one for
+// each of the runtime's size classes from 512 bytes to 32 KB (counting the
+// 8-byte header the runtime puts before objects with pointers over 512
+// bytes), so that none wastes the rest of its size class, then multiples
+// of the runtime's 8 KB pages: every one up to 256 KB, then steps of at
+// most a quarter up to 1 MB.
+var chunkClasses = [...]chunkClass{
+	mk[[(512 - headBytes) / 8]uint64](),
+	mk[[(640 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(768 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(896 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(1024 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(1152 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(1280 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(1408 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(1536 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(1792 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(2048 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(2304 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(2688 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(3072 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(3200 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(3456 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(4096 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(4864 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(5376 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(6144 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(6528 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(6784 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(6912 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(8192 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(9472 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(9728 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(10240 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(10880 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(12288 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(13568 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(14336 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(16384 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(18432 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(19072 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(20480 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(21760 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(24576 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(27264 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(28672 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(32768 - headBytes - mallocHeader) / 8]uint64](),
+	mk[[(40<<10 - headBytes) / 8]uint64](),
+	mk[[(48<<10 - headBytes) / 8]uint64](),
+	mk[[(56<<10 - headBytes) / 8]uint64](),
+	mk[[(64<<10 - headBytes) / 8]uint64](),
+	mk[[(72<<10 - headBytes) / 8]uint64](),
+	mk[[(80<<10 - headBytes) / 8]uint64](),
+	mk[[(88<<10 - headBytes) / 8]uint64](),
+	mk[[(96<<10 - headBytes) / 8]uint64](),
+	mk[[(104<<10 - headBytes) / 8]uint64](),
+	mk[[(112<<10 - headBytes) / 8]uint64](),
+	mk[[(120<<10 - headBytes) / 8]uint64](),
+	mk[[(128<<10 - headBytes) / 8]uint64](),
+	mk[[(136<<10 - headBytes) / 8]uint64](),
+	mk[[(144<<10 - headBytes) / 8]uint64](),
+	mk[[(152<<10 - headBytes) / 8]uint64](),
+	mk[[(160<<10 - headBytes) / 8]uint64](),
+	mk[[(168<<10 - headBytes) / 8]uint64](),
+	mk[[(176<<10 - headBytes) / 8]uint64](),
+	mk[[(184<<10 - headBytes) / 8]uint64](),
+	mk[[(192<<10 - headBytes) / 8]uint64](),
+	mk[[(200<<10 - headBytes) / 8]uint64](),
+	mk[[(208<<10 - headBytes) / 8]uint64](),
+	mk[[(216<<10 - headBytes) / 8]uint64](),
+	mk[[(224<<10 - headBytes) / 8]uint64](),
+	mk[[(232<<10 - headBytes) / 8]uint64](),
+	mk[[(240<<10 - headBytes) / 8]uint64](),
+	mk[[(248<<10 - headBytes) / 8]uint64](),
+	mk[[(256<<10 - headBytes) / 8]uint64](),
+	mk[[(288<<10 - headBytes) / 8]uint64](),
+	mk[[(320<<10 - headBytes) / 8]uint64](),
+	mk[[(384<<10 - headBytes) / 8]uint64](),
+	mk[[(448<<10 - headBytes) / 8]uint64](),
+	mk[[(512<<10 - headBytes) / 8]uint64](),
+	mk[[(576<<10 - headBytes) / 8]uint64](),
+	mk[[(640<<10 - headBytes) / 8]uint64](),
+	mk[[(768<<10 - headBytes) / 8]uint64](),
+	mk[[(896<<10 - headBytes) / 8]uint64](),
+	mk[[(1024<<10 - headBytes) / 8]uint64](),
 }
 
 // chunkFor allocates the smallest chunk holding size bytes of data, or
 // returns nil if size is over maxBig.
 func chunkFor(size int) (h *chunkHead, p unsafe.Pointer, n int) {
-	switch {
-	case size <= minChunk-headBytes:
-		h, p, n = newChunk[[(minChunk - headBytes) / 8]uint64]()
-	case size <= 1<<10-headBytes-mallocHeader:
-		h, p, n = newChunk[[(1<<10 - headBytes - mallocHeader) / 8]uint64]()
-	case size <= 2<<10-headBytes-mallocHeader:
-		h, p, n = newChunk[[(2<<10 - headBytes - mallocHeader) / 8]uint64]()
-	case size <= 4<<10-headBytes-mallocHeader:
-		h, p, n = newChunk[[(4<<10 - headBytes - mallocHeader) / 8]uint64]()
-	case size <= 8<<10-headBytes-mallocHeader:
-		h, p, n = newChunk[[(8<<10 - headBytes - mallocHeader) / 8]uint64]()
-	case size <= 16<<10-headBytes-mallocHeader:
-		h, p, n = newChunk[[(16<<10 - headBytes - mallocHeader) / 8]uint64]()
-	case size <= 32<<10-headBytes-mallocHeader:
-		h, p, n = newChunk[[(32<<10 - headBytes - mallocHeader) / 8]uint64]()
-	case size <= 48<<10-headBytes:
-		h, p, n = newChunk[[(48<<10 - headBytes) / 8]uint64]()
-	case size <= 64<<10-headBytes:
-		h, p, n = newChunk[[(64<<10 - headBytes) / 8]uint64]()
-	case size <= 96<<10-headBytes:
-		h, p, n = newChunk[[(96<<10 - headBytes) / 8]uint64]()
-	case size <= 128<<10-headBytes:
-		h, p, n = newChunk[[(128<<10 - headBytes) / 8]uint64]()
-	case size <= 192<<10-headBytes:
-		h, p, n = newChunk[[(192<<10 - headBytes) / 8]uint64]()
-	case size <= 256<<10-headBytes:
-		h, p, n = newChunk[[(256<<10 - headBytes) / 8]uint64]()
-	case size <= 384<<10-headBytes:
-		h, p, n = newChunk[[(384<<10 - headBytes) / 8]uint64]()
-	case size <= 512<<10-headBytes:
-		h, p, n = newChunk[[(512<<10 - headBytes) / 8]uint64]()
-	case size <= 768<<10-headBytes:
-		h, p, n = newChunk[[(768<<10 - headBytes) / 8]uint64]()
-	case size <= 1024<<10-headBytes:
-		h, p, n = newChunk[[(1024<<10 - headBytes) / 8]uint64]()
+	i, j := 0, len(chunkClasses)
+	for i < j { // the first class at least size
+		m := int(uint(i+j) >> 1)
+		if chunkClasses[m].size < size {
+			i = m + 1
+		} else {
+			j = m
+		}
 	}
-	return
+	if i == len(chunkClasses) {
+		return nil, nil, 0
+	}
+	c := &chunkClasses[i]
+	h, p = c.make()
+	return h, p, c.size
 }
 
 // arena is a bump allocator over a chain of chunks.
@@ -117,27 +184,60 @@ type arena struct {
 	off  int            // bytes of cur's data in use
 	end  int            // bytes of cur's data
 	kept unsafe.Pointer // the last pointer kept, not to keep it twice in a row
+	// For sizing chunks: hint is about how many bytes of input remain to
+	// be read (the reader updates it as it goes), start what it was when
+	// the first chunk was made, total the data bytes of the chunks made
+	// since.
+	hint, start, total int
 }
 
 func (a *arena) reset() { *a = arena{} }
 
 // alloc returns size (≤ maxAlloc, a multiple of 8) zeroed bytes aligned to
-// 8. expect is about how many bytes the input still needs, erring low: a new
-// chunk is sized from it (up to maxGrow), so that small
-// inputs allocate little and large ones few times.
-func (a *arena) alloc(size, expect int) unsafe.Pointer {
-	if a.end-a.off < size {
-		a.grow(size, expect)
+// 8.
+func (a *arena) alloc(size int) unsafe.Pointer {
+	off := a.off
+	if a.end-off < size {
+		return a.allocNew(size)
 	}
-	p := unsafe.Add(a.base, a.off)
-	a.off += size
-	return p
+	a.off = off + size
+	return unsafe.Add(a.base, off)
 }
 
-func (a *arena) grow(size, expect int) {
-	h, p, n := chunkFor(max(size, min(expect, maxGrow)))
+// allocNew is alloc in a new chunk.
+func (a *arena) allocNew(size int) unsafe.Pointer {
+	a.grow(size)
+	a.off = size
+	return a.base
+}
+
+// grow starts a new chunk for at least size bytes, sized to what the rest
+// of the input probably needs (up to maxGrow), so that small inputs
+// allocate little and large ones few times.
+func (a *arena) grow(size int) {
+	h, p, n := chunkFor(max(size, min(a.expect(), maxGrow)))
 	h.prev = a.cur
 	a.cur, a.base, a.off, a.end = h, p, 0, n
+	a.total += n
+}
+
+// expect is how many arena bytes the rest of the input probably needs:
+// as many per input byte as what was read so far took, or, at first,
+// four (what mixed binary input takes: interfaces, records and entries).
+// Without a hint, each chunk is as large as all before it.
+func (a *arena) expect() int {
+	if a.hint <= 0 { // no hint: double
+		return a.total
+	}
+	if a.cur == nil {
+		a.start = a.hint
+		return 4 * a.hint
+	}
+	used, read := a.total-(a.end-a.off), a.start-a.hint
+	if read < 64 || used <= 0 {
+		return 4 * a.hint
+	}
+	return int(float64(used) / float64(read) * 1.125 * float64(a.hint))
 }
 
 // owns reports whether p points into the current chunk.
@@ -156,7 +256,7 @@ func (a *arena) allocBig(size int) unsafe.Pointer {
 	}
 	h, p, _ := chunkFor(size)
 	if a.cur == nil {
-		a.grow(0, 0)
+		a.grow(0)
 	}
 	h.prev = a.cur
 	a.keep(unsafe.Pointer(h))
@@ -169,7 +269,7 @@ func (a *arena) keep(p unsafe.Pointer) {
 		return
 	}
 	if a.cur == nil {
-		a.grow(0, 0)
+		a.grow(0)
 	}
 	a.cur.keep = append(a.cur.keep, p)
 	a.kept = p
@@ -179,10 +279,12 @@ func (a *arena) keep(p unsafe.Pointer) {
 // write barriers: dst is not scanned, and the values vs points to are kept
 // by the chunk chain (see above).
 func copyValues(dst unsafe.Pointer, vs []Value) {
-	n := 2 * len(vs)
-	d := unsafe.Slice((*uintptr)(dst), n)
-	s := unsafe.Slice((*uintptr)(unsafe.Pointer(unsafe.SliceData(vs))), n)
-	if n > 16 {
+	if len(vs) == 0 {
+		return
+	}
+	d := unsafe.Slice((*[2]uintptr)(dst), len(vs))
+	s := unsafe.Slice((*[2]uintptr)(unsafe.Pointer(&vs[0])), len(vs))
+	if len(vs) > 8 {
 		copy(d, s)
 		return
 	}
@@ -194,11 +296,20 @@ func copyValues(dst unsafe.Pointer, vs []Value) {
 // store writes *v to dst, arena memory, without write barriers (see
 // copyValues).
 func store[T any](dst unsafe.Pointer, v *T) {
-	n := unsafe.Sizeof(*v) / unsafe.Sizeof(uintptr(0))
-	d := unsafe.Slice((*uintptr)(dst), n)
-	s := unsafe.Slice((*uintptr)(unsafe.Pointer(v)), n)
-	for i := range d {
-		d[i] = s[i]
+	switch unsafe.Sizeof(*v) {
+	case 16:
+		*(*[2]uintptr)(dst) = *(*[2]uintptr)(unsafe.Pointer(v))
+	case 24:
+		*(*[3]uintptr)(dst) = *(*[3]uintptr)(unsafe.Pointer(v))
+	case 32:
+		*(*[4]uintptr)(dst) = *(*[4]uintptr)(unsafe.Pointer(v))
+	case 40:
+		*(*[5]uintptr)(dst) = *(*[5]uintptr)(unsafe.Pointer(v))
+	default:
+		n := unsafe.Sizeof(*v) / unsafe.Sizeof(uintptr(0))
+		d := unsafe.Slice((*uintptr)(dst), n)
+		s := unsafe.Slice((*uintptr)(unsafe.Pointer(v)), n)
+		copy(d, s)
 	}
 }
 

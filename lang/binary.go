@@ -321,22 +321,20 @@ var decoders = sync.Pool{New: func() any { return new(Decoder) }}
 // Decode reads exactly one value from buf, annotations dropped.
 func Decode(buf []byte) (Value, error) {
 	d := decoders.Get().(*Decoder)
-	defer func() {
-		d.Reset(nil)
-		decoders.Put(d)
-	}()
 	d.Reset(buf)
 	v, err := d.Next()
-	if err == io.EOF {
-		return nil, d.errorf(NoInput, 0, "empty input")
+	switch {
+	case err == io.EOF:
+		v, err = nil, d.errorf(NoInput, 0, "empty input")
+	case err == nil && d.pos < len(d.buf):
+		v, err = nil, d.errorf(SyntaxError, d.pos, "%d bytes after the value", len(d.buf)-d.pos)
 	}
-	if err != nil {
-		return nil, err
-	}
-	if d.pos < len(d.buf) {
-		return nil, d.errorf(SyntaxError, d.pos, "%d bytes after the value", len(d.buf)-d.pos)
-	}
-	return v, nil
+	// Hold on to nothing of the input or the values (the next Reset
+	// starts a new generation of the atom cache).
+	d.buf = nil
+	d.build.mem.reset()
+	decoders.Put(d)
+	return v, err
 }
 
 // Offset is the number of bytes consumed so far.
@@ -391,15 +389,7 @@ func (d *Decoder) value(depth int) (Value, error) {
 	start := d.pos
 	tag := d.buf[d.pos]
 	d.pos++
-	d.build.hint = len(d.buf) - start
-	// The commonest values: atoms whose length takes one byte.
-	if tag >= TagInteger && tag <= TagSymbol && d.pos < len(d.buf) {
-		if n := int(d.buf[d.pos]); n < 0x80 && n < len(d.buf)-d.pos {
-			b := d.buf[d.pos+1 : d.pos+1+n]
-			d.pos += 1 + n
-			return d.atom(tag, start, b)
-		}
-	}
+	d.build.mem.hint = len(d.buf) - start
 	switch tag {
 	case TagFalse:
 		return Bool(false), nil
@@ -453,22 +443,21 @@ func (d *Decoder) atom(tag byte, start int, b []byte) (Value, error) {
 	switch tag {
 	case TagInteger:
 		if len(b) <= 8 {
-			return d.build.int(smallInt(b)), nil
+			return d.build.intBytes(b), nil
 		}
 		return d.build.extern(decodeBigInt(b)), nil
 	case TagByteString:
-		v, _ := d.build.atomBytes(KindByteString, b)
-		return v, nil
+		return d.build.byteString(b), nil
+	case TagString:
+		if v, ok := d.build.textAtom(KindString, b, true); ok {
+			return v, nil
+		}
+	default:
+		if v, ok := d.build.textAtom(KindSymbol, b, true); ok {
+			return v, nil
+		}
 	}
-	k := KindString
-	if tag == TagSymbol {
-		k = KindSymbol
-	}
-	v, ok := d.build.atomBytes(k, b)
-	if !ok {
-		return nil, d.errorf(SyntaxError, start, "%s is not valid UTF-8", atomName(tag))
-	}
-	return v, nil
+	return nil, d.errorf(SyntaxError, start, "%s is not valid UTF-8", atomName(tag))
 }
 
 func atomName(tag byte) string {
@@ -513,28 +502,75 @@ func (d *Decoder) annotated(start, depth int) (Value, error) {
 	return d.build.annotated(anns, v, Position{File: d.File, Offset: d.base + pos}), nil
 }
 
+// compound reads the children of a compound (tag, at start) and its end
+// marker. The commonest children — atoms whose length takes one byte,
+// Booleans, compounds — are read here rather than through value.
 func (d *Decoder) compound(tag byte, start, depth int) (Value, error) {
 	// Most compounds are small: gather their children in this frame, and
 	// move to the builder's stack only when they outgrow it.
 	var local [8]Value
 	n, mark := 0, -1
+	var v Value
+	var err error
+	atoms := d.build.atomTable()
 	for {
-		if d.pos >= len(d.buf) {
-			if mark >= 0 {
-				d.build.Drop(mark)
-			}
-			return nil, d.endedEarly(compoundName(tag))
-		}
-		if d.buf[d.pos] == TagEnd {
-			d.pos++
+		buf, pos := d.buf, d.pos
+		if pos >= len(buf) {
+			err = d.endedEarly(compoundName(tag))
 			break
 		}
-		v, err := d.value(depth)
-		if err != nil {
-			if mark >= 0 {
-				d.build.Drop(mark)
+		t := buf[pos]
+		if t-TagInteger < 4 && pos+1 < len(buf) && buf[pos+1] < 0x80 && int(buf[pos+1]) <= len(buf)-pos-2 {
+			// An atom whose length takes one byte.
+			raw := buf[pos+2 : pos+2+int(buf[pos+1])]
+			d.pos = pos + 2 + len(raw)
+			ok := true
+			switch t {
+			case TagSymbol, TagString:
+				k, tab := KindString, tabString
+				if t == TagSymbol {
+					k, tab = KindSymbol, tabSymbol
+				}
+				if n := len(raw); uint(n-1) < 16 && len(buf)-pos >= 2+16 {
+					// The atom cache (see atomSlot), its words read
+					// straight from the input.
+					w0 := binary.LittleEndian.Uint64(buf[pos+2:]) & loMask[n]
+					w1 := binary.LittleEndian.Uint64(buf[pos+10:]) & hiMask[n]
+					tag := uint64(n) | uint64(k)<<16 | d.build.gen
+					if e := &atoms[atomHash(w0, w1, tag)]; e.tag == tag && e.w0 == w0 && e.w1 == w1 {
+						v = boxAt(tab, (*string)(e.p))
+					} else {
+						v, ok = d.build.cacheText(e, w0, w1, tag, k, raw, (w0|w1)&hiBits != 0)
+					}
+				} else {
+					v, ok = d.build.textAtom(k, raw, true)
+				}
+			case TagInteger:
+				if n := len(raw); uint(n-1) < 8 && len(buf)-pos >= 2+8 {
+					// One load, the bytes past the integer shifted out.
+					v = d.build.int(int64(binary.BigEndian.Uint64(buf[pos+2:])) >> (64 - 8*n))
+				} else if n <= 8 {
+					v = d.build.intBytes(raw)
+				} else {
+					v = d.build.extern(decodeBigInt(raw))
+				}
+			default:
+				v = d.build.byteString(raw)
 			}
-			return nil, err
+			if !ok {
+				err = d.errorf(SyntaxError, pos, "%s is not valid UTF-8", atomName(t))
+				break
+			}
+		} else if t == TagEnd {
+			d.pos = pos + 1
+			break
+		} else if t-TagRecord < 4 && depth < d.maxDepth() {
+			d.pos = pos + 1
+			if v, err = d.compound(t, pos, depth+1); err != nil {
+				break
+			}
+		} else if v, err = d.value(depth); err != nil {
+			break
 		}
 		switch {
 		case n < len(local):
@@ -550,13 +586,17 @@ func (d *Decoder) compound(tag byte, start, depth int) (Value, error) {
 			d.build.push(v)
 		}
 	}
+	if err != nil {
+		if mark >= 0 {
+			d.build.Drop(mark)
+		}
+		return nil, err
+	}
 	items := local[:n]
 	if mark >= 0 {
-		items = d.build.stack[mark:]
+		items = d.build.items(mark)
 	}
-	d.build.hint = len(d.buf) - d.pos
-	var v Value
-	var err error
+	d.build.mem.hint = len(d.buf) - d.pos
 	switch tag {
 	case TagRecord:
 		v, err = d.build.recordOf(items)

@@ -217,11 +217,18 @@ func (s *scanner) scan(out *token) error {
 	}
 bare:
 	for s.off < len(s.src) {
-		c := s.src[s.off]
+		// The commonest: a run of ASCII bare characters, read with a
+		// local index.
+		i, src := s.off, s.src
+		for i < len(src) && bareClass[src[i]] == bareChar {
+			i++
+		}
+		s.off = i
+		if i == len(src) {
+			break
+		}
+		c := src[i]
 		switch bareClass[c] {
-		case bareChar:
-			s.off++
-			continue
 		case bareEnd:
 			break bare
 		case bareBad:
@@ -266,7 +273,14 @@ var bareClass = func() (t [256]uint8) {
 
 func (s *scanner) skipSpace() {
 	for s.off < len(s.src) {
-		switch s.src[s.off] {
+		i, src := s.off, s.src
+		for i < len(src) && src[i] == ' ' { // the commonest, with a local index
+			i++
+		}
+		if s.off = i; i == len(src) {
+			return
+		}
+		switch src[i] {
 		case ' ', '\t', '\r', '\f', '\v':
 			s.off++
 		case '\n':

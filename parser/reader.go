@@ -335,6 +335,28 @@ func (r *Reader) value(anns []lang.Value) (lang.Value, error) {
 	return r.build.Annotated(anns, v, pos), nil
 }
 
+// atom reads the next value, whose token is t, if it is an atom that needs
+// none of value's generality (no annotations to keep, no position): the
+// commonest children of compounds. ok says whether it did.
+func (r *Reader) atom(anns []lang.Value, t *token) (v lang.Value, ok bool, err error) {
+	if len(anns) != 0 || r.opts.Positions || r.depth+1 >= r.opts.MaxDepth {
+		return nil, false, nil
+	}
+	switch t.typ {
+	case TokBare:
+		r.ahead = false
+		v, err = r.bare(t)
+		return v, true, err
+	case TokString:
+		r.ahead = false
+		return r.text(lang.KindString, t.val), true, nil
+	case TokQuotedSym:
+		r.ahead = false
+		return r.text(lang.KindSymbol, t.val), true, nil
+	}
+	return nil, false, nil
+}
+
 // nested reads a value one level deeper, enforcing the depth limit.
 func (r *Reader) nested(anns []lang.Value) (lang.Value, error) {
 	if r.depth+1 >= r.opts.MaxDepth {
@@ -392,6 +414,9 @@ func (r *Reader) plain(t *token) (lang.Value, error) {
 
 func (r *Reader) bare(t *token) (lang.Value, error) {
 	s := t.val
+	if s[0] > '9' { // a letter or the like: neither a number nor numeric-looking
+		return r.text(lang.KindSymbol, s), nil
+	}
 	if n, ok := smallDecimal(s); ok {
 		return r.build.Int(n), nil
 	}
@@ -465,7 +490,10 @@ func (r *Reader) record(open token) (lang.Value, error) {
 			r.build.Drop(mark)
 			return nil, r.errorAt(lang.InputEndedEarly, t.pos, "input ended inside the record opened at %d:%d", open.pos.line, open.pos.col)
 		}
-		v, err := r.nested(anns)
+		v, ok, err := r.atom(anns, t)
+		if !ok {
+			v, err = r.nested(anns)
+		}
 		if err != nil {
 			r.build.Drop(mark)
 			return nil, err
@@ -511,7 +539,10 @@ func (r *Reader) sequence(open token, set bool) (lang.Value, error) {
 		case TokCloseRecord, TokCloseSeq, TokCloseBrace:
 			return fail(r.errorAt(lang.SyntaxError, t.pos, "unexpected %s inside the %s opened at %d:%d", describe(t), what, open.pos.line, open.pos.col))
 		}
-		v, err := r.nested(anns)
+		v, ok, err := r.atom(anns, t)
+		if !ok {
+			v, err = r.nested(anns)
+		}
 		if err != nil {
 			return fail(err)
 		}
@@ -558,7 +589,10 @@ func (r *Reader) dictionary(open token) (lang.Value, error) {
 			return fail(r.errorAt(lang.SyntaxError, t.pos, "unexpected %s inside the dictionary opened at %d:%d", describe(t), open.pos.line, open.pos.col))
 		}
 		kpos := t.pos // t is good only until the key's tokens are read
-		k, err := r.nested(anns)
+		k, ok, err := r.atom(anns, t)
+		if !ok {
+			k, err = r.nested(anns)
+		}
 		if err != nil {
 			return fail(err)
 		}
@@ -589,7 +623,10 @@ func (r *Reader) dictionary(open token) (lang.Value, error) {
 		case TokCloseBrace:
 			return fail(r.errorAt(lang.SyntaxError, n.pos, "expected a value after ':'"))
 		}
-		v, err := r.nested(vanns)
+		v, ok, err := r.atom(vanns, n)
+		if !ok {
+			v, err = r.nested(vanns)
+		}
 		if err != nil {
 			return fail(err)
 		}
