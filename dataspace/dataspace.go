@@ -108,25 +108,38 @@ func (d *Dataspace) find(v lang.Value, h uint64) *entry {
 // handle asserted twice.
 func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 	v = strip(v)
-	if d.byHandleFirst(h) != nil || d.moreHandles[h] != nil {
-		return fmt.Errorf("handle %d asserted twice", h)
+	if d.moreHandles[h] != nil {
+		return errTwice(h)
 	}
 	hv, c := d.index.keysOf(v)
-	e := d.find(v, hv)
-	if e == nil {
-		e = d.index.entryPool.get()
-		e.value, e.hash = v, uint32(hv)
-		d.index.link(e, c)
-	}
-	if !e.held() {
-		e.h0 = h
-		e.setFlag(entryHeld, true)
-		d.byHandle.insert((*handleKeyed)(e))
-	} else {
+	e, hole := d.index.entries.findOrHole(entryHash(hv), func(e *entry) bool { return fastEqual(e.value, v) })
+	if e != nil && e.held() {
+		if d.byHandleFirst(h) != nil {
+			return errTwice(h)
+		}
 		if d.moreHandles == nil {
 			d.moreHandles = map[Handle]*entry{}
 		}
 		d.moreHandles[h] = e
+	} else {
+		// Filed under h, unless h is taken: one probe for both.
+		fresh := e == nil
+		if fresh {
+			e = d.index.entryPool.get()
+			e.value, e.hash = v, uint32(hv)
+		}
+		e.h0 = h
+		if !d.byHandle.insertNew((*handleKeyed)(e), func(x *handleKeyed) bool { return x.h0 == h }) {
+			if fresh {
+				d.index.entryPool.put(e)
+				d.index.dropClassIfEmpty(c) // keysOf may have made it
+			}
+			return errTwice(h)
+		}
+		e.setFlag(entryHeld, true)
+		if fresh {
+			d.index.link(e, c, hole)
+		}
 	}
 	e.count++
 	if e.count == 1 {
@@ -144,6 +157,8 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 	}
 	return nil
 }
+
+func errTwice(h Handle) error { return fmt.Errorf("handle %d asserted twice", h) }
 
 // Retract removes the assertion made under h; an unknown handle is ignored.
 func (d *Dataspace) Retract(fx Effects, h Handle) {

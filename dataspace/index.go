@@ -664,12 +664,12 @@ func newIndex() index {
 	return index{sigs: map[string]*signature{}, classes: map[uint64]*class{}, star: &class{}}
 }
 
-// link files a new distinct value: in the table of all values, and at the
-// end of its class's list.
-func (ix *index) link(e *entry, c *class) {
+// link files a new distinct value: in the table of all values (in hole, as
+// findOrHole found it), and at the end of its class's list.
+func (ix *index) link(e *entry, c *class, hole int) {
 	ix.seq++
 	e.seqFlags = ix.seq<<entryFlags | e.seqFlags&(1<<entryFlags-1)
-	ix.entries.insert(e)
+	ix.entries.insertAt(hole, e)
 	if c.last != nil {
 		c.last.cnext = e
 	} else {

@@ -1,6 +1,7 @@
 package dataspace
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -57,4 +58,49 @@ func TestClassListSwept(t *testing.T) {
 	}
 	assert.Nil(t, d.index.classOf(rec(0)), "the emptied class is dropped")
 	assert.Zero(t, d.Len())
+}
+
+// A handle asserted twice is an error that changes nothing: not the values
+// present, not their counts, not the classes (none is left behind for the
+// refused value's label), whether the value is new, present, or held under
+// another handle.
+func TestHandleAssertedTwice(t *testing.T) {
+	d := New()
+	fx := &countingEffects{}
+	a := lang.NewRecord(lang.Symbol("A"), lang.Int(1))
+	require.NoError(t, d.Assert(fx, a, 1))
+	require.NoError(t, d.Assert(fx, a, 2)) // a second handle of a
+	for _, tc := range []struct {
+		name string
+		v    lang.Value
+		h    Handle
+	}{
+		{"a new value", lang.NewRecord(lang.Symbol("B"), lang.Int(1)), 1},
+		{"a new value, under a further handle", lang.NewRecord(lang.Symbol("B"), lang.Int(1)), 2},
+		{"the same value", a, 1},
+		{"the same value, under its further handle", a, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.EqualError(t, d.Assert(fx, tc.v, tc.h), fmt.Sprintf("handle %d asserted twice", tc.h))
+			assert.Equal(t, 1, d.Len())
+			assert.Equal(t, 2, d.Count(a))
+			assert.Nil(t, d.index.classOf(lang.NewRecord(lang.Symbol("B"))), "no class left for B")
+		})
+	}
+	// a held under its further handle only: a handle of another value is
+	// still refused.
+	c := lang.NewRecord(lang.Symbol("C"))
+	require.NoError(t, d.Assert(fx, c, 3))
+	d.Retract(fx, 1)
+	require.EqualError(t, d.Assert(fx, a, 3), "handle 3 asserted twice")
+	assert.Equal(t, 1, d.Count(a))
+	assert.Equal(t, 1, d.Count(c))
+	require.NoError(t, d.Assert(fx, a, 1))
+	assert.Equal(t, 2, d.Count(a))
+	d.Retract(fx, 1)
+	d.Retract(fx, 2)
+	d.Retract(fx, 3)
+	assert.Zero(t, d.Len())
+	assert.Nil(t, d.index.classOf(a))
+	require.NoError(t, d.Assert(fx, a, 1), "the handle is free again")
 }

@@ -48,6 +48,62 @@ func (t *htab[E, P]) findAt(h uint64, eq func(P) bool) (P, int) {
 	}
 }
 
+// findOrHole is findAt, but on a miss it returns the empty slot where an
+// element of hash h would go, for insertAt (or -1 if the table is empty).
+func (t *htab[E, P]) findOrHole(h uint64, eq func(P) bool) (P, int) {
+	n := len(t.slots)
+	if n == 0 {
+		return nil, -1
+	}
+	for i := home(h, n); ; {
+		p := t.slots[i]
+		if p == nil {
+			return nil, i
+		}
+		if p.hashKey() == h && eq(p) {
+			return p, i
+		}
+		if i++; i == n {
+			i = 0
+		}
+	}
+}
+
+// insertAt adds p, which must not be present, into hole as findOrHole
+// found it for p's hash, the table unchanged since (-1: find its place).
+func (t *htab[E, P]) insertAt(hole int, p P) {
+	if hole < 0 || (t.n+1)*4 > len(t.slots)*3 {
+		t.insert(p) // the table grows: p's place moves
+		return
+	}
+	t.slots[hole] = p
+	t.n++
+}
+
+// insertNew adds p unless an element of its hash that eq accepts is
+// present; it reports whether it added p.
+func (t *htab[E, P]) insertNew(p P, eq func(P) bool) bool {
+	if (t.n+1)*4 > len(t.slots)*3 {
+		t.resize(max(8, len(t.slots)+len(t.slots)/2))
+	}
+	h := p.hashKey()
+	n := len(t.slots)
+	for i := home(h, n); ; {
+		q := t.slots[i]
+		if q == nil {
+			t.slots[i] = p
+			t.n++
+			return true
+		}
+		if q.hashKey() == h && eq(q) {
+			return false
+		}
+		if i++; i == n {
+			i = 0
+		}
+	}
+}
+
 // home is the slot of hash h in a table of n slots.
 func home(h uint64, n int) int { return int(uint64(uint32(h)) * uint64(n) >> 32) }
 
