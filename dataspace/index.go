@@ -986,14 +986,15 @@ func (ix *index) groupAdd(fx Effects, g *captureGroup, v lang.Value) {
 		caps = project(buf[:0], v, g.paths)
 	}
 	h := hashValues(0, caps)
-	if t := g.findTuple(caps, h); t != nil {
+	t, hole := g.tuples.findOrHole(tupleHash(h), func(t *tuple) bool { return equalAll(*t.seq, caps) })
+	if t != nil {
 		t.count++
 		return
 	}
-	t := ix.tuplePool.get()
+	t = ix.tuplePool.get()
 	t.hash, t.count = uint32(h), 1
 	t.seq = keptTuple(v, g.paths, caps, w)
-	g.tuples.insert(t)
+	g.tuples.insertAt(hole, t)
 	if g.live == 0 {
 		return
 	}
