@@ -903,7 +903,7 @@ func (ix *index) slabbed(caps []lang.Value) lang.Sequence {
 
 // keptTuple makes the capture tuple of an assertion, which the observer
 // holds for as long as the assertion lasts: a single field's window of the
-// value, as tupleOf does, or a sequence of its own. Not carved from the
+// value, as a message's is, or a sequence of its own. Not carved from the
 // slab or boxed into the chunks that messages' tuples share: a long-lived
 // tuple there would keep its neighbours — the captures of values long
 // retracted — alive with it.
