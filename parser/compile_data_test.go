@@ -53,3 +53,43 @@ func TestCompileDataSameScript(t *testing.T) {
 		assert.False(t, ok, "%q compiled as data", src)
 	}
 }
+
+// FuzzCompileData: whatever the data fast path accepts, the general
+// compiler accepts too and makes the same script of.
+func FuzzCompileData(f *testing.F) {
+	for _, s := range []string{
+		"<a>", "<a 1 \"two\" [3 4] {k: v}>\n<b #{x y}>", "# c\n<a @x 1>\r\n<b>", "#!synd\n<a <b c>>",
+		"<a # in\n 1>\u00a0<b 2>", "<x =y>", "<a $x>", "! <a>", "<a",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		got, ok := compileData("f.pr", []byte(src))
+		if !ok {
+			return
+		}
+		vals, err := ParseAll("f.pr", []byte(src), Options{Positions: true, Annotations: true})
+		if err != nil {
+			t.Fatalf("%q: compiled as data, but reading it fails: %v", src, err)
+		}
+		want, err := CompileValues("f.pr", vals)
+		if err != nil {
+			t.Fatalf("%q: compiled as data, but compiling it fails: %v", src, err)
+		}
+		if len(got.Body) != len(want.Body) {
+			t.Fatalf("%q: %d instructions as data, %d compiled", src, len(got.Body), len(want.Body))
+		}
+		for i := range want.Body {
+			w, okw := want.Body[i].(*Assert)
+			g := got.Body[i].(*Assert)
+			if !okw || w.Pos() != g.Pos() || w.Target != g.Target {
+				t.Fatalf("%q: instruction %d differs", src, i)
+			}
+			wv, okw := ConstValue(w.Template)
+			gv, _ := ConstValue(g.Template)
+			if !okw || !lang.Equal(wv, gv) {
+				t.Fatalf("%q: instruction %d: %v vs %v", src, i, wv, gv)
+			}
+		}
+	})
+}
