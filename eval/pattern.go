@@ -208,16 +208,36 @@ func wireField(v lang.Value, l *wireLit) lang.Value {
 }
 
 // wireRecord1 is wireSmallRecord for a record of one field.
-func wireRecord1(x *lang.Record) lang.Value {
-	b := &struct {
-		g  lang.Record
-		gf [2]lang.Value
-		r  lang.Record
-		rf [1]lang.Value
-		es [1]lang.DictEntry
-		d  lang.Dictionary
-		l  [1]wireLit
-	}{}
+func wireRecord1(x *lang.Record) lang.Value { return new(wireRec1).fill(x) }
+
+// wireSmallRecord is wireLiteral of a record of at most two fields, the
+// usual case: the group, its type, its entries, their dictionary and the
+// <lit ATOM> of its atoms are one allocation, and so is a first field that
+// is a record of one field (<service-state <daemon X> up>).
+func wireSmallRecord(x *lang.Record) lang.Value {
+	if in, ok := lang.Unwrap(x.Fields[0]).(*lang.Record); ok && len(in.Fields) == 1 {
+		b := &struct {
+			w  wireRec2
+			in wireRec1
+		}{}
+		return b.w.fill(x, b.in.fill(in))
+	}
+	return new(wireRec2).fill(x, nil)
+}
+
+// wireRec1 and wireRec2 lay out the wire form of a record of one or two
+// fields: <group <rec LABEL> {0: P0 ...}>.
+type wireRec1 struct {
+	g  lang.Record
+	gf [2]lang.Value
+	r  lang.Record
+	rf [1]lang.Value
+	es [1]lang.DictEntry
+	d  lang.Dictionary
+	l  [1]wireLit
+}
+
+func (b *wireRec1) fill(x *lang.Record) lang.Value {
 	b.es[0] = lang.DictEntry{Key: lang.Int(0), Value: wireField(x.Fields[0], &b.l[0])}
 	b.rf[0] = lang.Strip(x.Label)
 	b.r = lang.Record{Label: valRec, Fields: b.rf[:]}
@@ -226,22 +246,25 @@ func wireRecord1(x *lang.Record) lang.Value {
 	return &b.g
 }
 
-// wireSmallRecord is wireLiteral of a record of at most two fields, the
-// usual case: the group, its type, its entries, their dictionary and the
-// <lit ATOM> of its atoms are one allocation.
-func wireSmallRecord(x *lang.Record) lang.Value {
-	b := &struct {
-		g  lang.Record
-		gf [2]lang.Value
-		r  lang.Record
-		rf [1]lang.Value
-		es [2]lang.DictEntry
-		d  lang.Dictionary
-		l  [2]wireLit
-	}{}
+type wireRec2 struct {
+	g  lang.Record
+	gf [2]lang.Value
+	r  lang.Record
+	rf [1]lang.Value
+	es [2]lang.DictEntry
+	d  lang.Dictionary
+	l  [2]wireLit
+}
+
+// fill lays out x's wire form; p0, if not nil, is its first field's.
+func (b *wireRec2) fill(x *lang.Record, p0 lang.Value) lang.Value {
 	n := len(x.Fields)
 	for i, f := range x.Fields {
-		b.es[i] = lang.DictEntry{Key: lang.Int(i), Value: wireField(f, &b.l[i])}
+		p := p0
+		if i > 0 || p == nil {
+			p = wireField(f, &b.l[i])
+		}
+		b.es[i] = lang.DictEntry{Key: lang.Int(i), Value: p}
 	}
 	b.rf[0] = lang.Strip(x.Label)
 	b.r = lang.Record{Label: valRec, Fields: b.rf[:]}

@@ -20,6 +20,7 @@ func TestLiteralPatternIsLiteral(t *testing.T) {
 		`<a>`, `<a 1>`, `<a 1 2>`, `<a 1 2 3>`, `<a <b <c d>> [e {f: g}]>`,
 		`[]`, `[1 [2] <x>]`, `{}`, `{b: 1 a: <x y> c: [1]}`,
 		`@"note" <a @"n" 1>`, `<service-state <milestone m0-0> up>`,
+		`<a @"n" <b @"m" 1> 2>`, `<a <b> 2>`, `<a <b 1 2> 3>`, `<a <b [1]> <c 2>>`,
 	} {
 		vs, err := parser.ParseAll("t", []byte(src), parser.Options{Annotations: true})
 		require.NoError(t, err, src)

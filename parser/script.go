@@ -302,6 +302,9 @@ func (l ErrorList) Err() error {
 // CompileFile reads and compiles a script. If there is any error, the Script
 // is nil and the error is an ErrorList with every error found.
 func CompileFile(file string, src []byte) (*Script, error) {
+	if s, ok := compileData(file, src); ok {
+		return s, nil
+	}
 	vals, err := ParseAll(file, src, Options{Positions: true, Annotations: true})
 	if err != nil {
 		e, ok := err.(*lang.Error)
@@ -330,11 +333,56 @@ func CompileValuesTarget(file string, vals []lang.Value, target string) (*Script
 		})
 		return nil, c.errs
 	}
+	return newScript(file, body), nil
+}
+
+func newScript(file string, body []Instr) *Script {
 	dir := "."
 	if file != "" && file != "-" && !strings.HasPrefix(file, "<") {
 		dir = filepath.Dir(file)
 	}
-	return &Script{File: file, Dir: dir, Body: body}, nil
+	return &Script{File: file, Dir: dir, Body: body}
+}
+
+// compileData compiles a file of data — nothing but records that are
+// plain templates, each an assertion to $config of itself, as a
+// configuration directory's files mostly are — in one cheap pass: what
+// CompileFile makes of it, with each record's own position, but read
+// without the position and annotation wrappers of every value inside (a
+// plain record's value has no use for them: the compiler strips them) and
+// kept as the reader built it, in memory the collector does not scan. It
+// reports false, having made nothing, for any other file (an instruction,
+// an annotation before a record, a syntax error), which CompileFile then
+// compiles as usual.
+func compileData(file string, src []byte) (*Script, bool) {
+	r := getReader(file, src, Options{})
+	defer putReader(r)
+	c := &compiler{file: file}
+	var body []Instr
+	for {
+		r.leadingComments()
+		t := r.peek()
+		if r.err != nil {
+			return nil, false
+		}
+		if t.typ == TokEOF {
+			break
+		}
+		if t.typ != TokOpenRecord {
+			return nil, false
+		}
+		at := At{r.toPos(t.pos)}
+		v, err := r.value(nil)
+		if err != nil {
+			return nil, false
+		}
+		rec, ok := v.(*lang.Record)
+		if !ok || !plainTemplate(rec) {
+			return nil, false
+		}
+		body = append(body, &Assert{at, "config", c.lit(at, rec)})
+	}
+	return newScript(file, body), true
 }
 
 type compiler struct {
