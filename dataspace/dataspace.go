@@ -187,6 +187,10 @@ func (d *Dataspace) Retract(fx Effects, h Handle) {
 		c := d.index.classOf(e.value)
 		d.index.unlink(e, c)
 		d.index.removeValue(fx, e, c)
+		// A dead entry waits in its class's list for the sweep: it must
+		// not keep its value (an Observe's holds its observer, and with it
+		// a stopped facet's whole graph) alive until then.
+		e.value = nil
 		d.index.sweepIfDue(c)
 		d.index.dropClassIfEmpty(c)
 	}

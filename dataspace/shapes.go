@@ -81,6 +81,7 @@ func (c *Shapes) shape(p lang.Value) (*shape, bool) {
 		}
 	}
 	sk, consts, ok := c.walk(p)
+	defer c.trimScratch()
 	if !ok {
 		return nil, false
 	}
@@ -99,6 +100,20 @@ func (c *Shapes) shape(p lang.Value) (*shape, bool) {
 		*slot = recentShape{pattern: pr, shape: sh}
 	}
 	return sh, true
+}
+
+// maxScratch bounds the scratch buffers a Shapes keeps between patterns:
+// a peer's huge pattern does not leave buffers its size behind.
+const maxScratch = 1024
+
+// trimScratch lets go of scratch buffers a large pattern grew.
+func (c *Shapes) trimScratch() {
+	s := &c.scratchS
+	if cap(s.tests) > maxScratch || cap(s.captures) > maxScratch || cap(c.scratch.consts) > maxScratch || cap(c.w.paths) > 4*maxScratch {
+		*s = skeleton{}
+		c.scratch = shape{}
+		c.w = wireCompiler{}
+	}
 }
 
 // walk compiles p into the scratch shape and returns its skeleton (found

@@ -94,3 +94,23 @@ func TestShapesFileAsCompile(t *testing.T) {
 		}
 	}
 }
+
+// TestShapesScratchBounded: after a huge pattern, a Shapes keeps no
+// scratch buffers of its size, and goes on compiling small ones right.
+func TestShapesScratchBounded(t *testing.T) {
+	c := NewShapes()
+	entries := make([]GroupEntry, 5000)
+	for i := range entries {
+		entries[i] = GroupEntry{lang.Int(int64(i)), Bind{Lit{lang.Int(int64(i))}}}
+	}
+	big := Group{Kind: GroupRecord, Label: lang.Symbol("big"), Entries: entries}
+	sh, ok := c.shape(big.Value())
+	require.True(t, ok)
+	sameCompiled(t, compile(big), sh)
+	assert.LessOrEqual(t, cap(c.scratchS.tests), maxScratch)
+	assert.LessOrEqual(t, cap(c.w.paths), 4*maxScratch)
+	small := Group{Kind: GroupRecord, Label: lang.Symbol("a"), Entries: []GroupEntry{{lang.Int(0), Bind{Discard{}}}}}
+	sh, ok = c.shape(small.Value())
+	require.True(t, ok)
+	sameCompiled(t, compile(small), sh)
+}
