@@ -67,10 +67,16 @@ func (r *Reader) keep(s string) string {
 	return s
 }
 
+// keyAt is a dictionary key being read and where it starts. The key is
+// held as its two words, which the collector does not see (no write
+// barriers to append it): the builder's arena keeps it until the
+// dictionary is built.
 type keyAt struct {
-	key lang.Value
+	key [2]uintptr
 	pos tpos
 }
+
+func (k *keyAt) value() lang.Value { return *(*lang.Value)(unsafe.Pointer(&k.key)) }
 
 // NewReader returns a reader for src; file names it in positions and errors.
 // src must not change while the reader reads it; the values read share no
@@ -632,7 +638,7 @@ func (r *Reader) dictionary(open token) (lang.Value, error) {
 		}
 		r.build.Push(k)
 		r.build.Push(v)
-		r.keys = append(r.keys, keyAt{k, kpos})
+		r.keys = append(r.keys, keyAt{*(*[2]uintptr)(unsafe.Pointer(&k)), kpos})
 	}
 }
 
@@ -640,8 +646,9 @@ func (r *Reader) dictionary(open token) (lang.Value, error) {
 // key, for the error message.
 func duplicateKeyPos(keys []keyAt, fallback tpos) tpos {
 	seen := make(map[string]bool, len(keys))
-	for _, k := range keys {
-		id := lang.Key(k.key)
+	for i := range keys {
+		k := &keys[i]
+		id := lang.Key(k.value())
 		if seen[id] {
 			return k.pos
 		}
