@@ -212,7 +212,7 @@ func (r *Reader) peek() *token {
 func (r *Reader) scanNext() {
 	r.err = r.sc.scan(&r.tok)
 	if r.err != nil {
-		r.tok = token{typ: TokEOF, pos: r.sc.pos(r.sc.off)}
+		r.tok.set(TokEOF, "", r.sc.pos(r.sc.off), false)
 	}
 	r.ahead = true
 }
@@ -405,13 +405,13 @@ func (r *Reader) plain(t *token) (lang.Value, error) {
 		}
 		return r.build.Embedded(v), nil
 	case TokOpenRecord:
-		return r.record(*t)
+		return r.record(t.pos)
 	case TokOpenSeq:
-		return r.sequence(*t, false)
+		return r.sequence(t.pos, false)
 	case TokOpenSet:
-		return r.sequence(*t, true)
+		return r.sequence(t.pos, true)
 	case TokOpenDict:
-		return r.dictionary(*t)
+		return r.dictionary(t.pos)
 	case TokEOF:
 		return nil, r.errorAt(lang.InputEndedEarly, t.pos, "input ended where a value was expected")
 	}
@@ -472,7 +472,7 @@ func smallDecimal(s string) (int64, bool) {
 	return n, true
 }
 
-func (r *Reader) record(open token) (lang.Value, error) {
+func (r *Reader) record(open tpos) (lang.Value, error) {
 	mark := r.build.Mark()
 	for {
 		anns := r.leadingComments()
@@ -486,7 +486,7 @@ func (r *Reader) record(open token) (lang.Value, error) {
 			r.next()
 			rec, err := r.build.Record(mark)
 			if err != nil {
-				return nil, r.errorAt(lang.SyntaxError, open.pos, "a record needs a label")
+				return nil, r.errorAt(lang.SyntaxError, open, "a record needs a label")
 			}
 			return rec, nil
 		case TokComma:
@@ -494,7 +494,7 @@ func (r *Reader) record(open token) (lang.Value, error) {
 			return nil, r.errorAt(lang.SyntaxError, t.pos, "commas are not allowed in records")
 		case TokEOF:
 			r.build.Drop(mark)
-			return nil, r.errorAt(lang.InputEndedEarly, t.pos, "input ended inside the record opened at %d:%d", open.pos.line, open.pos.col)
+			return nil, r.errorAt(lang.InputEndedEarly, t.pos, "input ended inside the record opened at %d:%d", open.line, open.col)
 		}
 		v, ok, err := r.atom(anns, t)
 		if !ok {
@@ -510,7 +510,7 @@ func (r *Reader) record(open token) (lang.Value, error) {
 
 // sequence reads the elements of a sequence or set (closer '}'); commas
 // count as whitespace.
-func (r *Reader) sequence(open token, set bool) (lang.Value, error) {
+func (r *Reader) sequence(open tpos, set bool) (lang.Value, error) {
 	what, closer := "sequence", TokCloseSeq
 	if set {
 		what, closer = "set", TokCloseBrace
@@ -534,16 +534,16 @@ func (r *Reader) sequence(open token, set bool) (lang.Value, error) {
 			}
 			s, err := r.build.Set(mark)
 			if err != nil {
-				return nil, r.errorAt(lang.SyntaxError, open.pos, "%v", err)
+				return nil, r.errorAt(lang.SyntaxError, open, "%v", err)
 			}
 			return s, nil
 		case TokComma:
 			r.next()
 			continue
 		case TokEOF:
-			return fail(r.errorAt(lang.InputEndedEarly, t.pos, "input ended inside the %s opened at %d:%d", what, open.pos.line, open.pos.col))
+			return fail(r.errorAt(lang.InputEndedEarly, t.pos, "input ended inside the %s opened at %d:%d", what, open.line, open.col))
 		case TokCloseRecord, TokCloseSeq, TokCloseBrace:
-			return fail(r.errorAt(lang.SyntaxError, t.pos, "unexpected %s inside the %s opened at %d:%d", describe(t), what, open.pos.line, open.pos.col))
+			return fail(r.errorAt(lang.SyntaxError, t.pos, "unexpected %s inside the %s opened at %d:%d", describe(t), what, open.line, open.col))
 		}
 		v, ok, err := r.atom(anns, t)
 		if !ok {
@@ -556,7 +556,7 @@ func (r *Reader) sequence(open token, set bool) (lang.Value, error) {
 	}
 }
 
-func (r *Reader) dictionary(open token) (lang.Value, error) {
+func (r *Reader) dictionary(open tpos) (lang.Value, error) {
 	mark, keyMark := r.build.Mark(), len(r.keys)
 	fail := func(err error) (lang.Value, error) {
 		r.build.Drop(mark)
@@ -573,10 +573,10 @@ func (r *Reader) dictionary(open token) (lang.Value, error) {
 		case TokCloseBrace:
 			r.next()
 			keys := r.keys[keyMark:]
-			dupAt := open.pos
+			dupAt := open
 			d, err := r.build.Dictionary(mark)
 			if err != nil {
-				dupAt = duplicateKeyPos(keys, open.pos)
+				dupAt = duplicateKeyPos(keys, open)
 			}
 			clear(keys)
 			r.keys = r.keys[:keyMark]
@@ -588,11 +588,11 @@ func (r *Reader) dictionary(open token) (lang.Value, error) {
 			r.next()
 			continue
 		case TokEOF:
-			return fail(r.errorAt(lang.InputEndedEarly, t.pos, "input ended inside the dictionary opened at %d:%d", open.pos.line, open.pos.col))
+			return fail(r.errorAt(lang.InputEndedEarly, t.pos, "input ended inside the dictionary opened at %d:%d", open.line, open.col))
 		case TokColon:
 			return fail(r.errorAt(lang.SyntaxError, t.pos, "expected a dictionary key before ':'"))
 		case TokCloseRecord, TokCloseSeq:
-			return fail(r.errorAt(lang.SyntaxError, t.pos, "unexpected %s inside the dictionary opened at %d:%d", describe(t), open.pos.line, open.pos.col))
+			return fail(r.errorAt(lang.SyntaxError, t.pos, "unexpected %s inside the dictionary opened at %d:%d", describe(t), open.line, open.col))
 		}
 		kpos := t.pos // t is good only until the key's tokens are read
 		k, ok, err := r.atom(anns, t)
