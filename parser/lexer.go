@@ -420,6 +420,20 @@ func (s *scanner) quoted(q byte, bytes bool) (string, error) {
 	open := s.off
 	s.off++
 	start := s.off
+	// The commonest: a short text on one line without escapes, in one
+	// pass (its bytes or'ed together say whether it is ASCII).
+	src, i, ascii := s.src, start, byte(0)
+	for end := min(len(src), start+64); i < end; i++ {
+		c := src[i]
+		if c == q || c == '\\' || c == '\n' {
+			break
+		}
+		ascii |= c
+	}
+	if i < len(src) && src[i] == q && (ascii < utf8.RuneSelf || !bytes && utf8.ValidString(src[start:i])) {
+		s.off = i + 1
+		return src[start:i], nil
+	}
 	// Fast path: no escapes before the closing quote.
 	if j := strings.IndexByte(s.src[start:], q); j >= 0 && strings.IndexByte(s.src[start:start+j], '\\') < 0 {
 		i := start + j
@@ -438,7 +452,7 @@ func (s *scanner) quoted(q byte, bytes bool) (string, error) {
 		return body, nil
 	}
 	var b strings.Builder
-	i := start
+	i = start
 	for {
 		if i >= len(s.src) {
 			s.advanceLines(start, len(s.src))
