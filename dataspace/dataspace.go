@@ -31,7 +31,6 @@ type Dataspace struct {
 	moreHandles map[Handle]*entry
 	observers   map[*entry]*observer // of the Observe entries present
 	index       index
-	pool        pool[entry]
 	// shapes compiles the patterns of Observe assertions, remembering
 	// them (shared with other dataspaces, or made on the first Observe).
 	shapes *Shapes
@@ -39,26 +38,29 @@ type Dataspace struct {
 
 // entry is one distinct value in the bag (hash-consed: asserting an equal
 // value again counts it here), linked into its class's list.
-// 56 bytes: the hash is kept as its low half (the key of the table of
+// 48 bytes: the hash is kept as its low half (the key of the table of
 // values), beside the count; the order of appearance shares a word with the
-// two flags; the class is found again from the value when it leaves.
+// flags; the class is found again from the value when it leaves, and its
+// list of values is singly linked (see index.unlink).
 type entry struct {
-	value        lang.Value
-	hash         uint32 // the low half of the value's hash: see entryHash
-	count        int32
-	h0           Handle // a handle it is asserted under, if held
-	seqFlags     uint64 // order of appearance << 2 | entryHeld | entryObserve
-	cprev, cnext *entry // in its class's list
+	value    lang.Value
+	hash     uint32 // the low half of the value's hash: see entryHash
+	count    int32
+	h0       Handle // a handle it is asserted under, if held
+	seqFlags uint64 // order of appearance << entryFlags | entryHeld | entryObserve | entryDead
+	cnext    *entry // in its class's list
 }
 
 const (
 	entryHeld    = 1 << iota // it is filed in Dataspace.byHandle under h0
 	entryObserve             // a valid Observe, whose observer is registered while it is present
-	entryFlags   = 2         // bits taken by the flags
+	entryDead                // it has left the bag, and waits in its class's list to be swept out
+	entryFlags   = 3         // bits taken by the flags
 )
 
 func (e *entry) held() bool    { return e.seqFlags&entryHeld != 0 }
 func (e *entry) observe() bool { return e.seqFlags&entryObserve != 0 }
+func (e *entry) dead() bool    { return e.seqFlags&entryDead != 0 }
 func (e *entry) seq() uint64   { return e.seqFlags >> entryFlags }
 func (e *entry) setFlag(f uint64, on bool) {
 	if on {
@@ -112,7 +114,7 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 	hv, c := d.index.keysOf(v)
 	e := d.find(v, hv)
 	if e == nil {
-		e = d.pool.get()
+		e = d.index.entryPool.get()
 		e.value, e.hash = v, uint32(hv)
 		d.index.link(e, c)
 	}
@@ -146,8 +148,8 @@ func (d *Dataspace) Assert(fx Effects, v lang.Value, h Handle) error {
 // Retract removes the assertion made under h; an unknown handle is ignored.
 func (d *Dataspace) Retract(fx Effects, h Handle) {
 	var e *entry
-	if x := d.byHandleFirst(h); x != nil {
-		d.byHandle.remove(x)
+	if x, i := d.byHandle.findAt(hashHandle(h), func(x *handleKeyed) bool { return x.h0 == h }); x != nil {
+		d.byHandle.removeAt(i)
 		e = (*entry)(x)
 		e.setFlag(entryHeld, false)
 	} else if e = d.moreHandles[h]; e != nil {
@@ -170,8 +172,8 @@ func (d *Dataspace) Retract(fx Effects, h Handle) {
 		c := d.index.classOf(e.value)
 		d.index.unlink(e, c)
 		d.index.removeValue(fx, e, c)
+		d.index.sweepIfDue(c)
 		d.index.dropClassIfEmpty(c)
-		d.pool.put(e)
 	}
 }
 

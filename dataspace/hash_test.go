@@ -180,8 +180,8 @@ func TestIndexHashCollisions(t *testing.T) {
 	assert.Same(t, cl, ix.class(kl, false))
 
 	g := &captureGroup{}
-	t1 := &tuple{caps: lang.Sequence{lang.Int(1)}, hash: 5, count: 1}
-	t2 := &tuple{caps: lang.Sequence{lang.Int(2)}, hash: 5, count: 1}
+	t1 := &tuple{seq: &lang.Sequence{lang.Int(1)}, hash: 5, count: 1}
+	t2 := &tuple{seq: &lang.Sequence{lang.Int(2)}, hash: 5, count: 1}
 	g.tuples.insert(t1)
 	g.tuples.insert(t2)
 	assert.Same(t, t1, g.findTuple([]lang.Value{lang.Int(1)}, 5))

@@ -3,6 +3,7 @@ package dataspace
 import (
 	"bytes"
 	"encoding/binary"
+	"math"
 	"slices"
 
 	"github.com/synd-lang/synd/lang"
@@ -305,20 +306,34 @@ func walk(v lang.Value, path []lang.Value) (lang.Value, bool) {
 	return v, true
 }
 
-// leafKey collects, into consts, the values v has where a signature's tests
-// look (labels and literals); it reports false if v fails a structural test.
-func leafKey(consts []lang.Value, tests []test, v lang.Value) ([]lang.Value, bool) {
+// leafKey collects, into consts, the values v has where sig's tests look
+// (labels and literals); it reports false if v fails a structural test.
+func leafKey(consts []lang.Value, sig *signature, v lang.Value) ([]lang.Value, bool) {
+	tests := sig.tests
+	var root *lang.Record // once the root's record test has passed
 	for i := range tests {
 		t := &tests[i]
-		n, ok := walk(v, t.path)
-		if !ok {
-			return consts, false
+		var n lang.Value
+		if i < maxFieldTests && sig.fields[i] != 0 && root != nil {
+			k := int(sig.fields[i]) - 1
+			if k >= len(root.Fields) {
+				return consts, false
+			}
+			n = lang.Unwrap(root.Fields[k])
+		} else {
+			var ok bool
+			if n, ok = walk(v, t.path); !ok {
+				return consts, false
+			}
 		}
 		switch t.kind {
 		case tRecord:
 			r, ok := n.(*lang.Record)
 			if !ok {
 				return consts, false
+			}
+			if i == 0 && len(t.path) == 0 {
+				root = r
 			}
 			consts = append(consts, r.Label)
 		case tSequence:
@@ -336,6 +351,24 @@ func leafKey(consts []lang.Value, tests []test, v lang.Value) ([]lang.Value, boo
 	return consts, true
 }
 
+// maxFieldTests is how many of a signature's tests signature.fields covers.
+const maxFieldTests = 8
+
+// rootFields computes signature.fields for tests.
+func rootFields(tests []test) (fields [maxFieldTests]uint8) {
+	if len(tests) == 0 || tests[0].kind != tRecord || len(tests[0].path) != 0 {
+		return
+	}
+	for i := 1; i < min(len(tests), maxFieldTests); i++ {
+		if p := tests[i].path; len(p) == 1 {
+			if k, ok := p[0].(lang.Int); ok && k >= 0 && k < math.MaxUint8 {
+				fields[i] = uint8(k) + 1
+			}
+		}
+	}
+	return
+}
+
 // leafHash is hashConsts(consts) for a leaf of sig, given the hash of the
 // root's label if known (else 0) when sig tests it first.
 func (sig *signature) leafHash(consts []lang.Value, rootLabelHash uint64) uint64 {
@@ -351,8 +384,12 @@ func (sig *signature) leafHash(consts []lang.Value, rootLabelHash uint64) uint64
 }
 
 type signature struct {
-	id     string
-	tests  []test
+	id    string
+	tests []test
+	// fields[i] is k+1 if tests[i] looks at field k of the root, a record
+	// by the first test (a step that needs no walk), else 0; for the
+	// first tests and fields only, so that it needs no allocation.
+	fields [maxFieldTests]uint8
 	class  *class
 	leaves map[uint64]*leaf // by the hash of their constants; equal hashes chained
 	nobs   int
@@ -494,8 +531,8 @@ type captureGroup struct {
 }
 
 type tuple struct {
-	caps  lang.Value // a lang.Sequence, boxed once for every observer
-	hash  uint32     // the low half of the captured values' hash: see tupleHash
+	seq   *lang.Sequence // the captures, boxed in place for every observer: see value
+	hash  uint32         // the low half of the captured values' hash: see tupleHash
 	count int32
 	// The handle of what the group's first observer was told of it; the
 	// others' are in the group's more.
@@ -554,6 +591,10 @@ func (g *captureGroup) forget(t *tuple) {
 	}
 }
 
+// value is the tuple as the observers are told of it: its header boxed in
+// place, so every observer gets the same Value and none costs an allocation.
+func (t *tuple) value() lang.Value { return lang.SequenceAt(t.seq) }
+
 func (t *tuple) hashKey() uint64 { return uint64(t.hash) }
 
 // tupleHash is the part of a capture tuple's hash that its tuple keeps and
@@ -576,7 +617,8 @@ type index struct {
 	star      *class              // signatures whose root is unconstrained
 	lastClass *class              // the record class found last
 	entries   htab[entry, *entry] // one entry per distinct value
-	seq       uint64              // of the last entry to appear
+	entryPool pool[entry]
+	seq       uint64 // of the last entry to appear
 	tuplePool pool[tuple]
 	capSlab   []lang.Value // capture tuples are carved from it, never reused
 	boxes     seqBoxes
@@ -585,13 +627,15 @@ type index struct {
 // seqBoxes boxes messages' capture tuples into chunks of headers, as
 // lang.SequenceBoxes does, moving on by an index: boxing writes no pointer
 // but the header's own (one write barrier instead of two while the
-// collector marks). A box kept long keeps its chunk, seqBoxChunk headers.
+// collector marks). A box kept long keeps its chunk, seqBoxChunk headers:
+// 42 of 24 bytes and the allocator's 8-byte header fill 1,024 bytes (32
+// took 896).
 type seqBoxes struct {
 	chunk *[seqBoxChunk]lang.Sequence
 	next  int
 }
 
-const seqBoxChunk = 32
+const seqBoxChunk = 42
 
 func (b *seqBoxes) box(s lang.Sequence) lang.Value {
 	if b.chunk == nil || b.next == seqBoxChunk {
@@ -606,11 +650,14 @@ func (b *seqBoxes) box(s lang.Sequence) lang.Value {
 // class gathers, for one root class, the signatures filed under it and the
 // distinct values of the bag that have it.
 type class struct {
-	key         classKey
-	next        *class // the next class of the same hash
-	sigs        []*signature
-	first, last *entry // its values, in the order they appeared
-	nentries    int
+	key  classKey
+	next *class // the next class of the same hash
+	sigs []*signature
+	// Its values, in the order they appeared, and those that have left
+	// since the list was last swept (dead).
+	first, last *entry
+	nentries    int // live
+	ndead       int
 }
 
 func newIndex() index {
@@ -623,7 +670,6 @@ func (ix *index) link(e *entry, c *class) {
 	ix.seq++
 	e.seqFlags = ix.seq<<entryFlags | e.seqFlags&(1<<entryFlags-1)
 	ix.entries.insert(e)
-	e.cprev = c.last
 	if c.last != nil {
 		c.last.cnext = e
 	} else {
@@ -633,21 +679,50 @@ func (ix *index) link(e *entry, c *class) {
 	c.nentries++
 }
 
-// unlink unfiles a value of class c that has left the bag.
+// unlink unfiles a value of class c that has left the bag. It stays in its
+// class's list, marked dead, until sweepIfDue takes it out and gives it back
+// to the pool: a singly linked list costs a pointer a value less than a
+// doubly linked one, and sweeping when the dead outnumber the living costs
+// O(1) a value.
 func (ix *index) unlink(e *entry, c *class) {
 	ix.entries.remove(e)
-	if e.cprev != nil {
-		e.cprev.cnext = e.cnext
-	} else {
-		c.first = e.cnext
-	}
-	if e.cnext != nil {
-		e.cnext.cprev = e.cprev
-	} else {
-		c.last = e.cprev
-	}
+	e.setFlag(entryDead, true)
 	c.nentries--
-	e.cprev, e.cnext = nil, nil
+	c.ndead++
+}
+
+// minSweep is how many dead values a class's list keeps at least before it
+// is swept.
+const minSweep = 8
+
+// sweepIfDue sweeps c's list if its dead values outnumber its living ones
+// (or it has no living ones left).
+func (ix *index) sweepIfDue(c *class) {
+	if c.ndead > max(minSweep, c.nentries) || c.ndead > 0 && c.nentries == 0 {
+		ix.sweep(c)
+	}
+}
+
+// sweep takes the dead values out of c's list and gives them back to the
+// pool.
+func (ix *index) sweep(c *class) {
+	var prev *entry
+	for e := c.first; e != nil; {
+		next := e.cnext
+		if e.dead() {
+			if prev == nil {
+				c.first = next
+			} else {
+				prev.cnext = next
+			}
+			ix.entryPool.put(e)
+		} else {
+			prev = e
+		}
+		e = next
+	}
+	c.last = prev
+	c.ndead = 0
 }
 
 // class finds the class of key k (the star class for cStar), making it if
@@ -700,7 +775,7 @@ func (ix *index) dropClassIfEmpty(c *class) {
 // observer or value shares its constants).
 func (ix *index) leafOf(sig *signature, v lang.Value, rootLabelHash uint64, create bool) *leaf {
 	var buf [8]lang.Value // on the stack: no write barriers
-	consts, ok := leafKey(buf[:0], sig.tests, v)
+	consts, ok := leafKey(buf[:0], sig, v)
 	if !ok {
 		return nil
 	}
@@ -839,14 +914,20 @@ func (ix *index) slabbed(caps []lang.Value) lang.Sequence {
 //
 // w is the window of fieldWindow(v, paths), if any (else nil); caps, the
 // projection, is copied, never kept.
-func keptTuple(v lang.Value, paths [][]lang.Value, caps, w []lang.Value) lang.Value {
+//
+// It returns the tuple's header, which no one writes again: the tuple keeps
+// a pointer to it and boxes it in place (lang.SequenceAt) each time.
+func keptTuple(v lang.Value, paths [][]lang.Value, caps, w []lang.Value) *lang.Sequence {
 	if r, ok := v.(*lang.Record); ok && allFields(r, paths) {
-		return lang.SequenceAt((*lang.Sequence)(&r.Fields))
+		return (*lang.Sequence)(&r.Fields)
 	}
+	p := new(lang.Sequence)
 	if w != nil {
-		return lang.Sequence(w)
+		*p = w
+	} else {
+		*p = slices.Clone(caps)
 	}
-	return lang.Sequence(slices.Clone(caps))
+	return p
 }
 
 // allFields reports whether paths capture every field of r, in order, and
@@ -888,7 +969,13 @@ func fieldWindow(v lang.Value, paths [][]lang.Value) (lang.Sequence, bool) {
 
 // findTuple returns g's tuple of the captures caps, of hash h.
 func (g *captureGroup) findTuple(caps []lang.Value, h uint64) *tuple {
-	return g.tuples.find(tupleHash(h), func(t *tuple) bool { return equalAll(t.caps.(lang.Sequence), caps) })
+	t, _ := g.findTupleAt(caps, h)
+	return t
+}
+
+// findTupleAt is findTuple, with the tuple's slot in g.tuples.
+func (g *captureGroup) findTupleAt(caps []lang.Value, h uint64) (*tuple, int) {
+	return g.tuples.findAt(tupleHash(h), func(t *tuple) bool { return equalAll(*t.seq, caps) })
 }
 
 func (ix *index) groupAdd(fx Effects, g *captureGroup, v lang.Value) {
@@ -905,7 +992,7 @@ func (ix *index) groupAdd(fx Effects, g *captureGroup, v lang.Value) {
 	}
 	t := ix.tuplePool.get()
 	t.hash, t.count = uint32(h), 1
-	t.caps = keptTuple(v, g.paths, caps, w)
+	t.seq = keptTuple(v, g.paths, caps, w)
 	g.tuples.insert(t)
 	if g.live == 0 {
 		return
@@ -918,7 +1005,7 @@ func (ix *index) groupAdd(fx Effects, g *captureGroup, v lang.Value) {
 	}
 	for i, o := range g.observers {
 		if o != nil {
-			g.setHandle(t, i, fx.Assert(o.target, t.caps))
+			g.setHandle(t, i, fx.Assert(o.target, t.value()))
 		}
 	}
 }
@@ -929,14 +1016,14 @@ func (ix *index) groupRemove(fx Effects, g *captureGroup, v lang.Value) {
 	if caps == nil {
 		caps = project(buf[:0], v, g.paths)
 	}
-	t := g.findTuple(caps, hashValues(0, caps))
+	t, slot := g.findTupleAt(caps, hashValues(0, caps))
 	if t == nil {
 		return
 	}
 	if t.count--; t.count > 0 {
 		return
 	}
-	g.tuples.remove(t)
+	g.tuples.removeAt(slot)
 	for i, o := range g.observers {
 		if o != nil {
 			fx.Retract(g.handle(t, i))
@@ -957,7 +1044,7 @@ func (g *captureGroup) sortedTuples() []*tuple {
 	keys := make(map[*tuple][]byte, len(ts))
 	for _, t := range ts {
 		var b []byte
-		for _, c := range t.caps.(lang.Sequence) {
+		for _, c := range *t.seq {
 			b = appendKey(b, c)
 		}
 		keys[t] = b
@@ -973,7 +1060,7 @@ func (ix *index) addObserver(fx Effects, o *observer, sh *shape) {
 	sig := ix.sigs[id]
 	if sig == nil {
 		c := ix.class(sh.root, true)
-		sig = &signature{id: id, tests: sh.tests, class: c, leaves: map[uint64]*leaf{},
+		sig = &signature{id: id, tests: sh.tests, fields: rootFields(sh.tests), class: c, leaves: map[uint64]*leaf{},
 			single:     len(sh.consts) == 0 || len(sh.consts) == 1 && (sh.root.kind == cRecord || sh.root.kind == cLiteral),
 			rootRecord: sh.root.kind == cRecord}
 		ix.sigs[id] = sig
@@ -1006,7 +1093,7 @@ func (ix *index) addObserver(fx Effects, o *observer, sh *shape) {
 	g.observers = append(g.observers, o)
 	g.live++
 	for _, t := range g.sortedTuples() {
-		g.setHandle(t, o.slot, fx.Assert(o.target, t.caps))
+		g.setHandle(t, o.slot, fx.Assert(o.target, t.value()))
 	}
 }
 
@@ -1067,7 +1154,9 @@ func (ix *index) eachValue(c *class, f func(e *entry)) {
 		return
 	}
 	for e := c.first; e != nil; e = e.cnext {
-		f(e)
+		if !e.dead() {
+			f(e)
+		}
 	}
 }
 

@@ -34,7 +34,7 @@ func TestKeptTuple(t *testing.T) {
 			var buf [4]lang.Value
 			w, _ := fieldWindow(tc.v, tc.paths)
 			caps := project(buf[:0], tc.v, tc.paths)
-			got := keptTuple(tc.v, tc.paths, caps, w)
+			got := lang.SequenceAt(keptTuple(tc.v, tc.paths, caps, w))
 			assert.Equal(t, tc.want, lang.Format(got))
 			s := got.(lang.Sequence)
 			assert.Equal(t, tc.alias, &s[0] == &tc.v.Fields[0], "aliases the record's fields")

@@ -1,5 +1,7 @@
 package dataspace
 
+import "unsafe"
+
 // hashed is a pointer to an element that knows its own hash.
 type hashed[E any] interface {
 	*E
@@ -21,17 +23,24 @@ type htab[E any, P hashed[E]] struct {
 
 // find returns the element of hash h that eq accepts, or nil.
 func (t *htab[E, P]) find(h uint64, eq func(P) bool) P {
+	p, _ := t.findAt(h, eq)
+	return p
+}
+
+// findAt returns the element of hash h that eq accepts and its slot, for
+// removeAt; or nil and -1.
+func (t *htab[E, P]) findAt(h uint64, eq func(P) bool) (P, int) {
 	if t.n == 0 {
-		return nil
+		return nil, -1
 	}
 	n := len(t.slots)
 	for i := home(h, n); ; {
 		p := t.slots[i]
 		if p == nil {
-			return nil
+			return nil, -1
 		}
 		if p.hashKey() == h && eq(p) {
-			return p
+			return p, i
 		}
 		if i++; i == n {
 			i = 0
@@ -77,6 +86,13 @@ func (t *htab[E, P]) remove(p P) {
 			i = 0
 		}
 	}
+	t.removeAt(i)
+}
+
+// removeAt takes out the element in slot i (as findAt found it, the table
+// unchanged since).
+func (t *htab[E, P]) removeAt(i int) {
+	n := len(t.slots)
 	// Shift back the elements after the hole that may live there.
 	j := i
 	for {
@@ -126,7 +142,7 @@ func (t *htab[E, P]) each(f func(P)) {
 }
 
 // pool hands out elements carved from chunks (as many as are in use, from 4
-// up to poolChunk), and takes back the ones no longer used to hand out
+// up to chunkLen), and takes back the ones no longer used to hand out
 // again: one allocation per chunk instead of one per element. Its free list
 // is dropped when it outgrows what is in use, so the chunks that hold
 // nothing live can be collected.
@@ -136,7 +152,17 @@ type pool[E any] struct {
 	live  int
 }
 
-const poolChunk = 32
+// chunkBytes is what a pool's chunk takes: a size class of the allocator,
+// with room for the 8-byte header it puts before an object of more than
+// 512 bytes that holds pointers (a chunk of 32 56-byte entries, 1,792
+// bytes, took 2,048 with it: 64 bytes an entry).
+const chunkBytes = 4096 - 8
+
+// chunkLen is how many elements of type E a chunk holds.
+func chunkLen[E any]() int {
+	var e E
+	return max(1, chunkBytes/int(unsafe.Sizeof(e)))
+}
 
 func (p *pool[E]) get() *E {
 	p.live++
@@ -148,8 +174,8 @@ func (p *pool[E]) get() *E {
 	if len(p.chunk) == 0 {
 		// Chunks grow with the pool, so that the many dataspaces that
 		// never hold more than a few values (a client's reply
-		// dataspace) do not each keep a chunk of 32.
-		p.chunk = make([]E, min(poolChunk, max(4, p.live)))
+		// dataspace) do not each keep a full chunk.
+		p.chunk = make([]E, min(chunkLen[E](), max(4, p.live)))
 	}
 	e := &p.chunk[0]
 	p.chunk = p.chunk[1:]

@@ -111,7 +111,20 @@ func (x *interp) wire(n parser.PNode, env Env) (lang.Value, error) {
 	case parser.PEnv:
 		return wireLiteral(env.Dictionary()), nil
 	case parser.PGroup:
-		es := make([]lang.DictEntry, 0, len(n.Items))
+		// The group, its type, its entries (up to four) and their
+		// dictionary are one allocation.
+		b := &struct {
+			g  lang.Record
+			gf [2]lang.Value
+			r  lang.Record
+			rf [1]lang.Value
+			d  lang.Dictionary
+			es [4]lang.DictEntry
+		}{}
+		es := b.es[:0]
+		if len(n.Items) > len(b.es) {
+			es = make([]lang.DictEntry, 0, len(n.Items))
+		}
 		for i, it := range n.Items {
 			sub, err := x.wire(it, env)
 			if err != nil {
@@ -126,13 +139,17 @@ func (x *interp) wire(n parser.PNode, env Env) (lang.Value, error) {
 			if err != nil {
 				return nil, err
 			}
-			typ = newRecord1(valRec, label)
+			b.rf[0] = label
+			b.r = lang.Record{Label: valRec, Fields: b.rf[:]}
+			typ = &b.r
 		case 1:
 			typ = wireArr
 		default:
 			typ = wireDict
 		}
-		return newRecord2(valGroup, typ, lang.DictionaryOfEntries(es)), nil
+		b.gf = [2]lang.Value{typ, lang.DictionaryOfEntriesIn(&b.d, es[:len(es):len(es)])}
+		b.g = lang.Record{Label: valGroup, Fields: b.gf[:]}
+		return &b.g, nil
 	}
 	return nil, rtErr(lang.Position{}, "unknown pattern node %T", n)
 }
@@ -198,19 +215,20 @@ func wireRecord1(x *lang.Record) lang.Value {
 		r  lang.Record
 		rf [1]lang.Value
 		es [1]lang.DictEntry
+		d  lang.Dictionary
 		l  [1]wireLit
 	}{}
 	b.es[0] = lang.DictEntry{Key: lang.Int(0), Value: wireField(x.Fields[0], &b.l[0])}
 	b.rf[0] = lang.Strip(x.Label)
 	b.r = lang.Record{Label: valRec, Fields: b.rf[:]}
-	b.gf = [2]lang.Value{&b.r, lang.DictionaryOfEntries(b.es[:])}
+	b.gf = [2]lang.Value{&b.r, lang.DictionaryOfEntriesIn(&b.d, b.es[:])}
 	b.g = lang.Record{Label: valGroup, Fields: b.gf[:]}
 	return &b.g
 }
 
 // wireSmallRecord is wireLiteral of a record of at most two fields, the
-// usual case: the group, its type, its entries and the <lit ATOM> of its
-// atoms are one allocation.
+// usual case: the group, its type, its entries, their dictionary and the
+// <lit ATOM> of its atoms are one allocation.
 func wireSmallRecord(x *lang.Record) lang.Value {
 	b := &struct {
 		g  lang.Record
@@ -218,6 +236,7 @@ func wireSmallRecord(x *lang.Record) lang.Value {
 		r  lang.Record
 		rf [1]lang.Value
 		es [2]lang.DictEntry
+		d  lang.Dictionary
 		l  [2]wireLit
 	}{}
 	n := len(x.Fields)
@@ -226,7 +245,7 @@ func wireSmallRecord(x *lang.Record) lang.Value {
 	}
 	b.rf[0] = lang.Strip(x.Label)
 	b.r = lang.Record{Label: valRec, Fields: b.rf[:]}
-	b.gf = [2]lang.Value{&b.r, lang.DictionaryOfEntries(b.es[:n:n])}
+	b.gf = [2]lang.Value{&b.r, lang.DictionaryOfEntriesIn(&b.d, b.es[:n:n])}
 	b.g = lang.Record{Label: valGroup, Fields: b.gf[:]}
 	return &b.g
 }

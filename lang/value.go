@@ -290,6 +290,21 @@ func DictionaryOfEntries(entries []DictEntry) *Dictionary {
 	return &Dictionary{entries: entries}
 }
 
+// DictionaryOfEntriesIn is DictionaryOfEntries made in d's memory when the
+// keys are distinct and in order, for callers that lay a dictionary out in
+// an allocation of their own (the evaluator's wire patterns: a group, its
+// entries and their dictionary in one). d must be new and not otherwise
+// used; when the keys are out of order the result is a new dictionary.
+func DictionaryOfEntriesIn(d *Dictionary, entries []DictEntry) *Dictionary {
+	for i := 1; i < len(entries); i++ {
+		if Compare(entries[i-1].Key, entries[i].Key) >= 0 {
+			return DictionaryOfEntries(entries)
+		}
+	}
+	d.entries = entries
+	return d
+}
+
 func sortEntries(e []DictEntry) {
 	if !slices.IsSortedFunc(e, func(a, b DictEntry) int { return Compare(a.Key, b.Key) }) {
 		slices.SortFunc(e, func(a, b DictEntry) int { return Compare(a.Key, b.Key) })

@@ -37,20 +37,25 @@ type chooser struct {
 	ds     *eval.Ref
 	label  string
 	newest bool
-	owner  *eval.Facet               // where the chosen assertions live
-	values map[string][][]lang.Value // by lang.Key(key), then rank, in arrival order
-	keys   map[string]lang.Value     // the key itself
-	shown  map[string]shownChoice    // what is asserted now, by key
+	owner  *eval.Facet           // where the chosen assertions live
+	keys   map[string]*choiceKey // by lang.Key(key), while it has values
 }
 
-type shownChoice struct {
-	value  lang.Value
+// choiceKey is one key of a chooser: its values and what is asserted.
+type choiceKey struct {
+	key    lang.Value
+	ranks  [][]lang.Value // by rank, in arrival order
+	shown  lang.Value     // the chosen value asserted, if showing
 	handle eval.Handle
+	// showing: shown is asserted under handle.
+	showing bool
+	// Room for the usual key, one rank with one value (a select).
+	rank0 [1][]lang.Value
+	val0  [1]lang.Value
 }
 
 func newChooser(t *eval.Turn, ds *eval.Ref, label string, newest bool) *chooser {
-	return &chooser{ds: ds, label: label, newest: newest, owner: t.Facet(),
-		values: map[string][][]lang.Value{}, keys: map[string]lang.Value{}, shown: map[string]shownChoice{}}
+	return &chooser{ds: ds, label: label, newest: newest, owner: t.Facet(), keys: map[string]*choiceKey{}}
 }
 
 // watch takes the values of <REQUEST KEY VALUE> assertions at rank.
@@ -58,32 +63,38 @@ func (c *chooser) watch(t *eval.Turn, request string, rank int) {
 	t.During(c.ds, recPattern(request, capture, capture), func(t *eval.Turn, caps []lang.Value) {
 		key, value := caps[0], caps[1]
 		k := lang.Key(key)
-		c.keys[k] = key
-		ranks := c.values[k]
-		for len(ranks) <= rank {
-			ranks = append(ranks, nil)
+		ck := c.keys[k]
+		if ck == nil {
+			ck = &choiceKey{key: key}
+			ck.ranks = ck.rank0[:0]
+			c.keys[k] = ck
 		}
-		ranks[rank] = append(ranks[rank], value)
-		c.values[k] = ranks
-		c.update(t, k)
+		for len(ck.ranks) <= rank {
+			ck.ranks = append(ck.ranks, nil)
+		}
+		if vs := ck.ranks[rank]; vs == nil && len(ck.ranks) == 1 {
+			ck.ranks[rank] = append(ck.val0[:0], value)
+		} else {
+			ck.ranks[rank] = append(vs, value)
+		}
+		c.update(t, k, ck)
 		t.OnStop(func(t *eval.Turn) {
-			vs := c.values[k][rank]
+			vs := ck.ranks[rank]
 			for i, v := range vs {
 				if lang.Equal(v, value) {
-					c.values[k][rank] = append(vs[:i:i], vs[i+1:]...)
+					ck.ranks[rank] = append(vs[:i:i], vs[i+1:]...)
 					break
 				}
 			}
-			c.update(t, k)
+			c.update(t, k, ck)
 		})
 	})
 }
 
-// choice is what c asserts for key k, if anything.
-func (c *chooser) choice(k string) (lang.Value, bool) {
-	ranks := c.values[k]
-	for r := len(ranks) - 1; r >= 0; r-- {
-		if vs := ranks[r]; len(vs) > 0 {
+// choice is what c asserts for ck, if anything.
+func (c *chooser) choice(ck *choiceKey) (lang.Value, bool) {
+	for r := len(ck.ranks) - 1; r >= 0; r-- {
+		if vs := ck.ranks[r]; len(vs) > 0 {
 			if c.newest {
 				return vs[len(vs)-1], true
 			}
@@ -93,24 +104,23 @@ func (c *chooser) choice(k string) (lang.Value, bool) {
 	return nil, false
 }
 
-// update brings what c asserts for k up to date: the old choice is
+// update brings what c asserts for key k up to date: the old choice is
 // retracted before the new one is asserted (in the same turn), so what
-// reacts to a selection never sees two at once.
-func (c *chooser) update(t *eval.Turn, k string) {
-	v, ok := c.choice(k)
-	old, had := c.shown[k]
-	if had && ok && lang.Equal(old.value, v) {
+// reacts to a selection never sees two at once. A key left with no values
+// is forgotten.
+func (c *chooser) update(t *eval.Turn, k string, ck *choiceKey) {
+	v, ok := c.choice(ck)
+	if ck.showing && ok && lang.Equal(ck.shown, v) {
 		return
 	}
 	t.InFacet(c.owner, func() {
-		if had {
-			t.Retract(old.handle)
-			delete(c.shown, k)
+		if ck.showing {
+			t.Retract(ck.handle)
+			ck.shown, ck.showing = nil, false
 		}
 		if ok {
-			c.shown[k] = shownChoice{v, t.Assert(c.ds, rec(c.label, c.keys[k], v))}
-		} else {
-			delete(c.values, k)
+			ck.shown, ck.handle, ck.showing = v, t.Assert(c.ds, rec(c.label, ck.key, v)), true
+		} else if c.keys[k] == ck {
 			delete(c.keys, k)
 		}
 	})

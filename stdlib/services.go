@@ -42,7 +42,7 @@ func StartDependencies(t *eval.Turn, ds *eval.Ref) {
 		// <depends-on S ?dependee>, observed as `during` would (the same
 		// Observe, the same ref), but each dependency is an edge of the
 		// tracker rather than a facet of its own.
-		t.Assert(ds, observeRecord(dependsOnPattern(tr.service), t.NewRef("during", (*dependencies)(tr)).Value()))
+		t.Assert(ds, tr.obs.set(observeLabel, dependsOnPattern(tr.service), t.NewRef("during", (*dependencies)(tr)).Value()))
 		tr.synced = t.NewRef("dependencies-known", tr)
 		tr.syncing = true
 		t.Sync(ds, tr.synced)
@@ -61,7 +61,9 @@ type edge struct {
 	observe    eval.Handle // <Observe COND>
 	matched    int         // matches of COND present (at most one)
 	done       bool
-	prev, next *edge // older and newer edges of the tracker
+	prev, next *edge   // older and newer edges of the tracker
+	obs        record2 // <Observe COND-PATTERN #:edge>
+	req        record1 // <require-service D>
 }
 
 // dependencies is the tracker as the observer of <depends-on S ?dependee>.
@@ -89,13 +91,13 @@ func (d *dependencies) Assert(t *eval.Turn, v lang.Value, h eval.Handle) error {
 	if dependee, err := serviceStateService(cond); err != nil {
 		t.System().Report(t.Facet(), fmt.Errorf("<depends-on %s ...>: cannot tell which service the dependee is: %w", lang.Format(tr.service), err))
 	} else {
-		e.require = t.Assert(tr.ds, record1(requireServiceLabel, dependee))
+		e.require = t.Assert(tr.ds, e.req.set(requireServiceLabel, dependee))
 	}
 	// The dependee's state is observed as `during` would (dependencies.rs:
 	// during!(t, ds, #d, ...)), with the same Observe and the same ref,
 	// but its matches are counted rather than each given a facet whose
 	// only work is to count back when it stops.
-	e.observe = t.Assert(tr.ds, observeRecord(eval.LiteralPattern(cond), t.NewRef("during", e).Value()))
+	e.observe = t.Assert(tr.ds, e.obs.set(observeLabel, eval.LiteralPattern(cond), t.NewRef("during", e).Value()))
 	tr.update(t, false)
 	return nil
 }
@@ -219,26 +221,27 @@ func (tr *tracker) find(h eval.Handle) *edge {
 	return nil
 }
 
-// record1 is <label field>, record and field in one allocation.
-func record1(label, field lang.Value) *lang.Record {
-	x := &struct {
-		r lang.Record
-		f [1]lang.Value
-	}{}
+// record1 and record2 are a record of one or two fields laid out in the
+// allocation of what asserts it (an edge, a tracker), which lives as long.
+type record1 struct {
+	r lang.Record
+	f [1]lang.Value
+}
+
+func (x *record1) set(label, field lang.Value) *lang.Record {
 	x.f[0] = field
 	x.r = lang.Record{Label: label, Fields: x.f[:]}
 	return &x.r
 }
 
-// observeRecord is <Observe PATTERN #:observer>, record and fields in one
-// allocation.
-func observeRecord(pattern, observer lang.Value) *lang.Record {
-	x := &struct {
-		r lang.Record
-		f [2]lang.Value
-	}{}
-	x.f = [2]lang.Value{pattern, observer}
-	x.r = lang.Record{Label: observeLabel, Fields: x.f[:]}
+type record2 struct {
+	r lang.Record
+	f [2]lang.Value
+}
+
+func (x *record2) set(label, a, b lang.Value) *lang.Record {
+	x.f = [2]lang.Value{a, b}
+	x.r = lang.Record{Label: label, Fields: x.f[:]}
 	return &x.r
 }
 
@@ -253,16 +256,17 @@ var (
 )
 
 // dependsOnPattern is the wire form of <depends-on SERVICE ?dependee>,
-// built straight from the service, the group and its entries in one
-// allocation.
+// built straight from the service, the group, its entries and their
+// dictionary in one allocation.
 func dependsOnPattern(service lang.Value) lang.Value {
 	b := &struct {
 		g  lang.Record
 		gf [2]lang.Value
 		es [2]lang.DictEntry
+		d  lang.Dictionary
 	}{}
 	b.es = [2]lang.DictEntry{{Key: lang.Int(0), Value: eval.LiteralPattern(service)}, {Key: lang.Int(1), Value: captureWireForm}}
-	b.gf = [2]lang.Value{dependsOnType, lang.DictionaryOfEntries(b.es[:])}
+	b.gf = [2]lang.Value{dependsOnType, lang.DictionaryOfEntriesIn(&b.d, b.es[:])}
 	b.g = lang.Record{Label: groupLabel, Fields: b.gf[:]}
 	return &b.g
 }
@@ -299,6 +303,8 @@ type tracker struct {
 	last    *edge
 	edges   int
 	byMatch map[eval.Handle]*edge
+	obs     record2 // <Observe <depends-on S ?dependee> #:tracker>
+	run     record1 // <run-service S>, made the first time
 }
 
 // Assert implements eval.Entity for the tracker's sync ref.
@@ -337,7 +343,10 @@ func (tr *tracker) update(t *eval.Turn, fromSync bool) {
 		tr.running = false
 	case fromSync:
 		t.InFacet(tr.facet, func() {
-			tr.handle = t.Assert(tr.ds, record1(runServiceLabel, tr.service))
+			if tr.run.r.Label == nil {
+				tr.run.set(runServiceLabel, tr.service)
+			}
+			tr.handle = t.Assert(tr.ds, &tr.run.r)
 		})
 		tr.running = true
 	case !tr.syncing:

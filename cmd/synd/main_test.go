@@ -351,7 +351,7 @@ func TestStdlibReadableAndOverridable(t *testing.T) {
 	}
 	code, out, _ = synd(t, "", "stdlib", "milestone")
 	assert.Equal(t, 0, code)
-	assert.Contains(t, out, "? <run-service <milestone ?name>>")
+	assert.Contains(t, out, "? <run-service <?service <milestone _>>>")
 	code, out, _ = synd(t, "", "stdlib", "connection.prs")
 	assert.Equal(t, 0, code)
 	assert.Contains(t, out, "system.processes.service_answer_delay")
