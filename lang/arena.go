@@ -303,20 +303,24 @@ func copyWords(d, s [][2]uintptr) {
 // store writes *v to dst, arena memory, without write barriers (see
 // copyValues), word by word (see copyWords).
 func store[T any](dst unsafe.Pointer, v *T) {
-	d, s := (*[5]uintptr)(dst), (*[5]uintptr)(unsafe.Pointer(v))
+	src := unsafe.Pointer(v)
 	switch unsafe.Sizeof(*v) {
 	case 16:
+		d, s := (*[2]uintptr)(dst), (*[2]uintptr)(src)
 		d[0], d[1] = s[0], s[1]
 	case 24:
+		d, s := (*[3]uintptr)(dst), (*[3]uintptr)(src)
 		d[0], d[1], d[2] = s[0], s[1], s[2]
 	case 32:
+		d, s := (*[4]uintptr)(dst), (*[4]uintptr)(src)
 		d[0], d[1], d[2], d[3] = s[0], s[1], s[2], s[3]
 	case 40:
+		d, s := (*[5]uintptr)(dst), (*[5]uintptr)(src)
 		d[0], d[1], d[2], d[3], d[4] = s[0], s[1], s[2], s[3], s[4]
 	default:
 		n := unsafe.Sizeof(*v) / unsafe.Sizeof(uintptr(0))
 		dw := unsafe.Slice((*uintptr)(dst), n)
-		sw := unsafe.Slice((*uintptr)(unsafe.Pointer(v)), n)
+		sw := unsafe.Slice((*uintptr)(src), n)
 		for i := range dw {
 			dw[i] = sw[i]
 		}
