@@ -475,8 +475,12 @@ func smallDecimal(s string) (int64, bool) {
 func (r *Reader) record(open tpos) (lang.Value, error) {
 	mark := r.build.Mark()
 	for {
-		anns := r.leadingComments()
 		t := r.peek()
+		var anns []lang.Value
+		if t.typ == TokComment || t.typ == TokInterpreter { // (leadingComments, inlined)
+			anns = r.comments()
+			t = r.peek()
+		}
 		if r.err != nil {
 			r.build.Drop(mark)
 			return nil, r.err
@@ -521,8 +525,12 @@ func (r *Reader) sequence(open tpos, set bool) (lang.Value, error) {
 		return nil, err
 	}
 	for {
-		anns := r.leadingComments()
 		t := r.peek()
+		var anns []lang.Value
+		if t.typ == TokComment || t.typ == TokInterpreter { // (leadingComments, inlined)
+			anns = r.comments()
+			t = r.peek()
+		}
 		if r.err != nil {
 			return fail(r.err)
 		}
@@ -564,8 +572,12 @@ func (r *Reader) dictionary(open tpos) (lang.Value, error) {
 		return nil, err
 	}
 	for {
-		anns := r.leadingComments()
 		t := r.peek()
+		var anns []lang.Value
+		if t.typ == TokComment || t.typ == TokInterpreter { // (leadingComments, inlined)
+			anns = r.comments()
+			t = r.peek()
+		}
 		if r.err != nil {
 			return fail(r.err)
 		}
@@ -602,7 +614,9 @@ func (r *Reader) dictionary(open tpos) (lang.Value, error) {
 		if err != nil {
 			return fail(err)
 		}
-		r.leadingComments()
+		if t := r.peek(); t.typ == TokComment || t.typ == TokInterpreter {
+			r.comments() // (leadingComments, inlined; comments here are dropped)
+		}
 		c := r.next()
 		if r.err != nil {
 			return fail(r.err)
@@ -616,8 +630,12 @@ func (r *Reader) dictionary(open tpos) (lang.Value, error) {
 		default:
 			return fail(r.errorAt(lang.SyntaxError, c.pos, "expected ':' after the dictionary key, found %s", describe(c)))
 		}
-		vanns := r.leadingComments()
 		n := r.peek()
+		var vanns []lang.Value
+		if n.typ == TokComment || n.typ == TokInterpreter {
+			vanns = r.comments()
+			n = r.peek()
+		}
 		switch n.typ {
 		case TokComma:
 			return fail(r.errorAt(lang.SyntaxError, n.pos, "a comma may not stand between ':' and the dictionary value"))
