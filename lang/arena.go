@@ -288,28 +288,42 @@ func copyValues(dst unsafe.Pointer, vs []Value) {
 		copy(d, s)
 		return
 	}
+	copyWords(d, s)
+}
+
+// copyWords copies s to d word by word. (A value just stored as two words
+// and loaded as one 16-byte block would wait for the stores to reach the
+// cache: the processor forwards a store only to a load of its own size.)
+func copyWords(d, s [][2]uintptr) {
 	for i := range d {
-		d[i] = s[i]
+		d[i][0], d[i][1] = s[i][0], s[i][1]
 	}
 }
 
 // store writes *v to dst, arena memory, without write barriers (see
-// copyValues).
+// copyValues), word by word (see copyWords).
 func store[T any](dst unsafe.Pointer, v *T) {
+	src := unsafe.Pointer(v)
 	switch unsafe.Sizeof(*v) {
 	case 16:
-		*(*[2]uintptr)(dst) = *(*[2]uintptr)(unsafe.Pointer(v))
+		d, s := (*[2]uintptr)(dst), (*[2]uintptr)(src)
+		d[0], d[1] = s[0], s[1]
 	case 24:
-		*(*[3]uintptr)(dst) = *(*[3]uintptr)(unsafe.Pointer(v))
+		d, s := (*[3]uintptr)(dst), (*[3]uintptr)(src)
+		d[0], d[1], d[2] = s[0], s[1], s[2]
 	case 32:
-		*(*[4]uintptr)(dst) = *(*[4]uintptr)(unsafe.Pointer(v))
+		d, s := (*[4]uintptr)(dst), (*[4]uintptr)(src)
+		d[0], d[1], d[2], d[3] = s[0], s[1], s[2], s[3]
 	case 40:
-		*(*[5]uintptr)(dst) = *(*[5]uintptr)(unsafe.Pointer(v))
+		d, s := (*[5]uintptr)(dst), (*[5]uintptr)(src)
+		d[0], d[1], d[2], d[3], d[4] = s[0], s[1], s[2], s[3], s[4]
 	default:
 		n := unsafe.Sizeof(*v) / unsafe.Sizeof(uintptr(0))
-		d := unsafe.Slice((*uintptr)(dst), n)
-		s := unsafe.Slice((*uintptr)(unsafe.Pointer(v)), n)
-		copy(d, s)
+		dw := unsafe.Slice((*uintptr)(dst), n)
+		sw := unsafe.Slice((*uintptr)(src), n)
+		for i := range dw {
+			dw[i] = sw[i]
+		}
 	}
 }
 

@@ -115,8 +115,19 @@ func (b *Builder) Push(v Value) {
 
 // push is Push for a value the builder made.
 func (b *Builder) push(v Value) {
-	b.stack = append(b.stack, *(*[2]uintptr)(unsafe.Pointer(&v)))
+	// Word by word: one 16-byte load of v's two 8-byte words just stored
+	// would wait for the stores (no store-to-load forwarding).
+	if len(b.stack) == cap(b.stack) {
+		b.growStack()
+	}
+	n := len(b.stack)
+	b.stack = b.stack[:n+1]
+	e := (*[2]uintptr)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(b.stack)), n*16))
+	w := (*[2]uintptr)(unsafe.Pointer(&v))
+	e[0], e[1] = w[0], w[1]
 }
+
+func (b *Builder) growStack() { b.stack = slices.Grow(b.stack, 1) }
 
 // items are the values pushed since mark.
 func (b *Builder) items(mark int) []Value {
@@ -185,9 +196,7 @@ func (b *Builder) sequenceOf(items []Value) Value {
 	p := b.mem.alloc(hdr + n*int(unsafe.Sizeof(Value(nil))))
 	w := unsafe.Slice((*[2]uintptr)(unsafe.Pointer(&items[0])), n)
 	f := unsafe.Slice((*[2]uintptr)(unsafe.Add(p, hdr)), n)
-	for i := range f {
-		f[i] = w[i]
-	}
+	copyWords(f, w)
 	h := (*[3]uintptr)(p)
 	h[0], h[1], h[2] = uintptr(unsafe.Pointer(&f[0])), uintptr(n), uintptr(n)
 	return boxAt(tabSequence, (*Sequence)(p))
@@ -231,9 +240,7 @@ func (b *Builder) recordOf(items []Value) (*Record, error) {
 		return (*Record)(p), nil
 	}
 	f := unsafe.Slice((*[2]uintptr)(unsafe.Add(p, hdr)), n-1)
-	for i := range f {
-		f[i] = w[i+1]
-	}
+	copyWords(f, w[1:])
 	h[2], h[3], h[4] = uintptr(unsafe.Pointer(&f[0])), uintptr(n-1), uintptr(n-1)
 	return (*Record)(p), nil
 }

@@ -121,6 +121,13 @@ type token struct {
 	scratch bool
 }
 
+// set sets the token's fields one by one. (Assigning a token literal builds
+// it on the stack and copies it in 16-byte blocks, each of which waits for
+// the 8-byte stores that built it: no store-to-load forwarding.)
+func (t *token) set(typ lexer.TokenType, val string, pos tpos, scratch bool) {
+	t.typ, t.val, t.pos, t.scratch = typ, val, pos, scratch
+}
+
 func (s *scanner) pos(off int) tpos {
 	return tpos{off: s.baseOff + off, line: s.line, col: off - s.lineStart + 1}
 }
@@ -167,12 +174,12 @@ func (s *scanner) scan(out *token) error {
 	start := s.off
 	p := s.pos(start)
 	if s.off >= len(s.src) {
-		*out = token{typ: TokEOF, pos: p}
+		out.set(TokEOF, "", p, false)
 		return nil
 	}
 	tok := func(t lexer.TokenType, n int, v string) error {
 		s.off += n
-		*out = token{typ: t, val: v, pos: p}
+		out.set(t, v, p, false)
 		return nil
 	}
 	c := s.src[s.off]
@@ -200,7 +207,7 @@ func (s *scanner) scan(out *token) error {
 		if err != nil {
 			return err
 		}
-		*out = token{typ: TokString, val: v, pos: p}
+		out.set(TokString, v, p, false)
 		return nil
 	case '\'', '|':
 		// '...' is the current quoted symbol syntax; |...| the legacy one.
@@ -208,7 +215,7 @@ func (s *scanner) scan(out *token) error {
 		if err != nil {
 			return err
 		}
-		*out = token{typ: TokQuotedSym, val: v, pos: p}
+		out.set(TokQuotedSym, v, p, false)
 		return nil
 	case ';':
 		return s.errAt(lang.SyntaxError, start, "';' is reserved syntax; a symbol holding it must be quoted, as in 'a;b'")
@@ -246,7 +253,7 @@ bare:
 	if s.off == start { // a non-ASCII delimiter, e.g. a Unicode space handled above
 		return s.errAt(lang.SyntaxError, start, "unexpected character")
 	}
-	*out = token{typ: TokBare, val: s.src[start:s.off], pos: p}
+	out.set(TokBare, s.src[start:s.off], p, false)
 	return nil
 }
 
@@ -315,7 +322,7 @@ func (s *scanner) hash(p tpos, out *token) error {
 	rest := s.src[start+1:]
 	if rest == "" {
 		s.off++
-		*out = token{typ: TokComment, val: "", pos: p}
+		out.set(TokComment, "", p, false)
 		return nil
 	}
 	switch c := rest[0]; c {
@@ -325,11 +332,11 @@ func (s *scanner) hash(p tpos, out *token) error {
 		if !utf8.ValidString(text) {
 			return s.errAt(lang.SyntaxError, start, "invalid UTF-8 in comment")
 		}
-		*out = token{typ: TokComment, val: text, pos: p}
+		out.set(TokComment, text, p, false)
 		return nil
 	case '\n', '\r':
 		s.off++
-		*out = token{typ: TokComment, val: "", pos: p}
+		out.set(TokComment, "", p, false)
 		return nil
 	case '!':
 		s.off += 2
@@ -337,7 +344,7 @@ func (s *scanner) hash(p tpos, out *token) error {
 		if !utf8.ValidString(text) {
 			return s.errAt(lang.SyntaxError, start, "invalid UTF-8 in #! line")
 		}
-		*out = token{typ: TokInterpreter, val: text, pos: p}
+		out.set(TokInterpreter, text, p, false)
 		return nil
 	case 't', 'f':
 		s.off += 2
@@ -351,15 +358,15 @@ func (s *scanner) hash(p tpos, out *token) error {
 		if c == 't' {
 			val = "t"
 		}
-		*out = token{typ: TokBool, val: val, pos: p}
+		out.set(TokBool, val, p, false)
 		return nil
 	case '{':
 		s.off += 2
-		*out = token{typ: TokOpenSet, val: "#{", pos: p}
+		out.set(TokOpenSet, "#{", p, false)
 		return nil
 	case ':':
 		s.off += 2
-		*out = token{typ: TokEmbedded, val: "#:", pos: p}
+		out.set(TokEmbedded, "#:", p, false)
 		return nil
 	case '"':
 		s.off++
@@ -367,14 +374,14 @@ func (s *scanner) hash(p tpos, out *token) error {
 		if err != nil {
 			return err
 		}
-		*out = token{typ: TokBytes, val: v, pos: p}
+		out.set(TokBytes, v, p, false)
 		return nil
 	case '[':
 		v, err := s.base64()
 		if err != nil {
 			return err
 		}
-		*out = token{typ: TokBytes, val: v, pos: p, scratch: true}
+		out.set(TokBytes, v, p, true)
 		return nil
 	case 'x':
 		if strings.HasPrefix(rest, `x"`) {
@@ -383,7 +390,7 @@ func (s *scanner) hash(p tpos, out *token) error {
 			if err != nil {
 				return err
 			}
-			*out = token{typ: TokBytes, val: v, pos: p, scratch: true}
+			out.set(TokBytes, v, p, true)
 			return nil
 		}
 		if strings.HasPrefix(rest, `xd"`) {
@@ -395,7 +402,7 @@ func (s *scanner) hash(p tpos, out *token) error {
 			if len(v) != 8 {
 				return s.errAt(lang.SyntaxError, start, `#xd"..." must hold exactly 16 hex digits`)
 			}
-			*out = token{typ: TokHexDouble, val: v, pos: p}
+			out.set(TokHexDouble, v, p, false)
 			return nil
 		}
 		if len(rest) < 3 && strings.HasPrefix(`xd"`, rest) {
@@ -413,6 +420,20 @@ func (s *scanner) quoted(q byte, bytes bool) (string, error) {
 	open := s.off
 	s.off++
 	start := s.off
+	// The commonest: a short text on one line without escapes, in one
+	// pass (its bytes or'ed together say whether it is ASCII).
+	src, i, ascii := s.src, start, byte(0)
+	for end := min(len(src), start+64); i < end; i++ {
+		c := src[i]
+		if c == q || c == '\\' || c == '\n' {
+			break
+		}
+		ascii |= c
+	}
+	if i < len(src) && src[i] == q && (ascii < utf8.RuneSelf || !bytes && utf8.ValidString(src[start:i])) {
+		s.off = i + 1
+		return src[start:i], nil
+	}
 	// Fast path: no escapes before the closing quote.
 	if j := strings.IndexByte(s.src[start:], q); j >= 0 && strings.IndexByte(s.src[start:start+j], '\\') < 0 {
 		i := start + j
@@ -431,7 +452,7 @@ func (s *scanner) quoted(q byte, bytes bool) (string, error) {
 		return body, nil
 	}
 	var b strings.Builder
-	i := start
+	i = start
 	for {
 		if i >= len(s.src) {
 			s.advanceLines(start, len(s.src))

@@ -67,10 +67,16 @@ func (r *Reader) keep(s string) string {
 	return s
 }
 
+// keyAt is a dictionary key being read and where it starts. The key is
+// held as its two words, which the collector does not see (no write
+// barriers to append it): the builder's arena keeps it until the
+// dictionary is built.
 type keyAt struct {
-	key lang.Value
+	key [2]uintptr
 	pos tpos
 }
+
+func (k *keyAt) value() lang.Value { return *(*lang.Value)(unsafe.Pointer(&k.key)) }
 
 // NewReader returns a reader for src; file names it in positions and errors.
 // src must not change while the reader reads it; the values read share no
@@ -206,7 +212,7 @@ func (r *Reader) peek() *token {
 func (r *Reader) scanNext() {
 	r.err = r.sc.scan(&r.tok)
 	if r.err != nil {
-		r.tok = token{typ: TokEOF, pos: r.sc.pos(r.sc.off)}
+		r.tok.set(TokEOF, "", r.sc.pos(r.sc.off), false)
 	}
 	r.ahead = true
 }
@@ -399,13 +405,13 @@ func (r *Reader) plain(t *token) (lang.Value, error) {
 		}
 		return r.build.Embedded(v), nil
 	case TokOpenRecord:
-		return r.record(*t)
+		return r.record(t.pos)
 	case TokOpenSeq:
-		return r.sequence(*t, false)
+		return r.sequence(t.pos, false)
 	case TokOpenSet:
-		return r.sequence(*t, true)
+		return r.sequence(t.pos, true)
 	case TokOpenDict:
-		return r.dictionary(*t)
+		return r.dictionary(t.pos)
 	case TokEOF:
 		return nil, r.errorAt(lang.InputEndedEarly, t.pos, "input ended where a value was expected")
 	}
@@ -466,11 +472,15 @@ func smallDecimal(s string) (int64, bool) {
 	return n, true
 }
 
-func (r *Reader) record(open token) (lang.Value, error) {
+func (r *Reader) record(open tpos) (lang.Value, error) {
 	mark := r.build.Mark()
 	for {
-		anns := r.leadingComments()
 		t := r.peek()
+		var anns []lang.Value
+		if t.typ == TokComment || t.typ == TokInterpreter { // (leadingComments, inlined)
+			anns = r.comments()
+			t = r.peek()
+		}
 		if r.err != nil {
 			r.build.Drop(mark)
 			return nil, r.err
@@ -480,7 +490,7 @@ func (r *Reader) record(open token) (lang.Value, error) {
 			r.next()
 			rec, err := r.build.Record(mark)
 			if err != nil {
-				return nil, r.errorAt(lang.SyntaxError, open.pos, "a record needs a label")
+				return nil, r.errorAt(lang.SyntaxError, open, "a record needs a label")
 			}
 			return rec, nil
 		case TokComma:
@@ -488,7 +498,7 @@ func (r *Reader) record(open token) (lang.Value, error) {
 			return nil, r.errorAt(lang.SyntaxError, t.pos, "commas are not allowed in records")
 		case TokEOF:
 			r.build.Drop(mark)
-			return nil, r.errorAt(lang.InputEndedEarly, t.pos, "input ended inside the record opened at %d:%d", open.pos.line, open.pos.col)
+			return nil, r.errorAt(lang.InputEndedEarly, t.pos, "input ended inside the record opened at %d:%d", open.line, open.col)
 		}
 		v, ok, err := r.atom(anns, t)
 		if !ok {
@@ -504,7 +514,7 @@ func (r *Reader) record(open token) (lang.Value, error) {
 
 // sequence reads the elements of a sequence or set (closer '}'); commas
 // count as whitespace.
-func (r *Reader) sequence(open token, set bool) (lang.Value, error) {
+func (r *Reader) sequence(open tpos, set bool) (lang.Value, error) {
 	what, closer := "sequence", TokCloseSeq
 	if set {
 		what, closer = "set", TokCloseBrace
@@ -515,8 +525,12 @@ func (r *Reader) sequence(open token, set bool) (lang.Value, error) {
 		return nil, err
 	}
 	for {
-		anns := r.leadingComments()
 		t := r.peek()
+		var anns []lang.Value
+		if t.typ == TokComment || t.typ == TokInterpreter { // (leadingComments, inlined)
+			anns = r.comments()
+			t = r.peek()
+		}
 		if r.err != nil {
 			return fail(r.err)
 		}
@@ -528,16 +542,16 @@ func (r *Reader) sequence(open token, set bool) (lang.Value, error) {
 			}
 			s, err := r.build.Set(mark)
 			if err != nil {
-				return nil, r.errorAt(lang.SyntaxError, open.pos, "%v", err)
+				return nil, r.errorAt(lang.SyntaxError, open, "%v", err)
 			}
 			return s, nil
 		case TokComma:
 			r.next()
 			continue
 		case TokEOF:
-			return fail(r.errorAt(lang.InputEndedEarly, t.pos, "input ended inside the %s opened at %d:%d", what, open.pos.line, open.pos.col))
+			return fail(r.errorAt(lang.InputEndedEarly, t.pos, "input ended inside the %s opened at %d:%d", what, open.line, open.col))
 		case TokCloseRecord, TokCloseSeq, TokCloseBrace:
-			return fail(r.errorAt(lang.SyntaxError, t.pos, "unexpected %s inside the %s opened at %d:%d", describe(t), what, open.pos.line, open.pos.col))
+			return fail(r.errorAt(lang.SyntaxError, t.pos, "unexpected %s inside the %s opened at %d:%d", describe(t), what, open.line, open.col))
 		}
 		v, ok, err := r.atom(anns, t)
 		if !ok {
@@ -550,7 +564,7 @@ func (r *Reader) sequence(open token, set bool) (lang.Value, error) {
 	}
 }
 
-func (r *Reader) dictionary(open token) (lang.Value, error) {
+func (r *Reader) dictionary(open tpos) (lang.Value, error) {
 	mark, keyMark := r.build.Mark(), len(r.keys)
 	fail := func(err error) (lang.Value, error) {
 		r.build.Drop(mark)
@@ -558,8 +572,12 @@ func (r *Reader) dictionary(open token) (lang.Value, error) {
 		return nil, err
 	}
 	for {
-		anns := r.leadingComments()
 		t := r.peek()
+		var anns []lang.Value
+		if t.typ == TokComment || t.typ == TokInterpreter { // (leadingComments, inlined)
+			anns = r.comments()
+			t = r.peek()
+		}
 		if r.err != nil {
 			return fail(r.err)
 		}
@@ -567,10 +585,10 @@ func (r *Reader) dictionary(open token) (lang.Value, error) {
 		case TokCloseBrace:
 			r.next()
 			keys := r.keys[keyMark:]
-			dupAt := open.pos
+			dupAt := open
 			d, err := r.build.Dictionary(mark)
 			if err != nil {
-				dupAt = duplicateKeyPos(keys, open.pos)
+				dupAt = duplicateKeyPos(keys, open)
 			}
 			clear(keys)
 			r.keys = r.keys[:keyMark]
@@ -582,11 +600,11 @@ func (r *Reader) dictionary(open token) (lang.Value, error) {
 			r.next()
 			continue
 		case TokEOF:
-			return fail(r.errorAt(lang.InputEndedEarly, t.pos, "input ended inside the dictionary opened at %d:%d", open.pos.line, open.pos.col))
+			return fail(r.errorAt(lang.InputEndedEarly, t.pos, "input ended inside the dictionary opened at %d:%d", open.line, open.col))
 		case TokColon:
 			return fail(r.errorAt(lang.SyntaxError, t.pos, "expected a dictionary key before ':'"))
 		case TokCloseRecord, TokCloseSeq:
-			return fail(r.errorAt(lang.SyntaxError, t.pos, "unexpected %s inside the dictionary opened at %d:%d", describe(t), open.pos.line, open.pos.col))
+			return fail(r.errorAt(lang.SyntaxError, t.pos, "unexpected %s inside the dictionary opened at %d:%d", describe(t), open.line, open.col))
 		}
 		kpos := t.pos // t is good only until the key's tokens are read
 		k, ok, err := r.atom(anns, t)
@@ -596,7 +614,9 @@ func (r *Reader) dictionary(open token) (lang.Value, error) {
 		if err != nil {
 			return fail(err)
 		}
-		r.leadingComments()
+		if t := r.peek(); t.typ == TokComment || t.typ == TokInterpreter {
+			r.comments() // (leadingComments, inlined; comments here are dropped)
+		}
 		c := r.next()
 		if r.err != nil {
 			return fail(r.err)
@@ -610,8 +630,12 @@ func (r *Reader) dictionary(open token) (lang.Value, error) {
 		default:
 			return fail(r.errorAt(lang.SyntaxError, c.pos, "expected ':' after the dictionary key, found %s", describe(c)))
 		}
-		vanns := r.leadingComments()
 		n := r.peek()
+		var vanns []lang.Value
+		if n.typ == TokComment || n.typ == TokInterpreter {
+			vanns = r.comments()
+			n = r.peek()
+		}
 		switch n.typ {
 		case TokComma:
 			return fail(r.errorAt(lang.SyntaxError, n.pos, "a comma may not stand between ':' and the dictionary value"))
@@ -632,7 +656,7 @@ func (r *Reader) dictionary(open token) (lang.Value, error) {
 		}
 		r.build.Push(k)
 		r.build.Push(v)
-		r.keys = append(r.keys, keyAt{k, kpos})
+		r.keys = append(r.keys, keyAt{*(*[2]uintptr)(unsafe.Pointer(&k)), kpos})
 	}
 }
 
@@ -640,8 +664,9 @@ func (r *Reader) dictionary(open token) (lang.Value, error) {
 // key, for the error message.
 func duplicateKeyPos(keys []keyAt, fallback tpos) tpos {
 	seen := make(map[string]bool, len(keys))
-	for _, k := range keys {
-		id := lang.Key(k.key)
+	for i := range keys {
+		k := &keys[i]
+		id := lang.Key(k.value())
 		if seen[id] {
 			return k.pos
 		}
