@@ -90,14 +90,32 @@ func milestoneDAGOf(levels, width int) []byte {
 // booted, $config and $log, the dependency tracker) loads 10,000 milestones
 // in 10 levels and runs until every one is ready.
 func BenchmarkMilestoneBoot10000(b *testing.B) {
-	src := milestoneDAGOf(10, 1000)
+	benchMilestones(b, "boot.pr", milestoneDAGOf(10, 1000), 10000, false)
+}
+
+// BenchmarkMilestoneBoot10000NoGC is BenchmarkMilestoneBoot10000 with the
+// collector off: see BenchmarkMilestoneDAGNoGC.
+func BenchmarkMilestoneBoot10000NoGC(b *testing.B) {
+	benchMilestones(b, "boot.pr", milestoneDAGOf(10, 1000), 10000, true)
+}
+
+// benchMilestones loads src (n milestones) into a fresh host per iteration
+// and runs it until every milestone is ready, reporting CPU per iteration
+// and the collector's CPU share; with gcOff, the collector is off
+// (gcshare.Off), for the wall-clock share it costs.
+func benchMilestones(b *testing.B, name string, src []byte, n int, gcOff bool) {
+	tick := func() {}
+	if gcOff {
+		tick = gcshare.Off(b)
+	}
 	meter := gcshare.Start(0)
 	cpu := cpuPerOp()
 	for b.Loop() {
-		h := runToQuiescence(b, host.Options{Clock: eval.NewVirtualClock(host.GoldenEpoch()), Out: io.Discard, Processes: &stdlib.SimulatedRunner{}}, "boot.pr", src)
-		if n := countReady(h, "ready"); n != 10000 {
-			b.Fatalf("%d of 10000 milestones ready", n)
+		h := runToQuiescence(b, host.Options{Clock: eval.NewVirtualClock(host.GoldenEpoch()), Out: io.Discard, Processes: &stdlib.SimulatedRunner{}}, name, src)
+		if got := countReady(h, "ready"); got != n {
+			b.Fatalf("%d of %d milestones ready", got, n)
 		}
+		tick()
 	}
 	cpu(b)
 	meter.Report(b)
