@@ -3,6 +3,7 @@ package stdlib
 import (
 	"crypto/sha256"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,7 +16,9 @@ import (
 )
 
 // ScriptRunner compiles and starts a script file in a facet; it reports
-// whether the text compiled (errors are reported by the runner).
+// whether the text compiled (errors are reported by the runner). src is
+// the runner's only for the call: a runner that keeps the text copies it
+// (the file primitives read every run-script into one reused buffer).
 type ScriptRunner func(t *eval.Turn, file string, src []byte, env *lang.Dictionary) bool
 
 // FileOptions configure the file primitives.
@@ -56,6 +59,9 @@ func StartFiles(t *eval.Turn, ds *eval.Ref, opts FileOptions) {
 		t.OnStop(func(*eval.Turn) { fw.close() })
 		watch = fw.watch
 	}
+	// The buffer every run-script of this system reads its file into (a
+	// thousand processes of one program read it a thousand times).
+	var scratch []byte
 	t.During(ds, recPattern("file-watch", capture, capture), func(t *eval.Turn, caps []lang.Value) {
 		root, ok1 := lang.Unwrap(caps[0]).(lang.String)
 		suffix, ok2 := lang.Unwrap(caps[1]).(lang.String)
@@ -140,7 +146,7 @@ func StartFiles(t *eval.Turn, ds *eval.Ref, opts FileOptions) {
 			t.Fail(&primitiveError{"run-script needs a file name (a string), not " + lang.Format(caps[0])})
 			return
 		}
-		rs := &scriptRun{file: string(file), env: env, run: opts.Run}
+		rs := &scriptRun{file: string(file), env: env, run: opts.Run, scratch: &scratch}
 		rs.load(t)
 		if fw != nil {
 			fw.watch(t, rs.file, false, rs.load)
@@ -156,12 +162,22 @@ type scriptRun struct {
 	current *eval.Facet
 	digest  [32]byte
 	lastErr string
+	scratch *[]byte // shared by the run-scripts of one StartFiles
 }
 
 // load reads the file and, if it is new and compiles, runs it in place of
 // the version that ran.
 func (rs *scriptRun) load(t *eval.Turn) {
-	src, err := os.ReadFile(rs.file)
+	// The shared buffer is taken while in use, so that a load within a
+	// load (were a runner to start one) reads into a buffer of its own.
+	buf := *rs.scratch
+	*rs.scratch = nil
+	src, err := readFileInto(rs.file, buf)
+	defer func() {
+		if cap(src) <= maxScratch {
+			*rs.scratch = src[:0]
+		}
+	}()
 	if err != nil {
 		// Say why nothing (new) runs, once; the facet stays, so the file
 		// is read again when it or its mode changes. A removed file's
@@ -190,6 +206,34 @@ func (rs *scriptRun) load(t *eval.Turn) {
 		t.StopFacet(rs.current)
 	}
 	rs.current, rs.digest = next, d
+}
+
+// maxScratch bounds the run-script buffer kept between loads: a large
+// script's text is not kept for the small ones.
+const maxScratch = 64 << 10
+
+// readFileInto is os.ReadFile into buf (reused from its start, grown as
+// needed).
+func readFileInto(name string, buf []byte) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return buf[:0], err
+	}
+	defer f.Close()
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err != nil {
+			if err == io.EOF {
+				return buf, nil
+			}
+			return buf, err
+		}
+	}
 }
 
 // settle is how long the file system must stay quiet after a change before

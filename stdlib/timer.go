@@ -25,10 +25,11 @@ func StartTimers(t *eval.Turn, ds *eval.Ref) { startTimers(t, ds) }
 
 // timerDriver is the state of one timer driver.
 type timerDriver struct {
-	// The pending timers of each label; a timer that has fired (and is not
-	// periodic) leaves at once, and a label with none pending is forgotten,
-	// so restarting daemons and one-off labels leave nothing behind.
-	pending map[string][]*timer
+	// The pending timers of each label, a list linked through the timers;
+	// a timer that has fired (and is not periodic) leaves at once, and a
+	// label with none pending is forgotten, so restarting daemons and
+	// one-off labels leave nothing behind.
+	pending map[string]*timer
 }
 
 // timer is one pending timer of a driver.
@@ -37,11 +38,14 @@ type timer struct {
 	key      string // of its label
 	owner    *eval.Facet
 	ds       *eval.Ref
-	expired  lang.Value
+	label    lang.Value
+	msecs    lang.Value
+	expired  lang.Value // <timer-expired LABEL MSECS>, made when it first fires
 	d        time.Duration
 	periodic bool
 	cancel   func()
-	at       int // its index in its label's list
+	// Its neighbours in its label's list.
+	prev, next *timer
 }
 
 // arm starts the timer, in the driver's facet, so that it outlives the
@@ -51,6 +55,11 @@ func (tm *timer) arm(t *eval.Turn) {
 }
 
 func (tm *timer) fire(t *eval.Turn) {
+	if tm.expired == nil {
+		// Most timers are cleared before they fire (an answer delay that
+		// an answer beat): their message is made only when needed.
+		tm.expired = lang.NewRecord(lang.Symbol("timer-expired"), tm.label, tm.msecs)
+	}
 	t.Message(tm.ds, tm.expired)
 	if tm.periodic {
 		tm.arm(t)
@@ -59,27 +68,37 @@ func (tm *timer) fire(t *eval.Turn) {
 	tm.drv.forget(tm)
 }
 
-// forget removes a timer that has fired, in constant time (the last of its
-// label's list takes its place: the order of a label's timers does not
-// matter); a label with none left goes.
+// forget removes a timer that has fired, in constant time; a label with
+// none left goes.
 func (drv *timerDriver) forget(tm *timer) {
-	list := drv.pending[tm.key]
-	if tm.at >= len(list) || list[tm.at] != tm {
-		return
+	if tm.prev != nil {
+		tm.prev.next = tm.next
+	} else if drv.pending[tm.key] == tm {
+		if tm.next == nil {
+			delete(drv.pending, tm.key)
+		} else {
+			drv.pending[tm.key] = tm.next
+		}
+	} else {
+		return // not pending
 	}
-	last := len(list) - 1
-	if last == 0 {
-		delete(drv.pending, tm.key)
-		return
+	if tm.next != nil {
+		tm.next.prev = tm.prev
 	}
-	list[tm.at] = list[last]
-	list[tm.at].at = tm.at
-	list[last] = nil
-	drv.pending[tm.key] = list[:last]
+	tm.prev, tm.next = nil, nil
+}
+
+// count is how many timers of the label with key are pending.
+func (drv *timerDriver) count(key string) int {
+	n := 0
+	for tm := drv.pending[key]; tm != nil; tm = tm.next {
+		n++
+	}
+	return n
 }
 
 func startTimers(t *eval.Turn, ds *eval.Ref) *timerDriver {
-	drv := &timerDriver{pending: map[string][]*timer{}}
+	drv := &timerDriver{pending: map[string]*timer{}}
 	pending := drv.pending
 	bind := dataspace.Bind{Pattern: dataspace.Discard{}}
 	pat := dataspace.Group{Kind: dataspace.GroupRecord, Label: lang.Symbol("set-timer"), Entries: []dataspace.GroupEntry{
@@ -90,8 +109,11 @@ func startTimers(t *eval.Turn, ds *eval.Ref) *timerDriver {
 		label, msecs, kind := caps[0], caps[1], caps[2]
 		key := lang.Key(label)
 		if lang.Equal(kind, lang.Symbol("clear")) {
-			for _, tm := range pending[key] {
+			for tm := pending[key]; tm != nil; {
+				next := tm.next
 				tm.cancel()
+				tm.prev, tm.next = nil, nil
+				tm = next
 			}
 			delete(pending, key)
 			return
@@ -124,11 +146,12 @@ func startTimers(t *eval.Turn, ds *eval.Ref) *timerDriver {
 		}
 		// The timer belongs to the driver's facet, so it outlives this
 		// message's facet. A periodic one re-arms itself; its cancel follows.
-		tm := &timer{drv: drv, key: key, owner: owner, ds: ds, d: d, periodic: periodic,
-			expired: lang.NewRecord(lang.Symbol("timer-expired"), label, msecs)}
+		tm := &timer{drv: drv, key: key, owner: owner, ds: ds, d: d, periodic: periodic, label: label, msecs: msecs}
 		tm.arm(t)
-		tm.at = len(pending[key])
-		pending[key] = append(pending[key], tm)
+		if head := pending[key]; head != nil {
+			tm.next, head.prev = head, tm
+		}
+		pending[key] = tm
 	})
 	return drv
 }

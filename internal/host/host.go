@@ -399,6 +399,7 @@ func (h *Host) runScript(t *eval.Turn, file string, src []byte, env *lang.Dictio
 	// Only the latest text of each file is kept.
 	c, ok := h.compiled[file]
 	if !ok || c.src != string(src) {
+		src = bytes.Clone(src) // the caller's buffer is reused (stdlib.ScriptRunner)
 		s, err := parser.CompileFile(file, src)
 		if err != nil {
 			h.Error(err)
