@@ -354,6 +354,55 @@ func leafKey(consts []lang.Value, sig *signature, v lang.Value) ([]lang.Value, b
 // maxFieldTests is how many of a signature's tests signature.fields covers.
 const maxFieldTests = 8
 
+// flatTests reports whether tests look only at a record at the root and
+// at its fields (literals and existence), all within what fields covers:
+// a value of the class then reaches a leaf of the signature by a look at
+// each field, without a key (see signature.flatMatch).
+func flatTests(tests []test, fields [maxFieldTests]uint8) bool {
+	if len(tests) == 0 || len(tests) > maxFieldTests || tests[0].kind != tRecord || len(tests[0].path) != 0 {
+		return false
+	}
+	for i := 1; i < len(tests); i++ {
+		if fields[i] == 0 || (tests[i].kind != tLiteral && tests[i].kind != tExists) {
+			return false
+		}
+	}
+	return true
+}
+
+type flatResult uint8
+
+const (
+	flatOther flatResult = iota // the value's literals are another leaf's
+	flatYes                     // the value reaches lf
+	flatNo                      // the value passes no leaf's tests: a field is missing
+)
+
+// flatMatch tells, for a flat signature (flatTests) and r, a record of its
+// class, whether r reaches lf, a leaf of sig: what leafKey and a lookup
+// would find, since lf's first constant is the class's label and its others
+// are the literals in test order.
+func (sig *signature) flatMatch(r *lang.Record, lf *leaf) flatResult {
+	j := 1 // lf.consts[0] is the label
+	other := false
+	for i := 1; i < len(sig.tests); i++ {
+		k := int(sig.fields[i]) - 1
+		if k >= len(r.Fields) {
+			return flatNo
+		}
+		if sig.tests[i].kind == tLiteral {
+			if !other && !fastEqual(lang.Unwrap(r.Fields[k]), lf.consts[j]) {
+				other = true // go on: a missing field later still means no leaf
+			}
+			j++
+		}
+	}
+	if other {
+		return flatOther
+	}
+	return flatYes
+}
+
 // rootFields computes signature.fields for tests.
 func rootFields(tests []test) (fields [maxFieldTests]uint8) {
 	if len(tests) == 0 || tests[0].kind != tRecord || len(tests[0].path) != 0 {
@@ -405,6 +454,8 @@ type signature struct {
 	// rootRecord: the first test is the record test at the root, so the
 	// first constant is the label of the class.
 	rootRecord bool
+	// flat: the signature is of a record class and flatTests holds.
+	flat bool
 }
 
 type leaf struct {
@@ -774,6 +825,20 @@ func (ix *index) dropClassIfEmpty(c *class) {
 // nil if v fails the signature's structural tests (or, without create, no
 // observer or value shares its constants).
 func (ix *index) leafOf(sig *signature, v lang.Value, rootLabelHash uint64, create bool) *leaf {
+	if sig.flat {
+		lf := sig.only
+		if lf == nil {
+			lf = sig.last
+		}
+		if r, ok := v.(*lang.Record); ok && lf != nil {
+			switch sig.flatMatch(r, lf) {
+			case flatYes:
+				return lf
+			case flatNo:
+				return nil
+			}
+		}
+	}
 	var buf [8]lang.Value // on the stack: no write barriers
 	consts, ok := leafKey(buf[:0], sig, v)
 	if !ok {
@@ -1064,6 +1129,7 @@ func (ix *index) addObserver(fx Effects, o *observer, sh *shape) {
 		sig = &signature{id: id, tests: sh.tests, fields: rootFields(sh.tests), class: c, leaves: map[uint64]*leaf{},
 			single:     len(sh.consts) == 0 || len(sh.consts) == 1 && (sh.root.kind == cRecord || sh.root.kind == cLiteral),
 			rootRecord: sh.root.kind == cRecord}
+		sig.flat = sig.rootRecord && flatTests(sig.tests, sig.fields)
 		ix.sigs[id] = sig
 		c.sigs = append(c.sigs, sig)
 		// A new signature starts with every present value it can file.

@@ -35,6 +35,8 @@ func TestMessagesReachObserversStripped(t *testing.T) {
 		{"annotation inside a captured record", rec("Says", x, rec("p", ann(lang.Int(5), lang.Int(9)))), rec("p", lang.Int(5))},
 		{"a literal that does not match", rec("Says", lang.String("y"), lang.Int(6)), nil},
 		{"a plain message of another label", rec("Hears", x, lang.Int(7)), nil},
+		{"no field to capture", rec("Says", x), nil},
+		{"no fields", rec("Says"), nil},
 	} {
 		for _, checks := range []bool{true, false} {
 			name := tc.name
