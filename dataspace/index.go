@@ -463,7 +463,11 @@ type leaf struct {
 	hash       uint64
 	next       *leaf               // the next leaf of the same hash
 	n          int                 // how many distinct values match
-	assertions map[*entry]struct{} // which (nil while none, or single)
+	// Which values (none listed for a single signature's leaf): the first
+	// in e0, while it lasts, the others in assertions (nil while none), so
+	// that the commonest leaf, of one value, needs no map.
+	e0         *entry
+	assertions map[*entry]struct{}
 	groups     []*captureGroup
 }
 
@@ -529,6 +533,10 @@ func (sig *signature) addEntry(lf *leaf, e *entry) {
 	if sig.single {
 		return
 	}
+	if lf.e0 == nil {
+		lf.e0 = e
+		return
+	}
 	if lf.assertions == nil {
 		lf.assertions = map[*entry]struct{}{}
 	}
@@ -537,11 +545,13 @@ func (sig *signature) addEntry(lf *leaf, e *entry) {
 
 func (sig *signature) removeEntry(lf *leaf, e *entry) {
 	lf.n--
-	if lf.assertions != nil {
+	if lf.e0 == e {
+		lf.e0 = nil
+	} else if lf.assertions != nil {
 		delete(lf.assertions, e)
-		if lf.n == 0 {
-			lf.assertions = nil
-		}
+	}
+	if lf.n == 0 {
+		lf.assertions = nil
 	}
 }
 
@@ -549,6 +559,9 @@ func (sig *signature) removeEntry(lf *leaf, e *entry) {
 // order.
 func (ix *index) eachEntry(sig *signature, lf *leaf, f func(e *entry)) {
 	if !sig.single {
+		if lf.e0 != nil {
+			f(lf.e0)
+		}
 		for e := range lf.assertions {
 			f(e)
 		}
