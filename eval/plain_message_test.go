@@ -14,10 +14,11 @@ import (
 // observer of <Says "x" ?v> with its annotations stripped, whether the
 // publisher's size check found it plain (a record of atoms, handed to the
 // dataspace without its annotation walk) or not, and whether that check
-// runs at all (MaxValueNodes and MaxValueDepth off). As
-// syndicate-rs's Dataspace::message matches the value its skeleton index
-// sees, which carries no annotations (the reader strips them unless kept,
-// and the index compares values without them).
+// runs at all (MaxValueNodes and MaxValueDepth off). synd's dataspaces
+// hold and route values without their annotations (dataspace.strip), a
+// choice older than this test; syndicate-rs's Dataspace::message hands the
+// value as it is to Index::send (syndicate/src/skeleton.rs), whose matching
+// ignores annotations as lang.Equal does.
 func TestMessagesReachObserversStripped(t *testing.T) {
 	ann := func(v lang.Value, notes ...lang.Value) lang.Value {
 		return &lang.Annotated{Annotations: notes, Value: v}

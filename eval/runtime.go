@@ -328,7 +328,8 @@ func (t *Turn) push(a action) {
 }
 
 // deliver queues a delivery of the turn from facet from to target, writing
-// it straight into its queue slot.
+// it straight into its queue slot, and returns that slot (nil if a
+// runaway's delivery was dropped) for the caller to mark plain.
 func (t *Turn) deliver(kind eventKind, target *Ref, v lang.Value, h Handle, from *Facet) *action {
 	s, depth, acct := t.sys, t.depth+1, t.acct
 	q := &s.queue
