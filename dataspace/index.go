@@ -459,10 +459,10 @@ type signature struct {
 }
 
 type leaf struct {
-	consts     []lang.Value
-	hash       uint64
-	next       *leaf               // the next leaf of the same hash
-	n          int                 // how many distinct values match
+	consts []lang.Value
+	hash   uint64
+	next   *leaf // the next leaf of the same hash
+	n      int   // how many distinct values match
 	// Which values (none listed for a single signature's leaf): the first
 	// in e0, while it lasts, the others in assertions (nil while none), so
 	// that the commonest leaf, of one value, needs no map.
@@ -691,19 +691,28 @@ type index struct {
 // seqBoxes boxes messages' capture tuples into chunks of headers, as
 // lang.SequenceBoxes does, moving on by an index: boxing writes no pointer
 // but the header's own (one write barrier instead of two while the
-// collector marks). A box kept long keeps its chunk, seqBoxChunk headers:
-// 42 of 24 bytes and the allocator's 8-byte header fill 1,024 bytes (32
-// took 896).
+// collector marks). A box kept long keeps its chunk. Chunks grow from 4
+// headers to 16 to seqBoxChunk, so that the many small dataspaces that see
+// a message or two (a connection's) do not each take a kilobyte: 4 and 16
+// of 24 bytes fill the allocator's 96- and 384-byte classes, and 42 with
+// its 8-byte header 1,024 bytes (32 took 896).
 type seqBoxes struct {
-	chunk *[seqBoxChunk]lang.Sequence
+	chunk []lang.Sequence
 	next  int
 }
 
 const seqBoxChunk = 42
 
 func (b *seqBoxes) box(s lang.Sequence) lang.Value {
-	if b.chunk == nil || b.next == seqBoxChunk {
-		b.chunk, b.next = new([seqBoxChunk]lang.Sequence), 0
+	if b.next == len(b.chunk) {
+		n := seqBoxChunk
+		switch len(b.chunk) {
+		case 0:
+			n = 4
+		case 4:
+			n = 16
+		}
+		b.chunk, b.next = make([]lang.Sequence, n), 0
 	}
 	p := &b.chunk[b.next]
 	b.next++
