@@ -112,7 +112,11 @@ func startTimers(t *eval.Turn, ds *eval.Ref) *timerDriver {
 			for tm := pending[key]; tm != nil; {
 				next := tm.next
 				tm.cancel()
-				tm.prev, tm.next = nil, nil
+				// The system keeps a cancelled timer until its time would
+				// have come (a 2 s answer delay, say): what it refers to
+				// (its label, a connection's identity and with it the
+				// connection's facets) is let go now.
+				*tm = timer{}
 				tm = next
 			}
 			delete(pending, key)
