@@ -201,6 +201,13 @@ func (d *Dataspace) Message(fx Effects, v lang.Value) {
 	d.index.message(fx, strip(v))
 }
 
+// MessagePlain is Message for a value its caller has found free of
+// annotations (as a publisher's size check sees a record of atoms): it
+// skips the walk that looks for them.
+func (d *Dataspace) MessagePlain(fx Effects, v lang.Value) {
+	d.index.message(fx, v)
+}
+
 // Len is the number of distinct values present.
 func (d *Dataspace) Len() int { return d.index.entries.n }
 

@@ -354,6 +354,55 @@ func leafKey(consts []lang.Value, sig *signature, v lang.Value) ([]lang.Value, b
 // maxFieldTests is how many of a signature's tests signature.fields covers.
 const maxFieldTests = 8
 
+// flatTests reports whether tests look only at a record at the root and
+// at its fields (literals and existence), all within what fields covers:
+// a value of the class then reaches a leaf of the signature by a look at
+// each field, without a key (see signature.flatMatch).
+func flatTests(tests []test, fields [maxFieldTests]uint8) bool {
+	if len(tests) == 0 || len(tests) > maxFieldTests || tests[0].kind != tRecord || len(tests[0].path) != 0 {
+		return false
+	}
+	for i := 1; i < len(tests); i++ {
+		if fields[i] == 0 || (tests[i].kind != tLiteral && tests[i].kind != tExists) {
+			return false
+		}
+	}
+	return true
+}
+
+type flatResult uint8
+
+const (
+	flatOther flatResult = iota // the value's literals are another leaf's
+	flatYes                     // the value reaches lf
+	flatNo                      // the value passes no leaf's tests: a field is missing
+)
+
+// flatMatch tells, for a flat signature (flatTests) and r, a record of its
+// class, whether r reaches lf, a leaf of sig: what leafKey and a lookup
+// would find, since lf's first constant is the class's label and its others
+// are the literals in test order.
+func (sig *signature) flatMatch(r *lang.Record, lf *leaf) flatResult {
+	j := 1 // lf.consts[0] is the label
+	other := false
+	for i := 1; i < len(sig.tests); i++ {
+		k := int(sig.fields[i]) - 1
+		if k >= len(r.Fields) {
+			return flatNo
+		}
+		if sig.tests[i].kind == tLiteral {
+			if !other && !fastEqual(lang.Unwrap(r.Fields[k]), lf.consts[j]) {
+				other = true // go on: a missing field later still means no leaf
+			}
+			j++
+		}
+	}
+	if other {
+		return flatOther
+	}
+	return flatYes
+}
+
 // rootFields computes signature.fields for tests.
 func rootFields(tests []test) (fields [maxFieldTests]uint8) {
 	if len(tests) == 0 || tests[0].kind != tRecord || len(tests[0].path) != 0 {
@@ -405,14 +454,20 @@ type signature struct {
 	// rootRecord: the first test is the record test at the root, so the
 	// first constant is the label of the class.
 	rootRecord bool
+	// flat: the signature is of a record class and flatTests holds.
+	flat bool
 }
 
 type leaf struct {
-	consts     []lang.Value
-	hash       uint64
-	next       *leaf               // the next leaf of the same hash
-	n          int                 // how many distinct values match
-	assertions map[*entry]struct{} // which (nil while none, or single)
+	consts []lang.Value
+	hash   uint64
+	next   *leaf // the next leaf of the same hash
+	n      int   // how many distinct values match
+	// Which values (none listed for a single signature's leaf): the first
+	// in e0, while it lasts, the others in assertions (nil while none), so
+	// that the commonest leaf, of one value, needs no map.
+	e0         *entry
+	assertions map[*entry]struct{}
 	groups     []*captureGroup
 }
 
@@ -478,6 +533,10 @@ func (sig *signature) addEntry(lf *leaf, e *entry) {
 	if sig.single {
 		return
 	}
+	if lf.e0 == nil {
+		lf.e0 = e
+		return
+	}
 	if lf.assertions == nil {
 		lf.assertions = map[*entry]struct{}{}
 	}
@@ -486,11 +545,13 @@ func (sig *signature) addEntry(lf *leaf, e *entry) {
 
 func (sig *signature) removeEntry(lf *leaf, e *entry) {
 	lf.n--
-	if lf.assertions != nil {
+	if lf.e0 == e {
+		lf.e0 = nil
+	} else if lf.assertions != nil {
 		delete(lf.assertions, e)
-		if lf.n == 0 {
-			lf.assertions = nil
-		}
+	}
+	if lf.n == 0 {
+		lf.assertions = nil
 	}
 }
 
@@ -498,6 +559,9 @@ func (sig *signature) removeEntry(lf *leaf, e *entry) {
 // order.
 func (ix *index) eachEntry(sig *signature, lf *leaf, f func(e *entry)) {
 	if !sig.single {
+		if lf.e0 != nil {
+			f(lf.e0)
+		}
 		for e := range lf.assertions {
 			f(e)
 		}
@@ -627,19 +691,28 @@ type index struct {
 // seqBoxes boxes messages' capture tuples into chunks of headers, as
 // lang.SequenceBoxes does, moving on by an index: boxing writes no pointer
 // but the header's own (one write barrier instead of two while the
-// collector marks). A box kept long keeps its chunk, seqBoxChunk headers:
-// 42 of 24 bytes and the allocator's 8-byte header fill 1,024 bytes (32
-// took 896).
+// collector marks). A box kept long keeps its chunk. Chunks grow from 4
+// headers to 16 to seqBoxChunk, so that the many small dataspaces that see
+// a message or two (a connection's) do not each take a kilobyte: 4 and 16
+// of 24 bytes fill the allocator's 96- and 384-byte classes, and 42 with
+// its 8-byte header 1,024 bytes (32 took 896).
 type seqBoxes struct {
-	chunk *[seqBoxChunk]lang.Sequence
+	chunk []lang.Sequence
 	next  int
 }
 
 const seqBoxChunk = 42
 
 func (b *seqBoxes) box(s lang.Sequence) lang.Value {
-	if b.chunk == nil || b.next == seqBoxChunk {
-		b.chunk, b.next = new([seqBoxChunk]lang.Sequence), 0
+	if b.next == len(b.chunk) {
+		n := seqBoxChunk
+		switch len(b.chunk) {
+		case 0:
+			n = 4
+		case 4:
+			n = 16
+		}
+		b.chunk, b.next = make([]lang.Sequence, n), 0
 	}
 	p := &b.chunk[b.next]
 	b.next++
@@ -774,6 +847,20 @@ func (ix *index) dropClassIfEmpty(c *class) {
 // nil if v fails the signature's structural tests (or, without create, no
 // observer or value shares its constants).
 func (ix *index) leafOf(sig *signature, v lang.Value, rootLabelHash uint64, create bool) *leaf {
+	if sig.flat {
+		lf := sig.only
+		if lf == nil {
+			lf = sig.last
+		}
+		if r, ok := v.(*lang.Record); ok && lf != nil {
+			switch sig.flatMatch(r, lf) {
+			case flatYes:
+				return lf
+			case flatNo:
+				return nil
+			}
+		}
+	}
 	var buf [8]lang.Value // on the stack: no write barriers
 	consts, ok := leafKey(buf[:0], sig, v)
 	if !ok {
@@ -1064,6 +1151,7 @@ func (ix *index) addObserver(fx Effects, o *observer, sh *shape) {
 		sig = &signature{id: id, tests: sh.tests, fields: rootFields(sh.tests), class: c, leaves: map[uint64]*leaf{},
 			single:     len(sh.consts) == 0 || len(sh.consts) == 1 && (sh.root.kind == cRecord || sh.root.kind == cLiteral),
 			rootRecord: sh.root.kind == cRecord}
+		sig.flat = sig.rootRecord && flatTests(sig.tests, sig.fields)
 		ix.sigs[id] = sig
 		c.sigs = append(c.sigs, sig)
 		// A new signature starts with every present value it can file.

@@ -222,7 +222,10 @@ func (k eventKind) String() string {
 // action is a delivery or a function to run, waiting in the scheduler's
 // queue: 56 bytes.
 type action struct {
-	kind   eventKind
+	kind eventKind
+	// plain: a message its sender found free of annotations (checkValue),
+	// which a dataspace need not look for again.
+	plain  bool
 	depth  uint32 // turns in the causal chain that led to it (0: from outside)
 	target *Ref
 	// value is what an assert or a message carries; for evRun, the function
@@ -325,13 +328,14 @@ func (t *Turn) push(a action) {
 }
 
 // deliver queues a delivery of the turn from facet from to target, writing
-// it straight into its queue slot.
-func (t *Turn) deliver(kind eventKind, target *Ref, v lang.Value, h Handle, from *Facet) {
+// it straight into its queue slot, and returns that slot (nil if a
+// runaway's delivery was dropped) for the caller to mark plain.
+func (t *Turn) deliver(kind eventKind, target *Ref, v lang.Value, h Handle, from *Facet) *action {
 	s, depth, acct := t.sys, t.depth+1, t.acct
 	q := &s.queue
 	if (s.MaxDepth > 0 && depth > s.MaxDepth) || (s.MaxQueued > 0 && depth > runawayDepth && q.n >= s.MaxQueued) {
 		if s.isRunaway(depth) {
-			return
+			return nil
 		}
 	}
 	if acct != nil {
@@ -345,7 +349,7 @@ func (t *Turn) deliver(kind eventKind, target *Ref, v lang.Value, h Handle, from
 	// The slot may still hold an action of an earlier lap of the ring,
 	// often with the same target and sender: a pointer already right is
 	// not written (see Turn.begin).
-	p.kind, p.depth, p.value, p.handle = kind, depth, v, h
+	p.kind, p.plain, p.depth, p.value, p.handle = kind, false, depth, v, h
 	if p.target != target {
 		p.target = target
 	}
@@ -355,6 +359,7 @@ func (t *Turn) deliver(kind eventKind, target *Ref, v lang.Value, h Handle, from
 	if p.acct != acct {
 		p.acct = acct
 	}
+	return p
 }
 
 // sender is the facet charged with the deliveries the turn makes from f:
@@ -389,7 +394,7 @@ func (t *Turn) Assert(target *Ref, v lang.Value) Handle {
 		return h // a dead facet cannot hold assertions
 	}
 	if !t.relaying {
-		if err := t.sys.checkValue(v); err != nil {
+		if _, err := t.sys.checkValue(v); err != nil {
 			t.Fail(err)
 			return h
 		}
@@ -442,8 +447,10 @@ func (t *Turn) retractFrom(f *Facet, h Handle) bool {
 
 // Message sends v to target.
 func (t *Turn) Message(target *Ref, v lang.Value) {
+	plain := false
 	if !t.relaying {
-		if err := t.sys.checkValue(v); err != nil {
+		var err error
+		if plain, err = t.sys.checkValue(v); err != nil {
 			t.Fail(err)
 			return
 		}
@@ -454,8 +461,11 @@ func (t *Turn) Message(target *Ref, v lang.Value) {
 		if out, ok = target.rewrite(t.sys, v); !ok {
 			return
 		}
+		plain = false // a rewrite's templates may add annotations
 	}
-	t.deliver(evMessage, target, out, 0, t.sender(t.facet))
+	if a := t.deliver(evMessage, target, out, 0, t.sender(t.facet)); a != nil {
+		a.plain = plain
+	}
 }
 
 // Sync asks target to reply to peer (with the message #t) once everything

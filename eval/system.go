@@ -422,7 +422,7 @@ func (s *System) drainPosted() {
 // read in place, before anything the turn does can append to the queue.
 func (s *System) step() {
 	a := s.queue.take()
-	kind, target, sender := a.kind, a.target, a.facet
+	kind, target, sender, plain := a.kind, a.target, a.facet, a.plain
 	if a.acct != nil {
 		a.acct.repay()
 	}
@@ -450,7 +450,11 @@ func (s *System) step() {
 	case evRun:
 		a.value.(runFn)(t)
 	case evMessage:
-		err = target.entity.Message(t, a.value)
+		if d, ok := target.entity.(*DataspaceEntity); ok && plain {
+			d.DS.MessagePlain(turnEffects{t}, a.value) // what Message does, without the annotation walk
+		} else {
+			err = target.entity.Message(t, a.value)
+		}
 	case evAssert:
 		err = target.entity.Assert(t, a.value, a.handle)
 	case evRetract:

@@ -20,11 +20,13 @@ const DefaultMaxValueDepth = lang.DefaultMaxDepth
 // checkValue returns an error if v may not be asserted or sent: more than
 // MaxValueNodes nodes (a shared part counted once per place it occurs, as
 // every encoder, comparison and key sees it) or nested more than
-// MaxValueDepth deep.
-func (s *System) checkValue(v lang.Value) error {
+// MaxValueDepth deep. plain reports that the check found v free of
+// annotations on the way (an atom, or a record or sequence of atoms): the
+// dataspace then need not look for them again.
+func (s *System) checkValue(v lang.Value) (plain bool, err error) {
 	nodes, depth := s.MaxValueNodes, s.MaxValueDepth
 	if nodes <= 0 && depth <= 0 {
-		return nil
+		return false, nil
 	}
 	if nodes <= 0 {
 		nodes = int(^uint(0) >> 1)
@@ -34,11 +36,13 @@ func (s *System) checkValue(v lang.Value) error {
 	}
 	switch withinBounds(v, nodes, depth) {
 	case tooMany:
-		return fmt.Errorf("a value of more than %d nodes (nested or repeated parts) cannot be asserted or sent", nodes)
+		return false, fmt.Errorf("a value of more than %d nodes (nested or repeated parts) cannot be asserted or sent", nodes)
 	case tooDeep:
-		return fmt.Errorf("a value nested more than %d deep cannot be asserted or sent", depth)
+		return false, fmt.Errorf("a value nested more than %d deep cannot be asserted or sent", depth)
+	case withinPlain:
+		return true, nil
 	}
-	return nil
+	return false, nil
 }
 
 type bound uint8
@@ -47,6 +51,7 @@ const (
 	within bound = iota
 	tooMany
 	tooDeep
+	withinPlain // within, and without annotations: seen without a walk
 )
 
 // withinBounds walks v without recursion, so a deep value cannot overflow
@@ -56,15 +61,15 @@ func withinBounds(v lang.Value, maxNodes, maxDepth int) bound {
 	switch x := v.(type) {
 	case *lang.Record:
 		if isAtom(x.Label) && allAtoms(x.Fields) && len(x.Fields) < maxNodes && maxDepth >= 2 {
-			return within // the commonest case, without a walk
+			return withinPlain // the commonest case, without a walk
 		}
 	case lang.Sequence:
 		if allAtoms(x) && len(x) < maxNodes && maxDepth >= 2 {
-			return within
+			return withinPlain
 		}
 	case *lang.Set, *lang.Dictionary, *lang.Annotated:
 	default:
-		return within // an atom or an embedded ref: one node
+		return withinPlain // an atom or an embedded ref: one node
 	}
 	type item struct {
 		v lang.Value

@@ -3,7 +3,7 @@
 // run, the ratio, the target and whether it is met.
 //
 //	go run ./bench/table                 # every row (about five minutes)
-//	go run ./bench/table -count 3        # medians of three runs of each benchmark
+//	go run ./bench/table -count 3        # medians of three interleaved rounds
 //	go run ./bench/table -only eval,codec
 //
 // The machine may be shared and noisy: read the ratios, which compare
@@ -38,7 +38,7 @@ var groups = []group{
 }
 
 func main() {
-	count := flag.Int("count", 1, "runs of each benchmark; the table shows medians")
+	count := flag.Int("count", 1, "rounds, each running every benchmark once; the table shows medians")
 	only := flag.String("only", "", "comma-separated groups to run (eval, memory, host, codec, daemons); default all")
 	verbose := flag.Bool("v", false, "echo the benchmarks' output")
 	flag.Parse()
@@ -49,26 +49,32 @@ func main() {
 		}
 	}
 	rs := results{}
-	for _, g := range groups {
-		if len(want) > 0 && !want[g.name] {
-			continue
+	// Rounds, not -count: each round runs every group once, so that a
+	// noisy spell on a shared machine touches one run of every benchmark
+	// rather than every run of a few, and the medians are of interleaved
+	// rounds.
+	for round := 1; round <= *count; round++ {
+		for _, g := range groups {
+			if len(want) > 0 && !want[g.name] {
+				continue
+			}
+			if g.name == "daemons" && runtime.GOOS != "linux" {
+				continue // RSS and threads are read from /proc
+			}
+			args := append([]string{"test", "-run", "^$", "-count", "1"}, g.args...)
+			fmt.Fprintf(os.Stderr, "round %d of %d: go %s\n", round, *count, strings.Join(args, " "))
+			cmd := exec.Command("go", args...)
+			cmd.Stderr = os.Stderr
+			out, err := cmd.Output()
+			if *verbose {
+				os.Stderr.Write(out)
+			}
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "table: %s: %v\n%s", g.name, err, out)
+				os.Exit(1)
+			}
+			rs.parse(strings.NewReader(string(out)))
 		}
-		if g.name == "daemons" && runtime.GOOS != "linux" {
-			continue // RSS and threads are read from /proc
-		}
-		args := append([]string{"test", "-run", "^$", "-count", strconv.Itoa(*count)}, g.args...)
-		fmt.Fprintf(os.Stderr, "go %s\n", strings.Join(args, " "))
-		cmd := exec.Command("go", args...)
-		cmd.Stderr = os.Stderr
-		out, err := cmd.Output()
-		if *verbose {
-			os.Stderr.Write(out)
-		}
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "table: %s: %v\n%s", g.name, err, out)
-			os.Exit(1)
-		}
-		rs.parse(strings.NewReader(string(out)))
 	}
 	write(os.Stdout, rs.rows())
 }
