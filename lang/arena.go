@@ -32,7 +32,9 @@ import "unsafe"
 // A value read keeps alive the chunks of everything read before it since
 // the builder's last Reset, at most about four times those input bytes: a
 // Decoder resets per Decode and, between values, every 64 KB of input; a
-// stream reader every MB.
+// stream reader every MB. A reader of one whole value (Builder.OneValue)
+// may put most of it in one chunk of up to 4 MB: a part of it kept keeps
+// that chunk, as a substring keeps its string.
 
 type chunkHead struct {
 	prev *chunkHead
