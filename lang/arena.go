@@ -32,7 +32,9 @@ import "unsafe"
 // A value read keeps alive the chunks of everything read before it since
 // the builder's last Reset, at most about four times those input bytes: a
 // Decoder resets per Decode and, between values, every 64 KB of input; a
-// stream reader every MB.
+// stream reader every MB. A reader of one whole value (Builder.OneValue)
+// may put most of it in one chunk of up to 4 MB: a part of it kept keeps
+// that chunk, as a substring keeps its string.
 
 type chunkHead struct {
 	prev *chunkHead
@@ -50,6 +52,9 @@ const (
 	// maxGrow is the most data a chunk for many values holds: large inputs
 	// take few allocations.
 	maxGrow = 256<<10 - headBytes
+	// maxWhole is the most data a chunk holds when the builder reads one
+	// value from the whole input (lang.Decode; see grow).
+	maxWhole = 4<<20 - headBytes
 	// maxAlloc is the most one arena allocation among others takes; larger
 	// ones get a chunk of their own (see allocBig).
 	maxAlloc = 8 << 10
@@ -75,7 +80,7 @@ func mk[D any]() chunkClass {
 // 8-byte header the runtime puts before objects with pointers over 512
 // bytes), so that none wastes the rest of its size class, then multiples
 // of the runtime's 8 KB pages: every one up to 256 KB, then steps of at
-// most a quarter up to 1 MB.
+// most a quarter up to 1 MB, and larger ones up to 4 MB for maxWhole.
 var chunkClasses = [...]chunkClass{
 	mk[[(512 - headBytes) / 8]uint64](),
 	mk[[(640 - headBytes - mallocHeader) / 8]uint64](),
@@ -155,6 +160,13 @@ var chunkClasses = [...]chunkClass{
 	mk[[(768<<10 - headBytes) / 8]uint64](),
 	mk[[(896<<10 - headBytes) / 8]uint64](),
 	mk[[(1024<<10 - headBytes) / 8]uint64](),
+	mk[[(1280<<10 - headBytes) / 8]uint64](),
+	mk[[(1536<<10 - headBytes) / 8]uint64](),
+	mk[[(2048<<10 - headBytes) / 8]uint64](),
+	mk[[(2560<<10 - headBytes) / 8]uint64](),
+	mk[[(3072<<10 - headBytes) / 8]uint64](),
+	mk[[(3584<<10 - headBytes) / 8]uint64](),
+	mk[[(4096<<10 - headBytes) / 8]uint64](),
 }
 
 // chunkFor allocates the smallest chunk holding size bytes of data, or
@@ -189,6 +201,8 @@ type arena struct {
 	// the first chunk was made, total the data bytes of the chunks made
 	// since.
 	hint, start, total int
+	// whole says the input is one value (see maxWhole).
+	whole bool
 }
 
 func (a *arena) reset() { *a = arena{} }
@@ -214,8 +228,22 @@ func (a *arena) allocNew(size int) unsafe.Pointer {
 // grow starts a new chunk for at least size bytes, sized to what the rest
 // of the input probably needs (up to maxGrow), so that small inputs
 // allocate little and large ones few times.
+//
+// When the input is one value (a.whole), chunks may be up to maxWhole: a
+// large value then takes one chunk of a few MB, which the page heap hands
+// out and takes back whole, collection after collection. In chunks of at
+// most maxGrow, a decode that allocates a few MB per collection left the
+// page heap's free pages spread out, and the background scavenger returned
+// them to the OS between decodes (madvise), for the next decode to fault
+// them back in: about a fifth of a large decode's time went to the kernel.
+// (Streams of values keep maxGrow: a value kept from a burst of small ones
+// keeps its chunk.)
 func (a *arena) grow(size int) {
-	h, p, n := chunkFor(max(size, min(a.expect(), maxGrow)))
+	limit := maxGrow
+	if a.whole {
+		limit = maxWhole
+	}
+	h, p, n := chunkFor(max(size, min(a.expect(), limit)))
 	h.prev = a.cur
 	a.cur, a.base, a.off, a.end = h, p, 0, n
 	a.total += n

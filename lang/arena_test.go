@@ -139,3 +139,51 @@ func TestDecoderBoundsRetention(t *testing.T) {
 	t.Logf("%d input bytes; the last value keeps %d bytes", len(enc), kept)
 	assert.Less(t, kept, int64(1<<20), "bytes kept by one value") // 4x the input without resets
 }
+
+// TestDecodeLargeSurvivesCollection: the values of large inputs read by
+// lang.Decode (whose chunks are up to 4 MB: see arena.grow) stay intact
+// while parts of them are kept through collections that reuse the memory
+// of the inputs dropped.
+func TestDecodeLargeSurvivesCollection(t *testing.T) {
+	type kept struct {
+		v   lang.Value
+		enc string
+	}
+	var keep []kept
+	rounds := 12
+	if testing.Short() {
+		rounds = 4
+	}
+	r := rand.New(rand.NewPCG(3, 5))
+	for round := 0; round < rounds; round++ {
+		enc, err := lang.Encode(sample.Mixed(1<<20 + round<<16))
+		require.NoError(t, err)
+		v, err := lang.Decode(enc)
+		require.NoError(t, err)
+		require.Equal(t, string(enc), string(mustEncode(t, v)))
+		seq := v.(lang.Sequence)
+		for i := 0; i < 4; i++ { // parts from the start, middle and end
+			p := seq[r.IntN(len(seq))]
+			keep = append(keep, kept{p, string(mustEncode(t, p))})
+		}
+		p := seq[len(seq)-1]
+		keep = append(keep, kept{p, string(mustEncode(t, p))})
+		junk := make([][]byte, 0, 64)
+		for i := 0; i < 64; i++ {
+			junk = append(junk, make([]byte, 64<<10))
+		}
+		_ = junk
+		runtime.GC()
+	}
+	runtime.GC()
+	for i, k := range keep {
+		require.Equal(t, k.enc, string(mustEncode(t, k.v)), "value %d changed", i)
+	}
+}
+
+func mustEncode(t *testing.T, v lang.Value) []byte {
+	t.Helper()
+	enc, err := lang.Encode(v)
+	require.NoError(t, err)
+	return enc
+}

@@ -322,6 +322,7 @@ var decoders = sync.Pool{New: func() any { return new(Decoder) }}
 func Decode(buf []byte) (Value, error) {
 	d := decoders.Get().(*Decoder)
 	d.Reset(buf)
+	d.build.OneValue()
 	v, err := d.Next()
 	switch {
 	case err == io.EOF:

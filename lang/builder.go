@@ -73,6 +73,13 @@ func (b *Builder) Reset() {
 // times. Readers call it as they go.
 func (b *Builder) SizeHint(n int) { b.mem.hint = n }
 
+// OneValue tells the builder that, until its next Reset, it reads a single
+// value from the whole input given to SizeHint (as lang.Decode and
+// parser.Parse do), so that a large value may take one large chunk, which
+// the runtime's page heap reuses whole from one input to the next, rather
+// than many of the size a stream of values keeps to.
+func (b *Builder) OneValue() { b.mem.whole = true }
+
 // handOut records that v was made by the builder, and returns it.
 func (b *Builder) handOut(v Value) Value {
 	p := dataWord(v)

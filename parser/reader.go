@@ -140,6 +140,7 @@ func putReader(r *Reader) {
 func Parse(file string, src []byte, opts Options) (lang.Value, error) {
 	r := getReader(file, src, opts)
 	defer putReader(r)
+	r.build.OneValue()
 	v, err := r.Next()
 	if err == io.EOF {
 		return nil, &lang.Error{Kind: lang.NoInput, Pos: lang.Position{File: file, Line: 1, Column: 1}, Msg: "no value in input"}
