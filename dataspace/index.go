@@ -1060,9 +1060,10 @@ func (g *captureGroup) findTuple(caps []lang.Value, h uint64) *tuple {
 	return t
 }
 
-// findTupleAt is findTuple, with the tuple's slot in g.tuples.
+// findTupleAt is findTuple, with the tuple's slot in g.tuples, or, if
+// there is none, the hole where it would go (see htab.findOrHole).
 func (g *captureGroup) findTupleAt(caps []lang.Value, h uint64) (*tuple, int) {
-	return g.tuples.findAt(tupleHash(h), func(t *tuple) bool { return equalAll(*t.seq, caps) })
+	return g.tuples.findOrHole(tupleHash(h), func(t *tuple) bool { return equalAll(*t.seq, caps) })
 }
 
 func (ix *index) groupAdd(fx Effects, g *captureGroup, v lang.Value) {
@@ -1073,7 +1074,7 @@ func (ix *index) groupAdd(fx Effects, g *captureGroup, v lang.Value) {
 		caps = project(buf[:0], v, g.paths)
 	}
 	h := hashValues(0, caps)
-	t, hole := g.tuples.findOrHole(tupleHash(h), func(t *tuple) bool { return equalAll(*t.seq, caps) })
+	t, hole := g.findTupleAt(caps, h)
 	if t != nil {
 		t.count++
 		return

@@ -30,26 +30,16 @@ func (t *htab[E, P]) find(h uint64, eq func(P) bool) P {
 // findAt returns the element of hash h that eq accepts and its slot, for
 // removeAt; or nil and -1.
 func (t *htab[E, P]) findAt(h uint64, eq func(P) bool) (P, int) {
-	if t.n == 0 {
+	p, i := t.findOrHole(h, eq)
+	if p == nil {
 		return nil, -1
 	}
-	n := len(t.slots)
-	for i := home(h, n); ; {
-		p := t.slots[i]
-		if p == nil {
-			return nil, -1
-		}
-		if p.hashKey() == h && eq(p) {
-			return p, i
-		}
-		if i++; i == n {
-			i = 0
-		}
-	}
+	return p, i
 }
 
-// findOrHole is findAt, but on a miss it returns the empty slot where an
-// element of hash h would go, for insertAt (or -1 if the table is empty).
+// findOrHole returns the element of hash h that eq accepts and its slot,
+// or, on a miss, nil and the empty slot where an element of hash h would
+// go, for insertAt (-1 if the table has no slots).
 func (t *htab[E, P]) findOrHole(h uint64, eq func(P) bool) (P, int) {
 	n := len(t.slots)
 	if n == 0 {
@@ -83,24 +73,21 @@ func (t *htab[E, P]) insertAt(hole int, p P) {
 // insertNew adds p unless an element of its hash that eq accepts is
 // present; it reports whether it added p.
 func (t *htab[E, P]) insertNew(p P, eq func(P) bool) bool {
+	t.reserve()
+	q, hole := t.findOrHole(p.hashKey(), eq)
+	if q != nil {
+		return false
+	}
+	t.slots[hole] = p
+	t.n++
+	return true
+}
+
+// reserve makes room for one more element: the table grows by half when
+// it would be over three quarters full.
+func (t *htab[E, P]) reserve() {
 	if (t.n+1)*4 > len(t.slots)*3 {
 		t.resize(max(8, len(t.slots)+len(t.slots)/2))
-	}
-	h := p.hashKey()
-	n := len(t.slots)
-	for i := home(h, n); ; {
-		q := t.slots[i]
-		if q == nil {
-			t.slots[i] = p
-			t.n++
-			return true
-		}
-		if q.hashKey() == h && eq(q) {
-			return false
-		}
-		if i++; i == n {
-			i = 0
-		}
 	}
 }
 
@@ -109,9 +96,7 @@ func home(h uint64, n int) int { return int(uint64(uint32(h)) * uint64(n) >> 32)
 
 // insert adds p, which must not be present.
 func (t *htab[E, P]) insert(p P) {
-	if (t.n+1)*4 > len(t.slots)*3 {
-		t.resize(max(8, len(t.slots)+len(t.slots)/2))
-	}
+	t.reserve()
 	t.place(p)
 	t.n++
 }
