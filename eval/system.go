@@ -664,6 +664,9 @@ func (s *System) addTimer(f *Facet, d Duration, fn func(t *Turn)) func() {
 		if !tm.cancelled {
 			tm.cancelled = true
 			tm.facet.timers--
+			// The heap keeps a cancelled timer until its time comes (or
+			// it reaches the top): what fn holds is let go now.
+			tm.fn = nil
 		}
 	}
 }

@@ -111,12 +111,7 @@ func startTimers(t *eval.Turn, ds *eval.Ref) *timerDriver {
 		if lang.Equal(kind, lang.Symbol("clear")) {
 			for tm := pending[key]; tm != nil; {
 				next := tm.next
-				tm.cancel()
-				// The system keeps a cancelled timer until its time would
-				// have come (a 2 s answer delay, say): what it refers to
-				// (its label, a connection's identity and with it the
-				// connection's facets) is let go now.
-				*tm = timer{}
+				tm.cancel() // the system lets go of tm (and its label) at once
 				tm = next
 			}
 			delete(pending, key)
